@@ -1,0 +1,202 @@
+//! Command-line arguments → commands. The only place that prints a fatal error and picks the exit
+//! code: 0 ok, 1 content errors, 2 usage or environment errors.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::Config;
+use crate::diag::Diagnostics;
+use crate::error::{Error, Result};
+use crate::render::Theme;
+use crate::site::{self, write};
+use crate::source::{self, SourceFile, Tree};
+
+/// Who secures what? The cloud shared responsibility model as a knowledge base and a site.
+#[derive(Debug, Parser)]
+#[command(name = "whosecures", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build the static site (from the embedded knowledge base unless told otherwise).
+    Build {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output directory (default: `build.output-dir` of book.toml, else `site`).
+        #[arg(short, long, value_name = "DIR")]
+        output: Option<PathBuf>,
+    },
+    /// Validate the knowledge base and print every problem, without writing anything.
+    Check {
+        #[command(flatten)]
+        input: InputArgs,
+    },
+    /// Write book.toml, knowledge/ and themes/default/ into DIR for editing.
+    Init {
+        /// Where to write (default: the current directory).
+        #[arg(value_name = "DIR", default_value = ".")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+struct InputArgs {
+    /// book.toml to use (default: ./book.toml if present, else the embedded one).
+    #[arg(short, long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Build this knowledge directory instead of the embedded knowledge base.
+    #[arg(short, long, value_name = "DIR")]
+    knowledge: Option<PathBuf>,
+    /// Lay this directory's notes over the knowledge base (repeatable; later ones win).
+    #[arg(long, value_name = "DIR")]
+    overlay: Vec<PathBuf>,
+    /// Theme directory whose templates and assets override the default theme.
+    #[arg(long, value_name = "DIR")]
+    theme: Option<PathBuf>,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Build { input, output } => build(&input, output.as_deref()),
+        Command::Check { input } => check(&input),
+        Command::Init { dir } => init(&dir),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(Error::Config(diag)) => {
+            eprintln!("{diag}");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Everything a build reads, resolved from arguments and book.toml.
+struct Inputs {
+    config: Config,
+    files: Vec<SourceFile>,
+    /// Directories the output must never replace.
+    protected: Vec<PathBuf>,
+}
+
+fn inputs(args: &InputArgs) -> Result<Inputs> {
+    let (mut config, config_dir) = match &args.config {
+        Some(path) => (read_config(path)?, path.parent().map(Path::to_path_buf)),
+        None if Path::new("book.toml").is_file() => (read_config(Path::new("book.toml"))?, Some(PathBuf::from("."))),
+        None => (Config::parse(source::embedded_config(), "book.toml (embedded)", Path::new("."))?, None),
+    };
+    if let Some(dir) = &args.knowledge {
+        config.build.knowledge = Some(dir.clone());
+    }
+    config.build.overlay.extend(args.overlay.iter().cloned());
+    if let Some(theme) = &args.theme {
+        config.build.theme = Some(theme.clone());
+    }
+    let mut files = match &config.build.knowledge {
+        Some(dir) => source::read_dir(dir)?,
+        None => source::embedded(Tree::Knowledge),
+    };
+    for dir in &config.build.overlay {
+        files = source::overlay(files, source::read_dir(dir)?);
+    }
+    let mut protected = vec![PathBuf::from(".")];
+    protected.extend(config.build.knowledge.iter().cloned());
+    protected.extend(config.build.overlay.iter().cloned());
+    protected.extend(config.build.theme.iter().cloned());
+    protected.extend(config_dir);
+    Ok(Inputs { config, files, protected })
+}
+
+fn read_config(path: &Path) -> Result<Config> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
+    let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    Config::parse(&text, &path.display().to_string(), base)
+}
+
+fn report(diags: &Diagnostics) {
+    let mut stderr = std::io::stderr().lock();
+    for diag in diags.sorted() {
+        let _ = writeln!(stderr, "{diag}");
+    }
+}
+
+fn check(args: &InputArgs) -> Result<ExitCode> {
+    let inputs = inputs(args)?;
+    let compiled = site::check(&inputs.files);
+    report(&compiled.diags);
+    let (errors, warnings) = (compiled.diags.error_count(), compiled.diags.warning_count());
+    eprintln!(
+        "checked {} notes: {errors} error{}, {warnings} warning{}",
+        compiled.kb.notes.len(),
+        plural(errors),
+        plural(warnings)
+    );
+    Ok(ExitCode::from(if errors > 0 { 1 } else { 0 }))
+}
+
+fn build(args: &InputArgs, output: Option<&Path>) -> Result<ExitCode> {
+    let started = Instant::now();
+    let inputs = inputs(args)?;
+    let theme = Theme::load(inputs.config.build.theme.as_deref())?;
+    let compiled = site::check(&inputs.files);
+    report(&compiled.diags);
+    if compiled.diags.has_errors() {
+        eprintln!(
+            "build failed: {} error{}; nothing was written",
+            compiled.diags.error_count(),
+            plural(compiled.diags.error_count())
+        );
+        return Ok(ExitCode::from(1));
+    }
+    let site = site::assemble(&compiled, &inputs.config, &theme)?;
+    let out = output.map_or_else(|| inputs.config.build.output_dir.clone(), Path::to_path_buf);
+    write::write(&site, &out, &inputs.protected)?;
+    eprintln!(
+        "built {} pages from {} notes into `{}` in {:.2}s",
+        site.page_count(),
+        compiled.kb.notes.len(),
+        out.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(dir: &Path) -> Result<ExitCode> {
+    let mut files: Vec<(String, Vec<u8>)> = source::embedded_all()
+        .filter(|(path, _)| *path != "book.toml")
+        .map(|(path, bytes)| (path.to_owned(), bytes.to_vec()))
+        .collect();
+    let config = source::embedded_config().replacen(
+        "[build]\n",
+        "[build]\n# Build these files instead of the embedded copy.\nknowledge = \"knowledge\"\ntheme = \"themes/default\"\n",
+        1,
+    );
+    files.push(("book.toml".to_owned(), config.into_bytes()));
+    write::write_new_files(dir, &files)?;
+    eprintln!(
+        "wrote book.toml, knowledge/ and themes/default/ ({} files) into `{}`; run `whosecures build` there",
+        files.len(),
+        dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

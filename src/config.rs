@@ -1,0 +1,122 @@
+//! `book.toml` → typed `Config`. Unknown keys are errors; relative paths are resolved against the
+//! directory that holds `book.toml`.
+
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::diag::{Diagnostic, LineIndex, Severity};
+use crate::error::Error;
+
+/// The whole configuration.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// What the site is called and says about itself.
+    #[serde(default)]
+    pub book: BookConfig,
+    /// Where inputs come from and outputs go.
+    #[serde(default)]
+    pub build: BuildConfig,
+}
+
+/// `[book]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct BookConfig {
+    /// Site title.
+    pub title: String,
+    /// One-line description, used in `<meta>` and on the home page.
+    pub description: String,
+    /// `lang` attribute of every page.
+    pub language: String,
+    /// Absolute URL the site is published at; used for `sitemap.xml` and canonical links.
+    pub base_url: Option<String>,
+}
+
+impl Default for BookConfig {
+    fn default() -> Self {
+        Self {
+            title: "Who secures what?".into(),
+            description: "The cloud shared responsibility model, layer by layer.".into(),
+            language: "en".into(),
+            base_url: None,
+        }
+    }
+}
+
+/// `[build]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case", default)]
+pub struct BuildConfig {
+    /// Output directory (default `site`).
+    pub output_dir: PathBuf,
+    /// A knowledge directory to build instead of the embedded one.
+    pub knowledge: Option<PathBuf>,
+    /// Directories laid over the knowledge base, in order: their notes add to or replace it.
+    pub overlay: Vec<PathBuf>,
+    /// A theme directory whose files override the embedded default theme.
+    pub theme: Option<PathBuf>,
+}
+
+impl Default for BuildConfig {
+    fn default() -> Self {
+        Self { output_dir: PathBuf::from("site"), knowledge: None, overlay: Vec::new(), theme: None }
+    }
+}
+
+impl Config {
+    /// Parses `text` (the contents of the file shown as `display_path`); relative paths are
+    /// resolved against `base_dir`.
+    pub fn parse(text: &str, display_path: &str, base_dir: &Path) -> Result<Config, Error> {
+        let mut config: Config = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map_or(0, |span| span.start);
+            let (line, column) = LineIndex::new(text).position(offset);
+            Error::Config(Diagnostic {
+                path: display_path.to_owned(),
+                line,
+                column,
+                severity: Severity::Error,
+                message: first_line(e.message()),
+            })
+        })?;
+        let resolve = |p: &PathBuf| if p.is_absolute() { p.clone() } else { base_dir.join(p) };
+        config.build.output_dir = resolve(&config.build.output_dir);
+        config.build.knowledge = config.build.knowledge.as_ref().map(resolve);
+        config.build.theme = config.build.theme.as_ref().map(resolve);
+        config.build.overlay = config.build.overlay.iter().map(resolve).collect();
+        Ok(config)
+    }
+}
+
+/// toml's messages can span lines; diagnostics are one line.
+pub(crate) fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // A full book.toml parses, and relative paths resolve against the config's directory.
+    #[test]
+    fn parses_and_resolves_paths() {
+        let text = "[book]\ntitle = \"Wiki\"\n[build]\noutput-dir = \"out\"\noverlay = [\"ours\"]\n";
+        let config = Config::parse(text, "book.toml", Path::new("/w")).expect("valid config");
+        assert_eq!(config.book.title, "Wiki");
+        assert_eq!(config.book.language, "en");
+        assert_eq!(config.build.output_dir, Path::new("/w/out"));
+        assert_eq!(config.build.overlay, [PathBuf::from("/w/ours")]);
+    }
+
+    // An unknown key is an error at its exact line and column.
+    #[test]
+    fn unknown_key_is_located() {
+        let text = "[book]\ntitle = \"Wiki\"\n  colour = \"red\"\n";
+        let Err(Error::Config(diag)) = Config::parse(text, "book.toml", Path::new(".")) else {
+            panic!("expected a config error");
+        };
+        assert_eq!((diag.line, diag.column), (2, 2));
+        assert!(diag.message.contains("unknown field `colour`"), "{}", diag.message);
+    }
+}

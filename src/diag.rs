@@ -1,0 +1,197 @@
+//! Content diagnostics: problems in the notes, each with a file location, collected for the whole
+//! run and printed like a compiler. Environment failures are `error::Error`, not diagnostics.
+
+use std::fmt;
+
+/// How bad a diagnostic is. Errors fail `check` and `build`; warnings are printed only.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Worth fixing; the site is still built.
+    Warning,
+    /// The content is wrong; nothing is written.
+    Error,
+}
+
+/// One problem at one place. `line` and `column` are 0-based; `Display` prints them 1-based.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// The path as the user knows it, e.g. `knowledge/services/s3.md`.
+    pub path: String,
+    /// 0-based line.
+    pub line: usize,
+    /// 0-based column, counted in characters.
+    pub column: usize,
+    /// Warning or error.
+    pub severity: Severity,
+    /// Lowercase message; user values in backticks.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let severity = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        write!(
+            f,
+            "{}:{}:{}: {severity}: {}",
+            self.path,
+            ordinal(self.line),
+            ordinal(self.column),
+            self.message
+        )
+    }
+}
+
+/// A 0-based index printed 1-based: the one place that converts (just's `ordinal`).
+pub fn ordinal(index: usize) -> usize {
+    index + 1
+}
+
+/// The sink every stage pushes into. Order of pushing does not matter: `sorted` orders by place.
+#[derive(Debug, Default, Clone)]
+pub struct Diagnostics {
+    items: Vec<Diagnostic>,
+}
+
+impl Diagnostics {
+    /// An empty sink.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records an error at a place.
+    pub fn error(&mut self, at: &Location, message: impl Into<String>) {
+        self.push(at, Severity::Error, message.into());
+    }
+
+    /// Records a warning at a place.
+    pub fn warning(&mut self, at: &Location, message: impl Into<String>) {
+        self.push(at, Severity::Warning, message.into());
+    }
+
+    fn push(&mut self, at: &Location, severity: Severity, message: String) {
+        self.items.push(Diagnostic {
+            path: at.path.clone(),
+            line: at.line,
+            column: at.column,
+            severity,
+            message,
+        });
+    }
+
+    /// Moves every diagnostic of `other` into this sink.
+    pub fn extend(&mut self, other: Diagnostics) {
+        self.items.extend(other.items);
+    }
+
+    /// True when any diagnostic is an error.
+    pub fn has_errors(&self) -> bool {
+        self.items.iter().any(|d| d.severity == Severity::Error)
+    }
+
+    /// Number of errors.
+    pub fn error_count(&self) -> usize {
+        self.items.iter().filter(|d| d.severity == Severity::Error).count()
+    }
+
+    /// Number of warnings.
+    pub fn warning_count(&self) -> usize {
+        self.items.len() - self.error_count()
+    }
+
+    /// True when nothing was recorded.
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// All diagnostics sorted by path, line, column, then message; duplicates removed.
+    pub fn sorted(&self) -> Vec<Diagnostic> {
+        let mut items = self.items.clone();
+        items.sort_by(|a, b| {
+            (&a.path, a.line, a.column, &a.message).cmp(&(&b.path, b.line, b.column, &b.message))
+        });
+        items.dedup();
+        items
+    }
+}
+
+/// A place in a file: display path plus 0-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The path as the user knows it.
+    pub path: String,
+    /// 0-based line.
+    pub line: usize,
+    /// 0-based column in characters.
+    pub column: usize,
+}
+
+impl Location {
+    /// The start of a file (for problems that concern the whole file).
+    pub fn file(path: &str) -> Self {
+        Self { path: path.to_owned(), line: 0, column: 0 }
+    }
+}
+
+/// Maps byte offsets of one text to 0-based line and character column.
+#[derive(Debug, Clone)]
+pub struct LineIndex<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> LineIndex<'a> {
+    /// Indexes the line starts of `text`.
+    pub fn new(text: &'a str) -> Self {
+        let mut line_starts = vec![0];
+        line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+        Self { text, line_starts }
+    }
+
+    /// The 0-based (line, column) of a byte offset; offsets past the end clamp to the end.
+    pub fn position(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&start| start <= offset) - 1;
+        let start = self.line_starts[line];
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |s| s.chars().count());
+        (line, column)
+    }
+
+    /// The location of a byte offset in the file at `path`.
+    pub fn locate(&self, path: &str, offset: usize) -> Location {
+        let (line, column) = self.position(offset);
+        Location { path: path.to_owned(), line, column }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Byte offsets map to 0-based line and character column, multi-byte characters counted once.
+    #[test]
+    fn line_index_positions() {
+        let text = "ab\ncé d\n\nx";
+        let index = LineIndex::new(text);
+        let cases = [(0, (0, 0)), (1, (0, 1)), (3, (1, 0)), (6, (1, 3)), (9, (2, 0)), (10, (3, 0)), (99, (3, 1))];
+        for (offset, expected) in cases {
+            assert_eq!(index.position(offset), expected, "offset {offset}");
+        }
+    }
+
+    // Diagnostics print 1-based like a compiler and sort by path, then line.
+    #[test]
+    fn diagnostics_print_sorted() {
+        let mut diags = Diagnostics::new();
+        diags.error(&Location { path: "b.md".into(), line: 0, column: 0 }, "second");
+        diags.warning(&Location { path: "a.md".into(), line: 11, column: 4 }, "first");
+        let printed: Vec<String> = diags.sorted().iter().map(ToString::to_string).collect();
+        assert_eq!(printed, ["a.md:12:5: warning: first", "b.md:1:1: error: second"]);
+        assert_eq!((diags.error_count(), diags.warning_count()), (1, 1));
+    }
+}

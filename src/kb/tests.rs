@@ -1,0 +1,131 @@
+//! Loader tests: inline notes in, exact diagnostics out.
+
+use super::*;
+
+const VOCAB: &str = r#"
+[[owners]]
+id = "provider"
+label = "Provider"
+[[owners]]
+id = "customer"
+label = "Customer"
+[[service_models]]
+id = "abstracted"
+label = "Abstracted"
+[[layer_groups]]
+id = "data"
+label = "Data"
+[[severities]]
+id = "high"
+label = "High"
+[[catalogs]]
+id = "fsbp"
+title = "FSBP"
+url = "https://docs.aws.amazon.com/securityhub/"
+pattern = "^[A-Za-z][A-Za-z0-9]*\\.[0-9]+$"
+"#;
+
+const LAYER: &str = "+++\ntitle = \"Data\"\nsummary = \"Your data.\"\ngroup = \"data\"\nsources = [\"https://aws.amazon.com/compliance/shared-responsibility-model/\"]\n+++\nBody.\n";
+const PILLAR: &str = "+++\ntitle = \"Data protection\"\nsummary = \"Protect data.\"\nsources = [\"https://docs.aws.amazon.com/wellarchitected/\"]\n+++\n";
+
+fn file(rel: &str, text: &str) -> SourceFile {
+    SourceFile { rel_path: rel.into(), display_path: format!("knowledge/{rel}"), bytes: text.as_bytes().to_vec() }
+}
+
+fn base_files() -> Vec<SourceFile> {
+    vec![file("vocabulary.toml", VOCAB), file("layers/data.md", LAYER), file("pillars/data-protection.md", PILLAR)]
+}
+
+fn service(front_extra: &str) -> String {
+    format!(
+        "+++\ntitle = \"S3\"\nsummary = \"Storage.\"\nsources = [\"https://docs.aws.amazon.com/s3/\"]\nprovider = \"aws\"\ncategory = \"storage\"\nservice_model = \"abstracted\"\n{front_extra}+++\nBody.\n"
+    )
+}
+
+const ROW: &str = "[[responsibility]]\nlayer = \"data\"\nowner = \"customer\"\nnote = \"Yours.\"\nsource = \"https://docs.aws.amazon.com/s3/\"\n";
+
+#[track_caller]
+fn diagnostics_of(extra: Vec<SourceFile>) -> Vec<String> {
+    let mut files = base_files();
+    files.extend(extra);
+    let mut diags = Diagnostics::new();
+    load(&files, &mut diags);
+    diags.sorted().iter().map(ToString::to_string).collect()
+}
+
+// A complete service note loads without diagnostics and keeps its typed data.
+#[test]
+fn valid_service_loads() {
+    let checklist = "[[checklist]]\nid = \"s3-bpa\"\ntitle = \"Block public access\"\nlayer = \"data\"\npillar = \"data-protection\"\nseverity = \"high\"\ncontrols = [\"fsbp:S3.1\"]\nsource = \"https://docs.aws.amazon.com/s3/\"\n";
+    let mut files = base_files();
+    files.push(file("services/s3.md", &service(&format!("{ROW}{checklist}"))));
+    let mut diags = Diagnostics::new();
+    let kb = load(&files, &mut diags);
+    assert!(diags.is_empty(), "{:?}", diags.sorted());
+    let (note, s3) = kb.services().next().expect("one service");
+    assert_eq!((note.id.as_str(), note.body()), ("s3", "Body.\n"));
+    assert_eq!(s3.responsibility[0].owner, "customer");
+    assert_eq!(s3.checklist[0].controls, [Control { catalog: "fsbp".into(), id: "S3.1".into() }]);
+}
+
+// Every kind of id problem is reported at the exact line and column of the value.
+#[test]
+fn unknown_ids_are_located() {
+    let bad_row = ROW.replace("owner = \"customer\"", "owner = \"customr\"");
+    let checklist = "[[checklist]]\nid = \"s3-x\"\ntitle = \"X\"\nlayer = \"dta\"\npillar = \"data-protection\"\nseverity = \"urgent\"\ncontrols = [\"fsbp:S3-1\", \"nist:AC.1\"]\nsource = \"https://docs.aws.amazon.com/s3/\"\n";
+    let text = service(&format!("{bad_row}{checklist}"));
+    let got = diagnostics_of(vec![file("services/s3.md", &text)]);
+    assert_eq!(
+        got,
+        [
+            "knowledge/services/s3.md:10:9: error: unknown owner `customr`; expected one of `provider`, `customer`",
+            "knowledge/services/s3.md:16:9: error: unknown layer `dta`; did you mean `data`?",
+            "knowledge/services/s3.md:18:12: error: unknown severity `urgent`; expected one of `high`",
+            "knowledge/services/s3.md:19:13: error: control id `S3-1` does not match the `fsbp` pattern `^[A-Za-z][A-Za-z0-9]*\\.[0-9]+$`",
+            "knowledge/services/s3.md:19:26: error: unknown control catalog `nist`; expected one of `fsbp`",
+        ]
+    );
+}
+
+// A service without a row for a layer, and TOML problems, are errors at their line.
+#[test]
+fn missing_rows_and_toml_errors() {
+    let cases: [(&str, String, &str); 5] = [
+        ("services/s3.md", service(""), "knowledge/services/s3.md:7:17: error: service `s3` has no responsibility row for layer `data`"),
+        ("services/s3.md", service(&format!("{ROW}colour = 1\n")), "knowledge/services/s3.md:13:1: error: unknown field `colour`, expected one of `layer`, `owner`, `note`, `source`, `variants`"),
+        ("layers/data.md", "+++\ntitle = \"x\"\n".into(), "knowledge/layers/data.md:1:1: error: front matter opened with `+++` is never closed"),
+        ("glossary/tls.md", "+++\ntitle = \"TLS\"\nsummary = 3\n+++\n".into(), "knowledge/glossary/tls.md:3:11: error: invalid type: integer `3`, expected a string"),
+        ("glossary/Bad_Id.md", "+++\n+++\n".into(), "knowledge/glossary/Bad_Id.md:1:1: error: invalid note id `Bad_Id`: use lowercase letters, digits and `-` in the file name"),
+    ];
+    for (rel, text, expected) in cases {
+        let got = diagnostics_of(vec![file(rel, &text)]);
+        assert_eq!(got, [expected], "{rel}");
+    }
+}
+
+// Duplicate ids across folders, non-UTF-8 bytes and missing sources are all reported in one run.
+#[test]
+fn duplicates_encoding_and_sources() {
+    let got = diagnostics_of(vec![
+        file("glossary/data.md", "+++\ntitle = \"Data\"\nsummary = \"x\"\n+++\n"),
+        SourceFile { rel_path: "model/bad.md".into(), display_path: "knowledge/model/bad.md".into(), bytes: b"+++\ntitle = \"\xff\"\n".to_vec() },
+        file("model/nosrc.md", "+++\ntitle = \"T\"\nsummary = \"S\"\n+++\n"),
+    ]);
+    assert_eq!(
+        got,
+        [
+            "knowledge/layers/data.md:1:1: error: duplicate note id `data`: also defined in `knowledge/glossary/data.md`",
+            "knowledge/model/bad.md:2:10: error: file is not valid UTF-8",
+            "knowledge/model/nosrc.md:2:9: error: a model note needs `sources`: the provider documentation it is based on",
+        ]
+    );
+}
+
+// Suggestions only offer near misses.
+#[test]
+fn suggestions() {
+    let words = ["elasticache", "ec2", "s3"];
+    assert_eq!(suggest("elasticahce", words.into_iter()), Some("elasticache"));
+    assert_eq!(suggest("lambda", words.into_iter()), None);
+    assert_eq!(edit_distance("kitten", "sitting"), 3);
+}

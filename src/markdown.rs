@@ -1,0 +1,149 @@
+//! The one Markdown dialect: CommonMark plus GFM tables, task lists, strikethrough, footnotes,
+//! heading attributes, callouts and wiki-links. Every parse in the crate goes through `parser`.
+
+use pulldown_cmark::{BlockQuoteKind, Options, Parser};
+
+/// The options every parse uses, so links found by `links` are the links `render` draws.
+pub fn options() -> Options {
+    Options::ENABLE_TABLES
+        | Options::ENABLE_FOOTNOTES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_HEADING_ATTRIBUTES
+        | Options::ENABLE_GFM
+        | Options::ENABLE_WIKILINKS
+}
+
+/// A parser over `text` with the crate's dialect.
+pub fn parser(text: &str) -> Parser<'_> {
+    Parser::new_ext(text, options())
+}
+
+/// A heading's anchor id from its text: lowercase alphanumerics, runs of spaces and dashes become
+/// one `-`, other punctuation is dropped (`Key rotation (KMS)` → `key-rotation-kms`).
+pub fn slugify(text: &str) -> String {
+    let mut slug = String::with_capacity(text.len());
+    let mut pending_dash = false;
+    for c in text.chars() {
+        if c.is_alphanumeric() || c == '_' {
+            if pending_dash && !slug.is_empty() {
+                slug.push('-');
+            }
+            pending_dash = false;
+            slug.extend(c.to_lowercase());
+        } else if c.is_whitespace() || c == '-' {
+            pending_dash = true;
+        }
+    }
+    if slug.is_empty() {
+        slug.push_str("section");
+    }
+    slug
+}
+
+/// Gives each heading of one page a unique id: the second `Setup` becomes `setup-1`.
+#[derive(Debug, Default)]
+pub struct Slugger {
+    seen: std::collections::HashMap<String, usize>,
+}
+
+impl Slugger {
+    /// The unique id for a heading, from an explicit `{#id}` or from its text.
+    pub fn id(&mut self, explicit: Option<&str>, text: &str) -> String {
+        let base = explicit.map_or_else(|| slugify(text), str::to_owned);
+        let count = self.seen.entry(base.clone()).or_insert(0);
+        let id = if *count == 0 { base.clone() } else { format!("{base}-{count}") };
+        *count += 1;
+        id
+    }
+}
+
+/// Callout kinds, from either spelling: GFM `> [!WARNING]` or Obsidian-style `> **warning** Title`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Callout {
+    /// note, info, abstract, summary
+    Note,
+    /// tip, hint
+    Tip,
+    /// important
+    Important,
+    /// warning
+    Warning,
+    /// caution, danger, error
+    Caution,
+}
+
+impl Callout {
+    /// The kind named by an Obsidian-style keyword, case-insensitive.
+    pub fn from_keyword(word: &str) -> Option<Callout> {
+        Some(match word.to_ascii_lowercase().as_str() {
+            "note" | "info" | "abstract" | "summary" | "example" | "quote" => Callout::Note,
+            "tip" | "hint" | "success" => Callout::Tip,
+            "important" | "question" => Callout::Important,
+            "warning" | "attention" => Callout::Warning,
+            "caution" | "danger" | "error" | "bug" | "failure" => Callout::Caution,
+            _ => return None,
+        })
+    }
+
+    /// The kind of a GFM alert blockquote.
+    pub fn from_gfm(kind: BlockQuoteKind) -> Callout {
+        match kind {
+            BlockQuoteKind::Note => Callout::Note,
+            BlockQuoteKind::Tip => Callout::Tip,
+            BlockQuoteKind::Important => Callout::Important,
+            BlockQuoteKind::Warning => Callout::Warning,
+            BlockQuoteKind::Caution => Callout::Caution,
+        }
+    }
+
+    /// CSS class suffix and default title.
+    pub fn name(self) -> &'static str {
+        match self {
+            Callout::Note => "note",
+            Callout::Tip => "tip",
+            Callout::Important => "important",
+            Callout::Warning => "warning",
+            Callout::Caution => "caution",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Slugs drop punctuation and fold spaces and dashes, as links `[[id#slug]]` expect.
+    #[test]
+    fn slugs() {
+        let cases = [
+            ("Key rotation", "key-rotation"),
+            ("Key rotation (KMS)", "key-rotation-kms"),
+            ("  S3 -- Block Public Access ", "s3-block-public-access"),
+            ("TLS 1.2+", "tls-12"),
+            ("!!!", "section"),
+            ("Überblick", "überblick"),
+        ];
+        for (text, slug) in cases {
+            assert_eq!(slugify(text), slug, "{text}");
+        }
+    }
+
+    // Repeated headings get numbered ids; explicit ids are kept.
+    #[test]
+    fn slugger_dedupes() {
+        let mut slugger = Slugger::default();
+        assert_eq!(slugger.id(None, "Setup"), "setup");
+        assert_eq!(slugger.id(None, "Setup"), "setup-1");
+        assert_eq!(slugger.id(Some("custom"), "Setup"), "custom");
+    }
+
+    // Both callout spellings map to the same kinds.
+    #[test]
+    fn callout_keywords() {
+        assert_eq!(Callout::from_keyword("WARNING"), Some(Callout::Warning));
+        assert_eq!(Callout::from_keyword("abstract"), Some(Callout::Note));
+        assert_eq!(Callout::from_keyword("banana"), None);
+        assert_eq!(Callout::from_gfm(BlockQuoteKind::Caution), Callout::Caution);
+    }
+}

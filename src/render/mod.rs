@@ -1,0 +1,602 @@
+//! Rendering: which pages exist, the typed view of each, and Tera templates turning them into
+//! HTML, in parallel. Takes the loaded knowledge base and link graph; writes nothing to disk.
+
+mod body;
+mod highlight;
+pub mod view;
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use rayon::prelude::*;
+use serde::Serialize;
+use tera::Tera;
+
+use crate::config::Config;
+use crate::error::{Error, Result};
+use crate::kb::{ChecklistItem, Kind, KindData, KnowledgeBase, Note, NoteId, Vocabulary};
+use crate::links::LinkGraph;
+use crate::source::{self, SourceFile, Tree};
+use view::*;
+
+pub use highlight::Highlighter;
+
+/// One rendered HTML page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// Site-relative URL, e.g. `services/s3.html`.
+    pub url: String,
+    /// The whole document.
+    pub html: String,
+}
+
+/// The URL of a note's page.
+pub fn note_url(note: &Note) -> String {
+    format!("{}/{}.html", note.kind.folder(), note.id)
+}
+
+/// The URL of a kind's index page.
+pub fn section_url(kind: Kind) -> String {
+    format!("{}/index.html", kind.folder())
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The relative path from a page to the site root: `services/s3.html` → `../`.
+pub fn root_of(url: &str) -> String {
+    "../".repeat(url.matches('/').count())
+}
+
+/// Templates and static files of the theme in use: the embedded default, with any file of the
+/// configured theme directory laid over it.
+pub struct Theme {
+    tera: Tera,
+    /// Static files, site-relative paths (`static/style.css`).
+    pub assets: Vec<(String, Vec<u8>)>,
+}
+
+impl Theme {
+    /// Loads the default theme, overridden by `dir` when given.
+    pub fn load(dir: Option<&Path>) -> Result<Theme> {
+        let mut files = source::embedded(Tree::DefaultTheme);
+        if let Some(dir) = dir {
+            files = source::overlay(files, source::read_dir(dir)?);
+        }
+        Theme::from_files(files)
+    }
+
+    /// Builds a theme from its files (templates under `templates/`, assets under `static/`).
+    pub fn from_files(files: Vec<SourceFile>) -> Result<Theme> {
+        let mut templates = Vec::new();
+        let mut assets = Vec::new();
+        for file in files {
+            if let Some(name) = file.rel_path.strip_prefix("templates/") {
+                let text = String::from_utf8(file.bytes).map_err(|_| {
+                    Error::Template(format!("{}: template is not valid UTF-8", file.display_path))
+                })?;
+                templates.push((name.to_owned(), text));
+            } else if file.rel_path.starts_with("static/") {
+                assets.push((file.rel_path, file.bytes));
+            }
+        }
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        tera.add_raw_templates(templates).map_err(|e| Error::Template(error_chain(&e)))?;
+        assets.push(("static/highlight.css".to_owned(), Highlighter::css().into_bytes()));
+        Ok(Theme { tera, assets })
+    }
+
+    fn render<T: Serialize>(&self, template: &str, view: &T) -> Result<String> {
+        let context = tera::Context::from_serialize(view).map_err(|e| Error::Template(error_chain(&e)))?;
+        self.tera.render(template, &context).map_err(|e| Error::Template(error_chain(&e)))
+    }
+}
+
+/// Tera nests the useful message in `source()`; show the whole chain on one line.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = format!("template error: {error}");
+    let mut source = error.source();
+    while let Some(inner) = source {
+        message.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    message
+}
+
+/// Sidebar sections larger than this show a window around the current page, so a page's size
+/// does not grow with the knowledge base (no O(N²) build at 10,000 notes).
+const NAV_FULL: usize = 80;
+const NAV_WINDOW: usize = 12;
+
+/// Everything page builders share, computed once per render.
+struct Ctx<'a> {
+    kb: &'a KnowledgeBase,
+    graph: &'a LinkGraph,
+    site: SiteView,
+    /// Checklist items by layer and by pillar.
+    items_by_layer: HashMap<&'a NoteId, Vec<&'a ChecklistItem>>,
+    items_by_pillar: HashMap<&'a NoteId, Vec<&'a ChecklistItem>>,
+    /// Note positions within their kind, for prev/next and nav windows.
+    sections: HashMap<Kind, Vec<&'a Note>>,
+}
+
+/// A page to render: its URL, template and how to build its view.
+enum Plan<'a> {
+    Home,
+    Matrix,
+    Checklists,
+    Search,
+    NotFound,
+    Section(Kind),
+    Note(&'a Note),
+}
+
+/// Renders every page of the site in parallel.
+pub fn render(kb: &KnowledgeBase, graph: &LinkGraph, config: &Config, theme: &Theme) -> Result<Vec<Page>> {
+    let ctx = Ctx::new(kb, graph, config);
+    let mut plans = vec![Plan::Home, Plan::Matrix, Plan::Checklists, Plan::Search, Plan::NotFound];
+    plans.extend(Kind::ALL.into_iter().filter(|k| ctx.sections.contains_key(k)).map(Plan::Section));
+    plans.extend(kb.notes.iter().map(Plan::Note));
+    plans.par_iter().map(|plan| ctx.page(plan, theme)).collect()
+}
+
+impl<'a> Ctx<'a> {
+    fn new(kb: &'a KnowledgeBase, graph: &'a LinkGraph, config: &Config) -> Self {
+        let mut items_by_layer: HashMap<&NoteId, Vec<&ChecklistItem>> = HashMap::new();
+        let mut items_by_pillar: HashMap<&NoteId, Vec<&ChecklistItem>> = HashMap::new();
+        for item in kb.checklist_items() {
+            items_by_layer.entry(&item.layer).or_default().push(item);
+            items_by_pillar.entry(&item.pillar).or_default().push(item);
+        }
+        let mut sections: HashMap<Kind, Vec<&Note>> = HashMap::new();
+        for note in &kb.notes {
+            sections.entry(note.kind).or_default().push(note);
+        }
+        let site = SiteView {
+            title: config.book.title.clone(),
+            description: config.book.description.clone(),
+            language: config.book.language.clone(),
+            base_url: config.book.base_url.clone(),
+            version: env!("CARGO_PKG_VERSION"),
+        };
+        Ctx { kb, graph, site, items_by_layer, items_by_pillar, sections }
+    }
+
+    fn page(&self, plan: &Plan, theme: &Theme) -> Result<Page> {
+        let (url, html) = match plan {
+            Plan::Home => ("index.html".to_owned(), theme.render("index.html", &self.home())?),
+            Plan::Matrix => ("matrix.html".to_owned(), theme.render("matrix.html", &self.matrix())?),
+            Plan::Checklists => ("checklists.html".to_owned(), theme.render("checklists.html", &self.checklists())?),
+            Plan::Search => {
+                let page = PlainPage { page: self.layout("search.html", "Search", "search", Vec::new()) };
+                ("search.html".to_owned(), theme.render("search.html", &page)?)
+            }
+            Plan::NotFound => {
+                let mut page = PlainPage { page: self.layout("404.html", "Page not found", "", Vec::new()) };
+                // Served at any depth: links must be absolute from the site root.
+                page.page.root = self.site.base_url.as_deref().map_or("/".to_owned(), |b| format!("{}/", b.trim_end_matches('/')));
+                ("404.html".to_owned(), theme.render("404.html", &page)?)
+            }
+            Plan::Section(kind) => (section_url(*kind), theme.render("section.html", &self.section(*kind))?),
+            Plan::Note(note) => (note_url(note), theme.render("note.html", &self.note(note))?),
+        };
+        Ok(Page { url, html })
+    }
+
+    fn link(&self, note: &Note) -> LinkView {
+        LinkView { url: note_url(note), title: note.title.clone(), summary: note.summary.clone() }
+    }
+
+    fn link_id(&self, id: &NoteId) -> LinkView {
+        match self.kb.get(id) {
+            Some(note) => self.link(note),
+            None => LinkView { url: String::new(), title: id.to_string(), summary: String::new() },
+        }
+    }
+
+    fn owner(&self, id: &str) -> OwnerView {
+        OwnerView { id: id.to_owned(), label: Vocabulary::label(&self.kb.vocab.owners, id).to_owned() }
+    }
+
+    fn layout(&self, url: &str, title: &str, section: &str, toc: Vec<TocEntry>) -> Layout {
+        Layout {
+            site: self.site.clone(),
+            root: root_of(url),
+            url: url.to_owned(),
+            title: title.to_owned(),
+            description: self.site.description.clone(),
+            nav: self.nav(None),
+            breadcrumbs: vec![LinkView { url: "index.html".into(), title: "Home".into(), summary: String::new() }],
+            prev: None,
+            next: None,
+            toc,
+            section: section.to_owned(),
+        }
+    }
+
+    fn nav(&self, current: Option<&Note>) -> Vec<NavSection> {
+        Kind::ALL
+            .into_iter()
+            .filter_map(|kind| {
+                let notes = self.sections.get(&kind)?;
+                let is_current = current.is_some_and(|c| c.kind == kind);
+                let items: Vec<LinkView> = if notes.len() <= NAV_FULL {
+                    notes.iter().map(|n| self.link(n)).collect()
+                } else if let Some(pos) = current.filter(|_| is_current).and_then(|c| notes.iter().position(|n| n.id == c.id)) {
+                    let start = pos.saturating_sub(NAV_WINDOW);
+                    notes[start..(pos + NAV_WINDOW + 1).min(notes.len())].iter().map(|n| self.link(n)).collect()
+                } else {
+                    Vec::new()
+                };
+                Some(NavSection {
+                    title: kind.label().to_owned(),
+                    url: section_url(kind),
+                    items,
+                    total: notes.len(),
+                    current: is_current,
+                })
+            })
+            .collect()
+    }
+
+    fn item(&self, item: &ChecklistItem) -> ItemView {
+        let vocab = &self.kb.vocab;
+        ItemView {
+            id: item.id.clone(),
+            title: item.title.clone(),
+            note: self.link_id(&item.note),
+            layer: self.link_id(&item.layer),
+            pillar: self.link_id(&item.pillar),
+            severity: item.severity.clone(),
+            severity_label: Vocabulary::label(&vocab.severities, &item.severity).to_owned(),
+            controls: item
+                .controls
+                .iter()
+                .map(|c| ControlView {
+                    key: c.to_string(),
+                    id: c.id.clone(),
+                    catalog: c.catalog.clone(),
+                    catalog_title: self.kb.catalog(&c.catalog).map_or_else(String::new, |cat| cat.title.clone()),
+                })
+                .collect(),
+            verify: item.verify.clone(),
+            source: item.source.clone(),
+            detail: item.detail.clone(),
+        }
+    }
+
+    fn home(&self) -> HomePage {
+        let layers: Vec<&Note> = self.kb.of_kind(Kind::Layer).collect();
+        let services: Vec<_> = self.kb.services().collect();
+        // Per layer, how often each owner holds it across services of one model.
+        let models: Vec<ModelColumn> = self
+            .kb
+            .vocab
+            .service_models
+            .iter()
+            .map(|model| {
+                let of_model: Vec<_> = services.iter().filter(|(_, s)| s.service_model == model.id).collect();
+                let cells = layers
+                    .iter()
+                    .map(|layer| {
+                        let owners: Vec<&str> = of_model
+                            .iter()
+                            .filter_map(|(_, s)| s.row(&layer.id).map(|r| r.owner.as_str()))
+                            .collect();
+                        let owner = majority(&owners).unwrap_or("not-applicable");
+                        let depends = owners.iter().any(|o| *o != owner);
+                        MatrixCell { owner: self.owner(owner), note: String::new(), depends }
+                    })
+                    .collect();
+                ModelColumn {
+                    model: OwnerView { id: model.id.clone(), label: model.label.clone() },
+                    services: of_model.iter().map(|(n, _)| self.link(n)).collect(),
+                    cells,
+                }
+            })
+            .collect();
+        let provider_groups = ["facilities", "infrastructure"];
+        let (provider_layers, customer_layers): (Vec<&Note>, Vec<&Note>) = layers.iter().partition(|l| {
+            matches!(&l.data, KindData::Layer(d) if provider_groups.contains(&d.group.as_str()))
+        });
+        let sections = Kind::ALL
+            .into_iter()
+            .filter_map(|kind| {
+                let count = self.sections.get(&kind)?.len();
+                Some(SectionEntry {
+                    link: LinkView { url: section_url(kind), title: kind.label().to_owned(), summary: String::new() },
+                    extra: count.to_string(),
+                })
+            })
+            .collect();
+        HomePage {
+            page: self.layout("index.html", &self.site.title, "home", Vec::new()),
+            provider_layers: provider_layers.iter().map(|n| self.link(n)).collect(),
+            customer_layers: customer_layers.iter().map(|n| self.link(n)).collect(),
+            layers: layers.iter().map(|n| self.link(n)).collect(),
+            models,
+            sections,
+            intro: self.kb.get_str("shared-responsibility-model").map(|n| self.link(n)),
+        }
+    }
+
+    fn matrix(&self) -> MatrixPage {
+        let layers: Vec<&Note> = self.kb.of_kind(Kind::Layer).collect();
+        let vocab = &self.kb.vocab;
+        let columns = layers
+            .iter()
+            .map(|l| MatrixColumn { layer: self.link(l), group: layer_group_label(self.kb, l) })
+            .collect();
+        let rows = self
+            .kb
+            .services()
+            .map(|(note, service)| MatrixRow {
+                service: self.link(note),
+                model: service.service_model.clone(),
+                model_label: Vocabulary::label(&vocab.service_models, &service.service_model).to_owned(),
+                cells: layers
+                    .iter()
+                    .map(|layer| match service.row(&layer.id) {
+                        Some(row) => MatrixCell {
+                            owner: self.owner(&row.owner),
+                            note: row.note.clone(),
+                            depends: !row.variants.is_empty(),
+                        },
+                        None => MatrixCell { owner: self.owner("not-applicable"), note: String::new(), depends: false },
+                    })
+                    .collect(),
+            })
+            .collect();
+        let mut page = self.layout("matrix.html", "Services × layers", "matrix", Vec::new());
+        page.description = "Who secures each layer of each service, in one table.".into();
+        MatrixPage {
+            page,
+            columns,
+            rows,
+            models: vocab.service_models.iter().map(|m| OwnerView { id: m.id.clone(), label: m.label.clone() }).collect(),
+            owners: vocab
+                .owners
+                .iter()
+                .map(|o| OwnerLegend { owner: self.owner(&o.id), description: o.description.clone() })
+                .collect(),
+        }
+    }
+
+    fn checklists(&self) -> ChecklistsPage {
+        let groups: Vec<ItemGroup> = self
+            .kb
+            .notes
+            .iter()
+            .filter(|n| !n.checklist().is_empty())
+            .map(|n| ItemGroup { title: self.link(n), items: n.checklist().iter().map(|i| self.item(i)).collect() })
+            .collect();
+        let vocab = &self.kb.vocab;
+        ChecklistsPage {
+            page: self.layout("checklists.html", "Checklists", "checklists", Vec::new()),
+            total: groups.iter().map(|g| g.items.len()).sum(),
+            groups,
+            severities: vocab.severities.iter().map(|s| OwnerView { id: s.id.clone(), label: s.label.clone() }).collect(),
+            pillars: self.kb.of_kind(Kind::Pillar).map(|p| self.link(p)).collect(),
+        }
+    }
+
+    fn section(&self, kind: Kind) -> SectionPage {
+        let url = section_url(kind);
+        let vocab = &self.kb.vocab;
+        let entries = self.sections.get(&kind).map_or_else(Vec::new, |notes| {
+            notes
+                .iter()
+                .map(|n| SectionEntry {
+                    link: self.link(n),
+                    extra: match &n.data {
+                        KindData::Service(s) => Vocabulary::label(&vocab.service_models, &s.service_model).to_owned(),
+                        KindData::Layer(_) => layer_group_label(self.kb, n),
+                        KindData::SecurityService(s) => s.category.clone(),
+                        _ => String::new(),
+                    },
+                })
+                .collect()
+        });
+        let mut page = self.layout(&url, kind.label(), kind.folder(), Vec::new());
+        page.breadcrumbs.push(LinkView { url: url.clone(), title: kind.label().into(), summary: String::new() });
+        SectionPage { page, kind: kind.folder().to_owned(), intro: section_intro(kind).to_owned(), entries }
+    }
+
+    fn note(&self, note: &Note) -> NotePage {
+        let url = note_url(note);
+        let root = root_of(&url);
+        let toc = self
+            .graph
+            .headings(&note.id)
+            .iter()
+            .filter(|h| (2..=3).contains(&h.level))
+            .map(|h| TocEntry { level: h.level, id: h.id.clone(), text: h.text.clone() })
+            .collect();
+        let mut page = self.layout(&url, &note.title, note.kind.folder(), toc);
+        page.description = note.summary.clone();
+        page.nav = self.nav(Some(note));
+        page.breadcrumbs.push(LinkView {
+            url: section_url(note.kind),
+            title: note.kind.label().into(),
+            summary: String::new(),
+        });
+        if let Some(siblings) = self.sections.get(&note.kind) {
+            if let Some(pos) = siblings.iter().position(|n| n.id == note.id) {
+                page.prev = pos.checked_sub(1).map(|p| self.link(siblings[p]));
+                page.next = siblings.get(pos + 1).map(|n| self.link(n));
+            }
+        }
+        let view = NoteView {
+            id: note.id.to_string(),
+            kind: note.kind.folder().to_owned(),
+            kind_label: note.kind.singular().to_owned(),
+            title: note.title.clone(),
+            summary: note.summary.clone(),
+            html: body::render(note, self.kb, self.graph, &root),
+            aliases: note.aliases.clone(),
+            sources: note.sources.clone(),
+            backlinks: self.graph.backlinks(&note.id).iter().map(|id| self.link_id(id)).collect(),
+            related: self.related(note),
+            facts: self.facts(note),
+            cells: self.cells(note),
+            items: self.items(note),
+        };
+        NotePage { page, note: view }
+    }
+
+    fn related(&self, note: &Note) -> Vec<RelatedView> {
+        let group = |label: &str, ids: &[NoteId]| RelatedView {
+            label: label.to_owned(),
+            links: ids.iter().map(|id| self.link_id(id)).collect(),
+        };
+        let groups = match &note.data {
+            KindData::Service(s) => vec![group("Security services", &s.security_services)],
+            KindData::Pillar(p) => vec![group("Security services", &p.security_services)],
+            KindData::SecurityService(s) => vec![group("Layers it helps with", &s.layers), group("Pillars", &s.pillars)],
+            KindData::Practice(p) => vec![group("Pillars", &p.pillars), group("Layers", &p.layers)],
+            KindData::Layer(_) | KindData::Model | KindData::Glossary => Vec::new(),
+        };
+        groups.into_iter().filter(|g| !g.links.is_empty()).collect()
+    }
+
+    fn facts(&self, note: &Note) -> Vec<FactView> {
+        let vocab = &self.kb.vocab;
+        let fact = |label: &str, value: String| FactView { label: label.to_owned(), value };
+        match &note.data {
+            KindData::Service(s) => vec![
+                fact("Service model", Vocabulary::label(&vocab.service_models, &s.service_model).to_owned()),
+                fact("Category", s.category.clone()),
+                fact("Provider", s.provider.to_uppercase()),
+                fact("Checklist items", s.checklist.len().to_string()),
+            ],
+            KindData::Layer(_) => vec![fact("Group", layer_group_label(self.kb, note))],
+            KindData::SecurityService(s) => vec![fact("Category", s.category.clone())],
+            _ => Vec::new(),
+        }
+    }
+
+    fn cells(&self, note: &Note) -> Vec<CellView> {
+        let vocab = &self.kb.vocab;
+        let variants = |row: &crate::kb::Responsibility| -> Vec<VariantView> {
+            row.variants
+                .iter()
+                .map(|v| VariantView { when: v.when.clone(), owner: self.owner(&v.owner), note: v.note.clone() })
+                .collect()
+        };
+        match &note.data {
+            KindData::Service(service) => service
+                .responsibility
+                .iter()
+                .map(|row| CellView {
+                    subject: self.link_id(&row.layer),
+                    group: self.kb.get(&row.layer).map_or_else(String::new, |l| layer_group_label(self.kb, l)),
+                    owner: self.owner(&row.owner),
+                    note: row.note.clone(),
+                    source: row.source.clone(),
+                    variants: variants(row),
+                })
+                .collect(),
+            KindData::Layer(_) => self
+                .kb
+                .services()
+                .filter_map(|(service_note, service)| {
+                    let row = service.row(&note.id)?;
+                    Some(CellView {
+                        subject: self.link(service_note),
+                        group: Vocabulary::label(&vocab.service_models, &service.service_model).to_owned(),
+                        owner: self.owner(&row.owner),
+                        note: row.note.clone(),
+                        source: row.source.clone(),
+                        variants: variants(row),
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    fn items(&self, note: &Note) -> Vec<ItemView> {
+        let gathered = match note.kind {
+            Kind::Layer => self.items_by_layer.get(&note.id),
+            Kind::Pillar => self.items_by_pillar.get(&note.id),
+            _ => return note.checklist().iter().map(|i| self.item(i)).collect(),
+        };
+        gathered.map_or_else(Vec::new, |items| items.iter().map(|i| self.item(i)).collect())
+    }
+}
+
+fn layer_group_label(kb: &KnowledgeBase, layer: &Note) -> String {
+    match &layer.data {
+        KindData::Layer(l) => Vocabulary::label(&kb.vocab.layer_groups, &l.group).to_owned(),
+        _ => String::new(),
+    }
+}
+
+/// The most frequent owner; ties go to the first in `owners`.
+fn majority<'a>(owners: &[&'a str]) -> Option<&'a str> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for owner in owners {
+        match counts.iter_mut().find(|(o, _)| o == owner) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((owner, 1)),
+        }
+    }
+    counts.into_iter().fold(None, |best: Option<(&str, usize)>, (o, n)| match best {
+        Some((_, m)) if m >= n => best,
+        _ => Some((o, n)),
+    })
+    .map(|(o, _)| o)
+}
+
+fn section_intro(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Model => "What the shared responsibility model says, and how it shifts between service models.",
+        Kind::Layer => "The layers of a cloud workload, from the data centre floor to your data. Each layer page shows who secures it, service by service.",
+        Kind::Pillar => "The security pillars, each with the checklist items of every service and practice that serve it.",
+        Kind::Service => "One page per cloud service: its responsibility table, layer by layer, and its checklist.",
+        Kind::SecurityService => "The provider's security services: what each does and which of your responsibilities it helps you meet.",
+        Kind::Practice => "Best practices, with checklist items you can tick off.",
+        Kind::Glossary => "Terms used across this site.",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Page URLs map to the relative path back to the site root.
+    #[test]
+    fn roots() {
+        assert_eq!(root_of("index.html"), "");
+        assert_eq!(root_of("services/s3.html"), "../");
+        assert_eq!(root_of("a/b/c.html"), "../../");
+    }
+
+    // Escaping covers every character that could break out of text or an attribute.
+    #[test]
+    fn escapes() {
+        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+    }
+
+    // The majority owner wins; ties go to the first seen.
+    #[test]
+    fn majorities() {
+        assert_eq!(majority(&["customer", "provider", "customer"]), Some("customer"));
+        assert_eq!(majority(&["shared", "provider"]), Some("shared"));
+        assert_eq!(majority(&[]), None);
+    }
+}

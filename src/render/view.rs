@@ -1,0 +1,358 @@
+//! The typed data templates see. Templates never receive a hand-built map: every page is one of
+//! these structs, serialized as the Tera context.
+
+use serde::Serialize;
+
+/// The site-wide values every page shows.
+#[derive(Debug, Clone, Serialize)]
+pub struct SiteView {
+    /// Site title.
+    pub title: String,
+    /// Site description.
+    pub description: String,
+    /// `lang` attribute.
+    pub language: String,
+    /// Published URL, when configured.
+    pub base_url: Option<String>,
+    /// The tool version, for the footer and generator meta.
+    pub version: &'static str,
+}
+
+/// A link to another page.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct LinkView {
+    /// Site-relative URL (`services/s3.html`); templates prefix it with `page.root`.
+    pub url: String,
+    /// Text to show.
+    pub title: String,
+    /// Tooltip / secondary text.
+    pub summary: String,
+}
+
+/// One section of the navigation sidebar.
+#[derive(Debug, Clone, Serialize)]
+pub struct NavSection {
+    /// Section heading.
+    pub title: String,
+    /// Section index URL.
+    pub url: String,
+    /// Items shown (bounded: large sections show a window around the current page).
+    pub items: Vec<LinkView>,
+    /// How many notes the section has in all.
+    pub total: usize,
+    /// Whether the current page is in this section.
+    pub current: bool,
+}
+
+/// A table-of-contents entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct TocEntry {
+    /// 2 or 3.
+    pub level: u8,
+    /// Anchor id.
+    pub id: String,
+    /// Heading text.
+    pub text: String,
+}
+
+/// What every page template gets as `page`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Layout {
+    /// Site-wide values.
+    pub site: SiteView,
+    /// Relative prefix to the site root (`""`, `"../"`).
+    pub root: String,
+    /// This page's site-relative URL.
+    pub url: String,
+    /// `<title>` and `<h1>`.
+    pub title: String,
+    /// Meta description.
+    pub description: String,
+    /// Sidebar.
+    pub nav: Vec<NavSection>,
+    /// Home › Section › Page.
+    pub breadcrumbs: Vec<LinkView>,
+    /// Previous page in reading order.
+    pub prev: Option<LinkView>,
+    /// Next page in reading order.
+    pub next: Option<LinkView>,
+    /// Headings of the page.
+    pub toc: Vec<TocEntry>,
+    /// Top-level navigation key (`home`, `matrix`, ...) for highlighting.
+    pub section: String,
+}
+
+/// An owner cell: id for the CSS class, label for the text.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnerView {
+    /// `provider`, `customer`, `shared`, `not-applicable`.
+    pub id: String,
+    /// Display label.
+    pub label: String,
+}
+
+/// A choice-dependent answer in a responsibility cell.
+#[derive(Debug, Clone, Serialize)]
+pub struct VariantView {
+    /// The choice.
+    pub when: String,
+    /// Owner under it.
+    pub owner: OwnerView,
+    /// Detail.
+    pub note: Option<String>,
+}
+
+/// A responsibility row of a service table, or a service cell of a layer page.
+#[derive(Debug, Clone, Serialize)]
+pub struct CellView {
+    /// The layer (on service pages) or the service (on layer pages).
+    pub subject: LinkView,
+    /// Layer group label (service pages) or service model label (layer pages).
+    pub group: String,
+    /// Who secures it.
+    pub owner: OwnerView,
+    /// What that means here.
+    pub note: String,
+    /// Provider documentation.
+    pub source: String,
+    /// Choice-dependent answers.
+    pub variants: Vec<VariantView>,
+}
+
+/// A control id with its catalog.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlView {
+    /// `fsbp:S3.1`.
+    pub key: String,
+    /// `S3.1`.
+    pub id: String,
+    /// Catalog id.
+    pub catalog: String,
+    /// Catalog title with version.
+    pub catalog_title: String,
+}
+
+/// A checklist item.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemView {
+    /// Stable id (progress is stored under it).
+    pub id: String,
+    /// What to do.
+    pub title: String,
+    /// The note holding it.
+    pub note: LinkView,
+    /// Layer.
+    pub layer: LinkView,
+    /// Pillar.
+    pub pillar: LinkView,
+    /// Severity id.
+    pub severity: String,
+    /// Severity label.
+    pub severity_label: String,
+    /// Controls.
+    pub controls: Vec<ControlView>,
+    /// Verification command.
+    pub verify: Option<String>,
+    /// Provider documentation.
+    pub source: String,
+    /// Longer explanation.
+    pub detail: Option<String>,
+}
+
+/// A group of checklist items under a heading.
+#[derive(Debug, Clone, Serialize)]
+pub struct ItemGroup {
+    /// What the items belong to.
+    pub title: LinkView,
+    /// The items.
+    pub items: Vec<ItemView>,
+}
+
+/// The body of any note page.
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteView {
+    /// Note id.
+    pub id: String,
+    /// Kind id (`service`, `layer`, ...).
+    pub kind: String,
+    /// Kind, singular, for display.
+    pub kind_label: String,
+    /// Title.
+    pub title: String,
+    /// Summary.
+    pub summary: String,
+    /// Rendered Markdown body.
+    pub html: String,
+    /// Other names.
+    pub aliases: Vec<String>,
+    /// Provider documentation.
+    pub sources: Vec<String>,
+    /// Referenced by.
+    pub backlinks: Vec<LinkView>,
+    /// Related notes from front matter (security services, layers, pillars), labelled.
+    pub related: Vec<RelatedView>,
+    /// Key facts shown in a box (service model, category, group...).
+    pub facts: Vec<FactView>,
+    /// Responsibility table (services) or per-service cells (layers).
+    pub cells: Vec<CellView>,
+    /// Checklist items (services, practices, pillars and layers gather theirs).
+    pub items: Vec<ItemView>,
+}
+
+/// A labelled list of related notes.
+#[derive(Debug, Clone, Serialize)]
+pub struct RelatedView {
+    /// e.g. `Security services`.
+    pub label: String,
+    /// The notes.
+    pub links: Vec<LinkView>,
+}
+
+/// A labelled fact.
+#[derive(Debug, Clone, Serialize)]
+pub struct FactView {
+    /// e.g. `Service model`.
+    pub label: String,
+    /// e.g. `Abstracted / serverless`.
+    pub value: String,
+}
+
+/// A note page: `note.html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotePage {
+    /// Layout.
+    pub page: Layout,
+    /// The note.
+    pub note: NoteView,
+}
+
+/// A section index: `section.html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionPage {
+    /// Layout.
+    pub page: Layout,
+    /// Kind id.
+    pub kind: String,
+    /// Section intro.
+    pub intro: String,
+    /// Entries with one extra column each.
+    pub entries: Vec<SectionEntry>,
+}
+
+/// One row of a section index.
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionEntry {
+    /// The note.
+    pub link: LinkView,
+    /// Extra column (service model, layer group...), may be empty.
+    pub extra: String,
+}
+
+/// One column of the services x layers matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixColumn {
+    /// The layer.
+    pub layer: LinkView,
+    /// Layer-group label.
+    pub group: String,
+}
+
+/// One row of the services x layers matrix.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixRow {
+    /// The service.
+    pub service: LinkView,
+    /// Service-model id (for filtering).
+    pub model: String,
+    /// Service-model label.
+    pub model_label: String,
+    /// One cell per column.
+    pub cells: Vec<MatrixCell>,
+}
+
+/// A matrix cell.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixCell {
+    /// Owner.
+    pub owner: OwnerView,
+    /// Row note (tooltip).
+    pub note: String,
+    /// Whether the answer depends on a choice.
+    pub depends: bool,
+}
+
+/// `matrix.html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct MatrixPage {
+    /// Layout.
+    pub page: Layout,
+    /// Columns.
+    pub columns: Vec<MatrixColumn>,
+    /// Rows.
+    pub rows: Vec<MatrixRow>,
+    /// Service models for the filter.
+    pub models: Vec<OwnerView>,
+    /// Owners for the legend.
+    pub owners: Vec<OwnerLegend>,
+}
+
+/// A legend entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnerLegend {
+    /// Owner.
+    pub owner: OwnerView,
+    /// What it means.
+    pub description: String,
+}
+
+/// `checklists.html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChecklistsPage {
+    /// Layout.
+    pub page: Layout,
+    /// Items grouped by note.
+    pub groups: Vec<ItemGroup>,
+    /// Total items.
+    pub total: usize,
+    /// Severities for the filter.
+    pub severities: Vec<OwnerView>,
+    /// Pillars for the filter.
+    pub pillars: Vec<LinkView>,
+}
+
+/// One band of the home page's model drawing.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelColumn {
+    /// Service model.
+    pub model: OwnerView,
+    /// Example services.
+    pub services: Vec<LinkView>,
+    /// Per layer: who usually secures it under this model.
+    pub cells: Vec<MatrixCell>,
+}
+
+/// `index.html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct HomePage {
+    /// Layout.
+    pub page: Layout,
+    /// What the provider secures (security OF the cloud).
+    pub provider_layers: Vec<LinkView>,
+    /// What the customer secures (security IN the cloud).
+    pub customer_layers: Vec<LinkView>,
+    /// Layers as rows of the shift drawing.
+    pub layers: Vec<LinkView>,
+    /// Service models as columns.
+    pub models: Vec<ModelColumn>,
+    /// Section links with counts.
+    pub sections: Vec<SectionEntry>,
+    /// Rendered intro from the model overview note, if present.
+    pub intro: Option<LinkView>,
+}
+
+/// `search.html` and `404.html`: layout only.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlainPage {
+    /// Layout.
+    pub page: Layout,
+}

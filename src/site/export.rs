@@ -1,0 +1,128 @@
+//! `kb.json`: the whole knowledge base for other tools, in the versioned schema documented in
+//! `docs/kb-json.md`. Bump `SCHEMA` on any incompatible change.
+
+use serde::Serialize;
+
+use crate::kb::{
+    Catalog, ChecklistItem, Kind, KindData, KnowledgeBase, Layer, Note, NoteId, Practice, Responsibility,
+    SecurityService, Term,
+};
+use crate::links::LinkGraph;
+use crate::render::note_url;
+
+/// The schema id written into every export.
+pub const SCHEMA: &str = "whosecures-kb/1";
+
+#[derive(Serialize)]
+struct Export<'a> {
+    schema: &'static str,
+    generator: String,
+    owners: &'a [Term],
+    service_models: &'a [Term],
+    layer_groups: &'a [Term],
+    severities: &'a [Term],
+    catalogs: &'a [Catalog],
+    notes: Vec<NoteExport<'a>>,
+}
+
+#[derive(Serialize)]
+struct NoteExport<'a> {
+    id: &'a NoteId,
+    kind: Kind,
+    title: &'a str,
+    summary: &'a str,
+    url: String,
+    aliases: &'a [String],
+    sources: &'a [String],
+    links_to: Vec<&'a NoteId>,
+    referenced_by: &'a [NoteId],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    layer: Option<&'a Layer>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    service: Option<ServiceExport<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    security_service: Option<&'a SecurityService>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    practice: Option<PracticeExport<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pillar_security_services: Option<&'a [NoteId]>,
+}
+
+#[derive(Serialize)]
+struct ServiceExport<'a> {
+    provider: &'a str,
+    category: &'a str,
+    service_model: &'a str,
+    security_services: &'a [NoteId],
+    responsibility: &'a [Responsibility],
+    checklist: &'a [ChecklistItem],
+}
+
+#[derive(Serialize)]
+struct PracticeExport<'a> {
+    layers: &'a [NoteId],
+    pillars: &'a [NoteId],
+    checklist: &'a [ChecklistItem],
+}
+
+/// The export as pretty JSON.
+pub fn export_json(kb: &KnowledgeBase, graph: &LinkGraph) -> String {
+    let notes = kb.notes.iter().map(|note| note_export(note, graph)).collect();
+    let export = Export {
+        schema: SCHEMA,
+        generator: format!("whosecures {}", env!("CARGO_PKG_VERSION")),
+        owners: &kb.vocab.owners,
+        service_models: &kb.vocab.service_models,
+        layer_groups: &kb.vocab.layer_groups,
+        severities: &kb.vocab.severities,
+        catalogs: &kb.vocab.catalogs,
+        notes,
+    };
+    serde_json::to_string_pretty(&export).unwrap_or_else(|_| "{}".to_owned())
+}
+
+fn note_export<'a>(note: &'a Note, graph: &'a LinkGraph) -> NoteExport<'a> {
+    let mut links_to: Vec<&NoteId> = graph
+        .outlines
+        .get(&note.id)
+        .map(|o| o.links.iter().map(|l| &l.target).filter(|t| **t != note.id).collect())
+        .unwrap_or_default();
+    links_to.sort();
+    links_to.dedup();
+    let mut export = NoteExport {
+        id: &note.id,
+        kind: note.kind,
+        title: &note.title,
+        summary: &note.summary,
+        url: note_url(note),
+        aliases: &note.aliases,
+        sources: &note.sources,
+        links_to,
+        referenced_by: graph.backlinks(&note.id),
+        layer: None,
+        service: None,
+        security_service: None,
+        practice: None,
+        pillar_security_services: None,
+    };
+    match &note.data {
+        KindData::Layer(l) => export.layer = Some(l),
+        KindData::Service(s) => {
+            export.service = Some(ServiceExport {
+                provider: &s.provider,
+                category: &s.category,
+                service_model: &s.service_model,
+                security_services: &s.security_services,
+                responsibility: &s.responsibility,
+                checklist: &s.checklist,
+            })
+        }
+        KindData::SecurityService(s) => export.security_service = Some(s),
+        KindData::Practice(Practice { layers, pillars, checklist }) => {
+            export.practice = Some(PracticeExport { layers, pillars, checklist })
+        }
+        KindData::Pillar(p) => export.pillar_security_services = Some(&p.security_services),
+        KindData::Model | KindData::Glossary => {}
+    }
+    export
+}

@@ -1,0 +1,188 @@
+//! Where input files come from: the copy compiled into the binary, a directory on disk, or an
+//! overlay of several. The only input-side filesystem access in the crate.
+
+use std::collections::{BTreeMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/embedded.rs"));
+}
+
+/// One input file, before any parsing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Path relative to its root, with `/` separators, e.g. `services/s3.md`.
+    pub rel_path: String,
+    /// The path shown in diagnostics, e.g. `knowledge/services/s3.md` or `my-wiki/services/s3.md`.
+    pub display_path: String,
+    /// Raw bytes; decoding (and the UTF-8 diagnostic) is the loader's job.
+    pub bytes: Vec<u8>,
+}
+
+/// Which tree of embedded files to take.
+#[derive(Debug, Clone, Copy)]
+pub enum Tree {
+    /// `knowledge/`
+    Knowledge,
+    /// `themes/default/`
+    DefaultTheme,
+}
+
+impl Tree {
+    fn prefix(self) -> &'static str {
+        match self {
+            Tree::Knowledge => "knowledge/",
+            Tree::DefaultTheme => "themes/default/",
+        }
+    }
+}
+
+/// The embedded files of one tree, paths relative to the tree's root.
+pub fn embedded(tree: Tree) -> Vec<SourceFile> {
+    let prefix = tree.prefix();
+    embedded::FILES
+        .iter()
+        .filter_map(|(path, bytes)| {
+            let rel = path.strip_prefix(prefix)?;
+            Some(SourceFile {
+                rel_path: rel.to_owned(),
+                display_path: (*path).to_owned(),
+                bytes: bytes.to_vec(),
+            })
+        })
+        .collect()
+}
+
+/// The embedded `book.toml` (the repository's own).
+pub fn embedded_config() -> &'static str {
+    embedded::FILES
+        .iter()
+        .find(|(path, _)| *path == "book.toml")
+        .and_then(|(_, bytes)| std::str::from_utf8(bytes).ok())
+        .unwrap_or("")
+}
+
+/// Every embedded file with its path relative to the repository root, for `init`.
+pub fn embedded_all() -> impl Iterator<Item = (&'static str, &'static [u8])> {
+    embedded::FILES.iter().copied()
+}
+
+/// Reads every file below `root` (hidden files and editor droppings skipped).
+/// Symlinked directories are followed once; a loop is an error naming the path.
+pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>> {
+    let meta = fs::metadata(root).map_err(|e| Error::io("read directory", root, e))?;
+    if !meta.is_dir() {
+        return Err(Error::io(
+            "read directory",
+            root,
+            std::io::Error::other("not a directory"),
+        ));
+    }
+    let mut files = Vec::new();
+    let mut seen = HashSet::new();
+    walk(root, root, &mut seen, &mut files)?;
+    files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    Ok(files)
+}
+
+fn walk(
+    root: &Path,
+    dir: &Path,
+    seen: &mut HashSet<PathBuf>,
+    files: &mut Vec<SourceFile>,
+) -> Result<()> {
+    let canonical = fs::canonicalize(dir).map_err(|e| Error::io("resolve", dir, e))?;
+    if !seen.insert(canonical) {
+        return Err(Error::io(
+            "read directory",
+            dir,
+            std::io::Error::other("symlink loop: this directory was already read"),
+        ));
+    }
+    let entries = fs::read_dir(dir).map_err(|e| Error::io("read directory", dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io("read directory", dir, e))?;
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_ignored(&name) {
+            continue;
+        }
+        let meta = fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?;
+        if meta.is_dir() {
+            walk(root, &path, seen, files)?;
+        } else if meta.is_file() {
+            let bytes = fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            files.push(SourceFile { rel_path: rel, display_path: path.display().to_string(), bytes });
+        }
+    }
+    Ok(())
+}
+
+/// Hidden files, editor swap and backup files: never content.
+pub fn is_ignored(name: &str) -> bool {
+    name.starts_with('.')
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name.ends_with(".tmp")
+        || name.starts_with('#')
+}
+
+/// Lays `top` over `base`: a file in `top` replaces the file with the same relative path.
+pub fn overlay(base: Vec<SourceFile>, top: Vec<SourceFile>) -> Vec<SourceFile> {
+    let mut by_path: BTreeMap<String, SourceFile> =
+        base.into_iter().map(|f| (f.rel_path.clone(), f)).collect();
+    for file in top {
+        by_path.insert(file.rel_path.clone(), file);
+    }
+    by_path.into_values().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(rel: &str, text: &str) -> SourceFile {
+        SourceFile { rel_path: rel.into(), display_path: rel.into(), bytes: text.as_bytes().to_vec() }
+    }
+
+    // An overlay replaces files with the same relative path and adds new ones.
+    #[test]
+    fn overlay_replaces_and_adds() {
+        let merged = overlay(
+            vec![file("a.md", "base a"), file("b.md", "base b")],
+            vec![file("b.md", "top b"), file("c.md", "top c")],
+        );
+        let texts: Vec<_> = merged.iter().map(|f| String::from_utf8_lossy(&f.bytes).into_owned()).collect();
+        assert_eq!(texts, ["base a", "top b", "top c"]);
+    }
+
+    // The embedded trees hold the knowledge base, the default theme and the vocabulary.
+    #[test]
+    fn embedded_trees_are_present() {
+        let knowledge = embedded(Tree::Knowledge);
+        assert!(knowledge.iter().any(|f| f.rel_path == "vocabulary.toml"));
+        assert!(knowledge.iter().all(|f| f.display_path.starts_with("knowledge/")));
+        assert!(embedded(Tree::DefaultTheme).iter().any(|f| f.rel_path.starts_with("templates/")));
+        assert!(embedded_config().contains("[book]"));
+    }
+
+    // Swap files, backups and hidden files are never read as content.
+    #[test]
+    fn ignored_names() {
+        for name in [".s3.md.swp", "s3.md~", ".DS_Store", "#s3.md#", "4913.tmp"] {
+            assert!(is_ignored(name), "{name}");
+        }
+        assert!(!is_ignored("s3.md"));
+    }
+}
