@@ -12,13 +12,15 @@ fn main() -> io::Result<()> {
     for dir in ["knowledge", "themes/default"] {
         // A directory makes cargo rerun this script when any file below it is added, removed or changed.
         println!("cargo:rerun-if-changed={dir}");
-        collect(&root, &root.join(dir), &mut files)?;
+        collect(&root.join(dir), &mut files)?;
     }
     println!("cargo:rerun-if-changed=book.toml");
     files.push(root.join("book.toml"));
     files.sort();
 
-    let mut out = String::from("/// Every embedded file: path relative to the repository root, and its bytes.\n");
+    let mut out = String::from(
+        "/// Every embedded file: path relative to the repository root, and its bytes.\n",
+    );
     out.push_str("pub static FILES: &[(&str, &[u8])] = &[\n");
     for file in &files {
         let rel = file
@@ -26,7 +28,10 @@ fn main() -> io::Result<()> {
             .map_err(io::Error::other)?
             .to_string_lossy()
             .replace('\\', "/");
-        out.push_str(&format!("    ({rel:?}, include_bytes!({:?})),\n", file.display().to_string()));
+        out.push_str(&format!(
+            "    ({rel:?}, include_bytes!({:?})),\n",
+            file.display().to_string()
+        ));
     }
     out.push_str("];\n");
     let dest = PathBuf::from(env::var("OUT_DIR").map_err(io::Error::other)?).join("embedded.rs");
@@ -34,7 +39,7 @@ fn main() -> io::Result<()> {
 }
 
 /// Every regular file below `dir`, skipping hidden files and editor droppings.
-fn collect(root: &Path, dir: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> {
     for entry in fs::read_dir(dir)? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -44,7 +49,7 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<PathBuf>) -> io::Result<()> 
         let path = entry.path();
         let kind = entry.file_type()?;
         if kind.is_dir() {
-            collect(root, &path, files)?;
+            collect(&path, files)?;
         } else if kind.is_file() {
             files.push(path);
         }

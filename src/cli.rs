@@ -94,8 +94,18 @@ struct Inputs {
 fn inputs(args: &InputArgs) -> Result<Inputs> {
     let (mut config, config_dir) = match &args.config {
         Some(path) => (read_config(path)?, path.parent().map(Path::to_path_buf)),
-        None if Path::new("book.toml").is_file() => (read_config(Path::new("book.toml"))?, Some(PathBuf::from("."))),
-        None => (Config::parse(source::embedded_config(), "book.toml (embedded)", Path::new("."))?, None),
+        None if Path::new("book.toml").is_file() => (
+            read_config(Path::new("book.toml"))?,
+            Some(PathBuf::from(".")),
+        ),
+        None => (
+            Config::parse(
+                source::embedded_config(),
+                "book.toml (embedded)",
+                Path::new("."),
+            )?,
+            None,
+        ),
     };
     if let Some(dir) = &args.knowledge {
         config.build.knowledge = Some(dir.clone());
@@ -116,12 +126,19 @@ fn inputs(args: &InputArgs) -> Result<Inputs> {
     protected.extend(config.build.overlay.iter().cloned());
     protected.extend(config.build.theme.iter().cloned());
     protected.extend(config_dir);
-    Ok(Inputs { config, files, protected })
+    Ok(Inputs {
+        config,
+        files,
+        protected,
+    })
 }
 
 fn read_config(path: &Path) -> Result<Config> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-    let base = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let base = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
     Config::parse(&text, &path.display().to_string(), base)
 }
 

@@ -61,7 +61,12 @@ pub struct BuildConfig {
 
 impl Default for BuildConfig {
     fn default() -> Self {
-        Self { output_dir: PathBuf::from("site"), knowledge: None, overlay: Vec::new(), theme: None }
+        Self {
+            output_dir: PathBuf::from("site"),
+            knowledge: None,
+            overlay: Vec::new(),
+            theme: None,
+        }
     }
 }
 
@@ -80,11 +85,12 @@ impl Config {
                 message: first_line(e.message()),
             })
         })?;
-        let resolve = |p: &PathBuf| if p.is_absolute() { p.clone() } else { base_dir.join(p) };
-        config.build.output_dir = resolve(&config.build.output_dir);
-        config.build.knowledge = config.build.knowledge.as_ref().map(resolve);
-        config.build.theme = config.build.theme.as_ref().map(resolve);
-        config.build.overlay = config.build.overlay.iter().map(resolve).collect();
+        // `join` keeps absolute paths as they are.
+        let build = &mut config.build;
+        build.output_dir = base_dir.join(&build.output_dir);
+        build.knowledge = build.knowledge.take().map(|p| base_dir.join(p));
+        build.theme = build.theme.take().map(|p| base_dir.join(p));
+        build.overlay = build.overlay.iter().map(|p| base_dir.join(p)).collect();
         Ok(config)
     }
 }
@@ -101,7 +107,8 @@ mod tests {
     // A full book.toml parses, and relative paths resolve against the config's directory.
     #[test]
     fn parses_and_resolves_paths() {
-        let text = "[book]\ntitle = \"Wiki\"\n[build]\noutput-dir = \"out\"\noverlay = [\"ours\"]\n";
+        let text =
+            "[book]\ntitle = \"Wiki\"\n[build]\noutput-dir = \"out\"\noverlay = [\"ours\"]\n";
         let config = Config::parse(text, "book.toml", Path::new("/w")).expect("valid config");
         assert_eq!(config.book.title, "Wiki");
         assert_eq!(config.book.language, "en");
@@ -117,6 +124,10 @@ mod tests {
             panic!("expected a config error");
         };
         assert_eq!((diag.line, diag.column), (2, 2));
-        assert!(diag.message.contains("unknown field `colour`"), "{}", diag.message);
+        assert!(
+            diag.message.contains("unknown field `colour`"),
+            "{}",
+            diag.message
+        );
     }
 }

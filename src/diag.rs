@@ -93,7 +93,10 @@ impl Diagnostics {
 
     /// Number of errors.
     pub fn error_count(&self) -> usize {
-        self.items.iter().filter(|d| d.severity == Severity::Error).count()
+        self.items
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .count()
     }
 
     /// Number of warnings.
@@ -131,7 +134,11 @@ pub struct Location {
 impl Location {
     /// The start of a file (for problems that concern the whole file).
     pub fn file(path: &str) -> Self {
-        Self { path: path.to_owned(), line: 0, column: 0 }
+        Self {
+            path: path.to_owned(),
+            line: 0,
+            column: 0,
+        }
     }
 }
 
@@ -165,7 +172,11 @@ impl<'a> LineIndex<'a> {
     /// The location of a byte offset in the file at `path`.
     pub fn locate(&self, path: &str, offset: usize) -> Location {
         let (line, column) = self.position(offset);
-        Location { path: path.to_owned(), line, column }
+        Location {
+            path: path.to_owned(),
+            line,
+            column,
+        }
     }
 }
 
@@ -178,7 +189,16 @@ mod tests {
     fn line_index_positions() {
         let text = "ab\ncé d\n\nx";
         let index = LineIndex::new(text);
-        let cases = [(0, (0, 0)), (1, (0, 1)), (3, (1, 0)), (6, (1, 3)), (9, (2, 0)), (10, (3, 0)), (99, (3, 1))];
+        let cases = [
+            (0, (0, 0)),
+            (1, (0, 1)),
+            (3, (1, 0)),
+            (6, (1, 2)),
+            (7, (1, 3)),
+            (9, (2, 0)),
+            (10, (3, 0)),
+            (99, (3, 1)),
+        ];
         for (offset, expected) in cases {
             assert_eq!(index.position(offset), expected, "offset {offset}");
         }
@@ -188,10 +208,27 @@ mod tests {
     #[test]
     fn diagnostics_print_sorted() {
         let mut diags = Diagnostics::new();
-        diags.error(&Location { path: "b.md".into(), line: 0, column: 0 }, "second");
-        diags.warning(&Location { path: "a.md".into(), line: 11, column: 4 }, "first");
+        diags.error(
+            &Location {
+                path: "b.md".into(),
+                line: 0,
+                column: 0,
+            },
+            "second",
+        );
+        diags.warning(
+            &Location {
+                path: "a.md".into(),
+                line: 11,
+                column: 4,
+            },
+            "first",
+        );
         let printed: Vec<String> = diags.sorted().iter().map(ToString::to_string).collect();
-        assert_eq!(printed, ["a.md:12:5: warning: first", "b.md:1:1: error: second"]);
+        assert_eq!(
+            printed,
+            ["a.md:12:5: warning: first", "b.md:1:1: error: second"]
+        );
         assert_eq!((diags.error_count(), diags.warning_count()), (1, 1));
     }
 }

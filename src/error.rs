@@ -33,14 +33,22 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// Wraps an I/O error with the action and path it concerns.
     pub fn io(action: &'static str, path: &Path, source: io::Error) -> Self {
-        Error::Io { action, path: path.to_owned(), source }
+        Error::Io {
+            action,
+            path: path.to_owned(),
+            source,
+        }
     }
 }
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Error::Io { action, path, source } => {
+            Error::Io {
+                action,
+                path,
+                source,
+            } => {
                 write!(f, "cannot {action} `{}`: {source}", path.display())
             }
             Error::Config(diag) => write!(f, "{diag}"),

@@ -70,13 +70,21 @@ impl LinkGraph {
 
 /// Extracts every note's outline in parallel, resolves links, and computes backlinks.
 pub fn build(kb: &KnowledgeBase, diags: &mut Diagnostics) -> LinkGraph {
-    let outlines: HashMap<NoteId, Outline> =
-        kb.notes.par_iter().map(|note| (note.id.clone(), outline(note))).collect();
-    let mut graph = LinkGraph { outlines, backlinks: HashMap::new() };
+    let outlines: HashMap<NoteId, Outline> = kb
+        .notes
+        .par_iter()
+        .map(|note| (note.id.clone(), outline(note)))
+        .collect();
+    let mut graph = LinkGraph {
+        outlines,
+        backlinks: HashMap::new(),
+    };
 
     let mut backlinks: BTreeMap<&NoteId, BTreeSet<&NoteId>> = BTreeMap::new();
     for note in &kb.notes {
-        let Some(outline) = graph.outlines.get(&note.id) else { continue };
+        let Some(outline) = graph.outlines.get(&note.id) else {
+            continue;
+        };
         for link in &outline.links {
             check(kb, &graph, note, link, diags);
             if link.target != note.id && kb.get(&link.target).is_some() {
@@ -104,7 +112,10 @@ fn check(kb: &KnowledgeBase, graph: &LinkGraph, note: &Note, link: &Link, diags:
         let hint = suggest(link.target.as_str(), kb.notes.iter().map(|n| n.id.as_str()))
             .map(|s| format!("; did you mean `{s}`?"))
             .unwrap_or_default();
-        diags.error(&link.location, format!("unresolved link `[[{written}]]`{hint}"));
+        diags.error(
+            &link.location,
+            format!("unresolved link `[[{written}]]`{hint}"),
+        );
     } else if !graph.resolves(kb, &link.target, link.anchor.as_deref()) {
         let anchors = graph.headings(&link.target);
         let hint = link
@@ -115,10 +126,16 @@ fn check(kb: &KnowledgeBase, graph: &LinkGraph, note: &Note, link: &Link, diags:
             .unwrap_or_default();
         diags.error(
             &link.location,
-            format!("unresolved link `[[{written}]]`: `{}` has no heading with that id{hint}", link.target),
+            format!(
+                "unresolved link `[[{written}]]`: `{}` has no heading with that id{hint}",
+                link.target
+            ),
         );
     } else if link.target == note.id && link.anchor.is_none() {
-        diags.warning(&link.location, format!("`[[{written}]]` links the note to itself"));
+        diags.warning(
+            &link.location,
+            format!("`[[{written}]]` links the note to itself"),
+        );
     }
 }
 
@@ -137,7 +154,11 @@ pub fn outline(note: &Note) -> Outline {
             Event::End(TagEnd::Heading(_)) => {
                 if let Some((level, explicit, text)) = heading.take() {
                     let id = slugger.id(explicit.as_deref(), &text);
-                    out.headings.push(Heading { level, id, text: text.trim().to_owned() });
+                    out.headings.push(Heading {
+                        level,
+                        id,
+                        text: text.trim().to_owned(),
+                    });
                 }
             }
             Event::Text(text) | Event::Code(text) => {
@@ -145,9 +166,17 @@ pub fn outline(note: &Note) -> Outline {
                     buf.push_str(&text);
                 }
             }
-            Event::Start(Tag::Link { link_type: LinkType::WikiLink { .. }, dest_url, .. }) => {
+            Event::Start(Tag::Link {
+                link_type: LinkType::WikiLink { .. },
+                dest_url,
+                ..
+            }) => {
                 let (target, anchor) = split_target(&dest_url);
-                let target = if target.is_empty() { note.id.clone() } else { NoteId(target.to_owned()) };
+                let target = if target.is_empty() {
+                    note.id.clone()
+                } else {
+                    NoteId(target.to_owned())
+                };
                 out.links.push(Link {
                     target,
                     anchor: anchor.map(str::to_owned),
@@ -194,28 +223,56 @@ mod tests {
     // Headings get unique slugs and links keep their exact line and column.
     #[test]
     fn outline_finds_headings_and_links() {
-        let outline = outline(&note("a", "# Intro\n\nSee [[b]] and\n  [[c#key-rotation|rotation]].\n\n## Intro\n[[#intro-1]]\n"));
-        let ids: Vec<_> = outline.headings.iter().map(|h| (h.level, h.id.as_str())).collect();
+        let outline = outline(&note(
+            "a",
+            "# Intro\n\nSee [[b]] and\n  [[c#key-rotation|rotation]].\n\n## Intro\n[[#intro-1]]\n",
+        ));
+        let ids: Vec<_> = outline
+            .headings
+            .iter()
+            .map(|h| (h.level, h.id.as_str()))
+            .collect();
         assert_eq!(ids, [(1, "intro"), (2, "intro-1")]);
         let links: Vec<_> = outline
             .links
             .iter()
-            .map(|l| (l.target.as_str(), l.anchor.as_deref(), l.location.line + 1, l.location.column + 1))
+            .map(|l| {
+                (
+                    l.target.as_str(),
+                    l.anchor.as_deref(),
+                    l.location.line + 1,
+                    l.location.column + 1,
+                )
+            })
             .collect();
-        assert_eq!(links, [("b", None, 6, 5), ("c", Some("key-rotation"), 7, 3), ("a", Some("intro-1"), 10, 1)]);
+        assert_eq!(
+            links,
+            [
+                ("b", None, 6, 5),
+                ("c", Some("key-rotation"), 7, 3),
+                ("a", Some("intro-1"), 10, 1)
+            ]
+        );
     }
 
     // Targets split at `#`, with spaces trimmed.
     #[test]
     fn split_targets() {
         assert_eq!(split_target("s3"), ("s3", None));
-        assert_eq!(split_target("s3#bucket-policies"), ("s3", Some("bucket-policies")));
+        assert_eq!(
+            split_target("s3#bucket-policies"),
+            ("s3", Some("bucket-policies"))
+        );
         assert_eq!(split_target(" s3 # x "), ("s3", Some("x")));
         assert_eq!(split_target("#x"), ("", Some("x")));
     }
 
     fn file(rel: &str, text: &str) -> SourceFile {
-        SourceFile { rel_path: rel.into(), display_path: format!("knowledge/{rel}"), bytes: text.as_bytes().to_vec() }
+        SourceFile {
+            rel_path: rel.into(),
+            display_path: format!("knowledge/{rel}"),
+            bytes: text.as_bytes().to_vec(),
+        }
     }
 
     // Missing notes, missing headings and self-links are reported at the link; backlinks are sorted.
@@ -224,9 +281,18 @@ mod tests {
         let vocab = "owners = []\nservice_models = []\nlayer_groups = []\nseverities = []\n";
         let files = vec![
             file("vocabulary.toml", vocab),
-            file("glossary/tls.md", "+++\ntitle = \"TLS\"\nsummary = \"s\"\n+++\n## Versions\n"),
-            file("glossary/b.md", "+++\ntitle = \"B\"\nsummary = \"s\"\n+++\n[[tls]] [[tls#versions]] [[tsl]]\n"),
-            file("glossary/a.md", "+++\ntitle = \"A\"\nsummary = \"s\"\n+++\n[[tls#version]]\n[[a]]\n"),
+            file(
+                "glossary/tls.md",
+                "+++\ntitle = \"TLS\"\nsummary = \"s\"\n+++\n## Versions\n",
+            ),
+            file(
+                "glossary/b.md",
+                "+++\ntitle = \"B\"\nsummary = \"s\"\n+++\n[[tls]] [[tls#versions]] [[tsl]]\n",
+            ),
+            file(
+                "glossary/a.md",
+                "+++\ntitle = \"A\"\nsummary = \"s\"\n+++\n[[tls#version]]\n[[a]]\n",
+            ),
         ];
         let mut diags = Diagnostics::new();
         let kb = load(&files, &mut diags);
@@ -240,7 +306,11 @@ mod tests {
                 "knowledge/glossary/b.md:5:26: error: unresolved link `[[tsl]]`; did you mean `tls`?",
             ]
         );
-        let tls: Vec<_> = graph.backlinks(&NoteId("tls".into())).iter().map(NoteId::as_str).collect();
+        let tls: Vec<_> = graph
+            .backlinks(&NoteId("tls".into()))
+            .iter()
+            .map(NoteId::as_str)
+            .collect();
         assert_eq!(tls, ["a", "b"]);
     }
 }

@@ -52,7 +52,11 @@ impl Slugger {
     pub fn id(&mut self, explicit: Option<&str>, text: &str) -> String {
         let base = explicit.map_or_else(|| slugify(text), str::to_owned);
         let count = self.seen.entry(base.clone()).or_insert(0);
-        let id = if *count == 0 { base.clone() } else { format!("{base}-{count}") };
+        let id = if *count == 0 {
+            base.clone()
+        } else {
+            format!("{base}-{count}")
+        };
         *count += 1;
         id
     }

@@ -122,7 +122,11 @@ fn walk(
                 .map(|c| c.as_os_str().to_string_lossy())
                 .collect::<Vec<_>>()
                 .join("/");
-            files.push(SourceFile { rel_path: rel, display_path: path.display().to_string(), bytes });
+            files.push(SourceFile {
+                rel_path: rel,
+                display_path: path.display().to_string(),
+                bytes,
+            });
         }
     }
     Ok(())
@@ -153,7 +157,11 @@ mod tests {
     use super::*;
 
     fn file(rel: &str, text: &str) -> SourceFile {
-        SourceFile { rel_path: rel.into(), display_path: rel.into(), bytes: text.as_bytes().to_vec() }
+        SourceFile {
+            rel_path: rel.into(),
+            display_path: rel.into(),
+            bytes: text.as_bytes().to_vec(),
+        }
     }
 
     // An overlay replaces files with the same relative path and adds new ones.
@@ -163,7 +171,10 @@ mod tests {
             vec![file("a.md", "base a"), file("b.md", "base b")],
             vec![file("b.md", "top b"), file("c.md", "top c")],
         );
-        let texts: Vec<_> = merged.iter().map(|f| String::from_utf8_lossy(&f.bytes).into_owned()).collect();
+        let texts: Vec<_> = merged
+            .iter()
+            .map(|f| String::from_utf8_lossy(&f.bytes).into_owned())
+            .collect();
         assert_eq!(texts, ["base a", "top b", "top c"]);
     }
 
@@ -172,8 +183,12 @@ mod tests {
     fn embedded_trees_are_present() {
         let knowledge = embedded(Tree::Knowledge);
         assert!(knowledge.iter().any(|f| f.rel_path == "vocabulary.toml"));
-        assert!(knowledge.iter().all(|f| f.display_path.starts_with("knowledge/")));
-        assert!(embedded(Tree::DefaultTheme).iter().any(|f| f.rel_path.starts_with("templates/")));
+        assert!(knowledge
+            .iter()
+            .all(|f| f.display_path.starts_with("knowledge/")));
+        assert!(embedded(Tree::DefaultTheme)
+            .iter()
+            .any(|f| f.rel_path.starts_with("templates/")));
         assert!(embedded_config().contains("[book]"));
     }
 

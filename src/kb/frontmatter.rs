@@ -25,7 +25,11 @@ pub struct SplitError {
 
 /// Splits `text` (a byte-order mark, if any, is skipped; CRLF lines are accepted).
 pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
-    let start = if text.starts_with('\u{feff}') { '\u{feff}'.len_utf8() } else { 0 };
+    let start = if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    };
     let mut lines = Lines { text, pos: start };
     match lines.next() {
         Some((_, line)) if is_fence(line) => {}
@@ -35,7 +39,12 @@ pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
                 message: "a note must start with a `+++` line that opens its front matter",
             })
         }
-        None => return Err(SplitError { offset: start, message: "empty note: expected `+++` front matter" }),
+        None => {
+            return Err(SplitError {
+                offset: start,
+                message: "empty note: expected `+++` front matter",
+            })
+        }
     }
     let front_offset = lines.pos;
     for (offset, line) in lines.by_ref() {
@@ -48,7 +57,10 @@ pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
             });
         }
     }
-    Err(SplitError { offset: start, message: "front matter opened with `+++` is never closed" })
+    Err(SplitError {
+        offset: start,
+        message: "front matter opened with `+++` is never closed",
+    })
 }
 
 fn is_fence(line: &str) -> bool {
@@ -94,7 +106,16 @@ mod tests {
         ];
         for (text, front, front_offset, body, body_offset) in cases {
             let split = split(text).expect(text);
-            assert_eq!(split, Split { front, front_offset, body, body_offset }, "{text:?}");
+            assert_eq!(
+                split,
+                Split {
+                    front,
+                    front_offset,
+                    body,
+                    body_offset
+                },
+                "{text:?}"
+            );
         }
     }
 

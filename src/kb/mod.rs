@@ -354,7 +354,10 @@ impl KnowledgeBase {
 
     /// The catalog with this id.
     pub fn catalog(&self, id: &str) -> Option<&Catalog> {
-        self.catalogs.iter().find(|c| c.catalog.id == id).map(|c| &c.catalog)
+        self.catalogs
+            .iter()
+            .find(|c| c.catalog.id == id)
+            .map(|c| &c.catalog)
     }
 }
 
@@ -400,7 +403,11 @@ pub fn load(files: &[SourceFile], diags: &mut Diagnostics) -> KnowledgeBase {
     });
 
     let ids_of = |kind: Kind| -> HashSet<String> {
-        notes_raw.iter().filter(|n| n.kind() == kind).map(|n| n.id.clone()).collect()
+        notes_raw
+            .iter()
+            .filter(|n| n.kind() == kind)
+            .map(|n| n.id.clone())
+            .collect()
     };
     let ctx = Context {
         vocab: &vocab,
@@ -411,7 +418,10 @@ pub fn load(files: &[SourceFile], diags: &mut Diagnostics) -> KnowledgeBase {
         layer_order: layer_order(&notes_raw),
     };
 
-    let mut notes: Vec<Note> = notes_raw.into_iter().map(|raw| ctx.validate(raw, diags)).collect();
+    let mut notes: Vec<Note> = notes_raw
+        .into_iter()
+        .map(|raw| ctx.validate(raw, diags))
+        .collect();
     check_checklist_ids(&notes, diags);
     notes.sort_by(|a, b| {
         (a.kind, a.order.unwrap_or(i64::MAX), &a.title, &a.id).cmp(&(
@@ -421,11 +431,23 @@ pub fn load(files: &[SourceFile], diags: &mut Diagnostics) -> KnowledgeBase {
             &b.id,
         ))
     });
-    let index = notes.iter().enumerate().map(|(i, n)| (n.id.clone(), i)).collect();
-    KnowledgeBase { vocab, catalogs, notes, index }
+    let index = notes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.id.clone(), i))
+        .collect();
+    KnowledgeBase {
+        vocab,
+        catalogs,
+        notes,
+        index,
+    }
 }
 
-fn load_vocabulary(files: &[SourceFile], diags: &mut Diagnostics) -> (Vocabulary, Vec<CompiledCatalog>) {
+fn load_vocabulary(
+    files: &[SourceFile],
+    diags: &mut Diagnostics,
+) -> (Vocabulary, Vec<CompiledCatalog>) {
     let empty = Vocabulary {
         owners: Vec::new(),
         service_models: Vec::new(),
@@ -440,11 +462,14 @@ fn load_vocabulary(files: &[SourceFile], diags: &mut Diagnostics) -> (Vocabulary
         );
         return (empty, Vec::new());
     };
-    let Some(text) = decode(file, diags) else { return (empty, Vec::new()) };
+    let Some(text) = decode(file, diags) else {
+        return (empty, Vec::new());
+    };
     let vocab: Vocabulary = match toml::from_str(text) {
         Ok(v) => v,
         Err(e) => {
-            let at = LineIndex::new(text).locate(&file.display_path, e.span().map_or(0, |s| s.start));
+            let at =
+                LineIndex::new(text).locate(&file.display_path, e.span().map_or(0, |s| s.start));
             diags.error(&at, first_line(e.message()));
             return (empty, Vec::new());
         }
@@ -452,10 +477,17 @@ fn load_vocabulary(files: &[SourceFile], diags: &mut Diagnostics) -> (Vocabulary
     let mut catalogs = Vec::new();
     for catalog in &vocab.catalogs {
         match regex::Regex::new(&catalog.pattern) {
-            Ok(pattern) => catalogs.push(CompiledCatalog { catalog: catalog.clone(), pattern }),
+            Ok(pattern) => catalogs.push(CompiledCatalog {
+                catalog: catalog.clone(),
+                pattern,
+            }),
             Err(e) => diags.error(
                 &Location::file(&file.display_path),
-                format!("catalog `{}` has an invalid pattern: {}", catalog.id, first_line(&e.to_string())),
+                format!(
+                    "catalog `{}` has an invalid pattern: {}",
+                    catalog.id,
+                    first_line(&e.to_string())
+                ),
             ),
         }
     }
@@ -523,14 +555,19 @@ fn parse_note(file: &SourceFile, diags: &mut Diagnostics) -> Option<Parsed> {
         }
     };
     let Some(kind) = Kind::from_folder(folder) else {
-        diags.warning(&Location::file(path), format!("unknown folder `{folder}`; note skipped"));
+        diags.warning(
+            &Location::file(path),
+            format!("unknown folder `{folder}`; note skipped"),
+        );
         return None;
     };
     let id = name.trim_end_matches(".md");
     if !is_valid_id(id) {
         diags.error(
             &Location::file(path),
-            format!("invalid note id `{id}`: use lowercase letters, digits and `-` in the file name"),
+            format!(
+                "invalid note id `{id}`: use lowercase letters, digits and `-` in the file name"
+            ),
         );
         return None;
     }
@@ -579,14 +616,20 @@ pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && !id.starts_with('-')
         && !id.ends_with('-')
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 fn layer_order(notes: &[Parsed]) -> Vec<String> {
     let mut layers: Vec<(i64, &str, &str)> = notes
         .iter()
         .filter_map(|n| match &n.front {
-            Front::Layer(l) => Some((l.order.unwrap_or(i64::MAX), l.title.get_ref().as_str(), n.id.as_str())),
+            Front::Layer(l) => Some((
+                l.order.unwrap_or(i64::MAX),
+                l.title.get_ref().as_str(),
+                n.id.as_str(),
+            )),
             _ => None,
         })
         .collect();
@@ -613,26 +656,49 @@ struct At<'a> {
 
 impl At<'_> {
     fn span<T>(&self, value: &Spanned<T>) -> Location {
-        self.lines.locate(self.path, self.front_offset + value.span().start)
+        self.lines
+            .locate(self.path, self.front_offset + value.span().start)
     }
 }
 
 impl Context<'_> {
     fn validate(&self, raw: Parsed, diags: &mut Diagnostics) -> Note {
-        let Parsed { id, path, text, front_offset, body_offset, front } = raw;
-        let at = At { path: &path, lines: LineIndex::new(&text), front_offset };
+        let Parsed {
+            id,
+            path,
+            text,
+            front_offset,
+            body_offset,
+            front,
+        } = raw;
+        let at = At {
+            path: &path,
+            lines: LineIndex::new(&text),
+            front_offset,
+        };
         let note_id = NoteId(id.clone());
         let (common, data, kind) = match front {
             Front::Model(mut fm) => (fm.common(), KindData::Model, Kind::Model),
             Front::Glossary(mut fm) => (fm.common(), KindData::Glossary, Kind::Glossary),
             Front::Layer(mut fm) => {
-                self.term(&at, &fm.group, &self.vocab.layer_groups, "layer group", diags);
+                self.term(
+                    &at,
+                    &fm.group,
+                    &self.vocab.layer_groups,
+                    "layer group",
+                    diags,
+                );
                 let group = fm.group.get_ref().clone();
                 (fm.common(), KindData::Layer(Layer { group }), Kind::Layer)
             }
             Front::Pillar(mut fm) => {
-                let security_services = self.ids(&at, &fm.security_services, IdSet::SecurityService, diags);
-                (fm.common(), KindData::Pillar(Pillar { security_services }), Kind::Pillar)
+                let security_services =
+                    self.ids(&at, &fm.security_services, IdSet::SecurityService, diags);
+                (
+                    fm.common(),
+                    KindData::Pillar(Pillar { security_services }),
+                    Kind::Pillar,
+                )
             }
             Front::SecurityService(mut fm) => {
                 let data = SecurityService {
@@ -640,7 +706,11 @@ impl Context<'_> {
                     layers: self.ids(&at, &fm.layers, IdSet::Layer, diags),
                     pillars: self.ids(&at, &fm.pillars, IdSet::Pillar, diags),
                 };
-                (fm.common(), KindData::SecurityService(data), Kind::SecurityService)
+                (
+                    fm.common(),
+                    KindData::SecurityService(data),
+                    Kind::SecurityService,
+                )
             }
             Front::Practice(mut fm) => {
                 let data = Practice {
@@ -662,7 +732,11 @@ impl Context<'_> {
             title: common.title.into_inner(),
             summary: common.summary.into_inner(),
             aliases: common.aliases,
-            sources: common.sources.into_iter().map(Spanned::into_inner).collect(),
+            sources: common
+                .sources
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
             order: common.order,
             data,
             path,
@@ -680,7 +754,10 @@ impl Context<'_> {
         if common.sources.is_empty() && kind != Kind::Glossary {
             diags.error(
                 &at.span(&common.title),
-                format!("a {} note needs `sources`: the provider documentation it is based on", kind.singular()),
+                format!(
+                    "a {} note needs `sources`: the provider documentation it is based on",
+                    kind.singular()
+                ),
             );
         }
         for source in &common.sources {
@@ -688,13 +765,31 @@ impl Context<'_> {
         }
     }
 
-    fn service(&self, at: &At, id: &NoteId, fm: &raw::ServiceFm, diags: &mut Diagnostics) -> Service {
-        self.term(at, &fm.service_model, &self.vocab.service_models, "service model", diags);
+    fn service(
+        &self,
+        at: &At,
+        id: &NoteId,
+        fm: &raw::ServiceFm,
+        diags: &mut Diagnostics,
+    ) -> Service {
+        self.term(
+            at,
+            &fm.service_model,
+            &self.vocab.service_models,
+            "service model",
+            diags,
+        );
         let mut rows: BTreeMap<usize, Responsibility> = BTreeMap::new();
         for row in &fm.responsibility {
             let layer = row.layer.get_ref();
             let Some(position) = self.layer_order.iter().position(|l| l == layer) else {
-                diags.error(&at.span(&row.layer), format!("unknown layer `{layer}`"));
+                let hint = suggest(layer, self.layer_order.iter().map(String::as_str))
+                    .map(|s| format!("; did you mean `{s}`?"))
+                    .unwrap_or_default();
+                diags.error(
+                    &at.span(&row.layer),
+                    format!("unknown layer `{layer}`{hint}"),
+                );
                 continue;
             };
             self.owner(at, &row.owner, diags);
@@ -704,7 +799,11 @@ impl Context<'_> {
                 .iter()
                 .map(|v| {
                     self.owner(at, &v.owner, diags);
-                    Variant { when: v.when.clone(), owner: v.owner.get_ref().clone(), note: v.note.clone() }
+                    Variant {
+                        when: v.when.clone(),
+                        owner: v.owner.get_ref().clone(),
+                        note: v.note.clone(),
+                    }
                 })
                 .collect();
             let value = Responsibility {
@@ -715,7 +814,10 @@ impl Context<'_> {
                 variants,
             };
             if rows.insert(position, value).is_some() {
-                diags.error(&at.span(&row.layer), format!("layer `{layer}` has two responsibility rows"));
+                diags.error(
+                    &at.span(&row.layer),
+                    format!("layer `{layer}` has two responsibility rows"),
+                );
             }
         }
         for (position, layer) in self.layer_order.iter().enumerate() {
@@ -749,14 +851,27 @@ impl Context<'_> {
                 if !is_valid_id(item.id.get_ref()) {
                     diags.error(
                         &at.span(&item.id),
-                        format!("invalid checklist id `{}`: use lowercase letters, digits and `-`", item.id.get_ref()),
+                        format!(
+                            "invalid checklist id `{}`: use lowercase letters, digits and `-`",
+                            item.id.get_ref()
+                        ),
                     );
                 }
                 let layer = self.id(at, &item.layer, IdSet::Layer, diags);
                 let pillar = self.id(at, &item.pillar, IdSet::Pillar, diags);
-                self.term(at, &item.severity, &self.vocab.severities, "severity", diags);
+                self.term(
+                    at,
+                    &item.severity,
+                    &self.vocab.severities,
+                    "severity",
+                    diags,
+                );
                 check_url(at, &item.source, diags);
-                let controls = item.controls.iter().filter_map(|c| self.control(at, c, diags)).collect();
+                let controls = item
+                    .controls
+                    .iter()
+                    .filter_map(|c| self.control(at, c, diags))
+                    .collect();
                 ChecklistItem {
                     id: item.id.get_ref().clone(),
                     note: note.clone(),
@@ -776,25 +891,41 @@ impl Context<'_> {
     fn control(&self, at: &At, value: &raw::S, diags: &mut Diagnostics) -> Option<Control> {
         let text = value.get_ref();
         let Some((catalog, id)) = text.split_once(':') else {
-            diags.error(&at.span(value), format!("control `{text}` must be written `catalog:id`, e.g. `fsbp:S3.1`"));
+            diags.error(
+                &at.span(value),
+                format!("control `{text}` must be written `catalog:id`, e.g. `fsbp:S3.1`"),
+            );
             return None;
         };
         let Some(compiled) = self.catalogs.iter().find(|c| c.catalog.id == catalog) else {
-            let known = self.catalogs.iter().map(|c| format!("`{}`", c.catalog.id)).collect::<Vec<_>>();
+            let known = self
+                .catalogs
+                .iter()
+                .map(|c| format!("`{}`", c.catalog.id))
+                .collect::<Vec<_>>();
             diags.error(
                 &at.span(value),
-                format!("unknown control catalog `{catalog}`; expected one of {}", known.join(", ")),
+                format!(
+                    "unknown control catalog `{catalog}`; expected one of {}",
+                    known.join(", ")
+                ),
             );
             return None;
         };
         if !compiled.pattern.is_match(id) {
             diags.error(
                 &at.span(value),
-                format!("control id `{id}` does not match the `{catalog}` pattern `{}`", compiled.catalog.pattern),
+                format!(
+                    "control id `{id}` does not match the `{catalog}` pattern `{}`",
+                    compiled.catalog.pattern
+                ),
             );
             return None;
         }
-        Some(Control { catalog: catalog.to_owned(), id: id.to_owned() })
+        Some(Control {
+            catalog: catalog.to_owned(),
+            id: id.to_owned(),
+        })
     }
 
     fn owner(&self, at: &At, value: &raw::S, diags: &mut Diagnostics) {
@@ -805,7 +936,11 @@ impl Context<'_> {
         if !Vocabulary::has(terms, value.get_ref()) {
             diags.error(
                 &at.span(value),
-                format!("unknown {what} `{}`; expected one of {}", value.get_ref(), Vocabulary::expected(terms)),
+                format!(
+                    "unknown {what} `{}`; expected one of {}",
+                    value.get_ref(),
+                    Vocabulary::expected(terms)
+                ),
             );
         }
     }
@@ -824,7 +959,10 @@ impl Context<'_> {
             let hint = suggest(value.get_ref(), ids.iter().map(String::as_str))
                 .map(|s| format!("; did you mean `{s}`?"))
                 .unwrap_or_default();
-            diags.error(&at.span(value), format!("unknown {what} `{}`{hint}", value.get_ref()));
+            diags.error(
+                &at.span(value),
+                format!("unknown {what} `{}`{hint}", value.get_ref()),
+            );
         }
         NoteId(value.get_ref().clone())
     }
@@ -839,8 +977,13 @@ enum IdSet {
 
 fn check_url(at: &At, value: &raw::S, diags: &mut Diagnostics) {
     let url = value.get_ref();
-    if !(url.starts_with("https://") || url.starts_with("http://")) || url.contains(char::is_whitespace) {
-        diags.error(&at.span(value), format!("source `{url}` is not an http(s) URL"));
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.contains(char::is_whitespace)
+    {
+        diags.error(
+            &at.span(value),
+            format!("source `{url}` is not an http(s) URL"),
+        );
     }
 }
 
@@ -850,7 +993,13 @@ fn check_checklist_ids(notes: &[Note], diags: &mut Diagnostics) {
         for item in note.checklist() {
             if let Some(other) = seen.insert(&item.id, &note.path) {
                 let at = locate_in_text(note, &format!("\"{}\"", item.id));
-                diags.error(&at, format!("duplicate checklist id `{}`: also used in `{other}`", item.id));
+                diags.error(
+                    &at,
+                    format!(
+                        "duplicate checklist id `{}`: also used in `{other}`",
+                        item.id
+                    ),
+                );
             }
         }
     }
@@ -872,20 +1021,32 @@ pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Opt
         .map(|(_, c)| c)
 }
 
-/// Levenshtein distance over characters.
+/// Edit distance over characters where swapping two neighbours counts as one edit
+/// (optimal string alignment), so `tsl` is one typo away from `tls`.
 pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cur = row[j + 1];
-            row[j + 1] = if ca == *cb { prev } else { 1 + prev.min(row[j]).min(cur) };
-            prev = cur;
+    let width = b.len() + 1;
+    let mut d: Vec<usize> = vec![0; (a.len() + 1) * width];
+    for (i, cell) in d.iter_mut().step_by(width).enumerate() {
+        *cell = i;
+    }
+    for (j, cell) in d.iter_mut().take(width).enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
         }
     }
-    row[b.len()]
+    d[a.len() * width + b.len()]
 }
 
 #[cfg(test)]

@@ -29,11 +29,19 @@ const LAYER: &str = "+++\ntitle = \"Data\"\nsummary = \"Your data.\"\ngroup = \"
 const PILLAR: &str = "+++\ntitle = \"Data protection\"\nsummary = \"Protect data.\"\nsources = [\"https://docs.aws.amazon.com/wellarchitected/\"]\n+++\n";
 
 fn file(rel: &str, text: &str) -> SourceFile {
-    SourceFile { rel_path: rel.into(), display_path: format!("knowledge/{rel}"), bytes: text.as_bytes().to_vec() }
+    SourceFile {
+        rel_path: rel.into(),
+        display_path: format!("knowledge/{rel}"),
+        bytes: text.as_bytes().to_vec(),
+    }
 }
 
 fn base_files() -> Vec<SourceFile> {
-    vec![file("vocabulary.toml", VOCAB), file("layers/data.md", LAYER), file("pillars/data-protection.md", PILLAR)]
+    vec![
+        file("vocabulary.toml", VOCAB),
+        file("layers/data.md", LAYER),
+        file("pillars/data-protection.md", PILLAR),
+    ]
 }
 
 fn service(front_extra: &str) -> String {
@@ -58,14 +66,23 @@ fn diagnostics_of(extra: Vec<SourceFile>) -> Vec<String> {
 fn valid_service_loads() {
     let checklist = "[[checklist]]\nid = \"s3-bpa\"\ntitle = \"Block public access\"\nlayer = \"data\"\npillar = \"data-protection\"\nseverity = \"high\"\ncontrols = [\"fsbp:S3.1\"]\nsource = \"https://docs.aws.amazon.com/s3/\"\n";
     let mut files = base_files();
-    files.push(file("services/s3.md", &service(&format!("{ROW}{checklist}"))));
+    files.push(file(
+        "services/s3.md",
+        &service(&format!("{ROW}{checklist}")),
+    ));
     let mut diags = Diagnostics::new();
     let kb = load(&files, &mut diags);
     assert!(diags.is_empty(), "{:?}", diags.sorted());
     let (note, s3) = kb.services().next().expect("one service");
     assert_eq!((note.id.as_str(), note.body()), ("s3", "Body.\n"));
     assert_eq!(s3.responsibility[0].owner, "customer");
-    assert_eq!(s3.checklist[0].controls, [Control { catalog: "fsbp".into(), id: "S3.1".into() }]);
+    assert_eq!(
+        s3.checklist[0].controls,
+        [Control {
+            catalog: "fsbp".into(),
+            id: "S3.1".into()
+        }]
+    );
 }
 
 // Every kind of id problem is reported at the exact line and column of the value.
@@ -107,9 +124,19 @@ fn missing_rows_and_toml_errors() {
 #[test]
 fn duplicates_encoding_and_sources() {
     let got = diagnostics_of(vec![
-        file("glossary/data.md", "+++\ntitle = \"Data\"\nsummary = \"x\"\n+++\n"),
-        SourceFile { rel_path: "model/bad.md".into(), display_path: "knowledge/model/bad.md".into(), bytes: b"+++\ntitle = \"\xff\"\n".to_vec() },
-        file("model/nosrc.md", "+++\ntitle = \"T\"\nsummary = \"S\"\n+++\n"),
+        file(
+            "glossary/data.md",
+            "+++\ntitle = \"Data\"\nsummary = \"x\"\n+++\n",
+        ),
+        SourceFile {
+            rel_path: "model/bad.md".into(),
+            display_path: "knowledge/model/bad.md".into(),
+            bytes: b"+++\ntitle = \"\xff\"\n".to_vec(),
+        },
+        file(
+            "model/nosrc.md",
+            "+++\ntitle = \"T\"\nsummary = \"S\"\n+++\n",
+        ),
     ]);
     assert_eq!(
         got,
@@ -125,7 +152,11 @@ fn duplicates_encoding_and_sources() {
 #[test]
 fn suggestions() {
     let words = ["elasticache", "ec2", "s3"];
-    assert_eq!(suggest("elasticahce", words.into_iter()), Some("elasticache"));
+    assert_eq!(
+        suggest("elasticahce", words.into_iter()),
+        Some("elasticache")
+    );
     assert_eq!(suggest("lambda", words.into_iter()), None);
     assert_eq!(edit_distance("kitten", "sitting"), 3);
+    assert_eq!(edit_distance("tsl", "tls"), 1);
 }

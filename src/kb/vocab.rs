@@ -65,11 +65,18 @@ impl Vocabulary {
 
     /// The label of `id` in `terms`, or the id itself.
     pub fn label<'a>(terms: &'a [Term], id: &'a str) -> &'a str {
-        terms.iter().find(|t| t.id == id).map_or(id, |t| t.label.as_str())
+        terms
+            .iter()
+            .find(|t| t.id == id)
+            .map_or(id, |t| t.label.as_str())
     }
 
     /// The ids of `terms`, comma-separated in backticks, for "expected one of" messages.
     pub fn expected(terms: &[Term]) -> String {
-        terms.iter().map(|t| format!("`{}`", t.id)).collect::<Vec<_>>().join(", ")
+        terms
+            .iter()
+            .map(|t| format!("`{}`", t.id))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }

@@ -22,19 +22,29 @@ pub fn render(note: &Note, kb: &KnowledgeBase, graph: &LinkGraph, root: &str) ->
         match &events[i] {
             Event::Start(Tag::Heading { level, .. }) => {
                 let id = headings.get(heading_index).map_or("", |h| h.id.as_str());
-                out.push(Event::Html(format!("<{level} id=\"{}\">", escape(id)).into()));
+                out.push(Event::Html(
+                    format!("<{level} id=\"{}\">", escape(id)).into(),
+                ));
                 heading_index += 1;
             }
             Event::End(TagEnd::Heading(level)) => {
-                let id = headings.get(heading_index.saturating_sub(1)).map_or("", |h| h.id.as_str());
+                let id = headings
+                    .get(heading_index.saturating_sub(1))
+                    .map_or("", |h| h.id.as_str());
                 out.push(Event::Html(
                     format!("<a class=\"anchor\" href=\"#{}\" aria-label=\"Link to this section\">#</a></{level}>", escape(id))
                         .into(),
                 ));
             }
-            Event::Start(Tag::Link { link_type: LinkType::WikiLink { has_pothole }, dest_url, .. }) => {
+            Event::Start(Tag::Link {
+                link_type: LinkType::WikiLink { has_pothole },
+                dest_url,
+                ..
+            }) => {
                 let end = find_end(&events, i);
-                out.push(Event::Html(wiki_link(note, kb, graph, root, dest_url).into()));
+                out.push(Event::Html(
+                    wiki_link(note, kb, graph, root, dest_url).into(),
+                ));
                 if *has_pothole {
                     out.extend(events[i + 1..end].iter().cloned());
                 } else {
@@ -47,7 +57,13 @@ pub fn render(note: &Note, kb: &KnowledgeBase, graph: &LinkGraph, root: &str) ->
                 let end = find_end(&events, i);
                 let code: String = events[i + 1..end]
                     .iter()
-                    .filter_map(|e| if let Event::Text(t) = e { Some(t.as_ref()) } else { None })
+                    .filter_map(|e| {
+                        if let Event::Text(t) = e {
+                            Some(t.as_ref())
+                        } else {
+                            None
+                        }
+                    })
                     .collect();
                 let lang = match kind {
                     CodeBlockKind::Fenced(info) => info.split_whitespace().next().unwrap_or(""),
@@ -58,7 +74,9 @@ pub fn render(note: &Note, kb: &KnowledgeBase, graph: &LinkGraph, root: &str) ->
             }
             Event::Start(Tag::BlockQuote(Some(kind))) => {
                 quotes.push(true);
-                out.push(Event::Html(callout_open(Callout::from_gfm(*kind), None).into()));
+                out.push(Event::Html(
+                    callout_open(Callout::from_gfm(*kind), None).into(),
+                ));
             }
             Event::Start(Tag::BlockQuote(None)) => match obsidian_callout(&events, i) {
                 Some((callout, title, resume, reopen)) => {
@@ -119,26 +137,43 @@ fn find_end(events: &[Event], start: usize) -> usize {
 
 fn wiki_link(note: &Note, kb: &KnowledgeBase, graph: &LinkGraph, root: &str, dest: &str) -> String {
     let (target, anchor) = split_target(dest);
-    let target = if target.is_empty() { note.id.clone() } else { NoteId(target.to_owned()) };
+    let target = if target.is_empty() {
+        note.id.clone()
+    } else {
+        NoteId(target.to_owned())
+    };
     let fragment = anchor.map(|a| format!("#{a}")).unwrap_or_default();
     match kb.get(&target) {
         Some(found) if graph.resolves(kb, &target, anchor) => {
-            let href = if found.id == note.id { fragment } else { format!("{root}{}{fragment}", note_url(found)) };
+            let href = if found.id == note.id {
+                fragment
+            } else {
+                format!("{root}{}{fragment}", note_url(found))
+            };
             format!(
                 "<a class=\"wikilink\" href=\"{}\" title=\"{}\">",
                 escape(&href),
                 escape(&found.summary)
             )
         }
-        _ => format!("<a class=\"broken-link\" title=\"unresolved link: {}\">", escape(dest)),
+        _ => format!(
+            "<a class=\"broken-link\" title=\"unresolved link: {}\">",
+            escape(dest)
+        ),
     }
 }
 
 /// The text of a `[[target]]` link without a label: the target's title, plus the heading.
 fn wiki_label(note: &Note, kb: &KnowledgeBase, graph: &LinkGraph, dest: &str) -> String {
     let (target, anchor) = split_target(dest);
-    let id = if target.is_empty() { note.id.clone() } else { NoteId(target.to_owned()) };
-    let Some(found) = kb.get(&id) else { return dest.to_owned() };
+    let id = if target.is_empty() {
+        note.id.clone()
+    } else {
+        NoteId(target.to_owned())
+    };
+    let Some(found) = kb.get(&id) else {
+        return dest.to_owned();
+    };
     let heading = anchor.and_then(|a| graph.headings(&id).iter().find(|h| h.id == a));
     match (heading, target.is_empty()) {
         (Some(h), true) => h.text.clone(),
@@ -148,7 +183,11 @@ fn wiki_label(note: &Note, kb: &KnowledgeBase, graph: &LinkGraph, dest: &str) ->
 }
 
 fn code_block(lang: &str, code: &str) -> String {
-    let lang_attr = if lang.is_empty() { String::new() } else { format!(" data-lang=\"{}\"", escape(lang)) };
+    let lang_attr = if lang.is_empty() {
+        String::new()
+    } else {
+        format!(" data-lang=\"{}\"", escape(lang))
+    };
     match Highlighter::get().highlight(lang, code) {
         Some(highlighted) => format!(
             "<pre class=\"code hl-code\"{lang_attr}><code class=\"language-{}\">{highlighted}</code></pre>\n",
@@ -163,7 +202,10 @@ fn callout_open(callout: Callout, title: Option<&str>) -> String {
     let title = title.filter(|t| !t.trim().is_empty()).map_or_else(
         || {
             let mut chars = name.chars();
-            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
         },
         |t| t.trim().to_owned(),
     );

@@ -20,7 +20,9 @@ impl Highlighter {
     /// The process-wide highlighter (loading the syntax set costs milliseconds: do it once).
     pub fn get() -> &'static Highlighter {
         static HIGHLIGHTER: OnceLock<Highlighter> = OnceLock::new();
-        HIGHLIGHTER.get_or_init(|| Highlighter { syntaxes: two_face::syntax::extra_newlines() })
+        HIGHLIGHTER.get_or_init(|| Highlighter {
+            syntaxes: two_face::syntax::extra_newlines(),
+        })
     }
 
     /// Highlights `code` as `lang`. Returns `None` for a language syntect does not know, so the
@@ -33,10 +35,13 @@ impl Highlighter {
             other => other.to_owned(),
         };
         let syntax = self.syntaxes.find_syntax_by_token(&token)?;
-        let mut generator = ClassedHTMLGenerator::new_with_class_style(syntax, &self.syntaxes, STYLE);
+        let mut generator =
+            ClassedHTMLGenerator::new_with_class_style(syntax, &self.syntaxes, STYLE);
         for line in LinesWithEndings::from(code) {
             // A line syntect cannot parse degrades to plain text for the whole block.
-            generator.parse_html_for_line_which_includes_newline(line).ok()?;
+            generator
+                .parse_html_for_line_which_includes_newline(line)
+                .ok()?;
         }
         Some(generator.finalize())
     }
@@ -45,10 +50,12 @@ impl Highlighter {
     /// `[data-theme="dark"]` so the theme toggle switches both.
     pub fn css() -> String {
         let themes = two_face::theme::extra();
-        let light = css_for_theme_with_class_style(themes.get(EmbeddedThemeName::InspiredGithub), STYLE)
-            .unwrap_or_default();
-        let dark = css_for_theme_with_class_style(themes.get(EmbeddedThemeName::OneHalfDark), STYLE)
-            .unwrap_or_default();
+        let light =
+            css_for_theme_with_class_style(themes.get(EmbeddedThemeName::InspiredGithub), STYLE)
+                .unwrap_or_default();
+        let dark =
+            css_for_theme_with_class_style(themes.get(EmbeddedThemeName::OneHalfDark), STYLE)
+                .unwrap_or_default();
         let mut css = light;
         css.push_str("\n/* dark */\n");
         css.push_str(&scope(&dark, "[data-theme=\"dark\"]"));
@@ -99,8 +106,20 @@ mod tests {
     #[test]
     fn languages() {
         let h = Highlighter::get();
-        for lang in ["json", "yaml", "hcl", "terraform", "javascript", "python", "bash", "toml", "shell"] {
-            let html = h.highlight(lang, "a = 1\n").unwrap_or_else(|| panic!("{lang} not highlighted"));
+        for lang in [
+            "json",
+            "yaml",
+            "hcl",
+            "terraform",
+            "javascript",
+            "python",
+            "bash",
+            "toml",
+            "shell",
+        ] {
+            let html = h
+                .highlight(lang, "a = 1\n")
+                .unwrap_or_else(|| panic!("{lang} not highlighted"));
             assert!(html.contains("hl-"), "{lang}: {html}");
         }
         assert!(h.highlight("no-such-language", "x").is_none());

@@ -86,7 +86,10 @@ impl Theme {
         for file in files {
             if let Some(name) = file.rel_path.strip_prefix("templates/") {
                 let text = String::from_utf8(file.bytes).map_err(|_| {
-                    Error::Template(format!("{}: template is not valid UTF-8", file.display_path))
+                    Error::Template(format!(
+                        "{}: template is not valid UTF-8",
+                        file.display_path
+                    ))
                 })?;
                 templates.push((name.to_owned(), text));
             } else if file.rel_path.starts_with("static/") {
@@ -95,14 +98,23 @@ impl Theme {
         }
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
-        tera.add_raw_templates(templates).map_err(|e| Error::Template(error_chain(&e)))?;
-        assets.push(("static/highlight.css".to_owned(), Highlighter::css().into_bytes()));
+        // Tera's default also escapes `/`, which makes every URL unreadable in the source.
+        tera.set_escape_fn(escape);
+        tera.add_raw_templates(templates)
+            .map_err(|e| Error::Template(error_chain(&e)))?;
+        assets.push((
+            "static/highlight.css".to_owned(),
+            Highlighter::css().into_bytes(),
+        ));
         Ok(Theme { tera, assets })
     }
 
     fn render<T: Serialize>(&self, template: &str, view: &T) -> Result<String> {
-        let context = tera::Context::from_serialize(view).map_err(|e| Error::Template(error_chain(&e)))?;
-        self.tera.render(template, &context).map_err(|e| Error::Template(error_chain(&e)))
+        let context =
+            tera::Context::from_serialize(view).map_err(|e| Error::Template(error_chain(&e)))?;
+        self.tera
+            .render(template, &context)
+            .map_err(|e| Error::Template(error_chain(&e)))
     }
 }
 
@@ -146,10 +158,26 @@ enum Plan<'a> {
 }
 
 /// Renders every page of the site in parallel.
-pub fn render(kb: &KnowledgeBase, graph: &LinkGraph, config: &Config, theme: &Theme) -> Result<Vec<Page>> {
+pub fn render(
+    kb: &KnowledgeBase,
+    graph: &LinkGraph,
+    config: &Config,
+    theme: &Theme,
+) -> Result<Vec<Page>> {
     let ctx = Ctx::new(kb, graph, config);
-    let mut plans = vec![Plan::Home, Plan::Matrix, Plan::Checklists, Plan::Search, Plan::NotFound];
-    plans.extend(Kind::ALL.into_iter().filter(|k| ctx.sections.contains_key(k)).map(Plan::Section));
+    let mut plans = vec![
+        Plan::Home,
+        Plan::Matrix,
+        Plan::Checklists,
+        Plan::Search,
+        Plan::NotFound,
+    ];
+    plans.extend(
+        Kind::ALL
+            .into_iter()
+            .filter(|k| ctx.sections.contains_key(k))
+            .map(Plan::Section),
+    );
     plans.extend(kb.notes.iter().map(Plan::Note));
     plans.par_iter().map(|plan| ctx.page(plan, theme)).collect()
 }
@@ -173,43 +201,84 @@ impl<'a> Ctx<'a> {
             base_url: config.book.base_url.clone(),
             version: env!("CARGO_PKG_VERSION"),
         };
-        Ctx { kb, graph, site, items_by_layer, items_by_pillar, sections }
+        Ctx {
+            kb,
+            graph,
+            site,
+            items_by_layer,
+            items_by_pillar,
+            sections,
+        }
     }
 
     fn page(&self, plan: &Plan, theme: &Theme) -> Result<Page> {
         let (url, html) = match plan {
-            Plan::Home => ("index.html".to_owned(), theme.render("index.html", &self.home())?),
-            Plan::Matrix => ("matrix.html".to_owned(), theme.render("matrix.html", &self.matrix())?),
-            Plan::Checklists => ("checklists.html".to_owned(), theme.render("checklists.html", &self.checklists())?),
+            Plan::Home => (
+                "index.html".to_owned(),
+                theme.render("index.html", &self.home())?,
+            ),
+            Plan::Matrix => (
+                "matrix.html".to_owned(),
+                theme.render("matrix.html", &self.matrix())?,
+            ),
+            Plan::Checklists => (
+                "checklists.html".to_owned(),
+                theme.render("checklists.html", &self.checklists())?,
+            ),
             Plan::Search => {
-                let page = PlainPage { page: self.layout("search.html", "Search", "search", Vec::new()) };
-                ("search.html".to_owned(), theme.render("search.html", &page)?)
+                let page = PlainPage {
+                    page: self.layout("search.html", "Search", "search", Vec::new()),
+                };
+                (
+                    "search.html".to_owned(),
+                    theme.render("search.html", &page)?,
+                )
             }
             Plan::NotFound => {
-                let mut page = PlainPage { page: self.layout("404.html", "Page not found", "", Vec::new()) };
+                let mut page = PlainPage {
+                    page: self.layout("404.html", "Page not found", "", Vec::new()),
+                };
                 // Served at any depth: links must be absolute from the site root.
-                page.page.root = self.site.base_url.as_deref().map_or("/".to_owned(), |b| format!("{}/", b.trim_end_matches('/')));
+                page.page.root = self
+                    .site
+                    .base_url
+                    .as_deref()
+                    .map_or("/".to_owned(), |b| format!("{}/", b.trim_end_matches('/')));
                 ("404.html".to_owned(), theme.render("404.html", &page)?)
             }
-            Plan::Section(kind) => (section_url(*kind), theme.render("section.html", &self.section(*kind))?),
+            Plan::Section(kind) => (
+                section_url(*kind),
+                theme.render("section.html", &self.section(*kind))?,
+            ),
             Plan::Note(note) => (note_url(note), theme.render("note.html", &self.note(note))?),
         };
         Ok(Page { url, html })
     }
 
     fn link(&self, note: &Note) -> LinkView {
-        LinkView { url: note_url(note), title: note.title.clone(), summary: note.summary.clone() }
+        LinkView {
+            url: note_url(note),
+            title: note.title.clone(),
+            summary: note.summary.clone(),
+        }
     }
 
     fn link_id(&self, id: &NoteId) -> LinkView {
         match self.kb.get(id) {
             Some(note) => self.link(note),
-            None => LinkView { url: String::new(), title: id.to_string(), summary: String::new() },
+            None => LinkView {
+                url: String::new(),
+                title: id.to_string(),
+                summary: String::new(),
+            },
         }
     }
 
     fn owner(&self, id: &str) -> OwnerView {
-        OwnerView { id: id.to_owned(), label: Vocabulary::label(&self.kb.vocab.owners, id).to_owned() }
+        OwnerView {
+            id: id.to_owned(),
+            label: Vocabulary::label(&self.kb.vocab.owners, id).to_owned(),
+        }
     }
 
     fn layout(&self, url: &str, title: &str, section: &str, toc: Vec<TocEntry>) -> Layout {
@@ -220,7 +289,11 @@ impl<'a> Ctx<'a> {
             title: title.to_owned(),
             description: self.site.description.clone(),
             nav: self.nav(None),
-            breadcrumbs: vec![LinkView { url: "index.html".into(), title: "Home".into(), summary: String::new() }],
+            breadcrumbs: vec![LinkView {
+                url: "index.html".into(),
+                title: "Home".into(),
+                summary: String::new(),
+            }],
             prev: None,
             next: None,
             toc,
@@ -236,9 +309,15 @@ impl<'a> Ctx<'a> {
                 let is_current = current.is_some_and(|c| c.kind == kind);
                 let items: Vec<LinkView> = if notes.len() <= NAV_FULL {
                     notes.iter().map(|n| self.link(n)).collect()
-                } else if let Some(pos) = current.filter(|_| is_current).and_then(|c| notes.iter().position(|n| n.id == c.id)) {
+                } else if let Some(pos) = current
+                    .filter(|_| is_current)
+                    .and_then(|c| notes.iter().position(|n| n.id == c.id))
+                {
                     let start = pos.saturating_sub(NAV_WINDOW);
-                    notes[start..(pos + NAV_WINDOW + 1).min(notes.len())].iter().map(|n| self.link(n)).collect()
+                    notes[start..(pos + NAV_WINDOW + 1).min(notes.len())]
+                        .iter()
+                        .map(|n| self.link(n))
+                        .collect()
                 } else {
                     Vec::new()
                 };
@@ -270,7 +349,10 @@ impl<'a> Ctx<'a> {
                     key: c.to_string(),
                     id: c.id.clone(),
                     catalog: c.catalog.clone(),
-                    catalog_title: self.kb.catalog(&c.catalog).map_or_else(String::new, |cat| cat.title.clone()),
+                    catalog_title: self
+                        .kb
+                        .catalog(&c.catalog)
+                        .map_or_else(String::new, |cat| cat.title.clone()),
                 })
                 .collect(),
             verify: item.verify.clone(),
@@ -289,7 +371,10 @@ impl<'a> Ctx<'a> {
             .service_models
             .iter()
             .map(|model| {
-                let of_model: Vec<_> = services.iter().filter(|(_, s)| s.service_model == model.id).collect();
+                let of_model: Vec<_> = services
+                    .iter()
+                    .filter(|(_, s)| s.service_model == model.id)
+                    .collect();
                 let cells = layers
                     .iter()
                     .map(|layer| {
@@ -299,11 +384,18 @@ impl<'a> Ctx<'a> {
                             .collect();
                         let owner = majority(&owners).unwrap_or("not-applicable");
                         let depends = owners.iter().any(|o| *o != owner);
-                        MatrixCell { owner: self.owner(owner), note: String::new(), depends }
+                        MatrixCell {
+                            owner: self.owner(owner),
+                            note: String::new(),
+                            depends,
+                        }
                     })
                     .collect();
                 ModelColumn {
-                    model: OwnerView { id: model.id.clone(), label: model.label.clone() },
+                    model: OwnerView {
+                        id: model.id.clone(),
+                        label: model.label.clone(),
+                    },
                     services: of_model.iter().map(|(n, _)| self.link(n)).collect(),
                     cells,
                 }
@@ -318,7 +410,11 @@ impl<'a> Ctx<'a> {
             .filter_map(|kind| {
                 let count = self.sections.get(&kind)?.len();
                 Some(SectionEntry {
-                    link: LinkView { url: section_url(kind), title: kind.label().to_owned(), summary: String::new() },
+                    link: LinkView {
+                        url: section_url(kind),
+                        title: kind.label().to_owned(),
+                        summary: String::new(),
+                    },
                     extra: count.to_string(),
                 })
             })
@@ -330,7 +426,10 @@ impl<'a> Ctx<'a> {
             layers: layers.iter().map(|n| self.link(n)).collect(),
             models,
             sections,
-            intro: self.kb.get_str("shared-responsibility-model").map(|n| self.link(n)),
+            intro: self
+                .kb
+                .get_str("shared-responsibility-model")
+                .map(|n| self.link(n)),
         }
     }
 
@@ -339,7 +438,10 @@ impl<'a> Ctx<'a> {
         let vocab = &self.kb.vocab;
         let columns = layers
             .iter()
-            .map(|l| MatrixColumn { layer: self.link(l), group: layer_group_label(self.kb, l) })
+            .map(|l| MatrixColumn {
+                layer: self.link(l),
+                group: layer_group_label(self.kb, l),
+            })
             .collect();
         let rows = self
             .kb
@@ -347,7 +449,8 @@ impl<'a> Ctx<'a> {
             .map(|(note, service)| MatrixRow {
                 service: self.link(note),
                 model: service.service_model.clone(),
-                model_label: Vocabulary::label(&vocab.service_models, &service.service_model).to_owned(),
+                model_label: Vocabulary::label(&vocab.service_models, &service.service_model)
+                    .to_owned(),
                 cells: layers
                     .iter()
                     .map(|layer| match service.row(&layer.id) {
@@ -356,7 +459,11 @@ impl<'a> Ctx<'a> {
                             note: row.note.clone(),
                             depends: !row.variants.is_empty(),
                         },
-                        None => MatrixCell { owner: self.owner("not-applicable"), note: String::new(), depends: false },
+                        None => MatrixCell {
+                            owner: self.owner("not-applicable"),
+                            note: String::new(),
+                            depends: false,
+                        },
                     })
                     .collect(),
             })
@@ -367,11 +474,21 @@ impl<'a> Ctx<'a> {
             page,
             columns,
             rows,
-            models: vocab.service_models.iter().map(|m| OwnerView { id: m.id.clone(), label: m.label.clone() }).collect(),
+            models: vocab
+                .service_models
+                .iter()
+                .map(|m| OwnerView {
+                    id: m.id.clone(),
+                    label: m.label.clone(),
+                })
+                .collect(),
             owners: vocab
                 .owners
                 .iter()
-                .map(|o| OwnerLegend { owner: self.owner(&o.id), description: o.description.clone() })
+                .map(|o| OwnerLegend {
+                    owner: self.owner(&o.id),
+                    description: o.description.clone(),
+                })
                 .collect(),
         }
     }
@@ -382,15 +499,29 @@ impl<'a> Ctx<'a> {
             .notes
             .iter()
             .filter(|n| !n.checklist().is_empty())
-            .map(|n| ItemGroup { title: self.link(n), items: n.checklist().iter().map(|i| self.item(i)).collect() })
+            .map(|n| ItemGroup {
+                title: self.link(n),
+                items: n.checklist().iter().map(|i| self.item(i)).collect(),
+            })
             .collect();
         let vocab = &self.kb.vocab;
         ChecklistsPage {
             page: self.layout("checklists.html", "Checklists", "checklists", Vec::new()),
             total: groups.iter().map(|g| g.items.len()).sum(),
             groups,
-            severities: vocab.severities.iter().map(|s| OwnerView { id: s.id.clone(), label: s.label.clone() }).collect(),
-            pillars: self.kb.of_kind(Kind::Pillar).map(|p| self.link(p)).collect(),
+            severities: vocab
+                .severities
+                .iter()
+                .map(|s| OwnerView {
+                    id: s.id.clone(),
+                    label: s.label.clone(),
+                })
+                .collect(),
+            pillars: self
+                .kb
+                .of_kind(Kind::Pillar)
+                .map(|p| self.link(p))
+                .collect(),
         }
     }
 
@@ -403,7 +534,9 @@ impl<'a> Ctx<'a> {
                 .map(|n| SectionEntry {
                     link: self.link(n),
                     extra: match &n.data {
-                        KindData::Service(s) => Vocabulary::label(&vocab.service_models, &s.service_model).to_owned(),
+                        KindData::Service(s) => {
+                            Vocabulary::label(&vocab.service_models, &s.service_model).to_owned()
+                        }
                         KindData::Layer(_) => layer_group_label(self.kb, n),
                         KindData::SecurityService(s) => s.category.clone(),
                         _ => String::new(),
@@ -412,8 +545,17 @@ impl<'a> Ctx<'a> {
                 .collect()
         });
         let mut page = self.layout(&url, kind.label(), kind.folder(), Vec::new());
-        page.breadcrumbs.push(LinkView { url: url.clone(), title: kind.label().into(), summary: String::new() });
-        SectionPage { page, kind: kind.folder().to_owned(), intro: section_intro(kind).to_owned(), entries }
+        page.breadcrumbs.push(LinkView {
+            url: url.clone(),
+            title: kind.label().into(),
+            summary: String::new(),
+        });
+        SectionPage {
+            page,
+            kind: kind.folder().to_owned(),
+            intro: section_intro(kind).to_owned(),
+            entries,
+        }
     }
 
     fn note(&self, note: &Note) -> NotePage {
@@ -424,7 +566,11 @@ impl<'a> Ctx<'a> {
             .headings(&note.id)
             .iter()
             .filter(|h| (2..=3).contains(&h.level))
-            .map(|h| TocEntry { level: h.level, id: h.id.clone(), text: h.text.clone() })
+            .map(|h| TocEntry {
+                level: h.level,
+                id: h.id.clone(),
+                text: h.text.clone(),
+            })
             .collect();
         let mut page = self.layout(&url, &note.title, note.kind.folder(), toc);
         page.description = note.summary.clone();
@@ -449,7 +595,12 @@ impl<'a> Ctx<'a> {
             html: body::render(note, self.kb, self.graph, &root),
             aliases: note.aliases.clone(),
             sources: note.sources.clone(),
-            backlinks: self.graph.backlinks(&note.id).iter().map(|id| self.link_id(id)).collect(),
+            backlinks: self
+                .graph
+                .backlinks(&note.id)
+                .iter()
+                .map(|id| self.link_id(id))
+                .collect(),
             related: self.related(note),
             facts: self.facts(note),
             cells: self.cells(note),
@@ -466,7 +617,10 @@ impl<'a> Ctx<'a> {
         let groups = match &note.data {
             KindData::Service(s) => vec![group("Security services", &s.security_services)],
             KindData::Pillar(p) => vec![group("Security services", &p.security_services)],
-            KindData::SecurityService(s) => vec![group("Layers it helps with", &s.layers), group("Pillars", &s.pillars)],
+            KindData::SecurityService(s) => vec![
+                group("Layers it helps with", &s.layers),
+                group("Pillars", &s.pillars),
+            ],
             KindData::Practice(p) => vec![group("Pillars", &p.pillars), group("Layers", &p.layers)],
             KindData::Layer(_) | KindData::Model | KindData::Glossary => Vec::new(),
         };
@@ -475,10 +629,16 @@ impl<'a> Ctx<'a> {
 
     fn facts(&self, note: &Note) -> Vec<FactView> {
         let vocab = &self.kb.vocab;
-        let fact = |label: &str, value: String| FactView { label: label.to_owned(), value };
+        let fact = |label: &str, value: String| FactView {
+            label: label.to_owned(),
+            value,
+        };
         match &note.data {
             KindData::Service(s) => vec![
-                fact("Service model", Vocabulary::label(&vocab.service_models, &s.service_model).to_owned()),
+                fact(
+                    "Service model",
+                    Vocabulary::label(&vocab.service_models, &s.service_model).to_owned(),
+                ),
                 fact("Category", s.category.clone()),
                 fact("Provider", s.provider.to_uppercase()),
                 fact("Checklist items", s.checklist.len().to_string()),
@@ -494,7 +654,11 @@ impl<'a> Ctx<'a> {
         let variants = |row: &crate::kb::Responsibility| -> Vec<VariantView> {
             row.variants
                 .iter()
-                .map(|v| VariantView { when: v.when.clone(), owner: self.owner(&v.owner), note: v.note.clone() })
+                .map(|v| VariantView {
+                    when: v.when.clone(),
+                    owner: self.owner(&v.owner),
+                    note: v.note.clone(),
+                })
                 .collect()
         };
         match &note.data {
@@ -503,7 +667,10 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .map(|row| CellView {
                     subject: self.link_id(&row.layer),
-                    group: self.kb.get(&row.layer).map_or_else(String::new, |l| layer_group_label(self.kb, l)),
+                    group: self
+                        .kb
+                        .get(&row.layer)
+                        .map_or_else(String::new, |l| layer_group_label(self.kb, l)),
                     owner: self.owner(&row.owner),
                     note: row.note.clone(),
                     source: row.source.clone(),
@@ -517,7 +684,8 @@ impl<'a> Ctx<'a> {
                     let row = service.row(&note.id)?;
                     Some(CellView {
                         subject: self.link(service_note),
-                        group: Vocabulary::label(&vocab.service_models, &service.service_model).to_owned(),
+                        group: Vocabulary::label(&vocab.service_models, &service.service_model)
+                            .to_owned(),
                         owner: self.owner(&row.owner),
                         note: row.note.clone(),
                         source: row.source.clone(),
@@ -535,7 +703,9 @@ impl<'a> Ctx<'a> {
             Kind::Pillar => self.items_by_pillar.get(&note.id),
             _ => return note.checklist().iter().map(|i| self.item(i)).collect(),
         };
-        gathered.map_or_else(Vec::new, |items| items.iter().map(|i| self.item(i)).collect())
+        gathered.map_or_else(Vec::new, |items| {
+            items.iter().map(|i| self.item(i)).collect()
+        })
     }
 }
 
@@ -555,11 +725,13 @@ fn majority<'a>(owners: &[&'a str]) -> Option<&'a str> {
             None => counts.push((owner, 1)),
         }
     }
-    counts.into_iter().fold(None, |best: Option<(&str, usize)>, (o, n)| match best {
-        Some((_, m)) if m >= n => best,
-        _ => Some((o, n)),
-    })
-    .map(|(o, _)| o)
+    counts
+        .into_iter()
+        .fold(None, |best: Option<(&str, usize)>, (o, n)| match best {
+            Some((_, m)) if m >= n => best,
+            _ => Some((o, n)),
+        })
+        .map(|(o, _)| o)
 }
 
 fn section_intro(kind: Kind) -> &'static str {
@@ -589,13 +761,19 @@ mod tests {
     // Escaping covers every character that could break out of text or an attribute.
     #[test]
     fn escapes() {
-        assert_eq!(escape(r#"<a href="x">'&'</a>"#), "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;");
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
     }
 
     // The majority owner wins; ties go to the first seen.
     #[test]
     fn majorities() {
-        assert_eq!(majority(&["customer", "provider", "customer"]), Some("customer"));
+        assert_eq!(
+            majority(&["customer", "provider", "customer"]),
+            Some("customer")
+        );
         assert_eq!(majority(&["shared", "provider"]), Some("shared"));
         assert_eq!(majority(&[]), None);
     }

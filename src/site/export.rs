@@ -4,8 +4,8 @@
 use serde::Serialize;
 
 use crate::kb::{
-    Catalog, ChecklistItem, Kind, KindData, KnowledgeBase, Layer, Note, NoteId, Practice, Responsibility,
-    SecurityService, Term,
+    Catalog, ChecklistItem, Kind, KindData, KnowledgeBase, Layer, Note, NoteId, Practice,
+    Responsibility, SecurityService, Term,
 };
 use crate::links::LinkGraph;
 use crate::render::note_url;
@@ -67,7 +67,11 @@ struct PracticeExport<'a> {
 
 /// The export as pretty JSON.
 pub fn export_json(kb: &KnowledgeBase, graph: &LinkGraph) -> String {
-    let notes = kb.notes.iter().map(|note| note_export(note, graph)).collect();
+    let notes = kb
+        .notes
+        .iter()
+        .map(|note| note_export(note, graph))
+        .collect();
     let export = Export {
         schema: SCHEMA,
         generator: format!("whosecures {}", env!("CARGO_PKG_VERSION")),
@@ -85,7 +89,13 @@ fn note_export<'a>(note: &'a Note, graph: &'a LinkGraph) -> NoteExport<'a> {
     let mut links_to: Vec<&NoteId> = graph
         .outlines
         .get(&note.id)
-        .map(|o| o.links.iter().map(|l| &l.target).filter(|t| **t != note.id).collect())
+        .map(|o| {
+            o.links
+                .iter()
+                .map(|l| &l.target)
+                .filter(|t| **t != note.id)
+                .collect()
+        })
         .unwrap_or_default();
     links_to.sort();
     links_to.dedup();
@@ -118,8 +128,16 @@ fn note_export<'a>(note: &'a Note, graph: &'a LinkGraph) -> NoteExport<'a> {
             })
         }
         KindData::SecurityService(s) => export.security_service = Some(s),
-        KindData::Practice(Practice { layers, pillars, checklist }) => {
-            export.practice = Some(PracticeExport { layers, pillars, checklist })
+        KindData::Practice(Practice {
+            layers,
+            pillars,
+            checklist,
+        }) => {
+            export.practice = Some(PracticeExport {
+                layers,
+                pillars,
+                checklist,
+            })
         }
         KindData::Pillar(p) => export.pillar_security_services = Some(&p.security_services),
         KindData::Model | KindData::Glossary => {}

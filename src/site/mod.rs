@@ -53,7 +53,8 @@ pub fn check(files: &[SourceFile]) -> Compiled {
 pub fn assemble(compiled: &Compiled, config: &Config, theme: &Theme) -> Result<Site> {
     let pages = render::render(&compiled.kb, &compiled.graph, config, theme)?;
     let mut site = Site::default();
-    site.files.insert("sitemap.xml".into(), sitemap(&pages, config).into_bytes());
+    site.files
+        .insert("sitemap.xml".into(), sitemap(&pages, config).into_bytes());
     for Page { url, html } in pages {
         site.files.insert(url, html.into_bytes());
     }
@@ -61,21 +62,40 @@ pub fn assemble(compiled: &Compiled, config: &Config, theme: &Theme) -> Result<S
         site.files.insert(path.clone(), bytes.clone());
     }
     let index = search::index(&compiled.kb, &compiled.graph);
-    site.files.insert("search-index.json".into(), index.clone().into_bytes());
+    site.files
+        .insert("search-index.json".into(), index.clone().into_bytes());
     // A script as well as JSON: `fetch` is refused on file:// pages, a <script> is not.
-    site.files.insert("search-index.js".into(), format!("window.WHOSECURES_SEARCH = {index};\n").into_bytes());
-    site.files.insert("kb.json".into(), export_json(&compiled.kb, &compiled.graph).into_bytes());
+    site.files.insert(
+        "search-index.js".into(),
+        format!("window.WHOSECURES_SEARCH = {index};\n").into_bytes(),
+    );
+    site.files.insert(
+        "kb.json".into(),
+        export_json(&compiled.kb, &compiled.graph).into_bytes(),
+    );
     Ok(site)
 }
 
 /// `sitemap.xml`: absolute URLs when `base-url` is set, site-relative ones otherwise.
 fn sitemap(pages: &[Page], config: &Config) -> String {
-    let base = config.book.base_url.as_deref().map(|b| format!("{}/", b.trim_end_matches('/'))).unwrap_or_default();
-    let mut urls: Vec<&str> = pages.iter().map(|p| p.url.as_str()).filter(|u| *u != "404.html").collect();
+    let base = config
+        .book
+        .base_url
+        .as_deref()
+        .map(|b| format!("{}/", b.trim_end_matches('/')))
+        .unwrap_or_default();
+    let mut urls: Vec<&str> = pages
+        .iter()
+        .map(|p| p.url.as_str())
+        .filter(|u| *u != "404.html")
+        .collect();
     urls.sort_unstable();
     let mut xml = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n");
     for url in urls {
-        xml.push_str(&format!("  <url><loc>{}</loc></url>\n", escape(&format!("{base}{url}"))));
+        xml.push_str(&format!(
+            "  <url><loc>{}</loc></url>\n",
+            escape(&format!("{base}{url}"))
+        ));
     }
     xml.push_str("</urlset>\n");
     xml

@@ -44,7 +44,11 @@ pub fn index(kb: &KnowledgeBase, graph: &LinkGraph) -> String {
                 u: note_url(note),
                 k: note.kind.singular(),
                 s: &note.summary,
-                h: graph.headings(&note.id).iter().map(|h| h.text.as_str()).collect(),
+                h: graph
+                    .headings(&note.id)
+                    .iter()
+                    .map(|h| h.text.as_str())
+                    .collect(),
                 a: aliases,
                 c: checklist,
             }

@@ -1,0 +1,201 @@
+//! `whosecures build`: the pages a site must have, cross-links, aggregation and escaping.
+
+use crate::{attrs, texts, SiteTest};
+
+// The minimal fixture builds every kind of page, with relative links that resolve on disk.
+#[test]
+fn minimal_site_has_every_page() {
+    let t = SiteTest::new("minimal");
+    t.ok(&["build", "--knowledge", "knowledge", "--output", "out"]);
+    for page in [
+        "index.html",
+        "matrix.html",
+        "checklists.html",
+        "search.html",
+        "404.html",
+        "sitemap.xml",
+        "kb.json",
+        "search-index.js",
+        "static/style.css",
+        "static/app.js",
+        "static/highlight.css",
+        "services/widget.html",
+        "services/index.html",
+        "layers/data.html",
+        "pillars/data-protection.html",
+        "glossary/tls.html",
+        "glossary/index.html",
+        "model/overview.html",
+    ] {
+        assert!(t.dir.join("out").join(page).is_file(), "missing {page}");
+    }
+    // Every relative link on every page points at a file that exists.
+    for page in [
+        "index.html",
+        "services/widget.html",
+        "model/overview.html",
+        "matrix.html",
+    ] {
+        let html = t.html(&format!("out/{page}"));
+        let base = t.dir.join("out").join(page);
+        for href in attrs(&html, "a[href], link[href], script[src]", "href")
+            .into_iter()
+            .chain(attrs(&html, "script[src]", "src"))
+        {
+            if href.starts_with("http") || href.starts_with('#') {
+                continue;
+            }
+            let path = href.split('#').next().unwrap_or("");
+            let target = base.parent().expect("parent").join(path);
+            assert!(target.exists(), "{page}: broken link {href}");
+        }
+    }
+}
+
+// A service page shows its responsibility table with owner by class and word, variants, and its checklist.
+#[test]
+fn service_page_table_and_checklist() {
+    let t = SiteTest::new("minimal");
+    t.ok(&["build", "--knowledge", "knowledge", "--output", "out"]);
+    let html = t.html("out/services/widget.html");
+    assert_eq!(
+        texts(&html, ".resp-table tbody th a"),
+        ["Guest operating system", "Data"]
+    );
+    assert_eq!(
+        texts(&html, ".resp-table tbody td:nth-child(2) .owner"),
+        ["▲ Provider", "● Customer"]
+    );
+    assert_eq!(
+        attrs(&html, ".resp-table tbody tr", "class"),
+        ["row-provider", "row-customer"]
+    );
+    assert_eq!(
+        texts(&html, ".variants li"),
+        ["With <b>managed</b> keys: ◆ Shared The provider holds the key."]
+    );
+    assert_eq!(
+        texts(&html, ".check-item .check-title"),
+        ["Encrypt every widget"]
+    );
+    assert_eq!(
+        texts(&html, ".check-item .control"),
+        ["fsbp:S3.1", "cis-aws-3.0.0:2.1.1"]
+    );
+    assert_eq!(texts(&html, "h1"), ["Widget Service"]);
+    assert_eq!(texts(&html, ".breadcrumbs li"), ["Home", "Services"]);
+}
+
+// Layer and pillar pages gather cells and checklist items from services; backlinks are listed.
+#[test]
+fn aggregation_and_backlinks() {
+    let t = SiteTest::new("minimal");
+    t.ok(&["build", "--knowledge", "knowledge", "--output", "out"]);
+    let layer = t.html("out/layers/data.html");
+    assert_eq!(texts(&layer, ".resp-table tbody th a"), ["Widget Service"]);
+    assert_eq!(
+        texts(&layer, ".check-item .check-title"),
+        ["Encrypt every widget"]
+    );
+    assert_eq!(
+        texts(&layer, ".backlinks li a"),
+        ["Overview", "Widget Service"]
+    );
+    let pillar = t.html("out/pillars/data-protection.html");
+    assert_eq!(
+        texts(&pillar, ".check-item .check-title"),
+        ["Encrypt every widget"]
+    );
+    let matrix = t.html("out/matrix.html");
+    assert_eq!(texts(&matrix, ".matrix tbody th a"), ["Widget Service"]);
+    assert_eq!(
+        attrs(&matrix, ".matrix tbody td", "class"),
+        ["cell cell-provider", "cell cell-customer"]
+    );
+    assert_eq!(
+        texts(&t.html("out/checklists.html"), ".check-title"),
+        ["Encrypt every widget"]
+    );
+}
+
+// Titles and summaries are escaped in every template; raw HTML in a trusted body is kept.
+#[test]
+fn escaping() {
+    let t = SiteTest::new("minimal");
+    t.ok(&["build", "--knowledge", "knowledge", "--output", "out"]);
+    let page = t.read("out/services/widget.html");
+    assert!(
+        page.contains("With &lt;b&gt;managed&lt;&#x2F;b&gt; keys")
+            || page.contains("With &lt;b&gt;managed&lt;/b&gt; keys"),
+        "variant not escaped"
+    );
+    let kb: serde_json::Value =
+        serde_json::from_str(&t.read("out/kb.json")).expect("kb.json is JSON");
+    assert_eq!(kb["schema"], "whosecures-kb/1");
+    let widget = kb["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .find(|n| n["id"] == "widget")
+        .expect("widget");
+    assert_eq!(widget["service"]["responsibility"][1]["owner"], "customer");
+    assert_eq!(widget["links_to"], serde_json::json!(["data", "overview"]));
+}
+
+// With no files at all, `build` publishes the embedded knowledge base.
+#[test]
+fn embedded_build_in_empty_directory() {
+    let t = SiteTest::empty();
+    let out = t.ok(&["build"]);
+    assert!(
+        crate::stderr(&out).contains("built "),
+        "{}",
+        crate::stderr(&out)
+    );
+    let home = t.html("site/index.html");
+    assert!(!texts(&home, ".band-provider li").is_empty());
+    let s3 = t.html("site/services/s3.html");
+    assert_eq!(
+        texts(&s3, ".resp-table tbody tr").len(),
+        texts(&t.html("site/layers/index.html"), ".card").len()
+    );
+}
+
+// An overlay adds a note and replaces an embedded one without forking the knowledge base.
+#[test]
+fn overlay_adds_and_replaces() {
+    let t = SiteTest::new("overlay");
+    t.ok(&["build", "--overlay", "ours", "--output", "out"]);
+    assert_eq!(
+        texts(&t.html("out/glossary/tls.html"), ".summary"),
+        ["Our own definition of TLS."]
+    );
+    assert_eq!(
+        texts(&t.html("out/practices/our-runbook.html"), "h1"),
+        ["Our incident runbook"]
+    );
+}
+
+// `init` writes an editable copy that builds as it is, and refuses to overwrite it.
+#[test]
+fn init_then_build() {
+    let t = SiteTest::empty();
+    t.ok(&["init", "wiki"]);
+    assert!(t.dir.join("wiki/knowledge/vocabulary.toml").is_file());
+    assert!(t
+        .dir
+        .join("wiki/themes/default/templates/base.html")
+        .is_file());
+    assert!(t
+        .read("wiki/book.toml")
+        .contains("knowledge = \"knowledge\""));
+    t.ok(&["build", "--config", "wiki/book.toml"]);
+    assert!(t.dir.join("wiki/site/index.html").is_file());
+    let again = t.run(&["init", "wiki"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(
+        crate::stderr(&again).contains("refusing to overwrite"),
+        "{}",
+        crate::stderr(&again)
+    );
+}
