@@ -142,8 +142,10 @@ struct Ctx<'a> {
     /// Checklist items by layer and by pillar.
     items_by_layer: HashMap<&'a NoteId, Vec<&'a ChecklistItem>>,
     items_by_pillar: HashMap<&'a NoteId, Vec<&'a ChecklistItem>>,
-    /// Note positions within their kind, for prev/next and nav windows.
+    /// Notes of each kind in navigation order, for prev/next and nav windows.
     sections: HashMap<Kind, Vec<&'a Note>>,
+    /// Each note's position in its section, so a page finds its neighbours in O(1), not O(N).
+    positions: HashMap<&'a NoteId, usize>,
 }
 
 /// A page to render: its URL, template and how to build its view.
@@ -191,8 +193,11 @@ impl<'a> Ctx<'a> {
             items_by_pillar.entry(&item.pillar).or_default().push(item);
         }
         let mut sections: HashMap<Kind, Vec<&Note>> = HashMap::new();
+        let mut positions = HashMap::new();
         for note in &kb.notes {
-            sections.entry(note.kind).or_default().push(note);
+            let section = sections.entry(note.kind).or_default();
+            positions.insert(&note.id, section.len());
+            section.push(note);
         }
         let site = SiteView {
             title: config.book.title.clone(),
@@ -208,6 +213,7 @@ impl<'a> Ctx<'a> {
             items_by_layer,
             items_by_pillar,
             sections,
+            positions,
         }
     }
 
@@ -581,7 +587,7 @@ impl<'a> Ctx<'a> {
             summary: String::new(),
         });
         if let Some(siblings) = self.sections.get(&note.kind) {
-            if let Some(pos) = siblings.iter().position(|n| n.id == note.id) {
+            if let Some(&pos) = self.positions.get(&note.id) {
                 page.prev = pos.checked_sub(1).map(|p| self.link(siblings[p]));
                 page.next = siblings.get(pos + 1).map(|n| self.link(n));
             }
