@@ -8,12 +8,12 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::Config;
 use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
 use crate::render::Theme;
+use crate::serve;
 use crate::site::{self, write};
-use crate::source::{self, SourceFile, Tree};
+use crate::source::{self, Project, ProjectArgs};
 
 /// Who secures what? The cloud shared responsibility model as a knowledge base and a site.
 #[derive(Debug, Parser)]
@@ -37,6 +37,20 @@ enum Command {
     Check {
         #[command(flatten)]
         input: InputArgs,
+    },
+    /// Serve a live-reloading preview from memory while you edit.
+    Serve {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Port to listen on (0 picks a free port).
+        #[arg(short, long, default_value_t = 3000)]
+        port: u16,
+        /// Address to bind. Anything but loopback exposes your drafts to the network.
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// Open the preview in the default browser.
+        #[arg(long)]
+        open: bool,
     },
     /// Write book.toml, knowledge/ and themes/default/ into DIR for editing.
     Init {
@@ -68,6 +82,18 @@ pub fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Build { input, output } => build(&input, output.as_deref()),
         Command::Check { input } => check(&input),
+        Command::Serve {
+            input,
+            port,
+            bind,
+            open,
+        } => serve::run(serve::Options {
+            bind,
+            port,
+            open,
+            args: input.project_args(),
+        })
+        .map(|()| ExitCode::SUCCESS),
         Command::Init { dir } => init(&dir),
     };
     match outcome {
@@ -83,63 +109,19 @@ pub fn main() -> ExitCode {
     }
 }
 
-/// Everything a build reads, resolved from arguments and book.toml.
-struct Inputs {
-    config: Config,
-    files: Vec<SourceFile>,
-    /// Directories the output must never replace.
-    protected: Vec<PathBuf>,
-}
+impl InputArgs {
+    fn project_args(&self) -> ProjectArgs {
+        ProjectArgs {
+            config: self.config.clone(),
+            knowledge: self.knowledge.clone(),
+            overlay: self.overlay.clone(),
+            theme: self.theme.clone(),
+        }
+    }
 
-fn inputs(args: &InputArgs) -> Result<Inputs> {
-    let (mut config, config_dir) = match &args.config {
-        Some(path) => (read_config(path)?, path.parent().map(Path::to_path_buf)),
-        None if Path::new("book.toml").is_file() => (
-            read_config(Path::new("book.toml"))?,
-            Some(PathBuf::from(".")),
-        ),
-        None => (
-            Config::parse(
-                source::embedded_config(),
-                "book.toml (embedded)",
-                Path::new("."),
-            )?,
-            None,
-        ),
-    };
-    if let Some(dir) = &args.knowledge {
-        config.build.knowledge = Some(dir.clone());
+    fn project(&self) -> Result<Project> {
+        Project::resolve(&self.project_args())
     }
-    config.build.overlay.extend(args.overlay.iter().cloned());
-    if let Some(theme) = &args.theme {
-        config.build.theme = Some(theme.clone());
-    }
-    let mut files = match &config.build.knowledge {
-        Some(dir) => source::read_dir(dir)?,
-        None => source::embedded(Tree::Knowledge),
-    };
-    for dir in &config.build.overlay {
-        files = source::overlay(files, source::read_dir(dir)?);
-    }
-    let mut protected = vec![PathBuf::from(".")];
-    protected.extend(config.build.knowledge.iter().cloned());
-    protected.extend(config.build.overlay.iter().cloned());
-    protected.extend(config.build.theme.iter().cloned());
-    protected.extend(config_dir);
-    Ok(Inputs {
-        config,
-        files,
-        protected,
-    })
-}
-
-fn read_config(path: &Path) -> Result<Config> {
-    let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-    let base = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    Config::parse(&text, &path.display().to_string(), base)
 }
 
 fn report(diags: &Diagnostics) {
@@ -150,8 +132,8 @@ fn report(diags: &Diagnostics) {
 }
 
 fn check(args: &InputArgs) -> Result<ExitCode> {
-    let inputs = inputs(args)?;
-    let compiled = site::check(&inputs.files);
+    let project = args.project()?;
+    let compiled = site::check(&project.knowledge_files()?);
     report(&compiled.diags);
     let (errors, warnings) = (compiled.diags.error_count(), compiled.diags.warning_count());
     eprintln!(
@@ -165,9 +147,9 @@ fn check(args: &InputArgs) -> Result<ExitCode> {
 
 fn build(args: &InputArgs, output: Option<&Path>) -> Result<ExitCode> {
     let started = Instant::now();
-    let inputs = inputs(args)?;
-    let theme = Theme::load(inputs.config.build.theme.as_deref())?;
-    let compiled = site::check(&inputs.files);
+    let project = args.project()?;
+    let theme = Theme::load(project.config.build.theme.as_deref())?;
+    let compiled = site::check(&project.knowledge_files()?);
     report(&compiled.diags);
     if compiled.diags.has_errors() {
         eprintln!(
@@ -177,9 +159,12 @@ fn build(args: &InputArgs, output: Option<&Path>) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
-    let site = site::assemble(&compiled, &inputs.config, &theme)?;
-    let out = output.map_or_else(|| inputs.config.build.output_dir.clone(), Path::to_path_buf);
-    write::write(&site, &out, &inputs.protected)?;
+    let site = site::assemble(&compiled, &project.config, &theme)?;
+    let out = output.map_or_else(
+        || project.config.build.output_dir.clone(),
+        Path::to_path_buf,
+    );
+    write::write(&site, &out, &project.input_dirs())?;
     eprintln!(
         "built {} pages from {} notes into `{}` in {:.2}s",
         site.page_count(),

@@ -81,6 +81,11 @@ impl Diagnostics {
         });
     }
 
+    /// Records a diagnostic as it is.
+    pub fn add(&mut self, diagnostic: Diagnostic) {
+        self.items.push(diagnostic);
+    }
+
     /// Moves every diagnostic of `other` into this sink.
     pub fn extend(&mut self, other: Diagnostics) {
         self.items.extend(other.items);
@@ -107,6 +112,11 @@ impl Diagnostics {
     /// True when nothing was recorded.
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
+    }
+
+    /// The diagnostics, in recording order.
+    pub fn iter(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.items.iter()
     }
 
     /// All diagnostics sorted by path, line, column, then message; duplicates removed.

@@ -10,5 +10,6 @@ pub mod kb;
 pub mod links;
 pub mod markdown;
 pub mod render;
+pub mod serve;
 pub mod site;
 pub mod source;

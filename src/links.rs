@@ -75,13 +75,40 @@ pub fn build(kb: &KnowledgeBase, diags: &mut Diagnostics) -> LinkGraph {
         .par_iter()
         .map(|note| (note.id.clone(), outline(note)))
         .collect();
+    resolve(kb, outlines, diags)
+}
+
+/// Like `build`, but parses only the bodies of `changed` notes and reuses every other outline of
+/// `previous`. Resolution and backlinks are recomputed in full: they cost one pass over the links,
+/// and a deleted note must turn every link to it into a diagnostic.
+pub fn update(
+    kb: &KnowledgeBase,
+    previous: LinkGraph,
+    changed: &[NoteId],
+    diags: &mut Diagnostics,
+) -> LinkGraph {
+    let mut outlines = previous.outlines;
+    outlines.retain(|id, _| kb.get(id).is_some());
+    for id in changed {
+        if let Some(note) = kb.get(id) {
+            outlines.insert(id.clone(), outline(note));
+        }
+    }
+    resolve(kb, outlines, diags)
+}
+
+/// Checks every link of `outlines` against `kb` and computes sorted backlinks.
+fn resolve(
+    kb: &KnowledgeBase,
+    outlines: HashMap<NoteId, Outline>,
+    diags: &mut Diagnostics,
+) -> LinkGraph {
     let mut graph = LinkGraph {
         outlines,
         backlinks: HashMap::new(),
     };
-
     let mut backlinks: BTreeMap<&NoteId, BTreeSet<&NoteId>> = BTreeMap::new();
-    for note in &kb.notes {
+    for note in kb.iter() {
         let Some(outline) = graph.outlines.get(&note.id) else {
             continue;
         };
@@ -209,6 +236,7 @@ mod tests {
             id: NoteId(id.into()),
             kind: crate::kb::Kind::Glossary,
             path: format!("knowledge/glossary/{id}.md"),
+            rel_path: format!("glossary/{id}.md"),
             body_offset: text.find(body).unwrap_or(text.len()),
             text,
             title: id.into(),

@@ -7,6 +7,7 @@ mod vocab;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -123,6 +124,8 @@ pub struct Note {
     pub kind: Kind,
     /// The path shown in diagnostics.
     pub path: String,
+    /// The path relative to the knowledge root (`services/s3.md`), the same in every overlay.
+    pub rel_path: String,
     /// The whole file text (BOM removed), kept so later stages can locate body offsets.
     pub text: String,
     /// Where the Markdown body starts in `text`.
@@ -312,21 +315,22 @@ impl fmt::Display for Control {
 }
 
 /// The loaded knowledge base.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct KnowledgeBase {
     /// The vocabulary notes were checked against.
     pub vocab: Vocabulary,
     /// Control catalogs with compiled patterns.
     pub catalogs: Vec<CompiledCatalog>,
-    /// Every note, sorted by kind, order, title, id.
-    pub notes: Vec<Note>,
+    /// Every note, sorted by kind, order, title, id. Shared so an incremental update (serve)
+    /// copies pointers, not notes.
+    pub notes: Vec<Arc<Note>>,
     index: HashMap<NoteId, usize>,
 }
 
 impl KnowledgeBase {
     /// The note with this id.
     pub fn get(&self, id: &NoteId) -> Option<&Note> {
-        self.index.get(id).map(|&i| &self.notes[i])
+        self.index.get(id).map(|&i| &*self.notes[i])
     }
 
     /// The note with this id string.
@@ -334,14 +338,19 @@ impl KnowledgeBase {
         self.get(&NoteId(id.to_owned()))
     }
 
+    /// Every note, in navigation order.
+    pub fn iter(&self) -> impl Iterator<Item = &Note> {
+        self.notes.iter().map(|n| &**n)
+    }
+
     /// Notes of one kind, in navigation order.
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Note> {
-        self.notes.iter().filter(move |n| n.kind == kind)
+        self.iter().filter(move |n| n.kind == kind)
     }
 
     /// Services with their data.
     pub fn services(&self) -> impl Iterator<Item = (&Note, &Service)> {
-        self.notes.iter().filter_map(|n| match &n.data {
+        self.iter().filter_map(|n| match &n.data {
             KindData::Service(s) => Some((n, s)),
             _ => None,
         })
@@ -368,6 +377,14 @@ const VOCABULARY: &str = "vocabulary.toml";
 /// `diags`; the returned base holds every note that could be read, so later stages can still
 /// report their own problems in the same run.
 pub fn load(files: &[SourceFile], diags: &mut Diagnostics) -> KnowledgeBase {
+    let kb = load_notes(files, diags);
+    kb.check_global(diags);
+    kb
+}
+
+/// `load` without the checks that span notes (`KnowledgeBase::check_global`): every diagnostic
+/// it records belongs to one file, so `serve` can replace one file's problems on its own.
+pub fn load_notes(files: &[SourceFile], diags: &mut Diagnostics) -> KnowledgeBase {
     let (vocab, catalogs) = load_vocabulary(files, diags);
 
     let parsed: Vec<(Option<Parsed>, Diagnostics)> = files
@@ -417,44 +434,129 @@ pub fn load(files: &[SourceFile], diags: &mut Diagnostics) -> KnowledgeBase {
         security_services: ids_of(Kind::SecurityService),
         layer_order: layer_order(&notes_raw),
     };
-
-    let mut notes: Vec<Note> = notes_raw
+    let notes: Vec<Arc<Note>> = notes_raw
         .into_iter()
-        .map(|raw| ctx.validate(raw, diags))
+        .map(|raw| Arc::new(ctx.validate(raw, diags)))
         .collect();
-    check_checklist_ids(&notes, diags);
-    notes.sort_by(|a, b| {
-        (a.kind, a.order.unwrap_or(i64::MAX), &a.title, &a.id).cmp(&(
-            b.kind,
-            b.order.unwrap_or(i64::MAX),
-            &b.title,
-            &b.id,
-        ))
-    });
-    let index = notes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.id.clone(), i))
-        .collect();
-    KnowledgeBase {
+    let mut kb = KnowledgeBase {
         vocab,
         catalogs,
         notes,
-        index,
+        index: HashMap::new(),
+    };
+    kb.reindex();
+    kb
+}
+
+/// Whether a change to this file (path relative to the knowledge root) can alter how other
+/// notes are checked: the vocabulary, or the layer, pillar and security-service id sets.
+pub fn is_structural(rel_path: &str) -> bool {
+    !rel_path.ends_with(".md")
+        || ["layers/", "pillars/", "security-services/"]
+            .iter()
+            .any(|folder| rel_path.starts_with(folder))
+}
+
+/// The outcome of `KnowledgeBase::update`.
+pub enum Update {
+    /// The new base, and the load diagnostics of each changed or removed file, by display path
+    /// (an empty sink where the file is now clean or gone).
+    Applied(Box<KnowledgeBase>, Vec<(String, Diagnostics)>),
+    /// A structural file changed (see `is_structural`): load everything again.
+    NeedsFullLoad,
+}
+
+impl KnowledgeBase {
+    /// Applies changed and removed note files (display paths for `removed`) without reading or
+    /// checking any other note. Structural changes ask for a full load instead.
+    pub fn update(mut self, changed: &[SourceFile], removed: &[String]) -> Update {
+        if changed.iter().any(|f| is_structural(&f.rel_path)) {
+            return Update::NeedsFullLoad;
+        }
+        let mut report = Vec::new();
+        for path in removed {
+            if self
+                .notes
+                .iter()
+                .any(|n| &n.path == path && is_structural_kind(n.kind))
+            {
+                return Update::NeedsFullLoad;
+            }
+            self.notes.retain(|n| &n.path != path);
+            report.push((path.clone(), Diagnostics::new()));
+        }
+        let vocab = self.vocab.clone();
+        let ids = |kind: Kind| -> HashSet<String> {
+            self.of_kind(kind).map(|n| n.id.to_string()).collect()
+        };
+        let ctx = Context {
+            vocab: &vocab,
+            catalogs: &self.catalogs.clone(),
+            layers: ids(Kind::Layer),
+            pillars: ids(Kind::Pillar),
+            security_services: ids(Kind::SecurityService),
+            layer_order: self
+                .of_kind(Kind::Layer)
+                .map(|n| n.id.to_string())
+                .collect(),
+        };
+        for file in changed {
+            let mut local = Diagnostics::new();
+            self.notes.retain(|n| n.path != file.display_path);
+            if let Some(raw) = parse_note(file, &mut local) {
+                match self.notes.iter().find(|n| n.id.as_str() == raw.id) {
+                    Some(other) => local.error(
+                        &Location::file(&raw.path),
+                        format!(
+                            "duplicate note id `{}`: also defined in `{}`",
+                            raw.id, other.path
+                        ),
+                    ),
+                    None => {
+                        let note = ctx.validate(raw, &mut local);
+                        self.notes.push(Arc::new(note));
+                    }
+                }
+            }
+            report.push((file.display_path.clone(), local));
+        }
+        self.reindex();
+        Update::Applied(Box::new(self), report)
     }
+
+    /// Checks that span notes: checklist ids are unique across the knowledge base.
+    pub fn check_global(&self, diags: &mut Diagnostics) {
+        check_checklist_ids(&self.notes, diags);
+    }
+
+    /// Sorts notes into navigation order and rebuilds the id index.
+    fn reindex(&mut self) {
+        self.notes.sort_by(|a, b| {
+            (a.kind, a.order.unwrap_or(i64::MAX), &a.title, &a.id).cmp(&(
+                b.kind,
+                b.order.unwrap_or(i64::MAX),
+                &b.title,
+                &b.id,
+            ))
+        });
+        self.index = self
+            .notes
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.id.clone(), i))
+            .collect();
+    }
+}
+
+fn is_structural_kind(kind: Kind) -> bool {
+    matches!(kind, Kind::Layer | Kind::Pillar | Kind::SecurityService)
 }
 
 fn load_vocabulary(
     files: &[SourceFile],
     diags: &mut Diagnostics,
 ) -> (Vocabulary, Vec<CompiledCatalog>) {
-    let empty = Vocabulary {
-        owners: Vec::new(),
-        service_models: Vec::new(),
-        layer_groups: Vec::new(),
-        severities: Vec::new(),
-        catalogs: Vec::new(),
-    };
+    let empty = Vocabulary::default();
     let Some(file) = files.iter().find(|f| f.rel_path == VOCABULARY) else {
         diags.error(
             &Location::file(VOCABULARY),
@@ -510,6 +612,7 @@ fn decode<'a>(file: &'a SourceFile, diags: &mut Diagnostics) -> Option<&'a str> 
 /// A note read and split, front matter deserialized, ids not yet checked.
 struct Parsed {
     id: String,
+    rel_path: String,
     path: String,
     text: String,
     front_offset: usize,
@@ -591,6 +694,7 @@ fn parse_note(file: &SourceFile, diags: &mut Diagnostics) -> Option<Parsed> {
     };
     Some(Parsed {
         id: id.to_owned(),
+        rel_path: file.rel_path.clone(),
         path: path.clone(),
         text: text.to_owned(),
         front_offset: split.front_offset,
@@ -665,6 +769,7 @@ impl Context<'_> {
     fn validate(&self, raw: Parsed, diags: &mut Diagnostics) -> Note {
         let Parsed {
             id,
+            rel_path,
             path,
             text,
             front_offset,
@@ -740,6 +845,7 @@ impl Context<'_> {
             order: common.order,
             data,
             path,
+            rel_path,
             text,
             body_offset,
         }
@@ -987,7 +1093,7 @@ fn check_url(at: &At, value: &raw::S, diags: &mut Diagnostics) {
     }
 }
 
-fn check_checklist_ids(notes: &[Note], diags: &mut Diagnostics) {
+fn check_checklist_ids(notes: &[Arc<Note>], diags: &mut Diagnostics) {
     let mut seen: HashMap<&str, &str> = HashMap::new();
     for note in notes {
         for item in note.checklist() {

@@ -32,7 +32,7 @@ pub struct Catalog {
 }
 
 /// The whole vocabulary, as written.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Vocabulary {
     /// provider, customer, shared, not-applicable.

@@ -131,8 +131,9 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 
 /// Sidebar sections larger than this show a window around the current page, so a page's size
 /// does not grow with the knowledge base (no O(N²) build at 10,000 notes).
-const NAV_FULL: usize = 80;
-const NAV_WINDOW: usize = 12;
+pub const NAV_FULL: usize = 80;
+/// Notes shown on each side of the current one in a windowed sidebar section.
+pub const NAV_WINDOW: usize = 12;
 
 /// Everything page builders share, computed once per render.
 struct Ctx<'a> {
@@ -148,15 +149,57 @@ struct Ctx<'a> {
     positions: HashMap<&'a NoteId, usize>,
 }
 
-/// A page to render: its URL, template and how to build its view.
-enum Plan<'a> {
+/// A page of the site, named by what it shows. `serve` re-renders pages by key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PageKey {
+    /// `index.html`
     Home,
+    /// `matrix.html`
     Matrix,
+    /// `checklists.html`
     Checklists,
+    /// `search.html`
     Search,
+    /// `404.html`
     NotFound,
+    /// `<folder>/index.html`
     Section(Kind),
-    Note(&'a Note),
+    /// `<folder>/<id>.html`
+    Note(NoteId),
+}
+
+impl PageKey {
+    /// The page's site-relative URL; `None` for a note that no longer exists.
+    pub fn url(&self, kb: &KnowledgeBase) -> Option<String> {
+        Some(match self {
+            PageKey::Home => "index.html".into(),
+            PageKey::Matrix => "matrix.html".into(),
+            PageKey::Checklists => "checklists.html".into(),
+            PageKey::Search => "search.html".into(),
+            PageKey::NotFound => "404.html".into(),
+            PageKey::Section(kind) => section_url(*kind),
+            PageKey::Note(id) => note_url(kb.get(id)?),
+        })
+    }
+}
+
+/// Every page the knowledge base has, in a stable order.
+pub fn pages(kb: &KnowledgeBase) -> Vec<PageKey> {
+    let mut keys = vec![
+        PageKey::Home,
+        PageKey::Matrix,
+        PageKey::Checklists,
+        PageKey::Search,
+        PageKey::NotFound,
+    ];
+    keys.extend(
+        Kind::ALL
+            .into_iter()
+            .filter(|k| kb.of_kind(*k).next().is_some())
+            .map(PageKey::Section),
+    );
+    keys.extend(kb.iter().map(|n| PageKey::Note(n.id.clone())));
+    keys
 }
 
 /// Renders every page of the site in parallel.
@@ -166,22 +209,23 @@ pub fn render(
     config: &Config,
     theme: &Theme,
 ) -> Result<Vec<Page>> {
+    render_pages(kb, graph, config, theme, &pages(kb))
+}
+
+/// Renders the pages named by `keys` in parallel; keys of notes that no longer exist are skipped.
+pub fn render_pages(
+    kb: &KnowledgeBase,
+    graph: &LinkGraph,
+    config: &Config,
+    theme: &Theme,
+    keys: &[PageKey],
+) -> Result<Vec<Page>> {
     let ctx = Ctx::new(kb, graph, config);
-    let mut plans = vec![
-        Plan::Home,
-        Plan::Matrix,
-        Plan::Checklists,
-        Plan::Search,
-        Plan::NotFound,
-    ];
-    plans.extend(
-        Kind::ALL
-            .into_iter()
-            .filter(|k| ctx.sections.contains_key(k))
-            .map(Plan::Section),
-    );
-    plans.extend(kb.notes.iter().map(Plan::Note));
-    plans.par_iter().map(|plan| ctx.page(plan, theme)).collect()
+    let pages: Vec<Option<Page>> = keys
+        .par_iter()
+        .map(|key| ctx.page(key, theme))
+        .collect::<Result<_>>()?;
+    Ok(pages.into_iter().flatten().collect())
 }
 
 impl<'a> Ctx<'a> {
@@ -194,7 +238,7 @@ impl<'a> Ctx<'a> {
         }
         let mut sections: HashMap<Kind, Vec<&Note>> = HashMap::new();
         let mut positions = HashMap::new();
-        for note in &kb.notes {
+        for note in kb.iter() {
             let section = sections.entry(note.kind).or_default();
             positions.insert(&note.id, section.len());
             section.push(note);
@@ -217,21 +261,21 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn page(&self, plan: &Plan, theme: &Theme) -> Result<Page> {
-        let (url, html) = match plan {
-            Plan::Home => (
+    fn page(&self, key: &PageKey, theme: &Theme) -> Result<Option<Page>> {
+        let (url, html) = match key {
+            PageKey::Home => (
                 "index.html".to_owned(),
                 theme.render("index.html", &self.home())?,
             ),
-            Plan::Matrix => (
+            PageKey::Matrix => (
                 "matrix.html".to_owned(),
                 theme.render("matrix.html", &self.matrix())?,
             ),
-            Plan::Checklists => (
+            PageKey::Checklists => (
                 "checklists.html".to_owned(),
                 theme.render("checklists.html", &self.checklists())?,
             ),
-            Plan::Search => {
+            PageKey::Search => {
                 let page = PlainPage {
                     page: self.layout("search.html", "Search", "search", Vec::new()),
                 };
@@ -240,7 +284,7 @@ impl<'a> Ctx<'a> {
                     theme.render("search.html", &page)?,
                 )
             }
-            Plan::NotFound => {
+            PageKey::NotFound => {
                 let mut page = PlainPage {
                     page: self.layout("404.html", "Page not found", "", Vec::new()),
                 };
@@ -252,13 +296,16 @@ impl<'a> Ctx<'a> {
                     .map_or("/".to_owned(), |b| format!("{}/", b.trim_end_matches('/')));
                 ("404.html".to_owned(), theme.render("404.html", &page)?)
             }
-            Plan::Section(kind) => (
+            PageKey::Section(kind) => (
                 section_url(*kind),
                 theme.render("section.html", &self.section(*kind))?,
             ),
-            Plan::Note(note) => (note_url(note), theme.render("note.html", &self.note(note))?),
+            PageKey::Note(id) => match self.kb.get(id) {
+                Some(note) => (note_url(note), theme.render("note.html", &self.note(note))?),
+                None => return Ok(None),
+            },
         };
-        Ok(Page { url, html })
+        Ok(Some(Page { url, html }))
     }
 
     fn link(&self, note: &Note) -> LinkView {

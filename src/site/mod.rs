@@ -53,40 +53,45 @@ pub fn check(files: &[SourceFile]) -> Compiled {
 pub fn assemble(compiled: &Compiled, config: &Config, theme: &Theme) -> Result<Site> {
     let pages = render::render(&compiled.kb, &compiled.graph, config, theme)?;
     let mut site = Site::default();
-    site.files
-        .insert("sitemap.xml".into(), sitemap(&pages, config).into_bytes());
     for Page { url, html } in pages {
         site.files.insert(url, html.into_bytes());
     }
     for (path, bytes) in &theme.assets {
         site.files.insert(path.clone(), bytes.clone());
     }
-    let index = search::index(&compiled.kb, &compiled.graph);
     site.files
-        .insert("search-index.json".into(), index.clone().into_bytes());
-    // A script as well as JSON: `fetch` is refused on file:// pages, a <script> is not.
-    site.files.insert(
-        "search-index.js".into(),
-        format!("window.WHOSECURES_SEARCH = {index};\n").into_bytes(),
-    );
-    site.files.insert(
-        "kb.json".into(),
-        export_json(&compiled.kb, &compiled.graph).into_bytes(),
-    );
+        .extend(derived(&compiled.kb, &compiled.graph, config));
     Ok(site)
 }
 
+/// The files computed from the whole knowledge base rather than rendered page by page: search
+/// index, `kb.json` and `sitemap.xml`.
+pub fn derived(kb: &KnowledgeBase, graph: &LinkGraph, config: &Config) -> Vec<(String, Vec<u8>)> {
+    let index = search::index(kb, graph);
+    let urls: Vec<String> = render::pages(kb).iter().filter_map(|k| k.url(kb)).collect();
+    vec![
+        ("sitemap.xml".into(), sitemap(&urls, config).into_bytes()),
+        // A script as well as JSON: `fetch` is refused on file:// pages, a <script> is not.
+        (
+            "search-index.js".into(),
+            format!("window.WHOSECURES_SEARCH = {index};\n").into_bytes(),
+        ),
+        ("search-index.json".into(), index.into_bytes()),
+        ("kb.json".into(), export_json(kb, graph).into_bytes()),
+    ]
+}
+
 /// `sitemap.xml`: absolute URLs when `base-url` is set, site-relative ones otherwise.
-fn sitemap(pages: &[Page], config: &Config) -> String {
+fn sitemap(urls: &[String], config: &Config) -> String {
     let base = config
         .book
         .base_url
         .as_deref()
         .map(|b| format!("{}/", b.trim_end_matches('/')))
         .unwrap_or_default();
-    let mut urls: Vec<&str> = pages
+    let mut urls: Vec<&str> = urls
         .iter()
-        .map(|p| p.url.as_str())
+        .map(String::as_str)
         .filter(|u| *u != "404.html")
         .collect();
     urls.sort_unstable();

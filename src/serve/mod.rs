@@ -1,0 +1,209 @@
+//! `whosecures serve`: builds the site into memory, serves it on 127.0.0.1 with tiny_http, and on
+//! every saved change rebuilds only the pages the change touches, then tells waiting browsers to
+//! reload. Bad content never stops the server: the last good site stays live under an overlay.
+
+mod http;
+mod plan;
+mod watch;
+mod workspace;
+
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::mpsc;
+use std::sync::Arc;
+use std::thread;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, Result};
+use crate::source::ProjectArgs;
+use workspace::{Output, Workspace};
+
+pub use http::{route, Route};
+pub use plan::{affected, Affected};
+pub use watch::{classify, Change, Roots};
+
+/// How `serve` was asked to run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Address to bind (127.0.0.1 unless the user asks otherwise).
+    pub bind: IpAddr,
+    /// Port; 0 picks a free one.
+    pub port: u16,
+    /// Open the site in the default browser.
+    pub open: bool,
+    /// Inputs, as for `build`.
+    pub args: ProjectArgs,
+}
+
+/// Worker threads answering requests. Reload waiters do not hold one: they are parked.
+const WORKERS: usize = 8;
+
+enum Event {
+    Changes(Vec<watch::Change>),
+    Stop,
+}
+
+/// Runs the preview until Ctrl-C.
+pub fn run(options: Options) -> Result<()> {
+    let started = Instant::now();
+    let (mut workspace, output) = Workspace::load(options.args.clone())?;
+    let shared = Arc::new(http::Shared::default());
+    let failed = output.failed();
+    report(&output, started);
+    publish(&shared, output);
+    if failed {
+        eprintln!("serving the error page until the knowledge base is fixed");
+    }
+
+    let address = SocketAddr::new(options.bind, options.port);
+    let server = tiny_http::Server::http(address)
+        .map_err(|e| Error::Refused(format!("cannot listen on `{address}`: {e}")))?;
+    let server = Arc::new(server);
+    let url = match server.server_addr().to_ip() {
+        Some(addr) => format!("http://{addr}/"),
+        None => format!("http://{address}/"),
+    };
+    println!(
+        "serving {} notes at {url} (Ctrl-C to stop)",
+        workspace.notes()
+    );
+    let _ = std::io::stdout().flush();
+
+    for _ in 0..WORKERS {
+        let server = Arc::clone(&server);
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || {
+            while let Ok(request) = server.recv() {
+                shared.handle(request);
+            }
+        });
+    }
+    {
+        let shared = Arc::clone(&shared);
+        thread::spawn(move || loop {
+            thread::sleep(Duration::from_secs(1));
+            shared.sweep();
+        });
+    }
+
+    let (tx, rx) = mpsc::channel::<Event>();
+    let (change_tx, change_rx) = mpsc::channel::<Vec<watch::Change>>();
+    let mut watcher = watch::start(&workspace.roots(), change_tx)?;
+    {
+        let tx = tx.clone();
+        thread::spawn(move || {
+            while let Ok(changes) = change_rx.recv() {
+                if tx.send(Event::Changes(changes)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
+    {
+        let tx = tx.clone();
+        ctrlc::set_handler(move || {
+            let _ = tx.send(Event::Stop);
+        })
+        .map_err(|e| Error::Refused(format!("cannot install the Ctrl-C handler: {e}")))?;
+    }
+    if options.open {
+        open_browser(&url);
+    }
+
+    while let Ok(event) = rx.recv() {
+        let mut changes = match event {
+            Event::Changes(changes) => changes,
+            Event::Stop => break,
+        };
+        // Fold in batches that arrived meanwhile: one rebuild for a save storm.
+        while let Ok(Event::Changes(more)) = rx.try_recv() {
+            changes.extend(more);
+        }
+        changes.sort();
+        changes.dedup();
+        let roots = workspace.roots();
+        let started = Instant::now();
+        match workspace.apply(&changes) {
+            Ok(output) => {
+                report(&output, started);
+                publish(&shared, output);
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                shared.publish(Vec::new(), &[], false, vec![e.to_string()]);
+            }
+        }
+        if workspace.roots() != roots {
+            // book.toml moved the knowledge, overlay or theme directories: watch the new ones.
+            let (change_tx, change_rx) = mpsc::channel::<Vec<watch::Change>>();
+            watcher = watch::start(&workspace.roots(), change_tx)?;
+            let tx = tx.clone();
+            thread::spawn(move || {
+                while let Ok(changes) = change_rx.recv() {
+                    if tx.send(Event::Changes(changes)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+    }
+    drop(watcher);
+    server.unblock();
+    eprintln!("stopped");
+    Ok(())
+}
+
+fn publish(shared: &http::Shared, output: Output) {
+    let mut errors: Vec<String> = output
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == crate::diag::Severity::Error)
+        .map(ToString::to_string)
+        .collect();
+    errors.extend(output.failures.iter().cloned());
+    if output.failed() {
+        shared.publish(Vec::new(), &[], false, errors);
+    } else {
+        shared.publish(
+            output.files,
+            &output.removed,
+            output.replace_all,
+            Vec::new(),
+        );
+    }
+}
+
+fn report(output: &Output, started: Instant) {
+    let mut stderr = std::io::stderr().lock();
+    for diag in &output.diagnostics {
+        let _ = writeln!(stderr, "{diag}");
+    }
+    for failure in &output.failures {
+        let _ = writeln!(stderr, "error: {failure}");
+    }
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if output.failed() {
+        let _ = writeln!(
+            stderr,
+            "rebuild failed in {ms:.1} ms; the last good site stays live"
+        );
+    } else {
+        let _ = writeln!(
+            stderr,
+            "rebuilt {} page{} in {ms:.1} ms",
+            output.rendered,
+            if output.rendered == 1 { "" } else { "s" }
+        );
+    }
+}
+
+fn open_browser(url: &str) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
+        eprintln!("warning: cannot open a browser with `{opener}`: {e}; open {url} yourself");
+    }
+}

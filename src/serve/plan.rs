@@ -1,0 +1,335 @@
+//! Rebuild planning: which pages a changed note touches. Pure functions over the knowledge base
+//! and link graph before and after the change; no I/O, no rendering.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use crate::kb::{Kind, KnowledgeBase, Note, NoteId};
+use crate::links::LinkGraph;
+use crate::render::{PageKey, NAV_FULL, NAV_WINDOW};
+
+/// The pages to render again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Affected {
+    /// Every page (a title shown in a full sidebar changed, or a template changed).
+    pub all: bool,
+    /// Otherwise, these pages.
+    pub pages: BTreeSet<PageKey>,
+}
+
+impl Affected {
+    /// Every page.
+    pub fn everything() -> Self {
+        Affected {
+            all: true,
+            pages: BTreeSet::new(),
+        }
+    }
+
+    /// Adds another plan to this one.
+    pub fn merge(&mut self, other: Affected) {
+        self.all |= other.all;
+        if !self.all {
+            self.pages.extend(other.pages);
+        }
+    }
+
+    fn add(&mut self, key: PageKey) {
+        if !self.all {
+            self.pages.insert(key);
+        }
+    }
+
+    fn notes<'a>(&mut self, ids: impl IntoIterator<Item = &'a NoteId>) {
+        for id in ids {
+            self.add(PageKey::Note(id.clone()));
+        }
+    }
+}
+
+/// What a note looked like before the change: captured before the knowledge base and link graph
+/// are updated, so the planner can compare.
+#[derive(Debug, Clone, Default)]
+pub struct Before {
+    /// The note, if it existed.
+    pub note: Option<Arc<Note>>,
+    /// Notes that linked to it.
+    pub backlinks: Vec<NoteId>,
+    /// Notes it linked to.
+    pub targets: Vec<NoteId>,
+    /// Its heading ids (links to them show their text).
+    pub headings: Vec<String>,
+    /// Pages whose sidebar or previous/next links showed it.
+    pub neighbours: Neighbours,
+}
+
+/// Pages whose navigation shows a note.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Neighbours {
+    /// The note was nowhere (it did not exist).
+    #[default]
+    None,
+    /// Every page: its section is small enough that every sidebar lists it in full.
+    All,
+    /// These notes' pages: the window of a large section around it.
+    Some(Vec<NoteId>),
+}
+
+/// Captures `id` as it is now, for a later `affected` call.
+pub fn before(kb: &KnowledgeBase, graph: &LinkGraph, id: &NoteId) -> Before {
+    let Some(note) = kb.notes.iter().find(|n| &n.id == id) else {
+        return Before::default();
+    };
+    Before {
+        note: Some(Arc::clone(note)),
+        backlinks: graph.backlinks(id).to_vec(),
+        targets: targets(graph, id),
+        headings: graph.headings(id).iter().map(|h| h.id.clone()).collect(),
+        neighbours: neighbours(kb, id),
+    }
+}
+
+fn targets(graph: &LinkGraph, id: &NoteId) -> Vec<NoteId> {
+    graph
+        .outlines
+        .get(id)
+        .map(|o| o.links.iter().map(|l| l.target.clone()).collect())
+        .unwrap_or_default()
+}
+
+/// The pages whose sidebar or previous/next links show `id` (see `render::Ctx::nav`).
+pub fn neighbours(kb: &KnowledgeBase, id: &NoteId) -> Neighbours {
+    let Some(note) = kb.get(id) else {
+        return Neighbours::None;
+    };
+    let section: Vec<&Note> = kb.of_kind(note.kind).collect();
+    if section.len() <= NAV_FULL {
+        return Neighbours::All;
+    }
+    let Some(pos) = section.iter().position(|n| &n.id == id) else {
+        return Neighbours::None;
+    };
+    let reach = NAV_WINDOW + 1;
+    let start = pos.saturating_sub(reach);
+    let end = (pos + reach + 1).min(section.len());
+    Neighbours::Some(section[start..end].iter().map(|n| n.id.clone()).collect())
+}
+
+/// The pages that show anything of note `id`, given how it was (`before`) and how the knowledge
+/// base and link graph are now.
+pub fn affected(kb: &KnowledgeBase, graph: &LinkGraph, id: &NoteId, before: &Before) -> Affected {
+    let mut plan = Affected::default();
+    let now = kb.get(id);
+    let was = before.note.as_deref();
+    plan.add(PageKey::Note(id.clone()));
+
+    let front_changed = match (was, now) {
+        (Some(a), Some(b)) => {
+            a.text[..a.body_offset] != b.text[..b.body_offset] || a.kind != b.kind
+        }
+        _ => true, // added or removed
+    };
+    let now_targets = targets(graph, id);
+    let now_backlinks = graph.backlinks(id).to_vec();
+
+    // Pages listing it as a backlink ("referenced by") when its links or title change.
+    if front_changed || now_targets != before.targets {
+        let old: BTreeSet<&NoteId> = before.targets.iter().collect();
+        let new: BTreeSet<&NoteId> = now_targets.iter().collect();
+        if front_changed {
+            plan.notes(old.union(&new).copied());
+        } else {
+            plan.notes(old.symmetric_difference(&new).copied());
+        }
+    }
+    let headings_changed = match (was, now) {
+        (Some(_), Some(_)) => graph
+            .headings(id)
+            .iter()
+            .map(|h| &h.id)
+            .ne(before.headings.iter()),
+        _ => true,
+    };
+    if front_changed || headings_changed {
+        // Pages that link to it show its title (and heading texts), or a broken link.
+        plan.notes(before.backlinks.iter().chain(&now_backlinks));
+        plan.notes(linking_to(graph, id).iter());
+    }
+    if front_changed {
+        for neighbours in [&before.neighbours, &neighbours(kb, id)] {
+            match neighbours {
+                Neighbours::All => return Affected::everything(),
+                Neighbours::Some(ids) => plan.notes(ids.iter()),
+                Neighbours::None => {}
+            }
+        }
+        for note in [was, now].into_iter().flatten() {
+            plan.add(PageKey::Section(note.kind));
+            aggregate_pages(kb, note, &mut plan);
+        }
+    }
+    plan
+}
+
+/// Notes whose bodies link to `id`, resolved or not (an added note fixes broken links).
+fn linking_to(graph: &LinkGraph, id: &NoteId) -> Vec<NoteId> {
+    graph
+        .outlines
+        .iter()
+        .filter(|(_, outline)| outline.links.iter().any(|l| &l.target == id))
+        .map(|(source, _)| source.clone())
+        .collect()
+}
+
+/// Pages that gather data from `note`: layer and pillar pages, the matrix, the checklists page,
+/// the home page's drawing, and the security services it names.
+fn aggregate_pages(kb: &KnowledgeBase, note: &Note, plan: &mut Affected) {
+    match note.kind {
+        Kind::Service => {
+            plan.add(PageKey::Matrix);
+            plan.add(PageKey::Home);
+            plan.notes(kb.of_kind(Kind::Layer).map(|l| &l.id));
+        }
+        Kind::Layer => {
+            plan.add(PageKey::Matrix);
+            plan.add(PageKey::Home);
+        }
+        _ => {}
+    }
+    if !note.checklist().is_empty() {
+        plan.add(PageKey::Checklists);
+        for item in note.checklist() {
+            plan.notes([&item.layer, &item.pillar]);
+        }
+    }
+    plan.notes(note.security_services().iter());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Diagnostics;
+    use crate::kb::{load, Update};
+    use crate::links;
+    use crate::source::SourceFile;
+
+    const VOCAB: &str = "owners = []\nservice_models = []\nlayer_groups = []\nseverities = []\n";
+
+    fn file(rel: &str, text: &str) -> SourceFile {
+        SourceFile {
+            rel_path: rel.into(),
+            display_path: format!("knowledge/{rel}"),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+
+    fn term(id: &str, title: &str, body: &str) -> SourceFile {
+        file(
+            &format!("glossary/{id}.md"),
+            &format!("+++\ntitle = \"{title}\"\nsummary = \"s\"\n+++\n{body}"),
+        )
+    }
+
+    /// Loads a base, applies one changed file, and plans the rebuild for `id`.
+    #[track_caller]
+    fn plan_for(
+        base: Vec<SourceFile>,
+        changed: Option<SourceFile>,
+        removed: &[&str],
+        id: &str,
+    ) -> Affected {
+        let mut diags = Diagnostics::new();
+        let kb = load(&base, &mut diags);
+        let graph = links::build(&kb, &mut diags);
+        let id = NoteId(id.into());
+        let before = before(&kb, &graph, &id);
+        let removed: Vec<String> = removed.iter().map(|r| format!("knowledge/{r}")).collect();
+        let changed: Vec<SourceFile> = changed.into_iter().collect();
+        let Update::Applied(kb, _) = kb.update(&changed, &removed) else {
+            panic!("expected an incremental update");
+        };
+        let graph = links::update(&kb, graph, std::slice::from_ref(&id), &mut diags);
+        affected(&kb, &graph, &id, &before)
+    }
+
+    fn keys(ids: &[&str]) -> BTreeSet<PageKey> {
+        ids.iter()
+            .map(|id| PageKey::Note(NoteId((*id).into())))
+            .collect()
+    }
+
+    fn base() -> Vec<SourceFile> {
+        vec![
+            file("vocabulary.toml", VOCAB),
+            term("a", "A", "[[b]]\n"),
+            term("b", "B", "## Keys\n"),
+            term("c", "C", "[[b#keys]]\n"),
+            term("d", "D", "nothing\n"),
+        ]
+    }
+
+    // A body edit that keeps links and headings re-renders only the note itself.
+    #[test]
+    fn body_edit_touches_one_page() {
+        let plan = plan_for(
+            base(),
+            Some(term("b", "B", "## Keys\nMore text.\n")),
+            &[],
+            "b",
+        );
+        assert_eq!(
+            plan,
+            Affected {
+                all: false,
+                pages: keys(&["b"])
+            }
+        );
+    }
+
+    // A new link re-renders the new target (its backlinks list grows); a removed one, the old target.
+    #[test]
+    fn link_changes_touch_targets() {
+        let plan = plan_for(base(), Some(term("a", "A", "[[d]]\n")), &[], "a");
+        assert_eq!(plan.pages, keys(&["a", "b", "d"]));
+    }
+
+    // A renamed heading re-renders the pages that link to the note (their labels and anchors).
+    #[test]
+    fn heading_change_touches_linkers() {
+        let plan = plan_for(base(), Some(term("b", "B", "## Locks\n")), &[], "b");
+        assert_eq!(plan.pages, keys(&["a", "b", "c"]));
+    }
+
+    // A title change in a small section shows in every sidebar: everything is rebuilt.
+    #[test]
+    fn title_change_in_small_section_is_everything() {
+        let plan = plan_for(base(), Some(term("d", "Dee", "nothing\n")), &[], "d");
+        assert!(plan.all);
+    }
+
+    // In a large section only the sidebar window, linkers and the section index are rebuilt.
+    #[test]
+    fn title_change_in_large_section_is_bounded() {
+        let mut files = vec![file("vocabulary.toml", VOCAB)];
+        for i in 0..200 {
+            files.push(term(&format!("t{i:03}"), &format!("T{i:03}"), ""));
+        }
+        files.push(term("linker", "Zed", "[[t100]]\n"));
+        let plan = plan_for(files, Some(term("t100", "T100 renamed", "")), &[], "t100");
+        assert!(!plan.all);
+        assert!(plan.pages.contains(&PageKey::Note(NoteId("linker".into()))));
+        assert!(plan.pages.contains(&PageKey::Section(Kind::Glossary)));
+        assert!(plan.pages.contains(&PageKey::Note(NoteId("t087".into()))));
+        assert!(!plan.pages.contains(&PageKey::Note(NoteId("t050".into()))));
+        assert!(plan.pages.len() < 40, "{}", plan.pages.len());
+    }
+
+    // Neighbours of a note in a small section are every page.
+    #[test]
+    fn neighbours_small_and_missing() {
+        let mut diags = Diagnostics::new();
+        let kb = load(&base(), &mut diags);
+        assert_eq!(neighbours(&kb, &NoteId("a".into())), Neighbours::All);
+        assert_eq!(neighbours(&kb, &NoteId("zz".into())), Neighbours::None);
+    }
+}

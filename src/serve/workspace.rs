@@ -1,0 +1,281 @@
+//! The preview's build state: the loaded knowledge base, link graph, theme and diagnostics,
+//! updated in place by each batch of file changes. Renders only the pages a change touches and
+//! hands the server the files to publish; it never serves anything itself.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use super::plan::{self, Affected};
+use super::watch::{Change, Roots};
+use crate::diag::{Diagnostic, Diagnostics};
+use crate::error::Result;
+use crate::kb::{self, KnowledgeBase, Note, NoteId, Update};
+use crate::links::{self, LinkGraph};
+use crate::render::{self, PageKey, Theme};
+use crate::site;
+use crate::source::{Project, ProjectArgs};
+
+/// What one rebuild produced, for the server to publish.
+#[derive(Debug, Default)]
+pub struct Output {
+    /// New or changed files (site-relative URL, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// URLs that no longer exist.
+    pub removed: Vec<String>,
+    /// `files` is the whole site: drop everything else.
+    pub replace_all: bool,
+    /// Every current problem, sorted (warnings included).
+    pub diagnostics: Vec<Diagnostic>,
+    /// Problems that are not content diagnostics (a template that does not parse).
+    pub failures: Vec<String>,
+    /// How many HTML pages were rendered.
+    pub rendered: usize,
+}
+
+impl Output {
+    /// Whether the site could not be brought up to date (the last good one stays live).
+    pub fn failed(&self) -> bool {
+        !self.failures.is_empty()
+            || self
+                .diagnostics
+                .iter()
+                .any(|d| d.severity == crate::diag::Severity::Error)
+    }
+}
+
+/// The state a preview rebuilds from.
+pub struct Workspace {
+    args: ProjectArgs,
+    project: Project,
+    theme: Theme,
+    kb: KnowledgeBase,
+    graph: LinkGraph,
+    /// Load diagnostics per file (display path), replaced file by file.
+    load_diags: BTreeMap<String, Diagnostics>,
+    /// Link diagnostics, recomputed with the graph.
+    link_diags: Diagnostics,
+    /// Pages to render once the content is free of errors again.
+    dirty: Affected,
+    /// A theme that failed to load; reported until fixed.
+    theme_failure: Option<String>,
+}
+
+impl Workspace {
+    /// Resolves the project and loads everything. Content errors are reported in the output; only
+    /// environment errors (unreadable directories, a broken theme) fail.
+    pub fn load(args: ProjectArgs) -> Result<(Workspace, Output)> {
+        let project = Project::resolve(&args)?;
+        let theme = Theme::load(project.config.build.theme.as_deref())?;
+        let mut workspace = Workspace {
+            args,
+            project,
+            theme,
+            kb: KnowledgeBase::default(),
+            graph: LinkGraph::default(),
+            load_diags: BTreeMap::new(),
+            link_diags: Diagnostics::new(),
+            dirty: Affected::everything(),
+            theme_failure: None,
+        };
+        workspace.load_knowledge()?;
+        let output = workspace.finish(true)?;
+        Ok((workspace, output))
+    }
+
+    /// The directories and files to watch.
+    pub fn roots(&self) -> Roots {
+        let build = &self.project.config.build;
+        let mut knowledge: Vec<_> = build.knowledge.iter().cloned().collect();
+        knowledge.extend(build.overlay.iter().cloned());
+        Roots {
+            knowledge,
+            theme: build.theme.clone(),
+            config: self.project.config_path.clone(),
+        }
+    }
+
+    /// How many notes are loaded.
+    pub fn notes(&self) -> usize {
+        self.kb.notes.len()
+    }
+
+    fn load_knowledge(&mut self) -> Result<()> {
+        let files = self.project.knowledge_files()?;
+        let mut diags = Diagnostics::new();
+        self.kb = kb::load_notes(&files, &mut diags);
+        self.load_diags = group(diags);
+        self.link_diags = Diagnostics::new();
+        self.graph = links::build(&self.kb, &mut self.link_diags);
+        self.dirty = Affected::everything();
+        Ok(())
+    }
+
+    /// Applies one debounced batch of changes.
+    pub fn apply(&mut self, changes: &[Change]) -> Result<Output> {
+        if changes.iter().any(|c| matches!(c, Change::Config)) {
+            let (workspace, output) = Workspace::load(self.args.clone())?;
+            *self = workspace;
+            return Ok(output);
+        }
+        let mut removed_urls = Vec::new();
+        if changes
+            .iter()
+            .any(|c| matches!(c, Change::Template(_) | Change::Asset(_)))
+        {
+            match Theme::load(self.project.config.build.theme.as_deref()) {
+                Ok(theme) => {
+                    self.theme = theme;
+                    self.theme_failure = None;
+                    if changes.iter().any(|c| matches!(c, Change::Template(_))) {
+                        self.dirty = Affected::everything();
+                    }
+                }
+                Err(e) => self.theme_failure = Some(e.to_string()),
+            }
+        }
+        let rels: BTreeSet<&str> = changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Note(rel) => Some(rel.as_str()),
+                _ => None,
+            })
+            .collect();
+        if !rels.is_empty() {
+            removed_urls = self.apply_notes(&rels)?;
+        }
+        let mut output = self.finish(false)?;
+        if !output.failed() {
+            output.removed.extend(removed_urls);
+        }
+        let theme_changed = changes
+            .iter()
+            .any(|c| matches!(c, Change::Asset(_) | Change::Template(_)));
+        if theme_changed && !output.replace_all && self.theme_failure.is_none() {
+            output.files.extend(self.theme.assets.iter().cloned());
+        }
+        Ok(output)
+    }
+
+    /// Updates the knowledge base and link graph for changed note files; returns the URLs of
+    /// notes that disappeared.
+    fn apply_notes(&mut self, rels: &BTreeSet<&str>) -> Result<Vec<String>> {
+        let mut changed = Vec::new();
+        let mut removed = Vec::new();
+        let mut befores: Vec<(NoteId, plan::Before)> = Vec::new();
+        let mut old_urls: Vec<(NoteId, String)> = Vec::new();
+        for rel in rels {
+            let old: Option<&Arc<Note>> = self.kb.notes.iter().find(|n| n.rel_path == *rel);
+            if let Some(old) = old {
+                befores.push((old.id.clone(), plan::before(&self.kb, &self.graph, &old.id)));
+                old_urls.push((old.id.clone(), render::note_url(old)));
+            }
+            match self.project.knowledge_file(rel)? {
+                Some(file) => {
+                    let stem = rel
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or(rel)
+                        .trim_end_matches(".md");
+                    let id = NoteId(stem.to_owned());
+                    if !befores.iter().any(|(b, _)| *b == id) {
+                        befores.push((id.clone(), plan::before(&self.kb, &self.graph, &id)));
+                    }
+                    changed.push(file);
+                }
+                None => {
+                    if let Some(old) = old {
+                        removed.push(old.path.clone());
+                    }
+                    self.load_diags.retain(|path, _| !path.ends_with(rel));
+                }
+            }
+        }
+        let kb = std::mem::take(&mut self.kb);
+        match kb.update(&changed, &removed) {
+            Update::Applied(kb, reports) => {
+                self.kb = *kb;
+                for (path, diags) in reports {
+                    if diags.is_empty() {
+                        self.load_diags.remove(&path);
+                    } else {
+                        self.load_diags.insert(path, diags);
+                    }
+                }
+                let ids: Vec<NoteId> = befores.iter().map(|(id, _)| id.clone()).collect();
+                let previous = std::mem::take(&mut self.graph);
+                self.link_diags = Diagnostics::new();
+                self.graph = links::update(&self.kb, previous, &ids, &mut self.link_diags);
+                for (id, before) in &befores {
+                    self.dirty
+                        .merge(plan::affected(&self.kb, &self.graph, id, before));
+                }
+            }
+            Update::NeedsFullLoad => self.load_knowledge()?,
+        }
+        Ok(old_urls
+            .into_iter()
+            .filter(|(id, url)| {
+                self.kb
+                    .get(id)
+                    .is_none_or(|note| render::note_url(note) != *url)
+            })
+            .map(|(_, url)| url)
+            .collect())
+    }
+
+    /// Checks links and cross-note rules, then renders the dirty pages if nothing is wrong.
+    fn finish(&mut self, initial: bool) -> Result<Output> {
+        let mut diags = Diagnostics::new();
+        for file_diags in self.load_diags.values() {
+            diags.extend(file_diags.clone());
+        }
+        diags.extend(self.link_diags.clone());
+        self.kb.check_global(&mut diags);
+        let mut output = Output {
+            diagnostics: diags.sorted(),
+            failures: self.theme_failure.iter().cloned().collect(),
+            ..Output::default()
+        };
+        if output.failed() {
+            return Ok(output);
+        }
+        let keys: Vec<PageKey> = if self.dirty.all {
+            render::pages(&self.kb)
+        } else {
+            self.dirty.pages.iter().cloned().collect()
+        };
+        let config = &self.project.config;
+        let pages = match render::render_pages(&self.kb, &self.graph, config, &self.theme, &keys) {
+            Ok(pages) => pages,
+            Err(e) => {
+                output.failures.push(e.to_string());
+                return Ok(output);
+            }
+        };
+        output.rendered = pages.len();
+        output.replace_all = self.dirty.all || initial;
+        output
+            .files
+            .extend(pages.into_iter().map(|p| (p.url, p.html.into_bytes())));
+        if output.replace_all {
+            output.files.extend(self.theme.assets.iter().cloned());
+        }
+        output
+            .files
+            .extend(site::derived(&self.kb, &self.graph, config));
+        self.dirty = Affected::default();
+        Ok(output)
+    }
+}
+
+/// Splits diagnostics by the file they belong to.
+fn group(diags: Diagnostics) -> BTreeMap<String, Diagnostics> {
+    let mut by_path: BTreeMap<String, Diagnostics> = BTreeMap::new();
+    for diag in diags.iter() {
+        by_path
+            .entry(diag.path.clone())
+            .or_default()
+            .add(diag.clone());
+    }
+    by_path
+}
