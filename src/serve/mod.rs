@@ -106,6 +106,12 @@ pub fn run(options: Options) -> Result<()> {
         })
         .map_err(|e| Error::Refused(format!("cannot install the Ctrl-C handler: {e}")))?;
     }
+    // Printed only once the watcher runs, so a save right after this line is never missed.
+    println!(
+        "serving {} notes at {url} (Ctrl-C to stop)",
+        workspace.notes()
+    );
+    let _ = std::io::stdout().flush();
     if options.open {
         open_browser(&url);
     }
