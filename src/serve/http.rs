@@ -71,6 +71,14 @@ impl Shared {
         self.wake(|since, _| since < generation);
     }
 
+    /// Replaces files without moving the generation (derived files that no open page shows).
+    pub fn update(&self, files: Vec<(String, Vec<u8>)>) {
+        let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
+        for (url, bytes) in files {
+            site.files.insert(url, Arc::new(bytes));
+        }
+    }
+
     /// The current generation.
     pub fn generation(&self) -> u64 {
         self.site

@@ -116,7 +116,25 @@ pub fn run(options: Options) -> Result<()> {
         open_browser(&url);
     }
 
-    while let Ok(event) = rx.recv() {
+    let mut derived_due = false;
+    loop {
+        let event = if derived_due {
+            match rx.recv_timeout(Duration::ZERO) {
+                Ok(event) => event,
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    // Nothing waiting: bring the search index and exports up to date, quietly.
+                    shared.update(workspace.derived());
+                    derived_due = false;
+                    continue;
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match rx.recv() {
+                Ok(event) => event,
+                Err(_) => break,
+            }
+        };
         let mut changes = match event {
             Event::Changes(changes) => changes,
             Event::Stop => break,
@@ -132,6 +150,7 @@ pub fn run(options: Options) -> Result<()> {
         match workspace.apply(&changes) {
             Ok(output) => {
                 report(&output, started);
+                derived_due = !output.failed();
                 publish(&shared, output);
             }
             Err(e) => {

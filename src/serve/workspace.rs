@@ -260,11 +260,22 @@ impl Workspace {
         if output.replace_all {
             output.files.extend(self.theme.assets.iter().cloned());
         }
-        output
-            .files
-            .extend(site::derived(&self.kb, &self.graph, config));
+        if initial {
+            output
+                .files
+                .extend(site::derived(&self.kb, &self.graph, config));
+        }
         self.dirty = Affected::default();
         Ok(output)
+    }
+}
+
+impl Workspace {
+    /// The search index, `kb.json` and `sitemap.xml` for the current state. Kept out of the
+    /// edit-to-page path: at 10,000 notes they cost far more than the page itself, so `serve`
+    /// publishes them once no further change is waiting.
+    pub fn derived(&self) -> Vec<(String, Vec<u8>)> {
+        site::derived(&self.kb, &self.graph, &self.project.config)
     }
 }
 

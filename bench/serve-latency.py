@@ -1,0 +1,146 @@
+#!/usr/bin/env python3
+"""Edit-to-served latency of `whosecures serve` (and `mdbook serve` where installed).
+
+For each N, writes a synthetic knowledge base with examples/gen-kb, starts the server on a free
+port on 127.0.0.1, then EDITS times: appends a unique line to one note's body and polls the
+served page until the line appears. Prints median and p95 in milliseconds, and the ratio to the
+peer when one ran. Usage: bench/serve-latency.py [--sizes 1000,10000] [--edits 25] [--peers]
+Every request goes to 127.0.0.1; every loop is bounded by a deadline.
+"""
+import argparse, http.client, os, re, shutil, statistics, subprocess, sys, tempfile, time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release", "whosecures")
+GEN = os.path.join(ROOT, "target", "release", "examples", "gen-kb")
+
+
+def fetch(port, path):
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+    finally:
+        conn.close()
+
+
+def measure(port, note_path, url_path, edits, deadline_s=10.0):
+    samples = []
+    for i in range(edits):
+        marker = f"latency-marker-{i}-{time.time_ns()}"
+        with open(note_path, "a", encoding="utf-8") as f:
+            f.write(f"\n{marker}\n")
+        start = time.perf_counter()
+        while marker not in fetch(port, url_path):
+            if time.perf_counter() - start > deadline_s:
+                raise SystemExit(f"edit {i}: page did not change within {deadline_s}s")
+            time.sleep(0.0005)
+        samples.append((time.perf_counter() - start) * 1000)
+        time.sleep(0.05)  # let the server settle between edits, as between real saves
+    return samples
+
+
+def summary(name, n, samples):
+    samples = sorted(samples)
+    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    med = statistics.median(samples)
+    print(f"{name:10} N={n:6}  median {med:7.1f} ms   p95 {p95:7.1f} ms   ({len(samples)} edits)")
+    return med
+
+
+def start(cmd, cwd, pattern, timeout):
+    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    end = time.time() + timeout
+    while time.time() < end:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        m = re.search(pattern, line)
+        if m:
+            return proc, int(m.group(1))
+    proc.kill()
+    return None, None
+
+
+def whosecures(n, work, edits):
+    kb = os.path.join(work, f"kb{n}")
+    subprocess.run([GEN, str(n), kb], check=True, stderr=subprocess.DEVNULL)
+    proc, port = start([BIN, "serve", "-k", kb, "-p", "0"], work, r"127\.0\.0\.1:(\d+)", 600)
+    if not proc:
+        raise SystemExit("whosecures serve did not start")
+    # Drain output in the background so the server never blocks on a full pipe.
+    import threading
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+    try:
+        note = "glossary/term-00032.md" if n > 32 else "layers/layer-00.md"
+        time.sleep(0.5)
+        return measure(port, os.path.join(kb, note), "/" + note.replace(".md", ".html"), edits)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def mdbook(n, work, edits):
+    exe = shutil.which("mdbook")
+    if not exe:
+        return None
+    kb = os.path.join(work, f"kb{n}")
+    book = os.path.join(work, f"book{n}")
+    os.makedirs(os.path.join(book, "src"), exist_ok=True)
+    with open(os.path.join(book, "book.toml"), "w") as f:
+        f.write("[book]\ntitle = \"bench\"\n[output.html]\n")
+    summary_lines = ["# Summary\n"]
+    for folder in sorted(os.listdir(kb)):
+        path = os.path.join(kb, folder)
+        if not os.path.isdir(path):
+            continue
+        for name in sorted(os.listdir(path)):
+            text = open(os.path.join(path, name), encoding="utf-8").read().split("+++", 2)[-1]
+            text = re.sub(r"\[\[([^\]|#]+)[^\]]*\]\]", r"\1", text)
+            out = f"{folder}-{name}"
+            with open(os.path.join(book, "src", out), "w", encoding="utf-8") as f:
+                f.write(f"# {name}\n{text}")
+            summary_lines.append(f"- [{name}]({out})\n")
+    with open(os.path.join(book, "src", "SUMMARY.md"), "w") as f:
+        f.writelines(summary_lines)
+    proc, port = start([exe, "serve", "-n", "127.0.0.1", "-p", "0"], book, r"127\.0\.0\.1:(\d+)", 600)
+    if not proc:
+        # mdbook prints its address before the first build; fall back to a fixed free port.
+        return None
+    import threading
+    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+    try:
+        deadline = time.time() + 600
+        page = "/glossary-term-00032.html"
+        while "term-00032" not in fetch(port, page):
+            if time.time() > deadline:
+                return None
+            time.sleep(0.2)
+        return measure(port, os.path.join(book, "src", "glossary-term-00032.md"), page, edits, 60)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sizes", default="1000,10000")
+    ap.add_argument("--edits", type=int, default=25)
+    ap.add_argument("--peers", action="store_true", help="also run mdbook serve (N <= 1000 only)")
+    args = ap.parse_args()
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--examples", "--bins"], cwd=ROOT, check=True)
+    with tempfile.TemporaryDirectory() as work:
+        for n in [int(s) for s in args.sizes.split(",")]:
+            ours = summary("whosecures", n, whosecures(n, work, args.edits))
+            if args.peers and n <= 1000:
+                peer = mdbook(n, work, args.edits)
+                if peer:
+                    theirs = summary("mdbook", n, peer)
+                    print(f"{'':10} mdbook / whosecures median ratio: {theirs / ours:.1f}x")
+                else:
+                    print("mdbook     not installed or did not start; no peer figure")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
