@@ -104,9 +104,12 @@ def mdbook(n, work, edits):
             summary_lines.append(f"- [{name}]({out})\n")
     with open(os.path.join(book, "src", "SUMMARY.md"), "w") as f:
         f.writelines(summary_lines)
-    proc, port = start([exe, "serve", "-n", "127.0.0.1", "-p", "0"], book, r"127\.0\.0\.1:(\d+)", 600)
+    import socket
+    with socket.socket() as s:  # mdbook has no "port 0": pick a free one ourselves
+        s.bind(("127.0.0.1", 0))
+        free = s.getsockname()[1]
+    proc, port = start([exe, "serve", "-n", "127.0.0.1", "-p", str(free)], book, r"127\.0\.0\.1:(\d+)", 600)
     if not proc:
-        # mdbook prints its address before the first build; fall back to a fixed free port.
         return None
     import threading
     threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
