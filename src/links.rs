@@ -131,7 +131,8 @@ fn resolve(
 }
 
 fn check(kb: &KnowledgeBase, graph: &LinkGraph, note: &Note, link: &Link, diags: &mut Diagnostics) {
-    let written = match &link.anchor {
+    // Formatted only for a diagnostic: this runs for every link on every preview rebuild.
+    let written = || match &link.anchor {
         Some(anchor) => format!("{}#{anchor}", link.target),
         None => link.target.to_string(),
     };
@@ -141,7 +142,7 @@ fn check(kb: &KnowledgeBase, graph: &LinkGraph, note: &Note, link: &Link, diags:
             .unwrap_or_default();
         diags.error(
             &link.location,
-            format!("unresolved link `[[{written}]]`{hint}"),
+            format!("unresolved link `[[{}]]`{hint}", written()),
         );
     } else if !graph.resolves(kb, &link.target, link.anchor.as_deref()) {
         let anchors = graph.headings(&link.target);
@@ -154,14 +155,15 @@ fn check(kb: &KnowledgeBase, graph: &LinkGraph, note: &Note, link: &Link, diags:
         diags.error(
             &link.location,
             format!(
-                "unresolved link `[[{written}]]`: `{}` has no heading with that id{hint}",
+                "unresolved link `[[{}]]`: `{}` has no heading with that id{hint}",
+                written(),
                 link.target
             ),
         );
     } else if link.target == note.id && link.anchor.is_none() {
         diags.warning(
             &link.location,
-            format!("`[[{written}]]` links the note to itself"),
+            format!("`[[{}]]` links the note to itself", written()),
         );
     }
 }
@@ -296,11 +298,7 @@ mod tests {
     }
 
     fn file(rel: &str, text: &str) -> SourceFile {
-        SourceFile {
-            rel_path: rel.into(),
-            display_path: format!("knowledge/{rel}"),
-            bytes: text.as_bytes().to_vec(),
-        }
+        SourceFile::knowledge(rel, text)
     }
 
     // Missing notes, missing headings and self-links are reported at the link; backlinks are sorted.

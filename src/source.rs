@@ -153,6 +153,18 @@ pub fn overlay(base: Vec<SourceFile>, top: Vec<SourceFile>) -> Vec<SourceFile> {
     by_path.into_values().collect()
 }
 
+impl SourceFile {
+    /// A knowledge file for tests: `rel` under a root shown as `knowledge/`.
+    #[cfg(test)]
+    pub(crate) fn knowledge(rel: &str, text: &str) -> SourceFile {
+        SourceFile {
+            rel_path: rel.into(),
+            display_path: format!("knowledge/{rel}"),
+            bytes: text.as_bytes().to_vec(),
+        }
+    }
+}
+
 /// What the user named on the command line; `Project::resolve` turns it into inputs.
 #[derive(Debug, Clone, Default)]
 pub struct ProjectArgs {

@@ -29,11 +29,7 @@ const LAYER: &str = "+++\ntitle = \"Data\"\nsummary = \"Your data.\"\ngroup = \"
 const PILLAR: &str = "+++\ntitle = \"Data protection\"\nsummary = \"Protect data.\"\nsources = [\"https://docs.aws.amazon.com/wellarchitected/\"]\n+++\n";
 
 fn file(rel: &str, text: &str) -> SourceFile {
-    SourceFile {
-        rel_path: rel.into(),
-        display_path: format!("knowledge/{rel}"),
-        bytes: text.as_bytes().to_vec(),
-    }
+    SourceFile::knowledge(rel, text)
 }
 
 fn base_files() -> Vec<SourceFile> {

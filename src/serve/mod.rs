@@ -89,16 +89,7 @@ pub fn run(options: Options) -> Result<()> {
     let (tx, rx) = mpsc::channel::<Event>();
     let (change_tx, change_rx) = mpsc::channel::<Vec<watch::Change>>();
     let mut watcher = watch::start(&workspace.roots(), change_tx)?;
-    {
-        let tx = tx.clone();
-        thread::spawn(move || {
-            while let Ok(changes) = change_rx.recv() {
-                if tx.send(Event::Changes(changes)).is_err() {
-                    break;
-                }
-            }
-        });
-    }
+    forward(change_rx, tx.clone());
     {
         let tx = tx.clone();
         ctrlc::set_handler(move || {
@@ -162,20 +153,24 @@ pub fn run(options: Options) -> Result<()> {
             // book.toml moved the knowledge, overlay or theme directories: watch the new ones.
             let (change_tx, change_rx) = mpsc::channel::<Vec<watch::Change>>();
             watcher = watch::start(&workspace.roots(), change_tx)?;
-            let tx = tx.clone();
-            thread::spawn(move || {
-                while let Ok(changes) = change_rx.recv() {
-                    if tx.send(Event::Changes(changes)).is_err() {
-                        break;
-                    }
-                }
-            });
+            forward(change_rx, tx.clone());
         }
     }
     drop(watcher);
     server.unblock();
     eprintln!("stopped");
     Ok(())
+}
+
+/// Hands the watcher's batches to the rebuild loop until either side is gone.
+fn forward(changes: mpsc::Receiver<Vec<watch::Change>>, tx: mpsc::Sender<Event>) {
+    thread::spawn(move || {
+        while let Ok(batch) = changes.recv() {
+            if tx.send(Event::Changes(batch)).is_err() {
+                break;
+            }
+        }
+    });
 }
 
 fn publish(shared: &http::Shared, output: Output) {

@@ -216,11 +216,7 @@ mod tests {
     const VOCAB: &str = "owners = []\nservice_models = []\nlayer_groups = []\nseverities = []\n";
 
     fn file(rel: &str, text: &str) -> SourceFile {
-        SourceFile {
-            rel_path: rel.into(),
-            display_path: format!("knowledge/{rel}"),
-            bytes: text.as_bytes().to_vec(),
-        }
+        SourceFile::knowledge(rel, text)
     }
 
     fn term(id: &str, title: &str, body: &str) -> SourceFile {

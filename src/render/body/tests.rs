@@ -7,11 +7,7 @@ use crate::links;
 use crate::source::SourceFile;
 
 fn file(rel: &str, text: &str) -> SourceFile {
-    SourceFile {
-        rel_path: rel.into(),
-        display_path: format!("knowledge/{rel}"),
-        bytes: text.as_bytes().to_vec(),
-    }
+    SourceFile::knowledge(rel, text)
 }
 
 /// Renders the body of `glossary/a.md` next to a `glossary/b.md` that has a `## Keys` heading.
