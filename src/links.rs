@@ -1,7 +1,7 @@
 //! Link extraction and resolution: every wiki-link and heading of every note, resolved before any
 //! page renders, plus sorted backlinks. Reads the knowledge base; renders nothing.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap};
 
 use pulldown_cmark::{Event, LinkType, Tag, TagEnd};
 use rayon::prelude::*;
@@ -41,14 +41,22 @@ pub struct Outline {
     pub links: Vec<Link>,
 }
 
-/// All links resolved, and who links to whom.
+/// All links resolved, and who links to whom. Kept up to date note by note in the preview: an
+/// edit re-checks only the edited notes and the notes that reference them.
 #[derive(Debug, Clone, Default)]
 pub struct LinkGraph {
     /// Per note: its headings and links.
     pub outlines: HashMap<NoteId, Outline>,
-    /// Per note: the notes that reference it (body links and front-matter references), sorted.
-    pub backlinks: HashMap<NoteId, Vec<NoteId>>,
+    /// Per referenced id, whether a note has it or not: the other notes whose body links or front
+    /// matter name it. A note added later finds here the links it fixes.
+    referrers: HashMap<NoteId, BTreeSet<NoteId>>,
+    /// Per note: the ids it references, to take back out of `referrers` when it changes.
+    references: HashMap<NoteId, BTreeSet<NoteId>>,
+    /// Per note with a broken or suspicious link: the diagnostics about its links.
+    problems: HashMap<NoteId, Diagnostics>,
 }
+
+static NOBODY: BTreeSet<NoteId> = BTreeSet::new();
 
 impl LinkGraph {
     /// Headings of a note (empty when unknown).
@@ -56,9 +64,10 @@ impl LinkGraph {
         self.outlines.get(id).map_or(&[], |o| &o.headings)
     }
 
-    /// Notes that reference `id`, sorted by id.
-    pub fn backlinks(&self, id: &NoteId) -> &[NoteId] {
-        self.backlinks.get(id).map_or(&[], Vec::as_slice)
+    /// Notes that reference `id` (body links and front-matter references), sorted by id. For an
+    /// id no note has, the notes whose links to it are broken.
+    pub fn backlinks(&self, id: &NoteId) -> &BTreeSet<NoteId> {
+        self.referrers.get(id).unwrap_or(&NOBODY)
     }
 
     /// Whether `target` (with `anchor`) exists.
@@ -66,67 +75,122 @@ impl LinkGraph {
         kb.get(target).is_some()
             && anchor.is_none_or(|a| self.headings(target).iter().any(|h| h.id == a))
     }
+
+    /// Every link diagnostic, in no particular order.
+    pub fn diagnostics(&self) -> Diagnostics {
+        let mut all = Diagnostics::new();
+        for diags in self.problems.values() {
+            all.extend(diags.clone());
+        }
+        all
+    }
+
+    fn link(&mut self, note: &Note, outline: Outline) {
+        let mut refs: BTreeSet<NoteId> = outline
+            .links
+            .iter()
+            .map(|l| &l.target)
+            .filter(|t| **t != note.id)
+            .cloned()
+            .collect();
+        refs.extend(note.front_matter_refs().into_iter().cloned());
+        for target in &refs {
+            self.referrers
+                .entry(target.clone())
+                .or_default()
+                .insert(note.id.clone());
+        }
+        self.references.insert(note.id.clone(), refs);
+        self.outlines.insert(note.id.clone(), outline);
+    }
+
+    fn unlink(&mut self, id: &NoteId) {
+        self.outlines.remove(id);
+        self.problems.remove(id);
+        for target in self.references.remove(id).unwrap_or_default() {
+            if let Some(sources) = self.referrers.get_mut(&target) {
+                sources.remove(id);
+                if sources.is_empty() {
+                    self.referrers.remove(&target);
+                }
+            }
+        }
+    }
+
+    /// Re-checks the links of `ids` (skipping ids that are no longer notes).
+    fn recheck<'a>(&mut self, kb: &KnowledgeBase, ids: impl IntoIterator<Item = &'a NoteId>) {
+        let ids: Vec<&NoteId> = ids.into_iter().collect();
+        let found: Vec<(NoteId, Diagnostics)> = ids
+            .par_iter()
+            .filter_map(|id| {
+                let note = kb.get(id)?;
+                Some((note.id.clone(), self.check_note(kb, note)))
+            })
+            .collect();
+        for id in ids {
+            self.problems.remove(id);
+        }
+        for (id, diags) in found {
+            if !diags.is_empty() {
+                self.problems.insert(id, diags);
+            }
+        }
+    }
+
+    fn check_note(&self, kb: &KnowledgeBase, note: &Note) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        if let Some(outline) = self.outlines.get(&note.id) {
+            for link in &outline.links {
+                check(kb, self, note, link, &mut diags);
+            }
+        }
+        diags
+    }
 }
 
 /// Extracts every note's outline in parallel, resolves links, and computes backlinks.
 pub fn build(kb: &KnowledgeBase, diags: &mut Diagnostics) -> LinkGraph {
-    let outlines: HashMap<NoteId, Outline> = kb
-        .notes
-        .par_iter()
-        .map(|note| (note.id.clone(), outline(note)))
-        .collect();
-    resolve(kb, outlines, diags)
+    let outlines: Vec<Outline> = kb.notes.par_iter().map(|note| outline(note)).collect();
+    let mut graph = LinkGraph::default();
+    for (note, outline) in kb.notes.iter().zip(outlines) {
+        graph.link(note, outline);
+    }
+    let ids: Vec<NoteId> = kb.notes.iter().map(|n| n.id.clone()).collect();
+    graph.recheck(kb, &ids);
+    diags.extend(graph.diagnostics());
+    graph
 }
 
-/// Like `build`, but parses only the bodies of `changed` notes and reuses every other outline of
-/// `previous`. Resolution and backlinks are recomputed in full: they cost one pass over the links,
-/// and a deleted note must turn every link to it into a diagnostic.
+/// Like `build`, for a knowledge base in which only the notes `changed` were added, edited or
+/// removed since `previous` was built: parses only their bodies, and re-checks only their links
+/// and the links of notes that reference them (a heading renamed, a note added or deleted). When
+/// the set of note ids changed, notes with broken links are re-checked too, so their "did you
+/// mean" hints match a full build.
 pub fn update(
     kb: &KnowledgeBase,
     previous: LinkGraph,
     changed: &[NoteId],
     diags: &mut Diagnostics,
 ) -> LinkGraph {
-    let mut outlines = previous.outlines;
-    outlines.retain(|id, _| kb.get(id).is_some());
+    let mut graph = previous;
+    let mut ids_changed = false;
+    let mut recheck: BTreeSet<NoteId> = BTreeSet::new();
     for id in changed {
+        ids_changed |= graph.outlines.contains_key(id) != kb.get(id).is_some();
+        graph.unlink(id);
         if let Some(note) = kb.get(id) {
-            outlines.insert(id.clone(), outline(note));
+            graph.link(note, outline(note));
+            recheck.insert(id.clone());
         }
     }
-    resolve(kb, outlines, diags)
-}
-
-/// Checks every link of `outlines` against `kb` and computes sorted backlinks.
-fn resolve(
-    kb: &KnowledgeBase,
-    outlines: HashMap<NoteId, Outline>,
-    diags: &mut Diagnostics,
-) -> LinkGraph {
-    let mut graph = LinkGraph {
-        outlines,
-        backlinks: HashMap::new(),
-    };
-    let mut backlinks: BTreeMap<&NoteId, BTreeSet<&NoteId>> = BTreeMap::new();
-    for note in kb.iter() {
-        let Some(outline) = graph.outlines.get(&note.id) else {
-            continue;
-        };
-        for link in &outline.links {
-            check(kb, &graph, note, link, diags);
-            if link.target != note.id && kb.get(&link.target).is_some() {
-                backlinks.entry(&link.target).or_default().insert(&note.id);
-            }
-        }
-        for target in note.security_services() {
-            backlinks.entry(target).or_default().insert(&note.id);
-        }
+    for id in changed {
+        recheck.extend(graph.backlinks(id).iter().cloned());
     }
-    let backlinks = backlinks
-        .into_iter()
-        .map(|(target, sources)| (target.clone(), sources.into_iter().cloned().collect()))
-        .collect();
-    graph.backlinks = backlinks;
+    if ids_changed {
+        recheck.extend(graph.problems.keys().cloned());
+    }
+    graph.recheck(kb, &recheck);
+    diags.extend(graph.diagnostics());
     graph
 }
 
@@ -338,5 +402,99 @@ mod tests {
             .map(NoteId::as_str)
             .collect();
         assert_eq!(tls, ["a", "b"]);
+    }
+
+    fn state(notes: &[(&str, &str)]) -> KnowledgeBase {
+        let vocab = "owners = []\nservice_models = []\nlayer_groups = []\nseverities = []\n";
+        let mut files = vec![file("vocabulary.toml", vocab)];
+        for (id, body) in notes {
+            let text = format!("+++\ntitle = \"{id}\"\nsummary = \"s\"\n+++\n{body}");
+            files.push(file(&format!("glossary/{id}.md"), &text));
+        }
+        load(&files, &mut Diagnostics::new())
+    }
+
+    fn sorted(diags: &Diagnostics) -> Vec<String> {
+        diags.sorted().iter().map(ToString::to_string).collect()
+    }
+
+    /// Notes (id, body) and the notes changed since the step before.
+    type Step<'a> = (&'a [(&'a str, &'a str)], &'a [&'a str]);
+
+    // Each edit applied incrementally gives the same graph and diagnostics as a full build:
+    // notes added (fixing broken links), headings renamed, links moved, notes deleted.
+    #[test]
+    fn update_matches_full_build() {
+        let steps: &[Step] = &[
+            (
+                &[
+                    ("a", "[[b#keys]] [[c]]\n"),
+                    ("b", "## Keys\n"),
+                    ("d", "[[cx]]\n"),
+                ],
+                &[],
+            ),
+            // `c` appears: a's link resolves; the id set changed, so d's hint is recomputed.
+            (
+                &[
+                    ("a", "[[b#keys]] [[c]]\n"),
+                    ("b", "## Keys\n"),
+                    ("c", "[[a]]\n"),
+                    ("d", "[[cx]]\n"),
+                ],
+                &["c"],
+            ),
+            // b's heading renamed: a's anchor breaks though a did not change.
+            (
+                &[
+                    ("a", "[[b#keys]] [[c]]\n"),
+                    ("b", "## Locks\n"),
+                    ("c", "[[a]]\n"),
+                    ("d", "[[cx]]\n"),
+                ],
+                &["b"],
+            ),
+            // a drops its links and links itself; c and b lose a backlink.
+            (
+                &[
+                    ("a", "[[a]] [[b#locks]]\n"),
+                    ("b", "## Locks\n"),
+                    ("c", "[[a]]\n"),
+                    ("d", "[[cx]]\n"),
+                ],
+                &["a"],
+            ),
+            // b deleted: a's link breaks; cx appears: d's link resolves.
+            (
+                &[
+                    ("a", "[[a]] [[b#locks]]\n"),
+                    ("c", "[[a]]\n"),
+                    ("d", "[[cx]]\n"),
+                    ("cx", ""),
+                ],
+                &["b", "cx"],
+            ),
+        ];
+        let mut graph = LinkGraph::default();
+        for (i, (notes, changed)) in steps.iter().enumerate() {
+            let kb = state(notes);
+            let mut full_diags = Diagnostics::new();
+            let full = build(&kb, &mut full_diags);
+            let mut diags = Diagnostics::new();
+            graph = if i == 0 {
+                build(&kb, &mut diags)
+            } else {
+                let changed: Vec<NoteId> = changed.iter().map(|c| NoteId((*c).into())).collect();
+                update(&kb, graph, &changed, &mut diags)
+            };
+            assert_eq!(sorted(&diags), sorted(&full_diags), "step {i}");
+            assert!(!full_diags.is_empty(), "step {i} checks something");
+            assert_eq!(graph.outlines, full.outlines, "step {i}");
+            for id in ["a", "b", "c", "d", "cx"].map(|id| NoteId(id.into())) {
+                if kb.get(&id).is_some() {
+                    assert_eq!(graph.backlinks(&id), full.backlinks(&id), "step {i}: {id}");
+                }
+            }
+        }
     }
 }

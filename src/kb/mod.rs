@@ -167,6 +167,19 @@ impl Note {
             _ => &[],
         }
     }
+
+    /// Every note id the front matter names for a "referenced by" list: the note's security
+    /// services and those of its checklist items, deduplicated, in order of appearance.
+    pub fn front_matter_refs(&self) -> Vec<&NoteId> {
+        let mut refs: Vec<&NoteId> = Vec::new();
+        let items = self.checklist().iter().flat_map(|i| &i.security_services);
+        for id in self.security_services().iter().chain(items) {
+            if !refs.contains(&id) {
+                refs.push(id);
+            }
+        }
+        refs
+    }
 }
 
 /// Kind-specific data.
@@ -297,6 +310,8 @@ pub struct ChecklistItem {
     pub source: String,
     /// Longer explanation.
     pub detail: Option<String>,
+    /// Security services that do or check this item.
+    pub security_services: Vec<NoteId>,
 }
 
 /// A control id in a catalog, e.g. `fsbp:S3.1`.
@@ -325,12 +340,20 @@ pub struct KnowledgeBase {
     /// copies pointers, not notes.
     pub notes: Vec<Arc<Note>>,
     index: HashMap<NoteId, usize>,
+    /// Every checklist item id, with the notes that use it (more than one is an error), kept up
+    /// to date note by note so the uniqueness check does not walk every item on every edit.
+    item_owners: HashMap<String, Vec<NoteId>>,
 }
 
 impl KnowledgeBase {
     /// The note with this id.
     pub fn get(&self, id: &NoteId) -> Option<&Note> {
         self.index.get(id).map(|&i| &*self.notes[i])
+    }
+
+    /// The position of the note with this id in `notes`.
+    pub fn index_of(&self, id: &NoteId) -> Option<usize> {
+        self.index.get(id).copied()
     }
 
     /// The note with this id string.
@@ -345,7 +368,19 @@ impl KnowledgeBase {
 
     /// Notes of one kind, in navigation order.
     pub fn of_kind(&self, kind: Kind) -> impl Iterator<Item = &Note> {
-        self.iter().filter(move |n| n.kind == kind)
+        self.section(kind).iter().map(|n| &**n)
+    }
+
+    /// Notes of one kind in navigation order: a slice, since notes are sorted by kind first.
+    pub fn section(&self, kind: Kind) -> &[Arc<Note>] {
+        let start = self.section_start(kind);
+        let len = self.notes[start..].partition_point(|n| n.kind == kind);
+        &self.notes[start..start + len]
+    }
+
+    /// Where the notes of `kind` start in `notes`.
+    pub fn section_start(&self, kind: Kind) -> usize {
+        self.notes.partition_point(|n| n.kind < kind)
     }
 
     /// Services with their data.
@@ -443,9 +478,35 @@ pub fn load_notes(files: &[SourceFile], diags: &mut Diagnostics) -> KnowledgeBas
         catalogs,
         notes,
         index: HashMap::new(),
+        item_owners: HashMap::new(),
     };
     kb.reindex();
+    for note in &kb.notes {
+        index_items(&mut kb.item_owners, note);
+    }
     kb
+}
+
+fn index_items(owners: &mut HashMap<String, Vec<NoteId>>, note: &Note) {
+    for item in note.checklist() {
+        owners
+            .entry(item.id.clone())
+            .or_default()
+            .push(note.id.clone());
+    }
+}
+
+fn unindex_items(owners: &mut HashMap<String, Vec<NoteId>>, note: &Note) {
+    for item in note.checklist() {
+        if let Some(ids) = owners.get_mut(&item.id) {
+            if let Some(i) = ids.iter().position(|id| *id == note.id) {
+                ids.swap_remove(i);
+            }
+            if ids.is_empty() {
+                owners.remove(&item.id);
+            }
+        }
+    }
 }
 
 /// Whether a change to this file (path relative to the knowledge root) can alter how other
@@ -474,15 +535,19 @@ impl KnowledgeBase {
             return Update::NeedsFullLoad;
         }
         let mut report = Vec::new();
+        // Positions in `notes` stay valid (and `index` with them) until a note is added, removed
+        // or moves in the navigation order; only then are notes sorted and indexed again.
+        let mut reorder = false;
         for path in removed {
-            if self
-                .notes
-                .iter()
-                .any(|n| &n.path == path && is_structural_kind(n.kind))
-            {
+            let Some(pos) = self.notes.iter().position(|n| &n.path == path) else {
+                continue;
+            };
+            if is_structural_kind(self.notes[pos].kind) {
                 return Update::NeedsFullLoad;
             }
-            self.notes.retain(|n| &n.path != path);
+            let old = self.notes.remove(pos);
+            unindex_items(&mut self.item_owners, &old);
+            reorder = true;
             report.push((path.clone(), Diagnostics::new()));
         }
         let vocab = self.vocab.clone();
@@ -502,43 +567,78 @@ impl KnowledgeBase {
         };
         for file in changed {
             let mut local = Diagnostics::new();
-            self.notes.retain(|n| n.path != file.display_path);
-            if let Some(raw) = parse_note(file, &mut local) {
-                match self.notes.iter().find(|n| n.id.as_str() == raw.id) {
-                    Some(other) => local.error(
-                        &Location::file(&raw.path),
-                        format!(
-                            "duplicate note id `{}`: also defined in `{}`",
-                            raw.id, other.path
-                        ),
-                    ),
-                    None => {
-                        let note = ctx.validate(raw, &mut local);
-                        self.notes.push(Arc::new(note));
+            let old_pos = self.notes.iter().position(|n| n.path == file.display_path);
+            let new = parse_note(file, &mut local).and_then(|raw| {
+                match self
+                    .notes
+                    .iter()
+                    .find(|n| n.id.as_str() == raw.id && n.path != file.display_path)
+                {
+                    Some(other) => {
+                        local.error(
+                            &Location::file(&raw.path),
+                            format!(
+                                "duplicate note id `{}`: also defined in `{}`",
+                                raw.id, other.path
+                            ),
+                        );
+                        None
                     }
+                    None => Some(ctx.validate(raw, &mut local)),
+                }
+            });
+            if let Some(pos) = old_pos {
+                unindex_items(&mut self.item_owners, &self.notes[pos]);
+            }
+            if let Some(note) = &new {
+                index_items(&mut self.item_owners, note);
+            }
+            match (old_pos, new) {
+                // The usual edit: same note, same place in the navigation order.
+                (Some(pos), Some(note)) if nav_key(&self.notes[pos]) == nav_key(&note) => {
+                    self.notes[pos] = Arc::new(note);
+                }
+                (old_pos, new) => {
+                    if let Some(pos) = old_pos {
+                        self.notes.remove(pos);
+                    }
+                    self.notes.extend(new.map(Arc::new));
+                    reorder = true;
                 }
             }
             report.push((file.display_path.clone(), local));
         }
-        self.reindex();
+        if reorder {
+            self.reindex();
+        }
         Update::Applied(Box::new(self), report)
     }
 
     /// Checks that span notes: checklist ids are unique across the knowledge base.
+    /// Each later use of an id is reported, naming the use before it in navigation order.
     pub fn check_global(&self, diags: &mut Diagnostics) {
-        check_checklist_ids(&self.notes, diags);
+        for (item, owners) in &self.item_owners {
+            if owners.len() < 2 {
+                continue;
+            }
+            let mut notes: Vec<&Note> = owners.iter().filter_map(|id| self.get(id)).collect();
+            notes.sort_by_key(|n| self.index_of(&n.id));
+            for pair in notes.windows(2) {
+                let at = locate_in_text(pair[1], &format!("\"{item}\""));
+                diags.error(
+                    &at,
+                    format!(
+                        "duplicate checklist id `{item}`: also used in `{}`",
+                        pair[0].path
+                    ),
+                );
+            }
+        }
     }
 
     /// Sorts notes into navigation order and rebuilds the id index.
     fn reindex(&mut self) {
-        self.notes.sort_by(|a, b| {
-            (a.kind, a.order.unwrap_or(i64::MAX), &a.title, &a.id).cmp(&(
-                b.kind,
-                b.order.unwrap_or(i64::MAX),
-                &b.title,
-                &b.id,
-            ))
-        });
+        self.notes.sort_by(|a, b| nav_key(a).cmp(&nav_key(b)));
         self.index = self
             .notes
             .iter()
@@ -989,6 +1089,12 @@ impl Context<'_> {
                     verify: item.verify.clone(),
                     source: item.source.get_ref().clone(),
                     detail: item.detail.clone(),
+                    security_services: self.ids(
+                        at,
+                        &item.security_services,
+                        IdSet::SecurityService,
+                        diags,
+                    ),
                 }
             })
             .collect()
@@ -1093,22 +1199,14 @@ fn check_url(at: &At, value: &raw::S, diags: &mut Diagnostics) {
     }
 }
 
-fn check_checklist_ids(notes: &[Arc<Note>], diags: &mut Diagnostics) {
-    let mut seen: HashMap<&str, &str> = HashMap::new();
-    for note in notes {
-        for item in note.checklist() {
-            if let Some(other) = seen.insert(&item.id, &note.path) {
-                let at = locate_in_text(note, &format!("\"{}\"", item.id));
-                diags.error(
-                    &at,
-                    format!(
-                        "duplicate checklist id `{}`: also used in `{other}`",
-                        item.id
-                    ),
-                );
-            }
-        }
-    }
+/// The navigation order: kind, then `order`, title and id.
+fn nav_key(note: &Note) -> (Kind, i64, &str, &NoteId) {
+    (
+        note.kind,
+        note.order.unwrap_or(i64::MAX),
+        &note.title,
+        &note.id,
+    )
 }
 
 /// The first place `needle` occurs in a note's file, or its start.

@@ -158,4 +158,6 @@ pub struct ChecklistFm {
     pub source: S,
     #[serde(default)]
     pub detail: Option<String>,
+    #[serde(default)]
+    pub security_services: Vec<S>,
 }

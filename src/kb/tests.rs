@@ -157,3 +157,129 @@ fn suggestions() {
     assert_eq!(edit_distance("kitten", "sitting"), 3);
     assert_eq!(edit_distance("tsl", "tls"), 1);
 }
+
+fn practice(title: &str, items: &[&str]) -> String {
+    let mut text = format!("+++\ntitle = \"{title}\"\nsummary = \"s\"\nsources = [\"https://docs.aws.amazon.com/x\"]\n");
+    for id in items {
+        text.push_str(&format!(
+            "[[checklist]]\nid = \"{id}\"\ntitle = \"t\"\nlayer = \"data\"\npillar = \"data-protection\"\nseverity = \"high\"\nsource = \"https://docs.aws.amazon.com/x\"\n"
+        ));
+    }
+    text + "+++\nBody.\n"
+}
+
+/// Notes (id, title, checklist ids), the notes changed since the step before, the notes removed.
+type Step<'a> = (
+    &'a [(&'a str, &'a str, &'a [&'a str])],
+    &'a [&'a str],
+    &'a [&'a str],
+);
+
+// Each incremental update leaves the same notes, order, index and checklist-id errors as
+// loading the same files from scratch: body edits in place, a title that moves a note, a
+// duplicated item id appearing and going away, a note added and one removed.
+#[test]
+fn update_matches_full_load() {
+    let steps: &[Step] = &[
+        (
+            &[
+                ("a", "Alpha", &["i1"]),
+                ("b", "Beta", &["i2"]),
+                ("c", "Gamma", &[]),
+            ],
+            &[],
+            &[],
+        ),
+        (
+            &[
+                ("a", "Alpha", &["i1"]),
+                ("b", "Beta", &["i2", "i1"]),
+                ("c", "Gamma", &[]),
+            ],
+            &["b"],
+            &[],
+        ),
+        (
+            &[
+                ("a", "Zeta", &["i1"]),
+                ("b", "Beta", &["i2", "i1"]),
+                ("c", "Gamma", &["i1"]),
+            ],
+            &["a", "c"],
+            &[],
+        ),
+        (
+            &[
+                ("a", "Zeta", &["i1"]),
+                ("c", "Gamma", &["i3"]),
+                ("d", "Delta", &["i2"]),
+            ],
+            &["c", "d"],
+            &["b"],
+        ),
+        (
+            &[
+                ("a", "Zeta", &["i1"]),
+                ("c", "Gamma", &["i3"]),
+                ("d", "Delta", &["i1"]),
+            ],
+            &["d"],
+            &[],
+        ),
+    ];
+    let files_of = |notes: &[(&str, &str, &[&str])]| {
+        let mut files = base_files();
+        for (id, title, items) in notes {
+            files.push(file(&format!("practices/{id}.md"), &practice(title, items)));
+        }
+        files
+    };
+    let mut kb = load(&files_of(steps[0].0), &mut Diagnostics::new());
+    for (i, (notes, changed, removed)) in steps.iter().enumerate().skip(1) {
+        let files = files_of(notes);
+        let changed: Vec<SourceFile> = files
+            .iter()
+            .filter(|f| {
+                changed
+                    .iter()
+                    .any(|c| f.rel_path == format!("practices/{c}.md"))
+            })
+            .cloned()
+            .collect();
+        let removed: Vec<String> = removed
+            .iter()
+            .map(|r| format!("knowledge/practices/{r}.md"))
+            .collect();
+        kb = match kb.update(&changed, &removed) {
+            Update::Applied(kb, _) => *kb,
+            Update::NeedsFullLoad => panic!("step {i}: practices are not structural"),
+        };
+        let full = load(&files, &mut Diagnostics::new());
+        let order = |kb: &KnowledgeBase| -> Vec<String> {
+            kb.notes
+                .iter()
+                .map(|n| format!("{}:{}", n.id, n.title))
+                .collect()
+        };
+        assert_eq!(order(&kb), order(&full), "step {i}");
+        for note in &full.notes {
+            assert_eq!(
+                kb.get(&note.id).map(|n| &n.title),
+                Some(&note.title),
+                "step {i}"
+            );
+        }
+        let (mut ours, mut theirs) = (Diagnostics::new(), Diagnostics::new());
+        kb.check_global(&mut ours);
+        full.check_global(&mut theirs);
+        let text = |d: &Diagnostics| -> Vec<String> {
+            d.sorted().iter().map(ToString::to_string).collect()
+        };
+        assert_eq!(text(&ours), text(&theirs), "step {i}");
+        assert_eq!(
+            ours.is_empty(),
+            i == 3,
+            "step {i}: duplicates where expected"
+        );
+    }
+}

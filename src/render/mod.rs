@@ -7,6 +7,7 @@ pub mod view;
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -140,13 +141,19 @@ struct Ctx<'a> {
     kb: &'a KnowledgeBase,
     graph: &'a LinkGraph,
     site: SiteView,
-    /// Checklist items by layer and by pillar.
-    items_by_layer: HashMap<&'a NoteId, Vec<&'a ChecklistItem>>,
-    items_by_pillar: HashMap<&'a NoteId, Vec<&'a ChecklistItem>>,
-    /// Notes of each kind in navigation order, for prev/next and nav windows.
-    sections: HashMap<Kind, Vec<&'a Note>>,
-    /// Each note's position in its section, so a page finds its neighbours in O(1), not O(N).
-    positions: HashMap<&'a NoteId, usize>,
+    /// Checklist items by layer and by pillar, gathered on first use: only layer, pillar and
+    /// checklist pages need them, and the preview often renders none of those.
+    items: OnceLock<ItemsBy<'a>>,
+    /// Notes of each kind in navigation order (a slice of the knowledge base, which keeps notes
+    /// sorted by kind first), for prev/next and nav windows.
+    sections: HashMap<Kind, &'a [Arc<Note>]>,
+}
+
+/// Checklist items by layer and by pillar.
+#[derive(Default)]
+struct ItemsBy<'a> {
+    layer: HashMap<&'a NoteId, Vec<&'a ChecklistItem>>,
+    pillar: HashMap<&'a NoteId, Vec<&'a ChecklistItem>>,
 }
 
 /// A page of the site, named by what it shows. `serve` re-renders pages by key.
@@ -230,19 +237,11 @@ pub fn render_pages(
 
 impl<'a> Ctx<'a> {
     fn new(kb: &'a KnowledgeBase, graph: &'a LinkGraph, config: &Config) -> Self {
-        let mut items_by_layer: HashMap<&NoteId, Vec<&ChecklistItem>> = HashMap::new();
-        let mut items_by_pillar: HashMap<&NoteId, Vec<&ChecklistItem>> = HashMap::new();
-        for item in kb.checklist_items() {
-            items_by_layer.entry(&item.layer).or_default().push(item);
-            items_by_pillar.entry(&item.pillar).or_default().push(item);
-        }
-        let mut sections: HashMap<Kind, Vec<&Note>> = HashMap::new();
-        let mut positions = HashMap::new();
-        for note in kb.iter() {
-            let section = sections.entry(note.kind).or_default();
-            positions.insert(&note.id, section.len());
-            section.push(note);
-        }
+        let sections = Kind::ALL
+            .into_iter()
+            .map(|kind| (kind, kb.section(kind)))
+            .filter(|(_, notes)| !notes.is_empty())
+            .collect();
         let site = SiteView {
             title: config.book.title.clone(),
             description: config.book.description.clone(),
@@ -254,11 +253,26 @@ impl<'a> Ctx<'a> {
             kb,
             graph,
             site,
-            items_by_layer,
-            items_by_pillar,
+            items: OnceLock::new(),
             sections,
-            positions,
         }
+    }
+
+    fn items_by(&self) -> &ItemsBy<'a> {
+        self.items.get_or_init(|| {
+            let mut by = ItemsBy::default();
+            for item in self.kb.checklist_items() {
+                by.layer.entry(&item.layer).or_default().push(item);
+                by.pillar.entry(&item.pillar).or_default().push(item);
+            }
+            by
+        })
+    }
+
+    /// A note's position in its section, in O(log N).
+    fn position(&self, note: &Note) -> Option<usize> {
+        let index = self.kb.index_of(&note.id)?;
+        Some(index - self.kb.section_start(note.kind))
     }
 
     fn page(&self, key: &PageKey, theme: &Theme) -> Result<Option<Page>> {
@@ -364,7 +378,7 @@ impl<'a> Ctx<'a> {
                     notes.iter().map(|n| self.link(n)).collect()
                 } else if let Some(pos) = current
                     .filter(|_| is_current)
-                    .and_then(|c| notes.iter().position(|n| n.id == c.id))
+                    .and_then(|c| self.position(c))
                 {
                     let start = pos.saturating_sub(NAV_WINDOW);
                     notes[start..(pos + NAV_WINDOW + 1).min(notes.len())]
@@ -634,8 +648,8 @@ impl<'a> Ctx<'a> {
             summary: String::new(),
         });
         if let Some(siblings) = self.sections.get(&note.kind) {
-            if let Some(&pos) = self.positions.get(&note.id) {
-                page.prev = pos.checked_sub(1).map(|p| self.link(siblings[p]));
+            if let Some(pos) = self.position(note) {
+                page.prev = pos.checked_sub(1).map(|p| self.link(&siblings[p]));
                 page.next = siblings.get(pos + 1).map(|n| self.link(n));
             }
         }
@@ -752,8 +766,8 @@ impl<'a> Ctx<'a> {
 
     fn items(&self, note: &Note) -> Vec<ItemView> {
         let gathered = match note.kind {
-            Kind::Layer => self.items_by_layer.get(&note.id),
-            Kind::Pillar => self.items_by_pillar.get(&note.id),
+            Kind::Layer => self.items_by().layer.get(&note.id),
+            Kind::Pillar => self.items_by().pillar.get(&note.id),
             _ => return note.checklist().iter().map(|i| self.item(i)).collect(),
         };
         gathered.map_or_else(Vec::new, |items| {

@@ -77,12 +77,12 @@ pub enum Neighbours {
 
 /// Captures `id` as it is now, for a later `affected` call.
 pub fn before(kb: &KnowledgeBase, graph: &LinkGraph, id: &NoteId) -> Before {
-    let Some(note) = kb.notes.iter().find(|n| &n.id == id) else {
+    let Some(note) = kb.index_of(id).map(|i| &kb.notes[i]) else {
         return Before::default();
     };
     Before {
         note: Some(Arc::clone(note)),
-        backlinks: graph.backlinks(id).to_vec(),
+        backlinks: graph.backlinks(id).iter().cloned().collect(),
         targets: targets(graph, id),
         headings: graph.headings(id).iter().map(|h| h.id.clone()).collect(),
         neighbours: neighbours(kb, id),
@@ -130,7 +130,7 @@ pub fn affected(kb: &KnowledgeBase, graph: &LinkGraph, id: &NoteId, before: &Bef
         _ => true, // added or removed
     };
     let now_targets = targets(graph, id);
-    let now_backlinks = graph.backlinks(id).to_vec();
+    let now_backlinks = graph.backlinks(id);
 
     // Pages listing it as a backlink ("referenced by") when its links or title change.
     if front_changed || now_targets != before.targets {
@@ -151,9 +151,9 @@ pub fn affected(kb: &KnowledgeBase, graph: &LinkGraph, id: &NoteId, before: &Bef
         _ => true,
     };
     if front_changed || headings_changed {
-        // Pages that link to it show its title (and heading texts), or a broken link.
-        plan.notes(before.backlinks.iter().chain(&now_backlinks));
-        plan.notes(linking_to(graph, id).iter());
+        // Pages that link to it show its title (and heading texts), or a broken link; the
+        // graph keeps the notes linking to an id no note has, so an added note fixes them.
+        plan.notes(before.backlinks.iter().chain(now_backlinks));
     }
     if front_changed {
         for neighbours in [&before.neighbours, &neighbours(kb, id)] {
@@ -169,16 +169,6 @@ pub fn affected(kb: &KnowledgeBase, graph: &LinkGraph, id: &NoteId, before: &Bef
         }
     }
     plan
-}
-
-/// Notes whose bodies link to `id`, resolved or not (an added note fixes broken links).
-fn linking_to(graph: &LinkGraph, id: &NoteId) -> Vec<NoteId> {
-    graph
-        .outlines
-        .iter()
-        .filter(|(_, outline)| outline.links.iter().any(|l| &l.target == id))
-        .map(|(source, _)| source.clone())
-        .collect()
 }
 
 /// Pages that gather data from `note`: layer and pillar pages, the matrix, the checklists page,
@@ -202,7 +192,7 @@ fn aggregate_pages(kb: &KnowledgeBase, note: &Note, plan: &mut Affected) {
             plan.notes([&item.layer, &item.pillar]);
         }
     }
-    plan.notes(note.security_services().iter());
+    plan.notes(note.front_matter_refs());
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::kb::{self, KnowledgeBase, Note, NoteId, Update};
 use crate::links::{self, LinkGraph};
 use crate::render::{self, PageKey, Theme};
-use crate::site;
+use crate::site::Derived;
 use crate::source::{Project, ProjectArgs};
 
 /// What one rebuild produced, for the server to publish.
@@ -58,6 +58,8 @@ pub struct Workspace {
     dirty: Affected,
     /// A theme that failed to load; reported until fixed.
     theme_failure: Option<String>,
+    /// Search index and export entries, per note.
+    derived: Derived,
 }
 
 impl Workspace {
@@ -76,6 +78,7 @@ impl Workspace {
             link_diags: Diagnostics::new(),
             dirty: Affected::everything(),
             theme_failure: None,
+            derived: Derived::default(),
         };
         workspace.load_knowledge()?;
         let output = workspace.finish(true)?;
@@ -254,6 +257,15 @@ impl Workspace {
         };
         output.rendered = pages.len();
         output.replace_all = self.dirty.all || initial;
+        if output.replace_all {
+            self.derived = Derived::new(&self.kb, &self.graph);
+        } else {
+            let notes = self.dirty.pages.iter().filter_map(|key| match key {
+                PageKey::Note(id) => Some(id),
+                _ => None,
+            });
+            self.derived.refresh(&self.kb, &self.graph, notes);
+        }
         output
             .files
             .extend(pages.into_iter().map(|p| (p.url, p.html.into_bytes())));
@@ -261,9 +273,7 @@ impl Workspace {
             output.files.extend(self.theme.assets.iter().cloned());
         }
         if initial {
-            output
-                .files
-                .extend(site::derived(&self.kb, &self.graph, config));
+            output.files.extend(self.derived());
         }
         self.dirty = Affected::default();
         Ok(output)
@@ -271,11 +281,11 @@ impl Workspace {
 }
 
 impl Workspace {
-    /// The search index, `kb.json` and `sitemap.xml` for the current state. Kept out of the
-    /// edit-to-page path: at 10,000 notes they cost far more than the page itself, so `serve`
+    /// The search index, `kb.json` and `sitemap.xml` for the current state, joined from the
+    /// per-note entries `finish` keeps fresh. Kept out of the edit-to-page path: `serve`
     /// publishes them once no further change is waiting.
     pub fn derived(&self) -> Vec<(String, Vec<u8>)> {
-        site::derived(&self.kb, &self.graph, &self.project.config)
+        self.derived.files(&self.kb, &self.project.config)
     }
 }
 

@@ -1,6 +1,8 @@
 //! `kb.json`: the whole knowledge base for other tools, in the versioned schema documented in
 //! `docs/kb-json.md`. Bump `SCHEMA` on any incompatible change.
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
 use crate::kb::{
@@ -35,7 +37,7 @@ struct NoteExport<'a> {
     aliases: &'a [String],
     sources: &'a [String],
     links_to: Vec<&'a NoteId>,
-    referenced_by: &'a [NoteId],
+    referenced_by: &'a BTreeSet<NoteId>,
     #[serde(skip_serializing_if = "Option::is_none")]
     layer: Option<&'a Layer>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -67,12 +69,21 @@ struct PracticeExport<'a> {
 
 /// The export as pretty JSON.
 pub fn export_json(kb: &KnowledgeBase, graph: &LinkGraph) -> String {
-    let notes = kb
-        .notes
-        .iter()
-        .map(|note| note_export(note, graph))
-        .collect();
-    let export = Export {
+    let notes: Vec<String> = kb.notes.iter().map(|n| note_json(n, graph)).collect();
+    assemble(kb, notes.iter().map(String::as_str))
+}
+
+/// One note's entry of `kb.json`, pretty-printed and indented to sit in the `notes` array, so the
+/// preview can keep it and re-serialize only the notes an edit touches.
+pub fn note_json(note: &Note, graph: &LinkGraph) -> String {
+    let json = serde_json::to_string_pretty(&note_export(note, graph)).unwrap_or_default();
+    json.replace('\n', "\n    ")
+}
+
+/// `kb.json` from the notes' entries (`note_json`), in order: the same bytes as serializing the
+/// whole export at once.
+pub fn assemble<'a>(kb: &KnowledgeBase, notes: impl Iterator<Item = &'a str>) -> String {
+    let envelope = Export {
         schema: SCHEMA,
         generator: format!("whosecures {}", env!("CARGO_PKG_VERSION")),
         owners: &kb.vocab.owners,
@@ -80,9 +91,20 @@ pub fn export_json(kb: &KnowledgeBase, graph: &LinkGraph) -> String {
         layer_groups: &kb.vocab.layer_groups,
         severities: &kb.vocab.severities,
         catalogs: &kb.vocab.catalogs,
-        notes,
+        notes: Vec::new(),
     };
-    serde_json::to_string_pretty(&export).unwrap_or_else(|_| "{}".to_owned())
+    let head = serde_json::to_string_pretty(&envelope).unwrap_or_default();
+    // `head` ends with `"notes": []\n}`; open the array instead and write the entries into it.
+    let mut out = head.strip_suffix("[]\n}").unwrap_or(&head).to_owned();
+    out.push('[');
+    let mut first = true;
+    for note in notes {
+        out.push_str(if first { "\n    " } else { ",\n    " });
+        out.push_str(note);
+        first = false;
+    }
+    out.push_str(if first { "]\n}" } else { "\n  ]\n}" });
+    out
 }
 
 fn note_export<'a>(note: &'a Note, graph: &'a LinkGraph) -> NoteExport<'a> {
@@ -143,4 +165,36 @@ fn note_export<'a>(note: &'a Note, graph: &'a LinkGraph) -> NoteExport<'a> {
         KindData::Model | KindData::Glossary => {}
     }
     export
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{embedded, Tree};
+
+    // Assembling per-note entries gives exactly the bytes of serializing the whole export at
+    // once, for the embedded knowledge base and for an empty one.
+    #[test]
+    fn assembled_export_matches_whole_serialization() {
+        let compiled = crate::site::check(&embedded(Tree::Knowledge));
+        for kb in [&compiled.kb, &KnowledgeBase::default()] {
+            let whole = Export {
+                schema: SCHEMA,
+                generator: format!("whosecures {}", env!("CARGO_PKG_VERSION")),
+                owners: &kb.vocab.owners,
+                service_models: &kb.vocab.service_models,
+                layer_groups: &kb.vocab.layer_groups,
+                severities: &kb.vocab.severities,
+                catalogs: &kb.vocab.catalogs,
+                notes: kb
+                    .notes
+                    .iter()
+                    .map(|n| note_export(n, &compiled.graph))
+                    .collect(),
+            };
+            let expected = serde_json::to_string_pretty(&whole).unwrap_or_default();
+            assert!(expected.len() > 20);
+            assert_eq!(export_json(kb, &compiled.graph), expected);
+        }
+    }
 }

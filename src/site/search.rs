@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use crate::kb::KnowledgeBase;
+use crate::kb::Note;
 use crate::links::LinkGraph;
 use crate::render::note_url;
 
@@ -26,33 +26,40 @@ struct Record<'a> {
     c: Vec<String>,
 }
 
-/// The index as JSON.
-pub fn index(kb: &KnowledgeBase, graph: &LinkGraph) -> String {
-    let records: Vec<Record> = kb
-        .notes
-        .iter()
-        .map(|note| {
-            let mut aliases: Vec<&str> = note.aliases.iter().map(String::as_str).collect();
-            aliases.push(note.id.as_str());
-            let mut checklist = Vec::new();
-            for item in note.checklist() {
-                checklist.push(item.title.clone());
-                checklist.extend(item.controls.iter().map(|c| c.to_string()));
-            }
-            Record {
-                t: &note.title,
-                u: note_url(note),
-                k: note.kind.singular(),
-                s: &note.summary,
-                h: graph
-                    .headings(&note.id)
-                    .iter()
-                    .map(|h| h.text.as_str())
-                    .collect(),
-                a: aliases,
-                c: checklist,
-            }
-        })
-        .collect();
-    serde_json::to_string(&records).unwrap_or_else(|_| "[]".to_owned())
+/// The index from the notes' records (`record`), in order.
+pub fn assemble<'a>(records: impl Iterator<Item = &'a str>) -> String {
+    let mut out = String::from("[");
+    for (i, record) in records.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(record);
+    }
+    out.push(']');
+    out
+}
+
+/// One note's record as JSON.
+pub fn record(note: &Note, graph: &LinkGraph) -> String {
+    let mut aliases: Vec<&str> = note.aliases.iter().map(String::as_str).collect();
+    aliases.push(note.id.as_str());
+    let mut checklist = Vec::new();
+    for item in note.checklist() {
+        checklist.push(item.title.clone());
+        checklist.extend(item.controls.iter().map(|c| c.to_string()));
+    }
+    let record = Record {
+        t: &note.title,
+        u: note_url(note),
+        k: note.kind.singular(),
+        s: &note.summary,
+        h: graph
+            .headings(&note.id)
+            .iter()
+            .map(|h| h.text.as_str())
+            .collect(),
+        a: aliases,
+        c: checklist,
+    };
+    serde_json::to_string(&record).unwrap_or_else(|_| "{}".to_owned())
 }
