@@ -15,7 +15,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, Result};
-use crate::source::ProjectArgs;
+use crate::source::{Project, ProjectArgs};
 use workspace::{Output, Workspace};
 
 pub use http::{route, Route};
@@ -46,6 +46,13 @@ enum Event {
 /// Runs the preview until Ctrl-C.
 pub fn run(options: Options) -> Result<()> {
     let started = Instant::now();
+    // The watcher starts before the first load reads anything, so a save made while the site is
+    // being built is queued and applied after it, never lost.
+    let (tx, rx) = mpsc::channel::<Event>();
+    let (change_tx, change_rx) = mpsc::channel::<Vec<watch::Change>>();
+    let project = Project::resolve(&options.args)?;
+    let mut watcher = watch::start(&workspace::roots(&project), change_tx)?;
+    forward(change_rx, tx.clone());
     let (mut workspace, output) = Workspace::load(options.args.clone())?;
     let shared = Arc::new(http::Shared::default());
     let failed = output.failed();
@@ -63,12 +70,6 @@ pub fn run(options: Options) -> Result<()> {
         Some(addr) => format!("http://{addr}/"),
         None => format!("http://{address}/"),
     };
-    println!(
-        "serving {} notes at {url} (Ctrl-C to stop)",
-        workspace.notes()
-    );
-    let _ = std::io::stdout().flush();
-
     for _ in 0..WORKERS {
         let server = Arc::clone(&server);
         let shared = Arc::clone(&shared);
@@ -86,10 +87,6 @@ pub fn run(options: Options) -> Result<()> {
         });
     }
 
-    let (tx, rx) = mpsc::channel::<Event>();
-    let (change_tx, change_rx) = mpsc::channel::<Vec<watch::Change>>();
-    let mut watcher = watch::start(&workspace.roots(), change_tx)?;
-    forward(change_rx, tx.clone());
     {
         let tx = tx.clone();
         ctrlc::set_handler(move || {
@@ -97,7 +94,7 @@ pub fn run(options: Options) -> Result<()> {
         })
         .map_err(|e| Error::Refused(format!("cannot install the Ctrl-C handler: {e}")))?;
     }
-    // Printed only once the watcher runs, so a save right after this line is never missed.
+    // Printed once the watcher runs and the site is published: a save after this line is seen.
     println!(
         "serving {} notes at {url} (Ctrl-C to stop)",
         workspace.notes()

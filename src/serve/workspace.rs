@@ -87,14 +87,7 @@ impl Workspace {
 
     /// The directories and files to watch.
     pub fn roots(&self) -> Roots {
-        let build = &self.project.config.build;
-        let mut knowledge: Vec<_> = build.knowledge.iter().cloned().collect();
-        knowledge.extend(build.overlay.iter().cloned());
-        Roots {
-            knowledge,
-            theme: build.theme.clone(),
-            config: self.project.config_path.clone(),
-        }
+        roots(&self.project)
     }
 
     /// How many notes are loaded.
@@ -286,6 +279,18 @@ impl Workspace {
     /// publishes them once no further change is waiting.
     pub fn derived(&self) -> Vec<(String, Vec<u8>)> {
         self.derived.files(&self.kb, &self.project.config)
+    }
+}
+
+/// The directories and files a project's preview watches.
+pub fn roots(project: &Project) -> Roots {
+    let build = &project.config.build;
+    let mut knowledge: Vec<_> = build.knowledge.iter().cloned().collect();
+    knowledge.extend(build.overlay.iter().cloned());
+    Roots {
+        knowledge,
+        theme: build.theme.clone(),
+        config: project.config_path.clone(),
     }
 }
 

@@ -66,8 +66,7 @@ fn broken_note_shows_overlay_until_fixed() {
     let server = t.serve(&["--knowledge", "knowledge"]);
     let note = t.dir.join("knowledge/glossary/tls.md");
     let good = fs::read_to_string(&note).expect("read");
-    // A save within milliseconds of startup can be missed (the watcher is still settling); see issue 3 note.
-    std::thread::sleep(std::time::Duration::from_millis(300));
+    // Saved the moment the server says it is serving: the watcher already runs by then.
     fs::write(&note, "+++\ntitle = \"TLS\"\n").expect("break note");
     let page = server.wait_for("/glossary/tls.html", |p| p.contains("whosecures-errors"));
     assert!(
@@ -85,6 +84,60 @@ fn broken_note_shows_overlay_until_fixed() {
     fs::remove_file(t.dir.join("knowledge/layers/data.md")).expect("delete note");
     let page = server.wait_for("/index.html", |p| p.contains("whosecures-errors"));
     assert!(page.contains("unresolved link `[[data]]`"), "{page}");
+}
+
+// 500 browsers parked on the reload long-poll while four clients fetch pages as fast as they
+// can: every page request is answered, and one edit wakes every parked browser.
+#[test]
+fn many_waiters_and_load() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::Duration;
+
+    let t = SiteTest::new("minimal");
+    let server = t.serve(&["--knowledge", "knowledge"]);
+    let (_, page) = server.get("/services/widget.html");
+    let since = generation(&page);
+    let port = server.port;
+    let mut waiters: Vec<TcpStream> = (0..500)
+        .map(|i| {
+            let mut stream = TcpStream::connect(("127.0.0.1", port))
+                .unwrap_or_else(|e| panic!("waiter {i}: {e}"));
+            let request = format!(
+                "GET /__whosecures/wait?since={since} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            );
+            stream.write_all(request.as_bytes()).expect("send wait");
+            stream
+                .set_read_timeout(Some(Duration::from_secs(30)))
+                .expect("timeout");
+            stream
+        })
+        .collect();
+    let loaders: Vec<_> = (0..4)
+        .map(|_| {
+            thread::spawn(move || {
+                let mut statuses = Vec::new();
+                for target in ["/index.html", "/matrix.html", "/services/widget.html"].repeat(50) {
+                    statuses.push(http(port, "GET", target, None).0);
+                }
+                statuses
+            })
+        })
+        .collect();
+    for loader in loaders {
+        let statuses = loader.join().expect("loader");
+        assert_eq!(statuses.len(), 150);
+        assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    }
+    let note = t.dir.join("knowledge/services/widget.md");
+    let text = fs::read_to_string(&note).expect("read note");
+    fs::write(&note, text.replace("Widgets hold", "Widgets now hold")).expect("edit note");
+    for (i, stream) in waiters.iter_mut().enumerate() {
+        let mut reply = String::new();
+        let _ = stream.read_to_string(&mut reply);
+        assert!(reply.starts_with("HTTP/1.1 200"), "waiter {i}: {reply}");
+        assert!(reply.contains("\"generation\""), "waiter {i}: {reply}");
+    }
 }
 
 // Only site files are served: traversal in every spelling is refused, unknown paths get the 404 page.
