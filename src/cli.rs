@@ -10,10 +10,13 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
+use crate::kb::Kind;
+use crate::query;
 use crate::render::Theme;
 use crate::serve;
 use crate::site::{self, write};
 use crate::source::{self, Project, ProjectArgs};
+use crate::tables::{self, Format, Selection};
 
 /// Who secures what? The cloud shared responsibility model as a knowledge base and a site.
 #[derive(Debug, Parser)]
@@ -51,6 +54,39 @@ enum Command {
         /// Open the preview in the default browser.
         #[arg(long)]
         open: bool,
+    },
+    /// Who secures a service, or one layer of it? (`whosecures who ec2 guest-os`)
+    Who {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Service: id, name or alias (`ec2`, `Amazon EC2`).
+        #[arg(required_unless_present = "list")]
+        service: Option<String>,
+        /// Layer: id, name or alias; several words are joined (`os patching`).
+        layer: Vec<String>,
+        /// List every service and layer id.
+        #[arg(long)]
+        list: bool,
+    },
+    /// Export the knowledge base, a service's table or checklists as JSON, CSV or Markdown.
+    Export {
+        #[command(flatten)]
+        input: InputArgs,
+        /// Output format.
+        #[arg(short, long, value_enum, default_value_t = Format::Json)]
+        format: Format,
+        /// Only this service's responsibility table.
+        #[arg(long, value_name = "SERVICE", conflicts_with = "checklist")]
+        service: Option<String>,
+        /// Checklist items: of one service or practice (id), or all of them.
+        #[arg(long, value_name = "NOTE", num_args = 0..=1, default_missing_value = "all")]
+        checklist: Option<String>,
+        /// Only checklist items mapped to this control (`fsbp:S3.1`).
+        #[arg(long, value_name = "CATALOG:ID", requires = "checklist")]
+        control: Option<String>,
+        /// Write to FILE instead of standard output (replaced whole, never half-written).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
     },
     /// Write book.toml, knowledge/ and themes/default/ into DIR for editing.
     Init {
@@ -95,6 +131,27 @@ pub fn main() -> ExitCode {
         })
         .map(|()| ExitCode::SUCCESS),
         Command::Init { dir } => init(&dir),
+        Command::Who {
+            input,
+            service,
+            layer,
+            list,
+        } => who(&input, service.as_deref(), &layer.join(" "), list),
+        Command::Export {
+            input,
+            format,
+            service,
+            checklist,
+            control,
+            output,
+        } => export(
+            &input,
+            format,
+            service.as_deref(),
+            checklist.as_deref(),
+            control.as_deref(),
+            output.as_deref(),
+        ),
     };
     match outcome {
         Ok(code) => code,
@@ -131,9 +188,110 @@ fn report(diags: &Diagnostics) {
     }
 }
 
+/// Loads, links and checks the project's knowledge base and `[org]`.
+fn compile(project: &Project) -> Result<site::Compiled> {
+    let mut compiled = site::check(&project.knowledge_files()?);
+    site::check_org(&project.config, &compiled.kb, &mut compiled.diags);
+    Ok(compiled)
+}
+
+/// For queries: loads the knowledge base, and says so (without failing) if it has errors.
+fn load_for_query(args: &InputArgs) -> Result<(Project, site::Compiled)> {
+    let project = args.project()?;
+    let compiled = compile(&project)?;
+    let errors = compiled.diags.error_count();
+    if errors > 0 {
+        eprintln!(
+            "warning: the knowledge base has {errors} error{}; `whosecures check` lists them",
+            plural(errors)
+        );
+    }
+    Ok((project, compiled))
+}
+
+fn who(args: &InputArgs, service: Option<&str>, layer: &str, list: bool) -> Result<ExitCode> {
+    let (project, compiled) = load_for_query(args)?;
+    let kb = &compiled.kb;
+    if list {
+        print!("{}", query::list(kb));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(service) = service else {
+        return Ok(ExitCode::from(2));
+    };
+    let service = match query::find(kb, Kind::Service, service) {
+        Ok(note) => note,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let org = &project.config.org;
+    if layer.trim().is_empty() {
+        print!("{}", query::who_table(kb, service, org));
+        return Ok(ExitCode::SUCCESS);
+    }
+    match query::find(kb, Kind::Layer, layer) {
+        Ok(layer) => {
+            print!("{}", query::who_layer(kb, service, layer, org));
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn export(
+    args: &InputArgs,
+    format: Format,
+    service: Option<&str>,
+    checklist: Option<&str>,
+    control: Option<&str>,
+    output: Option<&Path>,
+) -> Result<ExitCode> {
+    let (_, compiled) = load_for_query(args)?;
+    let kb = &compiled.kb;
+    let found = |kind: Kind, name: &str| {
+        query::find(kb, kind, name).map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        })
+    };
+    let selection = match (service, checklist) {
+        (Some(name), _) => match found(Kind::Service, name) {
+            Ok(note) => Selection::Service(note),
+            Err(code) => return Ok(code),
+        },
+        (None, Some("all")) => Selection::Checklist(None, control),
+        (None, Some(id)) => match kb.get_str(id).filter(|n| !n.checklist().is_empty()) {
+            Some(note) => Selection::Checklist(Some(note), control),
+            None => {
+                eprintln!("error: no service or practice `{id}` with checklist items");
+                return Ok(ExitCode::from(1));
+            }
+        },
+        (None, None) => Selection::All,
+    };
+    let text = tables::export(kb, &compiled.graph, selection, format);
+    match output {
+        Some(path) => {
+            write::write_file_atomic(path, text.as_bytes())?;
+            eprintln!("wrote `{}`", path.display());
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = stdout.write_all(text.as_bytes());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn check(args: &InputArgs) -> Result<ExitCode> {
     let project = args.project()?;
-    let compiled = site::check(&project.knowledge_files()?);
+    let compiled = compile(&project)?;
     report(&compiled.diags);
     let (errors, warnings) = (compiled.diags.error_count(), compiled.diags.warning_count());
     eprintln!(
@@ -149,7 +307,7 @@ fn build(args: &InputArgs, output: Option<&Path>) -> Result<ExitCode> {
     let started = Instant::now();
     let project = args.project()?;
     let theme = Theme::load(project.config.build.theme.as_deref())?;
-    let compiled = site::check(&project.knowledge_files()?);
+    let compiled = compile(&project)?;
     report(&compiled.diags);
     if compiled.diags.has_errors() {
         eprintln!(

@@ -3,9 +3,12 @@
 
 use std::path::{Path, PathBuf};
 
-use serde::Deserialize;
+use std::collections::BTreeMap;
 
-use crate::diag::{Diagnostic, LineIndex, Severity};
+use serde::Deserialize;
+use toml::Spanned;
+
+use crate::diag::{Diagnostic, LineIndex, Location, Severity};
 use crate::error::Error;
 
 /// The whole configuration.
@@ -18,6 +21,60 @@ pub struct Config {
     /// Where inputs come from and outputs go.
     #[serde(default)]
     pub build: BuildConfig,
+    /// The organisation's own names: teams per layer, runbooks per checklist item.
+    #[serde(default)]
+    pub org: OrgConfig,
+}
+
+/// `[org]`: what an internal wiki adds to the provider/customer split. Checked against the
+/// knowledge base by `site::check_org`, at the line of each entry.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgConfig {
+    /// The organisation's name, shown as "<name> team".
+    pub name: Option<String>,
+    /// `[org.teams]`: layer id → the internal team that owns the customer's side of it.
+    #[serde(default)]
+    pub teams: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// `[org.runbooks]`: checklist item id → URL of the internal runbook for it.
+    #[serde(default)]
+    pub runbooks: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// book.toml's display path and text, to locate entries in diagnostics.
+    #[serde(skip)]
+    pub source: Option<(String, String)>,
+}
+
+impl OrgConfig {
+    /// The team that owns the customer side of `layer`.
+    pub fn team(&self, layer: &str) -> Option<&str> {
+        lookup(&self.teams, layer)
+    }
+
+    /// The internal runbook for checklist item `item`.
+    pub fn runbook(&self, item: &str) -> Option<&str> {
+        lookup(&self.runbooks, item)
+    }
+
+    /// Every entry of a table with where it is written: (key, value, location of the key).
+    pub fn entries<'a>(
+        &'a self,
+        table: &'a BTreeMap<Spanned<String>, Spanned<String>>,
+    ) -> impl Iterator<Item = (&'a str, &'a Spanned<String>, Location)> + 'a {
+        table.iter().map(move |(key, value)| {
+            let at = match &self.source {
+                Some((path, text)) => LineIndex::new(text).locate(path, key.span().start),
+                None => Location::file("book.toml"),
+            };
+            (key.get_ref().as_str(), value, at)
+        })
+    }
+}
+
+fn lookup<'a>(table: &'a BTreeMap<Spanned<String>, Spanned<String>>, key: &str) -> Option<&'a str> {
+    table
+        .iter()
+        .find(|(k, _)| k.get_ref() == key)
+        .map(|(_, v)| v.get_ref().as_str())
 }
 
 /// `[book]`
@@ -85,6 +142,7 @@ impl Config {
                 message: first_line(e.message()),
             })
         })?;
+        config.org.source = Some((display_path.to_owned(), text.to_owned()));
         // `join` keeps absolute paths as they are.
         let build = &mut config.build;
         build.output_dir = base_dir.join(&build.output_dir);

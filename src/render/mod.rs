@@ -5,7 +5,7 @@ mod body;
 mod highlight;
 pub mod view;
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::sync::{Arc, OnceLock};
 
@@ -13,7 +13,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use tera::Tera;
 
-use crate::config::Config;
+use crate::config::{Config, OrgConfig};
 use crate::error::{Error, Result};
 use crate::kb::{ChecklistItem, Kind, KindData, KnowledgeBase, Note, NoteId, Vocabulary};
 use crate::links::LinkGraph;
@@ -141,6 +141,7 @@ struct Ctx<'a> {
     kb: &'a KnowledgeBase,
     graph: &'a LinkGraph,
     site: SiteView,
+    org: &'a OrgConfig,
     /// Checklist items by layer and by pillar, gathered on first use: only layer, pillar and
     /// checklist pages need them, and the preview often renders none of those.
     items: OnceLock<ItemsBy<'a>>,
@@ -165,6 +166,8 @@ pub enum PageKey {
     Matrix,
     /// `checklists.html`
     Checklists,
+    /// `controls.html`: checklist items by control id
+    Controls,
     /// `search.html`
     Search,
     /// `404.html`
@@ -182,6 +185,7 @@ impl PageKey {
             PageKey::Home => "index.html".into(),
             PageKey::Matrix => "matrix.html".into(),
             PageKey::Checklists => "checklists.html".into(),
+            PageKey::Controls => "controls.html".into(),
             PageKey::Search => "search.html".into(),
             PageKey::NotFound => "404.html".into(),
             PageKey::Section(kind) => section_url(*kind),
@@ -196,6 +200,7 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<PageKey> {
         PageKey::Home,
         PageKey::Matrix,
         PageKey::Checklists,
+        PageKey::Controls,
         PageKey::Search,
         PageKey::NotFound,
     ];
@@ -236,7 +241,7 @@ pub fn render_pages(
 }
 
 impl<'a> Ctx<'a> {
-    fn new(kb: &'a KnowledgeBase, graph: &'a LinkGraph, config: &Config) -> Self {
+    fn new(kb: &'a KnowledgeBase, graph: &'a LinkGraph, config: &'a Config) -> Self {
         let sections = Kind::ALL
             .into_iter()
             .map(|kind| (kind, kb.section(kind)))
@@ -253,6 +258,7 @@ impl<'a> Ctx<'a> {
             kb,
             graph,
             site,
+            org: &config.org,
             items: OnceLock::new(),
             sections,
         }
@@ -288,6 +294,10 @@ impl<'a> Ctx<'a> {
             PageKey::Checklists => (
                 "checklists.html".to_owned(),
                 theme.render("checklists.html", &self.checklists())?,
+            ),
+            PageKey::Controls => (
+                "controls.html".to_owned(),
+                theme.render("controls.html", &self.controls())?,
             ),
             PageKey::Search => {
                 let page = PlainPage {
@@ -413,6 +423,7 @@ impl<'a> Ctx<'a> {
                 .controls
                 .iter()
                 .map(|c| ControlView {
+                    anchor: control_anchor(&c.to_string()),
                     key: c.to_string(),
                     id: c.id.clone(),
                     catalog: c.catalog.clone(),
@@ -425,7 +436,26 @@ impl<'a> Ctx<'a> {
             verify: item.verify.clone(),
             source: item.source.clone(),
             detail: item.detail.clone(),
+            runbook: self.org.runbook(&item.id).map(str::to_owned),
+            security_services: item
+                .security_services
+                .iter()
+                .map(|id| self.link_id(id))
+                .collect(),
         }
+    }
+
+    /// The organisation's team for a row's layer, where the customer has a part in it.
+    fn team(&self, row: &crate::kb::Responsibility) -> Option<String> {
+        let customer_part = |owner: &str| matches!(owner, "customer" | "shared");
+        if !customer_part(&row.owner) && !row.variants.iter().any(|v| customer_part(&v.owner)) {
+            return None;
+        }
+        let team = self.org.team(row.layer.as_str())?;
+        Some(match &self.org.name {
+            Some(name) => format!("{name}: {team}"),
+            None => team.to_owned(),
+        })
     }
 
     fn home(&self) -> HomePage {
@@ -557,6 +587,53 @@ impl<'a> Ctx<'a> {
                     description: o.description.clone(),
                 })
                 .collect(),
+        }
+    }
+
+    /// Every control id of every catalog with the checklist items mapped to it, in natural order
+    /// (`S3.2` before `S3.10`).
+    fn controls(&self) -> ControlsPage {
+        let mut by_control: BTreeMap<(String, ControlOrder), Vec<&ChecklistItem>> = BTreeMap::new();
+        for item in self.kb.checklist_items() {
+            for control in &item.controls {
+                by_control
+                    .entry((control.catalog.clone(), ControlOrder::of(&control.id)))
+                    .or_default()
+                    .push(item);
+            }
+        }
+        let catalogs = self
+            .kb
+            .vocab
+            .catalogs
+            .iter()
+            .map(|catalog| CatalogGroup {
+                id: catalog.id.clone(),
+                title: catalog.title.clone(),
+                url: catalog.url.clone(),
+                controls: by_control
+                    .iter()
+                    .filter(|((c, _), _)| *c == catalog.id)
+                    .map(|((c, order), items)| {
+                        let key = format!("{c}:{}", order.id);
+                        ControlGroup {
+                            anchor: control_anchor(&key),
+                            key,
+                            id: order.id.clone(),
+                            items: items.iter().map(|i| self.item(i)).collect(),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        ControlsPage {
+            page: self.layout("controls.html", "Controls", "controls", Vec::new()),
+            mapped: self
+                .kb
+                .checklist_items()
+                .filter(|i| !i.controls.is_empty())
+                .count(),
+            catalogs,
         }
     }
 
@@ -742,6 +819,7 @@ impl<'a> Ctx<'a> {
                     note: row.note.clone(),
                     source: row.source.clone(),
                     variants: variants(row),
+                    team: self.team(row),
                 })
                 .collect(),
             KindData::Layer(_) => self
@@ -757,6 +835,7 @@ impl<'a> Ctx<'a> {
                         note: row.note.clone(),
                         source: row.source.clone(),
                         variants: variants(row),
+                        team: self.team(row),
                     })
                 })
                 .collect(),
@@ -773,6 +852,35 @@ impl<'a> Ctx<'a> {
         gathered.map_or_else(Vec::new, |items| {
             items.iter().map(|i| self.item(i)).collect()
         })
+    }
+}
+
+/// The anchor of a control on `controls.html`: `fsbp:S3.1` → `fsbp-s3-1`.
+pub fn control_anchor(key: &str) -> String {
+    crate::markdown::slugify(&key.replace([':', '.'], "-"))
+}
+
+/// Sorts control ids naturally: the numbers in `S3.10` compare as numbers.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct ControlOrder {
+    parts: Vec<(String, u64)>,
+    id: String,
+}
+
+impl ControlOrder {
+    fn of(id: &str) -> Self {
+        let parts = id
+            .split('.')
+            .map(|part| {
+                let digits = part.trim_start_matches(|c: char| !c.is_ascii_digit());
+                let prefix = &part[..part.len() - digits.len()];
+                (prefix.to_owned(), digits.parse().unwrap_or(0))
+            })
+            .collect();
+        ControlOrder {
+            parts,
+            id: id.to_owned(),
+        }
     }
 }
 

@@ -117,11 +117,15 @@ pub struct CellView {
     pub source: String,
     /// Choice-dependent answers.
     pub variants: Vec<VariantView>,
+    /// The organisation's team for the customer's side (`[org.teams]`), where the customer has one.
+    pub team: Option<String>,
 }
 
 /// A control id with its catalog.
 #[derive(Debug, Clone, Serialize)]
 pub struct ControlView {
+    /// Anchor on `controls.html`.
+    pub anchor: String,
     /// `fsbp:S3.1`.
     pub key: String,
     /// `S3.1`.
@@ -157,6 +161,10 @@ pub struct ItemView {
     pub source: String,
     /// Longer explanation.
     pub detail: Option<String>,
+    /// The organisation's runbook (`[org.runbooks]`).
+    pub runbook: Option<String>,
+    /// Security services that do or check it.
+    pub security_services: Vec<LinkView>,
 }
 
 /// A group of checklist items under a heading.
@@ -305,7 +313,44 @@ pub struct OwnerLegend {
     pub description: String,
 }
 
-/// `checklists.html`.
+/// `controls.html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlsPage {
+    /// Layout.
+    pub page: Layout,
+    /// Catalogs with their controls.
+    pub catalogs: Vec<CatalogGroup>,
+    /// Items that map to at least one control.
+    pub mapped: usize,
+}
+
+/// One control catalog on the controls page.
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogGroup {
+    /// Catalog id (`fsbp`).
+    pub id: String,
+    /// Title with version.
+    pub title: String,
+    /// The catalog's documentation.
+    pub url: String,
+    /// Controls with items, in natural order.
+    pub controls: Vec<ControlGroup>,
+}
+
+/// One control id and the items mapped to it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlGroup {
+    /// `fsbp:S3.1`.
+    pub key: String,
+    /// `S3.1`.
+    pub id: String,
+    /// Anchor id.
+    pub anchor: String,
+    /// Items.
+    pub items: Vec<ItemView>,
+}
+
+/// `checklists.html`
 #[derive(Debug, Clone, Serialize)]
 pub struct ChecklistsPage {
     /// Layout.

@@ -188,6 +188,7 @@ fn aggregate_pages(kb: &KnowledgeBase, note: &Note, plan: &mut Affected) {
     }
     if !note.checklist().is_empty() {
         plan.add(PageKey::Checklists);
+        plan.add(PageKey::Controls);
         for item in note.checklist() {
             plan.notes([&item.layer, &item.pillar]);
         }

@@ -73,6 +73,16 @@ pub fn export_json(kb: &KnowledgeBase, graph: &LinkGraph) -> String {
     assemble(kb, notes.iter().map(String::as_str))
 }
 
+/// `kb.json` holding only `notes` (same schema): one service's table, say.
+pub fn export_assembled<'a>(
+    kb: &KnowledgeBase,
+    graph: &LinkGraph,
+    notes: impl Iterator<Item = &'a Note>,
+) -> String {
+    let entries: Vec<String> = notes.map(|n| note_json(n, graph)).collect();
+    assemble(kb, entries.iter().map(String::as_str)) + "\n"
+}
+
 /// One note's entry of `kb.json`, pretty-printed and indented to sit in the `notes` array, so the
 /// preview can keep it and re-serialize only the notes an edit touches.
 pub fn note_json(note: &Note, graph: &LinkGraph) -> String {

@@ -5,19 +5,19 @@ mod export;
 mod search;
 pub mod write;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::diag::Diagnostics;
 use crate::error::Result;
-use crate::kb::{self, KnowledgeBase, Note, NoteId};
+use crate::kb::{self, Kind, KnowledgeBase, Note, NoteId};
 use crate::links::{self, LinkGraph};
 use crate::render::{self, escape, Page, Theme};
 use crate::source::SourceFile;
 
-pub use export::{export_json, SCHEMA};
+pub use export::{export_assembled, export_json, SCHEMA};
 
 /// Every output file, by site-relative URL path.
 #[derive(Debug, Clone, Default)]
@@ -49,6 +49,43 @@ pub fn check(files: &[SourceFile]) -> Compiled {
     let kb = kb::load(files, &mut diags);
     let graph = links::build(&kb, &mut diags);
     Compiled { kb, graph, diags }
+}
+
+/// Checks `[org]` of book.toml against the knowledge base: every team names a layer, every
+/// runbook a checklist item, and runbooks are http(s) URLs (never `javascript:`).
+pub fn check_org(config: &Config, kb: &KnowledgeBase, diags: &mut Diagnostics) {
+    let org = &config.org;
+    let layers: Vec<&str> = kb.of_kind(Kind::Layer).map(|n| n.id.as_str()).collect();
+    for (layer, team, at) in org.entries(&org.teams) {
+        if !layers.contains(&layer) {
+            let hint = kb::suggest(layer, layers.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            diags.error(&at, format!("[org.teams]: unknown layer `{layer}`{hint}"));
+        }
+        if team.get_ref().trim().is_empty() {
+            diags.error(&at, format!("[org.teams]: empty team name for `{layer}`"));
+        }
+    }
+    let items: HashSet<&str> = kb.checklist_items().map(|i| i.id.as_str()).collect();
+    for (item, url, at) in org.entries(&org.runbooks) {
+        if !items.contains(item) {
+            let hint = kb::suggest(item, items.iter().copied())
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            diags.error(
+                &at,
+                format!("[org.runbooks]: unknown checklist item `{item}`{hint}"),
+            );
+        }
+        let url = url.get_ref();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            diags.error(
+                &at,
+                format!("[org.runbooks]: `{url}` for `{item}` is not an http(s) URL"),
+            );
+        }
+    }
 }
 
 /// Renders a checked knowledge base into a complete site.

@@ -122,6 +122,21 @@ fn remove_if_exists(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Writes one file whole or not at all: a sibling temporary file renamed over `path`, so an
+/// interrupted export never leaves half a file where a good one was.
+pub fn write_file_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.whosecures-tmp"));
+    fs::write(&tmp, bytes).map_err(|e| Error::io("write", &tmp, e))?;
+    fs::rename(&tmp, path).map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        Error::io("replace", path, e)
+    })
+}
+
 /// Writes `files` under `root` for `init`, refusing to overwrite any existing file.
 pub fn write_new_files(root: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
     for (rel, _) in files {

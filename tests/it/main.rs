@@ -5,6 +5,7 @@ mod browser;
 mod build;
 mod check;
 mod output;
+mod query;
 mod serve;
 
 use std::fs;
@@ -34,6 +35,15 @@ impl SiteTest {
             .join(fixture);
         copy_dir(&source, &test.dir);
         test
+    }
+
+    /// Copies another fixture over this one (its files win).
+    #[track_caller]
+    pub fn add(&self, fixture: &str) {
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(fixture);
+        copy_dir(&source, &self.dir);
     }
 
     /// A fresh, empty scratch directory.
@@ -109,6 +119,11 @@ pub fn attrs(html: &Html, selector: &str, attr: &str) -> Vec<String> {
     html.select(&selector)
         .filter_map(|e| e.value().attr(attr).map(str::to_owned))
         .collect()
+}
+
+/// Standard output as text.
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// Standard error as text.

@@ -1,0 +1,263 @@
+//! Terminal queries over a loaded knowledge base: finding a service or layer by the names people
+//! type (`ec2`, `Amazon EC2`, `os patching`), and the "who secures this?" answer of `who`.
+//! Pure: text in, text out; `cli` prints it.
+
+use std::fmt::Write;
+
+use crate::config::OrgConfig;
+use crate::kb::{suggest, Kind, KindData, KnowledgeBase, Note, Responsibility, Vocabulary};
+
+/// A name that matched nothing, with the closest id when one is near.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotFound {
+    /// What was asked for: `service` or `layer`.
+    pub what: &'static str,
+    /// The name as typed.
+    pub query: String,
+    /// The id of the closest match, if it is close enough to be a typo.
+    pub suggestion: Option<String>,
+}
+
+impl std::fmt::Display for NotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no {} matches `{}`", self.what, self.query)?;
+        match &self.suggestion {
+            Some(s) => write!(f, "; did you mean `{s}`?"),
+            None => write!(f, "; `whosecures who --list` shows every name"),
+        }
+    }
+}
+
+/// Lowercase, words joined by `-`, without a leading `amazon`/`aws`: `Amazon EC2` → `ec2`,
+/// `OS patching` → `os-patching`.
+pub fn normalize(name: &str) -> String {
+    let words: Vec<String> = name
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '/' | '.'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let skip = usize::from(words.len() > 1 && matches!(words[0].as_str(), "amazon" | "aws"));
+    words[skip..].join("-")
+}
+
+/// The note of `kind` whose id, title or an alias is `query` once normalized.
+pub fn find<'a>(kb: &'a KnowledgeBase, kind: Kind, query: &str) -> Result<&'a Note, NotFound> {
+    let wanted = normalize(query);
+    let mut names: Vec<(String, &Note)> = Vec::new();
+    for note in kb.of_kind(kind) {
+        let all = [note.id.as_str(), note.title.as_str()]
+            .into_iter()
+            .chain(note.aliases.iter().map(String::as_str));
+        for name in all {
+            let name = normalize(name);
+            if name == wanted {
+                return Ok(note);
+            }
+            names.push((name, note));
+        }
+    }
+    let suggestion = suggest(&wanted, names.iter().map(|(n, _)| n.as_str()))
+        .and_then(|best| names.iter().find(|(n, _)| n == best))
+        .map(|(_, note)| note.id.to_string());
+    Err(NotFound {
+        what: kind.singular(),
+        query: query.to_owned(),
+        suggestion,
+    })
+}
+
+/// Every service and layer id with its title, for `who --list`.
+pub fn list(kb: &KnowledgeBase) -> String {
+    let mut out = String::new();
+    for (kind, heading) in [(Kind::Service, "services"), (Kind::Layer, "layers")] {
+        let _ = writeln!(out, "{heading}:");
+        for note in kb.of_kind(kind) {
+            let _ = writeln!(out, "  {:<24} {}", note.id, note.title);
+        }
+    }
+    out
+}
+
+/// The whole responsibility table of a service, one line per layer with its variants below.
+pub fn who_table(kb: &KnowledgeBase, service: &Note, org: &OrgConfig) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{} ({}): who secures what\n",
+        service.title, service.path
+    );
+    let width = rows(service)
+        .filter_map(|r| kb.get(&r.layer))
+        .map(|l| l.title.chars().count())
+        .max()
+        .unwrap_or(0);
+    for row in rows(service) {
+        let layer = kb.get(&row.layer).map_or(row.layer.as_str(), |l| &l.title);
+        let _ = writeln!(
+            out,
+            "  {layer:<width$}  {:<9} {}{}",
+            owner(&kb.vocab, &row.owner),
+            row.note,
+            team(org, row)
+        );
+        for variant in &row.variants {
+            let _ = writeln!(
+                out,
+                "  {:<width$}    - {}: {}{}",
+                "",
+                variant.when,
+                owner(&kb.vocab, &variant.owner),
+                variant
+                    .note
+                    .as_deref()
+                    .map(|n| format!(" ({n})"))
+                    .unwrap_or_default()
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "\nSources: `whosecures who {} <layer>` shows the page behind each answer.",
+        service.id
+    );
+    out
+}
+
+/// The answer for one layer of one service, with its variants and source.
+pub fn who_layer(kb: &KnowledgeBase, service: &Note, layer: &Note, org: &OrgConfig) -> String {
+    let mut out = String::new();
+    let Some(row) = rows(service).find(|r| r.layer == layer.id) else {
+        let _ = writeln!(
+            out,
+            "{} has no row for {} ({})",
+            service.title, layer.title, service.path
+        );
+        return out;
+    };
+    let _ = writeln!(
+        out,
+        "{} / {}: {}{}",
+        service.title,
+        layer.title,
+        owner(&kb.vocab, &row.owner),
+        team(org, row)
+    );
+    let _ = writeln!(out, "  {}", row.note);
+    for variant in &row.variants {
+        let _ = writeln!(
+            out,
+            "  - {}: {}{}",
+            variant.when,
+            owner(&kb.vocab, &variant.owner),
+            variant
+                .note
+                .as_deref()
+                .map(|n| format!(": {n}"))
+                .unwrap_or_default()
+        );
+    }
+    let _ = writeln!(out, "  source: {}", row.source);
+    let _ = writeln!(out, "  note:   {}", service.path);
+    out
+}
+
+fn rows(service: &Note) -> impl Iterator<Item = &Responsibility> {
+    let rows: &[Responsibility] = match &service.data {
+        KindData::Service(s) => &s.responsibility,
+        _ => &[],
+    };
+    rows.iter()
+}
+
+fn owner<'a>(vocab: &'a Vocabulary, id: &'a str) -> &'a str {
+    Vocabulary::label(&vocab.owners, id)
+}
+
+/// ` [team: X]` where the organisation names a team for a layer the customer has a part in.
+fn team(org: &OrgConfig, row: &Responsibility) -> String {
+    let customer_part = |owner: &str| matches!(owner, "customer" | "shared");
+    if !customer_part(&row.owner) && !row.variants.iter().any(|v| customer_part(&v.owner)) {
+        return String::new();
+    }
+    org.team(row.layer.as_str())
+        .map(|t| format!("  [team: {t}]"))
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{embedded, Tree};
+
+    fn kb() -> KnowledgeBase {
+        crate::site::check(&embedded(Tree::Knowledge)).kb
+    }
+
+    // Names people type reach the same note; near misses suggest the id.
+    #[test]
+    fn finds_by_id_title_and_alias() {
+        let kb = kb();
+        for name in ["ec2", "Amazon EC2", "amazon-ec2", "EC2"] {
+            assert_eq!(
+                find(&kb, Kind::Service, name).map(|n| n.id.as_str()),
+                Ok("ec2"),
+                "{name}"
+            );
+        }
+        for name in ["guest-os", "os patching", "Guest OS"] {
+            assert_eq!(
+                find(&kb, Kind::Layer, name).map(|n| n.id.as_str()),
+                Ok("guest-os"),
+                "{name}"
+            );
+        }
+        let miss = find(&kb, Kind::Service, "elasticach").map(|n| n.id.as_str());
+        assert_eq!(
+            miss,
+            Err(NotFound {
+                what: "service",
+                query: "elasticach".into(),
+                suggestion: Some("elasticache".into())
+            })
+        );
+        assert_eq!(
+            miss.unwrap_err().to_string(),
+            "no service matches `elasticach`; did you mean `elasticache`?"
+        );
+        assert!(find(&kb, Kind::Service, "zzzzzzzz").is_err_and(|e| e.suggestion.is_none()));
+    }
+
+    // One layer's answer carries the owner, variants, source and note path; the table has every layer.
+    #[test]
+    fn answers() {
+        let kb = kb();
+        let lambda = find(&kb, Kind::Service, "lambda").expect("lambda");
+        let guest = find(&kb, Kind::Layer, "guest-os").expect("guest-os");
+        let org = OrgConfig::default();
+        let one = who_layer(&kb, lambda, guest, &org);
+        assert!(
+            one.starts_with("AWS Lambda / Guest operating system: Provider"),
+            "{one}"
+        );
+        assert!(
+            one.contains("- Container image on a non-AWS base image: Customer"),
+            "{one}"
+        );
+        assert!(
+            one.contains("source: https://docs.aws.amazon.com/"),
+            "{one}"
+        );
+        assert!(
+            one.contains("note:   knowledge/services/lambda.md"),
+            "{one}"
+        );
+        let table = who_table(&kb, lambda, &org);
+        assert_eq!(
+            table
+                .lines()
+                .filter(|l| l.starts_with("  ") && !l.trim_start().starts_with("- "))
+                .count(),
+            kb.of_kind(Kind::Layer).count()
+        );
+    }
+}

@@ -1,0 +1,265 @@
+//! `whosecures export`: the knowledge base, one service's responsibility table, or checklists, as
+//! JSON (the `kb.json` schema, or `whosecures-checklist/1`), CSV for spreadsheets, or Markdown.
+//! Pure: returns the text; `cli` writes it. The `csv` crate does the quoting and lives here only.
+
+use serde::Serialize;
+
+use crate::kb::{ChecklistItem, KindData, KnowledgeBase, Note, Responsibility, Vocabulary};
+use crate::links::LinkGraph;
+use crate::site::{export_assembled, SCHEMA};
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// JSON with a versioned schema (documented in docs/kb-json.md).
+    Json,
+    /// CSV, one row per table row.
+    Csv,
+    /// Markdown tables and task lists.
+    Markdown,
+}
+
+/// What to export.
+#[derive(Debug, Clone, Copy)]
+pub enum Selection<'a> {
+    /// Every service's table (CSV/Markdown) or the whole knowledge base (JSON).
+    All,
+    /// One service's responsibility table.
+    Service(&'a Note),
+    /// Checklist items: of one note, or all when `None`; optionally only those mapped to a control.
+    Checklist(Option<&'a Note>, Option<&'a str>),
+}
+
+/// Schema id of checklist exports.
+pub const CHECKLIST_SCHEMA: &str = "whosecures-checklist/1";
+
+/// The export as text.
+pub fn export(
+    kb: &KnowledgeBase,
+    graph: &LinkGraph,
+    selection: Selection,
+    format: Format,
+) -> String {
+    match (selection, format) {
+        (Selection::All, Format::Json) => {
+            export_assembled(kb, graph, kb.notes.iter().map(|n| &**n))
+        }
+        (Selection::Service(note), Format::Json) => export_assembled(kb, graph, [note].into_iter()),
+        (Selection::All, _) => {
+            let services: Vec<&Note> = kb.services().map(|(n, _)| n).collect();
+            tables(kb, &services, format)
+        }
+        (Selection::Service(note), _) => tables(kb, &[note], format),
+        (Selection::Checklist(note, control), format) => {
+            let items: Vec<&ChecklistItem> = match note {
+                Some(note) => note.checklist().iter().collect(),
+                None => kb.checklist_items().collect(),
+            };
+            let items: Vec<&ChecklistItem> = items
+                .into_iter()
+                .filter(|i| control.is_none_or(|c| i.controls.iter().any(|k| k.to_string() == c)))
+                .collect();
+            checklist(kb, &items, format)
+        }
+    }
+}
+
+fn rows(note: &Note) -> &[Responsibility] {
+    match &note.data {
+        KindData::Service(s) => &s.responsibility,
+        _ => &[],
+    }
+}
+
+fn tables(kb: &KnowledgeBase, services: &[&Note], format: Format) -> String {
+    let owner = |id: &str| Vocabulary::label(&kb.vocab.owners, id).to_owned();
+    let layer = |id: &str| {
+        kb.get_str(id)
+            .map_or_else(|| id.to_owned(), |l| l.title.clone())
+    };
+    let variants = |row: &Responsibility| -> String {
+        row.variants
+            .iter()
+            .map(|v| {
+                let note = v
+                    .note
+                    .as_deref()
+                    .map(|n| format!(": {n}"))
+                    .unwrap_or_default();
+                format!("{}: {}{note}", v.when, owner(&v.owner))
+            })
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    match format {
+        Format::Csv => {
+            let mut out = csv::Writer::from_writer(Vec::new());
+            let _ = out.write_record([
+                "service",
+                "service_title",
+                "layer",
+                "layer_title",
+                "owner",
+                "note",
+                "variants",
+                "source",
+            ]);
+            for service in services {
+                for row in rows(service) {
+                    let _ = out.write_record([
+                        service.id.as_str(),
+                        &service.title,
+                        row.layer.as_str(),
+                        &layer(row.layer.as_str()),
+                        &row.owner,
+                        &row.note,
+                        &variants(row),
+                        &row.source,
+                    ]);
+                }
+            }
+            String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+        }
+        _ => {
+            let mut out = String::new();
+            for service in services {
+                out.push_str(&format!(
+                    "## {}\n\n{}\n\n",
+                    md(&service.title),
+                    md(&service.summary)
+                ));
+                out.push_str(
+                    "| Layer | Owner | What it means | Source |\n| --- | --- | --- | --- |\n",
+                );
+                for row in rows(service) {
+                    let mut note = md(&row.note);
+                    if !row.variants.is_empty() {
+                        note.push_str(&format!(" ({})", md(&variants(row))));
+                    }
+                    out.push_str(&format!(
+                        "| {} | {} | {note} | <{}> |\n",
+                        md(&layer(row.layer.as_str())),
+                        owner(&row.owner),
+                        row.source
+                    ));
+                }
+                out.push('\n');
+            }
+            out
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ChecklistExport<'a> {
+    schema: &'static str,
+    kb_schema: &'static str,
+    items: &'a [&'a ChecklistItem],
+}
+
+fn checklist(kb: &KnowledgeBase, items: &[&ChecklistItem], format: Format) -> String {
+    let controls = |i: &ChecklistItem| {
+        i.controls
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    match format {
+        Format::Json => {
+            serde_json::to_string_pretty(&ChecklistExport {
+                schema: CHECKLIST_SCHEMA,
+                kb_schema: SCHEMA,
+                items,
+            })
+            .unwrap_or_default()
+                + "\n"
+        }
+        Format::Csv => {
+            let mut out = csv::Writer::from_writer(Vec::new());
+            let _ = out.write_record([
+                "id", "note", "title", "layer", "pillar", "severity", "controls", "verify",
+                "source",
+            ]);
+            for i in items {
+                let _ = out.write_record([
+                    i.id.as_str(),
+                    i.note.as_str(),
+                    &i.title,
+                    i.layer.as_str(),
+                    i.pillar.as_str(),
+                    &i.severity,
+                    &controls(i),
+                    i.verify.as_deref().unwrap_or(""),
+                    &i.source,
+                ]);
+            }
+            String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+        }
+        Format::Markdown => {
+            let mut out = String::new();
+            for i in items {
+                let severity = Vocabulary::label(&kb.vocab.severities, &i.severity);
+                let ids = controls(i);
+                let ids = if ids.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({ids})")
+                };
+                out.push_str(&format!(
+                    "- [ ] **{severity}** {}{ids} `{}`\n",
+                    md(&i.title),
+                    i.id
+                ));
+            }
+            out
+        }
+    }
+}
+
+/// Text safe inside a Markdown table cell.
+fn md(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::{embedded, Tree};
+
+    // CSV quotes commas and quotes; Markdown escapes pipes; JSON keeps the kb.json schema.
+    #[test]
+    fn formats() {
+        let compiled = crate::site::check(&embedded(Tree::Knowledge));
+        let (kb, graph) = (&compiled.kb, &compiled.graph);
+        let s3 = kb.get_str("s3").expect("s3");
+        let csv_text = export(kb, graph, Selection::Service(s3), Format::Csv);
+        let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+        let records: Vec<csv::StringRecord> = reader.records().map_while(Result::ok).collect();
+        assert_eq!(records.len(), rows(s3).len());
+        assert!(records.iter().all(|r| r.len() == 8 && r[0] == *"s3"));
+        let json: serde_json::Value =
+            serde_json::from_str(&export(kb, graph, Selection::Service(s3), Format::Json))
+                .expect("json");
+        assert_eq!(json["schema"], SCHEMA);
+        assert_eq!(json["notes"].as_array().map(Vec::len), Some(1));
+        let md_text = export(
+            kb,
+            graph,
+            Selection::Checklist(None, Some("fsbp:S3.1")),
+            Format::Markdown,
+        );
+        assert!(md_text.lines().count() >= 1, "{md_text}");
+        assert!(
+            md_text.lines().all(|l| l.starts_with("- [ ] ")),
+            "{md_text}"
+        );
+        let all = export(kb, graph, Selection::Checklist(None, None), Format::Json);
+        let all: serde_json::Value = serde_json::from_str(&all).expect("json");
+        assert_eq!(
+            all["items"].as_array().map(Vec::len),
+            Some(kb.checklist_items().count())
+        );
+        assert_eq!(md("a|b\nc"), "a\\|b c");
+    }
+}

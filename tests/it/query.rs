@@ -1,0 +1,137 @@
+//! Terminal queries and exports (`who`, `export`) and the organisation overlay (`[org]`).
+
+use crate::{stderr, stdout, texts, SiteTest};
+
+// `who` answers from the embedded knowledge base by id, name or alias, and suggests near misses.
+#[test]
+fn who_answers_and_suggests() {
+    let t = SiteTest::empty();
+    let out = t.ok(&["who", "Amazon EC2", "os", "patching"]);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("Amazon EC2 / Guest operating system: Customer"),
+        "{text}"
+    );
+    assert!(
+        text.contains("source: https://docs.aws.amazon.com/"),
+        "{text}"
+    );
+    let table = stdout(&t.ok(&["who", "eks"]));
+    assert!(
+        table.contains("Managed node groups with a custom AMI: Customer"),
+        "{table}"
+    );
+    let out = t.run(&["who", "elasticach"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("did you mean `elasticache`?"),
+        "{}",
+        stderr(&out)
+    );
+    let out = t.run(&["who", "s3", "guest-0s"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no layer matches `guest-0s`; did you mean `guest-os`?"),
+        "{}",
+        stderr(&out)
+    );
+    let list = stdout(&t.ok(&["who", "--list"]));
+    assert!(list.contains("elastic-load-balancing"), "{list}");
+}
+
+// `export` writes JSON in the kb.json schema, CSV with a header, Markdown task lists; `-o`
+// replaces a file whole.
+#[test]
+fn export_formats() {
+    let t = SiteTest::empty();
+    let json: serde_json::Value = serde_json::from_str(&stdout(&t.ok(&["export"]))).expect("JSON");
+    assert_eq!(json["schema"], "whosecures-kb/1");
+    assert!(json["notes"].as_array().map_or(0, Vec::len) > 100);
+    std::fs::write(t.dir.join("s3.csv"), "old contents").expect("seed file");
+    t.ok(&[
+        "export",
+        "--service",
+        "s3",
+        "--format",
+        "csv",
+        "-o",
+        "s3.csv",
+    ]);
+    let csv = t.read("s3.csv");
+    assert!(
+        csv.starts_with("service,service_title,layer,layer_title,owner,note,variants,source\n"),
+        "{csv}"
+    );
+    assert_eq!(
+        csv.lines().filter(|l| l.starts_with("s3,")).count(),
+        22,
+        "{csv}"
+    );
+    let md = stdout(&t.ok(&["export", "--checklist", "s3", "--format", "markdown"]));
+    assert!(
+        md.lines().count() >= 3 && md.lines().all(|l| l.starts_with("- [ ] **")),
+        "{md}"
+    );
+    let items: serde_json::Value = serde_json::from_str(&stdout(&t.ok(&[
+        "export",
+        "--checklist",
+        "--control",
+        "fsbp:S3.1",
+    ])))
+    .expect("JSON");
+    assert_eq!(items["schema"], "whosecures-checklist/1");
+    let ids: Vec<&str> = items["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_str())
+        .collect();
+    assert!(ids.contains(&"s3-account-block-public-access"), "{ids:?}");
+    let out = t.run(&["export", "--checklist", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+// `[org]` teams show beside customer-owned layers only, runbooks beside their items; unknown
+// ids in `[org]` are located in book.toml.
+#[test]
+fn org_overlay_teams_and_runbooks() {
+    let t = SiteTest::new("minimal");
+    t.add("org");
+    t.ok(&["build"]);
+    let page = t.html("site/services/widget.html");
+    let rows = texts(&page, ".resp-table tbody tr");
+    let data = rows
+        .iter()
+        .find(|r| r.starts_with("Data"))
+        .expect("data row");
+    assert!(data.contains("Acme: Data Platform"), "{rows:?}");
+    let guest = rows
+        .iter()
+        .find(|r| r.starts_with("Guest"))
+        .expect("guest row");
+    assert!(
+        !guest.contains("Compute Platform"),
+        "provider-owned layer shows no team: {rows:?}"
+    );
+    assert_eq!(
+        crate::attrs(&page, ".check-item a.runbook", "href"),
+        ["https://wiki.acme.example/runbooks/widget-encrypt"]
+    );
+    let who = stdout(&t.ok(&["who", "widget", "data"]));
+    assert!(who.contains("[team: Data Platform]"), "{who}");
+    let config = t.read("book.toml").replace("data = ", "dta = ").replace(
+        "https://wiki.acme.example/runbooks/widget-encrypt",
+        "javascript:alert(1)",
+    );
+    std::fs::write(t.dir.join("book.toml"), config).expect("write config");
+    let out = t.run(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "book.toml:12:1: error: [org.teams]: unknown layer `dta`; did you mean `data`?"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("book.toml:16:1: error: [org.runbooks]: `javascript:alert(1)` for `widget-encrypt` is not an http(s) URL"), "{err}");
+}
