@@ -120,6 +120,7 @@ def mdbook(n, work, edits):
             if time.time() > deadline:
                 return None
             time.sleep(0.2)
+        time.sleep(3)  # mdbook starts watching only after its first build: do not edit before
         return measure(port, os.path.join(book, "src", "glossary-term-00032.md"), page, edits, 60)
     finally:
         proc.terminate()
