@@ -114,6 +114,9 @@ pub struct BuildConfig {
     pub overlay: Vec<PathBuf>,
     /// A theme directory whose files override the embedded default theme.
     pub theme: Option<PathBuf>,
+    /// Clean every note's HTML with an allowlist (scripts, event handlers and `javascript:` URLs
+    /// removed) for knowledge bases written by many people. Off: raw HTML in notes is trusted.
+    pub sanitize_html: bool,
 }
 
 impl Default for BuildConfig {
@@ -123,6 +126,7 @@ impl Default for BuildConfig {
             knowledge: None,
             overlay: Vec::new(),
             theme: None,
+            sanitize_html: false,
         }
     }
 }

@@ -39,6 +39,9 @@ pub struct Outline {
     pub headings: Vec<Heading>,
     /// Wiki-links in document order.
     pub links: Vec<Link>,
+    /// Markdown links and images whose URL would run script (`javascript:`, `vbscript:`,
+    /// `data:`), refused wherever they are written.
+    pub unsafe_links: Vec<(Location, String)>,
 }
 
 /// All links resolved, and who links to whom. Kept up to date note by note in the preview: an
@@ -142,6 +145,12 @@ impl LinkGraph {
         if let Some(outline) = self.outlines.get(&note.id) {
             for link in &outline.links {
                 check(kb, self, note, link, &mut diags);
+            }
+            for (at, url) in &outline.unsafe_links {
+                diags.error(
+                    at,
+                    format!("refusing link to `{url}`: links may not run script; use http(s), mailto or a relative link"),
+                );
             }
         }
         diags
@@ -276,10 +285,28 @@ pub fn outline(note: &Note) -> Outline {
                     location: lines.locate(&note.path, note.body_offset + range.start),
                 });
             }
+            Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
+                if runs_script(&dest_url) =>
+            {
+                let at = lines.locate(&note.path, note.body_offset + range.start);
+                out.unsafe_links.push((at, dest_url.to_string()));
+            }
             _ => {}
         }
     }
     out
+}
+
+/// Whether a URL would run script when followed: its scheme (case and the whitespace and control
+/// characters browsers skip ignored) is `javascript:`, `vbscript:` or `data:`.
+pub fn runs_script(url: &str) -> bool {
+    let scheme: String = url
+        .chars()
+        .filter(|c| !c.is_whitespace() && !c.is_control())
+        .take_while(|c| *c != ':')
+        .collect::<String>()
+        .to_ascii_lowercase();
+    url.contains(':') && matches!(scheme.as_str(), "javascript" | "vbscript" | "data")
 }
 
 /// `id#anchor` → (`id`, Some(`anchor`)); surrounding spaces are ignored.
@@ -347,6 +374,29 @@ mod tests {
                 ("a", Some("intro-1"), 10, 1)
             ]
         );
+    }
+
+    // Script-running schemes are caught however they are spelled; ordinary links are not.
+    #[test]
+    fn script_urls() {
+        for url in [
+            "javascript:alert(1)",
+            " JavaScript:x",
+            "java\tscript:x",
+            "vbscript:x",
+            "data:text/html,<b>",
+        ] {
+            assert!(runs_script(url), "{url}");
+        }
+        for url in [
+            "https://a.b/javascript:x",
+            "mailto:a@b.c",
+            "notes/javascript.html",
+            "javascript",
+            "#data:x",
+        ] {
+            assert!(!runs_script(url), "{url}");
+        }
     }
 
     // Targets split at `#`, with spaces trimmed.

@@ -3,6 +3,7 @@
 
 mod body;
 mod highlight;
+mod sanitize;
 pub mod view;
 
 use std::collections::{BTreeMap, HashMap};
@@ -142,6 +143,8 @@ struct Ctx<'a> {
     graph: &'a LinkGraph,
     site: SiteView,
     org: &'a OrgConfig,
+    /// Clean note bodies (`build.sanitize-html`).
+    sanitize: bool,
     /// Checklist items by layer and by pillar, gathered on first use: only layer, pillar and
     /// checklist pages need them, and the preview often renders none of those.
     items: OnceLock<ItemsBy<'a>>,
@@ -259,6 +262,7 @@ impl<'a> Ctx<'a> {
             graph,
             site,
             org: &config.org,
+            sanitize: config.build.sanitize_html,
             items: OnceLock::new(),
             sections,
         }
@@ -736,7 +740,14 @@ impl<'a> Ctx<'a> {
             kind_label: note.kind.singular().to_owned(),
             title: note.title.clone(),
             summary: note.summary.clone(),
-            html: body::render(note, self.kb, self.graph, &root),
+            html: {
+                let html = body::render(note, self.kb, self.graph, &root);
+                if self.sanitize {
+                    sanitize::clean(&html)
+                } else {
+                    html
+                }
+            },
             aliases: note.aliases.clone(),
             sources: note.sources.clone(),
             backlinks: self

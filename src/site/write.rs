@@ -16,6 +16,11 @@ pub const MARKER: &str = ".whosecures-site";
 
 /// Writes `site` into `out`. `protected` are directories the output must never be, contain or
 /// replace (the knowledge, overlay and theme directories, the current directory).
+///
+/// Builds into the same output wait for each other (a lock file beside it). The new site is
+/// swapped in with one atomic rename-exchange where the OS offers it, so a process killed at any
+/// instant leaves `out` holding either the old site or the new one, whole. Elsewhere the swap is
+/// two renames, and a build finding the output moved aside by a killed build puts it back first.
 pub fn write(site: &Site, out: &Path, protected: &[PathBuf]) -> Result<()> {
     let out = absolute(out)?;
     check_target(&out, protected)?;
@@ -26,6 +31,9 @@ pub fn write(site: &Site, out: &Path, protected: &[PathBuf]) -> Result<()> {
     let name = out
         .file_name()
         .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+    let _lock = lock(&parent.join(format!(".{name}.whosecures-lock")))?;
+    recover(parent, &name, &out)?;
+    check_target(&out, protected)?;
     let pid = std::process::id();
     let staging = parent.join(format!(".{name}.whosecures-new-{pid}"));
     let retired = parent.join(format!(".{name}.whosecures-old-{pid}"));
@@ -35,24 +43,88 @@ pub fn write(site: &Site, out: &Path, protected: &[PathBuf]) -> Result<()> {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
-    if out.exists() {
-        fs::rename(&out, &retired).map_err(|e| {
-            let _ = fs::remove_dir_all(&staging);
-            Error::io("move aside the previous site", &out, e)
-        })?;
-        if let Err(e) = fs::rename(&staging, &out) {
-            // Put the previous site back: nothing already published is lost.
-            let _ = fs::rename(&retired, &out);
-            let _ = fs::remove_dir_all(&staging);
-            return Err(Error::io("move the new site into place", &out, e));
+    if !out.exists() {
+        return fs::rename(&staging, &out)
+            .map_err(|e| Error::io("move the new site into place", &out, e));
+    }
+    if exchange(&staging, &out).is_ok() {
+        // `staging` now holds the previous site.
+        return fs::remove_dir_all(&staging)
+            .map_err(|e| Error::io("remove the previous site", &staging, e));
+    }
+    fs::rename(&out, &retired).map_err(|e| {
+        let _ = fs::remove_dir_all(&staging);
+        Error::io("move aside the previous site", &out, e)
+    })?;
+    if let Err(e) = fs::rename(&staging, &out) {
+        // Put the previous site back: nothing already published is lost.
+        let _ = fs::rename(&retired, &out);
+        let _ = fs::remove_dir_all(&staging);
+        return Err(Error::io("move the new site into place", &out, e));
+    }
+    fs::remove_dir_all(&retired).map_err(|e| Error::io("remove the previous site", &retired, e))
+}
+
+/// Takes the output's lock, waiting (and saying so) while another build holds it. The lock is
+/// released when the file is closed, also when the process is killed.
+fn lock(path: &Path) -> Result<fs::File> {
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|e| Error::io("open the lock file", path, e))?;
+    match file.try_lock() {
+        Ok(()) => return Ok(file),
+        Err(fs::TryLockError::WouldBlock) => {
+            eprintln!("waiting for another build into the same output to finish");
         }
-        fs::remove_dir_all(&retired)
-            .map_err(|e| Error::io("remove the previous site", &retired, e))?;
-    } else {
-        fs::rename(&staging, &out)
-            .map_err(|e| Error::io("move the new site into place", &out, e))?;
+        Err(fs::TryLockError::Error(e)) => return Err(Error::io("lock", path, e)),
+    }
+    file.lock().map_err(|e| Error::io("lock", path, e))?;
+    Ok(file)
+}
+
+/// Cleans up after builds that were killed: with the lock held, every staging directory beside
+/// the output is stale. A previous site moved aside and never replaced is put back first.
+fn recover(parent: &Path, name: &str, out: &Path) -> Result<()> {
+    let entries = fs::read_dir(parent).map_err(|e| Error::io("read directory", parent, e))?;
+    let mut leftovers: Vec<PathBuf> = entries
+        .filter_map(|entry| entry.ok())
+        .filter(|entry| {
+            let file = entry.file_name().to_string_lossy().into_owned();
+            file.starts_with(&format!(".{name}.whosecures-new-"))
+                || file.starts_with(&format!(".{name}.whosecures-old-"))
+        })
+        .map(|entry| entry.path())
+        .collect();
+    leftovers.sort();
+    if !out.exists() {
+        let whole = leftovers
+            .iter()
+            .find(|p| p.to_string_lossy().contains(".whosecures-old-") && p.join(MARKER).is_file());
+        if let Some(previous) = whole {
+            fs::rename(previous, out)
+                .map_err(|e| Error::io("restore the previous site", previous, e))?;
+        }
+    }
+    for path in leftovers.iter().filter(|p| p.exists()) {
+        fs::remove_dir_all(path).map_err(|e| Error::io("remove a stale build", path, e))?;
     }
     Ok(())
+}
+
+/// Swaps two directories in one step.
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
+    use nix::fcntl::{renameat2, RenameFlags, AT_FDCWD};
+    renameat2(AT_FDCWD, a, AT_FDCWD, b, RenameFlags::RENAME_EXCHANGE).map_err(std::io::Error::from)
+}
+
+/// Swaps two directories in one step: not offered here, so `write` falls back to two renames.
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 fn write_tree(site: &Site, root: &Path) -> Result<()> {
@@ -202,11 +274,32 @@ mod tests {
         );
         assert!(!out.join("old.html").exists());
         assert!(out.join(MARKER).is_file());
-        let names: Vec<_> = fs::read_dir(&dir)
+        let mut names: Vec<_> = fs::read_dir(&dir)
             .expect("list")
             .map(|e| e.expect("entry").file_name())
             .collect();
-        assert_eq!(names, [std::ffi::OsString::from("site")]);
+        names.sort();
+        // No staging or retired directory is left; the (empty) lock file stays for the next build.
+        assert_eq!(names, [".site.whosecures-lock", "site"].map(std::ffi::OsString::from));
+        fs::remove_dir_all(dir).ok();
+    }
+
+    // A build killed between moving the old site aside and moving the new one in is repaired by
+    // the next build: the old site comes back first, stale staging directories go.
+    #[test]
+    fn recovers_from_a_killed_swap() {
+        let dir = temp("recover");
+        let out = dir.join("site");
+        write(&site(&[("index.html", "one")]), &out, &[]).expect("first build");
+        fs::rename(&out, dir.join(".site.whosecures-old-999")).expect("simulate the crash");
+        fs::create_dir_all(dir.join(".site.whosecures-new-999/half")).expect("half a staging dir");
+        recover(&dir, "site", &out).expect("recover");
+        assert_eq!(
+            fs::read_to_string(out.join("index.html")).ok().as_deref(),
+            Some("one")
+        );
+        assert!(!dir.join(".site.whosecures-new-999").exists());
+        assert!(!dir.join(".site.whosecures-old-999").exists());
         fs::remove_dir_all(dir).ok();
     }
 

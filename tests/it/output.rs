@@ -1,6 +1,11 @@
-//! Output safety: refused targets, and a failed build leaving the previous site untouched.
+//! Output safety: refused targets, a failed or killed build leaving the previous site untouched,
+//! and concurrent builds taking turns.
 
+use std::collections::BTreeMap;
 use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
 
 use crate::{stderr, SiteTest};
 
@@ -57,4 +62,90 @@ fn failed_build_keeps_previous_site() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("template error"), "{}", stderr(&out));
     assert_eq!(t.read("out/services/widget.html"), before);
+}
+
+/// Every file under `dir`, relative path → bytes.
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap_or_else(|e| panic!("read {}: {e}", d.display())) {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = fs::read(&path).expect("read file");
+                files.insert(
+                    path.strip_prefix(dir).expect("under dir").to_path_buf(),
+                    bytes,
+                );
+            }
+        }
+    }
+    files
+}
+
+/// Staging or retired directories a build left beside `site`.
+fn leftovers(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".whosecures-new-") || n.contains(".whosecures-old-"))
+        .collect()
+}
+
+// kill -9 at any moment of a build leaves the previous site whole; the next build cleans up.
+#[test]
+fn killed_build_leaves_previous_site_whole() {
+    let t = SiteTest::empty();
+    let started = Instant::now();
+    t.ok(&["build", "--output", "site"]);
+    let took = started.elapsed();
+    let before = snapshot(&t.dir.join("site"));
+    assert!(before.len() > 100, "a real site: {} files", before.len());
+    for step in 0..8u32 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_whosecures"))
+            .args(["build", "--output", "site"])
+            .current_dir(&t.dir)
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start build");
+        // Spread the kills over a whole build: loading, rendering, writing, swapping.
+        std::thread::sleep(took * step / 7);
+        let _ = child.kill(); // SIGKILL
+        let _ = child.wait();
+        let after = snapshot(&t.dir.join("site"));
+        assert!(
+            after == before,
+            "step {step}: the site changed after kill -9"
+        );
+    }
+    t.ok(&["build", "--output", "site"]);
+    assert_eq!(snapshot(&t.dir.join("site")), before);
+    assert_eq!(leftovers(&t.dir), Vec::<String>::new());
+}
+
+// Builds started together into one output take turns; the result is one whole site.
+#[test]
+fn concurrent_builds_do_not_corrupt_output() {
+    let t = SiteTest::empty();
+    t.ok(&["build", "--output", "site"]);
+    let expected = snapshot(&t.dir.join("site"));
+    let children: Vec<_> = (0..4)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_whosecures"))
+                .args(["build", "--output", "site"])
+                .current_dir(&t.dir)
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start build")
+        })
+        .collect();
+    for child in children {
+        let status = child.wait_with_output().expect("wait").status;
+        assert!(status.success(), "{status}");
+    }
+    assert_eq!(snapshot(&t.dir.join("site")), expected);
+    assert_eq!(leftovers(&t.dir), Vec::<String>::new());
 }

@@ -117,6 +117,8 @@
   var box = document.getElementById("search-page-box");
   var list = document.querySelector(".search-results");
   if (box && list) {
+    var form = box.closest("form");
+    if (form) form.addEventListener("submit", function (e) { e.preventDefault(); });
     var status = document.querySelector(".search-status");
     var selected = -1;
     var run = function () {
