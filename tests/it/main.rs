@@ -4,8 +4,10 @@
 mod browser;
 mod build;
 mod check;
+mod corpus;
 mod output;
 mod query;
+mod safety;
 mod serve;
 
 use std::fs;
