@@ -131,7 +131,7 @@ impl Diagnostics {
 }
 
 /// A place in a file: display path plus 0-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Location {
     /// The path as the user knows it.
     pub path: String,
@@ -139,6 +139,19 @@ pub struct Location {
     pub line: usize,
     /// 0-based column in characters.
     pub column: usize,
+}
+
+/// `path:line:col`, 1-based, as in diagnostics.
+impl fmt::Display for Location {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "`{}:{}:{}`",
+            self.path,
+            ordinal(self.line),
+            ordinal(self.column)
+        )
+    }
 }
 
 impl Location {

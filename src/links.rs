@@ -28,6 +28,8 @@ pub struct Link {
     pub target: NoteId,
     /// The `#heading` part, if any.
     pub anchor: Option<String>,
+    /// Written `[[#heading]]`, without a note id.
+    pub local: bool,
     /// Where the link starts.
     pub location: Location,
 }
@@ -206,6 +208,7 @@ pub fn update(
 fn check(kb: &KnowledgeBase, graph: &LinkGraph, note: &Note, link: &Link, diags: &mut Diagnostics) {
     // Formatted only for a diagnostic: this runs for every link on every preview rebuild.
     let written = || match &link.anchor {
+        Some(anchor) if link.local => format!("#{anchor}"),
         Some(anchor) => format!("{}#{anchor}", link.target),
         None => link.target.to_string(),
     };
@@ -274,7 +277,8 @@ pub fn outline(note: &Note) -> Outline {
                 ..
             }) => {
                 let (target, anchor) = split_target(&dest_url);
-                let target = if target.is_empty() {
+                let local = target.is_empty();
+                let target = if local {
                     note.id.clone()
                 } else {
                     NoteId(target.to_owned())
@@ -282,6 +286,7 @@ pub fn outline(note: &Note) -> Outline {
                 out.links.push(Link {
                     target,
                     anchor: anchor.map(str::to_owned),
+                    local,
                     location: lines.locate(&note.path, note.body_offset + range.start),
                 });
             }

@@ -312,6 +312,9 @@ pub struct ChecklistItem {
     pub detail: Option<String>,
     /// Security services that do or check this item.
     pub security_services: Vec<NoteId>,
+    /// Where its `id` is written.
+    #[serde(skip)]
+    pub at: Location,
 }
 
 /// A control id in a catalog, e.g. `fsbp:S3.1`.
@@ -615,7 +618,8 @@ impl KnowledgeBase {
     }
 
     /// Checks that span notes: checklist ids are unique across the knowledge base.
-    /// Each later use of an id is reported, naming the use before it in navigation order.
+    /// Each later use of an id is reported at its `id`, naming the use before it (navigation
+    /// order, then order in the note).
     pub fn check_global(&self, diags: &mut Diagnostics) {
         for (item, owners) in &self.item_owners {
             if owners.len() < 2 {
@@ -623,14 +627,16 @@ impl KnowledgeBase {
             }
             let mut notes: Vec<&Note> = owners.iter().filter_map(|id| self.get(id)).collect();
             notes.sort_by_key(|n| self.index_of(&n.id));
-            for pair in notes.windows(2) {
-                let at = locate_in_text(pair[1], &format!("\"{item}\""));
+            notes.dedup_by_key(|n| &n.id);
+            let uses: Vec<&Location> = notes
+                .iter()
+                .flat_map(|n| n.checklist().iter().filter(|i| i.id == *item))
+                .map(|i| &i.at)
+                .collect();
+            for pair in uses.windows(2) {
                 diags.error(
-                    &at,
-                    format!(
-                        "duplicate checklist id `{item}`: also used in `{}`",
-                        pair[0].path
-                    ),
+                    pair[1],
+                    format!("duplicate checklist id `{item}`: also used at {}", pair[0]),
                 );
             }
         }
@@ -658,8 +664,13 @@ fn load_vocabulary(
 ) -> (Vocabulary, Vec<CompiledCatalog>) {
     let empty = Vocabulary::default();
     let Some(file) = files.iter().find(|f| f.rel_path == VOCABULARY) else {
+        // Named as the user sees the knowledge directory, like every other file.
+        let root = files
+            .iter()
+            .find_map(|f| f.display_path.strip_suffix(f.rel_path.as_str()))
+            .unwrap_or("");
         diags.error(
-            &Location::file(VOCABULARY),
+            &Location::file(&format!("{root}{VOCABULARY}")),
             "missing `vocabulary.toml` at the root of the knowledge directory",
         );
         return (empty, Vec::new());
@@ -677,23 +688,40 @@ fn load_vocabulary(
         }
     };
     let mut catalogs = Vec::new();
-    for catalog in &vocab.catalogs {
-        match regex::Regex::new(&catalog.pattern) {
-            Ok(pattern) => catalogs.push(CompiledCatalog {
-                catalog: catalog.clone(),
-                pattern,
-            }),
-            Err(e) => diags.error(
-                &Location::file(&file.display_path),
+    for (i, catalog) in vocab.catalogs.iter().enumerate() {
+        let pattern = regex::Regex::new(&catalog.pattern).map_err(|e| {
+            // regex explains over several lines; its last line says what is wrong.
+            let reason = e.to_string();
+            let reason = reason
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim_start_matches("error: ");
+            let offset = pattern_offset(text, i).unwrap_or(0);
+            diags.error(
+                &LineIndex::new(text).locate(&file.display_path, offset),
                 format!(
-                    "catalog `{}` has an invalid pattern: {}",
-                    catalog.id,
-                    first_line(&e.to_string())
+                    "catalog `{}` has an invalid pattern `{}`: {reason}",
+                    catalog.id, catalog.pattern
                 ),
-            ),
-        }
+            );
+        });
+        // Kept even when its pattern is broken, so every `catalog:id` is not also reported as
+        // an unknown catalog.
+        catalogs.push(CompiledCatalog {
+            catalog: catalog.clone(),
+            pattern: pattern.ok(),
+        });
     }
     (vocab, catalogs)
+}
+
+/// Where the `pattern` value of the `index`-th `[[catalogs]]` table starts in `text`.
+fn pattern_offset(text: &str, index: usize) -> Option<usize> {
+    let table = text.match_indices("[[catalogs]]").nth(index)?.0;
+    let key = table + text[table..].find("pattern")?;
+    let value = key + text[key..].find('=')? + 1;
+    Some(value + (text[value..].len() - text[value..].trim_start().len()))
 }
 
 /// Decodes a file as UTF-8; an invalid byte is a diagnostic at its line and column.
@@ -1029,7 +1057,7 @@ impl Context<'_> {
         for (position, layer) in self.layer_order.iter().enumerate() {
             if !rows.contains_key(&position) {
                 diags.error(
-                    &at.span(&fm.service_model),
+                    &Location::file(at.path),
                     format!("service `{id}` has no responsibility row for layer `{layer}`"),
                 );
             }
@@ -1095,6 +1123,7 @@ impl Context<'_> {
                         IdSet::SecurityService,
                         diags,
                     ),
+                    at: at.span(&item.id),
                 }
             })
             .collect()
@@ -1110,6 +1139,9 @@ impl Context<'_> {
             return None;
         };
         let Some(compiled) = self.catalogs.iter().find(|c| c.catalog.id == catalog) else {
+            if self.catalogs.is_empty() && self.vocab.owners.is_empty() {
+                return None; // the vocabulary did not load; reported there
+            }
             let known = self
                 .catalogs
                 .iter()
@@ -1124,7 +1156,7 @@ impl Context<'_> {
             );
             return None;
         };
-        if !compiled.pattern.is_match(id) {
+        if compiled.pattern.as_ref().is_some_and(|p| !p.is_match(id)) {
             diags.error(
                 &at.span(value),
                 format!(
@@ -1145,7 +1177,9 @@ impl Context<'_> {
     }
 
     fn term(&self, at: &At, value: &raw::S, terms: &[Term], what: &str, diags: &mut Diagnostics) {
-        if !Vocabulary::has(terms, value.get_ref()) {
+        // An empty list means the vocabulary did not load (reported once, at the vocabulary):
+        // do not repeat that at every use.
+        if !terms.is_empty() && !Vocabulary::has(terms, value.get_ref()) {
             diags.error(
                 &at.span(value),
                 format!(
@@ -1209,17 +1243,12 @@ fn nav_key(note: &Note) -> (Kind, i64, &str, &NoteId) {
     )
 }
 
-/// The first place `needle` occurs in a note's file, or its start.
-fn locate_in_text(note: &Note, needle: &str) -> Location {
-    let offset = note.text.find(needle).map_or(0, |i| i + 1);
-    LineIndex::new(&note.text).locate(&note.path, offset)
-}
-
 /// The closest candidate by edit distance, if it is close enough to be a typo.
 pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let limit = (word.chars().count() / 3).max(1);
+    let word = word.to_lowercase();
     candidates
-        .map(|c| (edit_distance(word, c), c))
+        .map(|c| (edit_distance(&word, &c.to_lowercase()), c))
         .filter(|(d, _)| *d <= limit)
         .min()
         .map(|(_, c)| c)

@@ -53,8 +53,8 @@ pub struct Vocabulary {
 pub struct CompiledCatalog {
     /// The catalog as written.
     pub catalog: Catalog,
-    /// Its compiled pattern.
-    pub pattern: Regex,
+    /// Its compiled pattern (`None` when it does not compile: ids are then not checked).
+    pub pattern: Option<Regex>,
 }
 
 impl Vocabulary {

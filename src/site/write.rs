@@ -280,7 +280,10 @@ mod tests {
             .collect();
         names.sort();
         // No staging or retired directory is left; the (empty) lock file stays for the next build.
-        assert_eq!(names, [".site.whosecures-lock", "site"].map(std::ffi::OsString::from));
+        assert_eq!(
+            names,
+            [".site.whosecures-lock", "site"].map(std::ffi::OsString::from)
+        );
         fs::remove_dir_all(dir).ok();
     }
 
