@@ -136,3 +136,50 @@ mod tests {
         }
     }
 }
+
+/// Property tests: the splitter on arbitrary text, in place of a fuzzer (cargo-fuzz needs a
+/// nightly toolchain). `PROPTEST_CASES` sets how many inputs each property tries; failures are
+/// kept in `proptest-regressions/` and replayed first on every run.
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text built from the pieces that matter to the splitter, so inputs reach its branches.
+    fn note_like() -> impl Strategy<Value = String> {
+        prop::collection::vec(
+            prop_oneof![
+                Just("+++".to_owned()),
+                Just("\n".to_owned()),
+                Just("\r\n".to_owned()),
+                Just("\u{feff}".to_owned()),
+                Just(" ".to_owned()),
+                Just("title = \"x\"".to_owned()),
+                ".{0,8}",
+            ],
+            0..24,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest! {
+        // Never panics; a split's parts are where its offsets say; an error points into the text.
+        #[test]
+        fn split_is_consistent(text in note_like()) {
+            match split(&text) {
+                Ok(parts) => {
+                    prop_assert_eq!(&text[parts.front_offset..parts.front_offset + parts.front.len()], parts.front);
+                    prop_assert_eq!(&text[parts.body_offset..], parts.body);
+                    prop_assert!(parts.front_offset <= parts.body_offset);
+                }
+                Err(e) => prop_assert!(e.offset <= text.len() && text.is_char_boundary(e.offset)),
+            }
+        }
+
+        // Arbitrary Unicode (not only note-like text) never panics either.
+        #[test]
+        fn split_never_panics(text in any::<String>()) {
+            let _ = split(&text);
+        }
+    }
+}

@@ -283,3 +283,52 @@ fn update_matches_full_load() {
         );
     }
 }
+
+// Property: the loader and linker on arbitrary note text (front matter and body built from the
+// pieces that matter, plus arbitrary bytes) never panic, and every diagnostic points at a line
+// of the file it names.
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("+++\n".to_owned()),
+            Just("title = \"T\"\n".to_owned()),
+            Just("summary = \"S\"\n".to_owned()),
+            Just("sources = [\"https://docs.aws.amazon.com/x\"]\n".to_owned()),
+            Just("[[checklist]]\nid = \"i\"\n".to_owned()),
+            Just("[[responsibility]]\nlayer = \"data\"\n".to_owned()),
+            Just("owner = \"customr\"\n".to_owned()),
+            Just("[[data#x]] [[nope]] [[#h]]\n".to_owned()),
+            Just("## H\n".to_owned()),
+            Just("\r\n".to_owned()),
+            "[ -~]{0,12}",
+            any::<String>(),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn loader_never_panics(parts in prop::collection::vec(piece(), 0..16), raw in prop::collection::vec(any::<u8>(), 0..64), folder in prop_oneof![Just("glossary"), Just("services"), Just("practices"), Just("model")]) {
+            let text = parts.concat();
+            let mut files = base_files();
+            files.push(file(&format!("{folder}/fuzz.md"), &text));
+            files.push(SourceFile {
+                rel_path: "glossary/bytes.md".into(),
+                display_path: "knowledge/glossary/bytes.md".into(),
+                bytes: raw,
+            });
+            let mut diags = Diagnostics::new();
+            let kb = load(&files, &mut diags);
+            let _ = crate::links::build(&kb, &mut diags);
+            kb.check_global(&mut diags);
+            for d in diags.iter() {
+                let file = files.iter().find(|f| f.display_path == d.path);
+                prop_assert!(file.is_some(), "diagnostic names an unknown file: {d}");
+                let lines = file.map_or(0, |f| f.bytes.split(|b| *b == b'\n').count());
+                prop_assert!(d.line < lines.max(1), "{d} is past the end of the file ({lines} lines)");
+            }
+        }
+    }
+}

@@ -98,3 +98,45 @@ fn headings_and_tables() {
     assert!(html.contains(r#"<h2 id="key-rotation-1">"#), "{html}");
     assert!(html.contains("<div class=\"table-wrap\"><table>"), "{html}");
 }
+
+// Property: rendering arbitrary Markdown (built from the syntax that matters: links, wiki-links,
+// headings, code fences, callouts, tables, lists, HTML-looking text) never panics, and text
+// without `<` never yields a script element.
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("[[b]]".to_owned()),
+            Just("[[b#keys|x]]".to_owned()),
+            Just("[[#nope]]".to_owned()),
+            Just("[[".to_owned()),
+            Just("]]".to_owned()),
+            Just("\n## ".to_owned()),
+            Just("\n```json\n".to_owned()),
+            Just("\n```\n".to_owned()),
+            Just("\n> [!WARNING]\n> ".to_owned()),
+            Just("\n> **tip** T\n".to_owned()),
+            Just("\n| a | b |\n| - | - |\n| 1 | 2 |\n".to_owned()),
+            Just("\n- [ ] ".to_owned()),
+            Just("[x](javascript:alert(1))".to_owned()),
+            Just("[^1]\n\n[^1]: n\n".to_owned()),
+            Just("{#id}".to_owned()),
+            Just("script".to_owned()),
+            "[ -;=?-~]{0,10}",
+            "\\PC{0,6}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn render_never_panics(parts in prop::collection::vec(piece(), 0..20)) {
+            let body = parts.concat();
+            let html = render_a(&body);
+            if !body.contains('<') {
+                prop_assert!(!html.contains("<script"), "{body:?} gave {html}");
+            }
+        }
+    }
+}
