@@ -198,6 +198,15 @@ impl Drop for Server {
 }
 
 impl Server {
+    /// The server's resident memory in KiB (Linux), for checks that it stays bounded.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let status = fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+    }
+
     /// GET `target` (sent as written, so traversal attempts reach the server unchanged).
     pub fn get(&self, target: &str) -> (u16, String) {
         http(self.port, "GET", target, None)

@@ -140,6 +140,80 @@ fn many_waiters_and_load() {
     }
 }
 
+// 1,000 connections that never finish their request (slow clients) do not stop the server from
+// answering; a save storm (500 notes rewritten at once) converges to the final content; memory
+// stays bounded throughout.
+#[test]
+fn slow_clients_and_save_storm() {
+    use std::io::Write;
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+
+    let t = SiteTest::new("minimal");
+    let note = |i: usize, word: &str| {
+        format!("+++\ntitle = \"Term {i}\"\nsummary = \"{word} {i}.\"\n+++\nSee [[data]].\n")
+    };
+    for i in 0..500 {
+        fs::write(
+            t.dir.join(format!("knowledge/glossary/g{i:03}.md")),
+            note(i, "First"),
+        )
+        .expect("write note");
+    }
+    let server = t.serve(&["--knowledge", "knowledge"]);
+    let start_rss = server.rss_kib();
+    let port = server.port;
+    let slow: Vec<TcpStream> = (0..1000)
+        .filter_map(|i| {
+            let mut s = TcpStream::connect(("127.0.0.1", port)).ok()?;
+            if i % 2 == 0 {
+                let _ = s.write_all(b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+            }
+            Some(s)
+        })
+        .collect();
+    assert_eq!(slow.len(), 1000, "all slow connections accepted");
+    for _ in 0..20 {
+        let asked = Instant::now();
+        let (status, _) = server.get("/glossary/g250.html");
+        assert_eq!(status, 200);
+        assert!(
+            asked.elapsed() < Duration::from_secs(5),
+            "answered while 1,000 clients stall"
+        );
+    }
+    for i in 0..500 {
+        fs::write(
+            t.dir.join(format!("knowledge/glossary/g{i:03}.md")),
+            note(i, "Second"),
+        )
+        .expect("rewrite note");
+    }
+    for target in [
+        "/glossary/g000.html",
+        "/glossary/g499.html",
+        "/glossary/index.html",
+    ] {
+        let page = server.wait_for(target, |p| {
+            p.contains("Second") && !p.contains("First 0.") && !p.contains("First 499.")
+        });
+        assert!(
+            page.contains("Second"),
+            "{target} converged to the last save"
+        );
+    }
+    let (status, _) = server.get("/index.html");
+    assert_eq!(status, 200);
+    drop(slow);
+    if let (Some(before), Some(after)) = (start_rss, server.rss_kib()) {
+        eprintln!("serve RSS: {before} KiB at start, {after} KiB after 1,000 slow clients and a 500-note storm");
+        assert!(
+            after < before + 256 * 1024,
+            "memory grew from {before} KiB to {after} KiB"
+        );
+    }
+}
+
 // Only site files are served: traversal in every spelling is refused, unknown paths get the 404 page.
 #[test]
 fn serves_only_site_files() {
