@@ -227,6 +227,81 @@ pub fn render(
     render_pages(kb, graph, config, theme, &pages(kb))
 }
 
+/// Knowledge bases larger than this get no print page: it would hold every note's body.
+pub const PRINT_LIMIT: usize = 3000;
+
+/// `print.html`: every note on one page, for onboarding packs, with links between notes turned
+/// into links within the page. `None` above `PRINT_LIMIT` notes.
+pub fn print_page(
+    kb: &KnowledgeBase,
+    graph: &LinkGraph,
+    config: &Config,
+    theme: &Theme,
+) -> Result<Option<Page>> {
+    if kb.notes.len() > PRINT_LIMIT {
+        return Ok(None);
+    }
+    let ctx = Ctx::new(kb, graph, config);
+    let notes: Vec<NoteView> = kb
+        .notes
+        .par_iter()
+        .map(|note| {
+            let mut view = ctx.note(note).note;
+            view.html = in_page_links(&view.html, &note_url(note));
+            view
+        })
+        .collect();
+    let sections = Kind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let first = kb.section(kind).first()?;
+            Some(LinkView {
+                url: note_url(first),
+                title: kind.label().to_owned(),
+                summary: String::new(),
+            })
+        })
+        .collect();
+    let page = PrintPage {
+        page: ctx.layout("print.html", "The whole book", "print", Vec::new()),
+        sections,
+        notes,
+    };
+    Ok(Some(Page {
+        url: "print.html".to_owned(),
+        html: theme.render("print.html", &page)?,
+    }))
+}
+
+/// Rewrites a note body for the print page: heading ids get the note's URL as a prefix (ids of
+/// different notes would collide), and links to notes become links to their place on the page.
+fn in_page_links(html: &str, url: &str) -> String {
+    static PATTERNS: OnceLock<Option<(regex::Regex, regex::Regex)>> = OnceLock::new();
+    let patterns = PATTERNS.get_or_init(|| {
+        let href =
+            regex::Regex::new(r#"href="([a-z0-9-]+/[a-z0-9-]+\.html)(?:#([^"]*))?""#).ok()?;
+        let id = regex::Regex::new(r#" id="([^"]*)""#).ok()?;
+        Some((href, id))
+    });
+    let Some((href, id)) = patterns else {
+        return html.to_owned();
+    };
+    let html = id.replace_all(html, |c: &regex::Captures| {
+        format!(" id=\"{url}--{}\"", &c[1])
+    });
+    let html = html.replace("href=\"#", &format!("href=\"#{url}--"));
+    let html = href.replace_all(&html, |c: &regex::Captures| {
+        let target = &c[1];
+        match c.get(2) {
+            // Section indexes are not on the print page: keep the link to the site.
+            _ if target.ends_with("/index.html") => c[0].to_owned(),
+            Some(anchor) => format!("href=\"#{target}--{}\"", anchor.as_str()),
+            None => format!("href=\"#{target}\""),
+        }
+    });
+    html.into_owned()
+}
+
 /// Renders the pages named by `keys` in parallel; keys of notes that no longer exist are skipped.
 pub fn render_pages(
     kb: &KnowledgeBase,
@@ -256,6 +331,7 @@ impl<'a> Ctx<'a> {
             language: config.book.language.clone(),
             base_url: config.book.base_url.clone(),
             version: env!("CARGO_PKG_VERSION"),
+            print: kb.notes.len() <= PRINT_LIMIT,
         };
         Ctx {
             kb,
@@ -670,6 +746,7 @@ impl<'a> Ctx<'a> {
                 .of_kind(Kind::Pillar)
                 .map(|p| self.link(p))
                 .collect(),
+            layers: self.kb.of_kind(Kind::Layer).map(|l| self.link(l)).collect(),
         }
     }
 

@@ -16,6 +16,8 @@ pub struct SiteView {
     pub base_url: Option<String>,
     /// The tool version, for the footer and generator meta.
     pub version: &'static str,
+    /// Whether the site has `print.html`.
+    pub print: bool,
 }
 
 /// A link to another page.
@@ -313,6 +315,17 @@ pub struct OwnerLegend {
     pub description: String,
 }
 
+/// `print.html`: the whole book on one page.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintPage {
+    /// Layout.
+    pub page: Layout,
+    /// The first note of each section, for the contents.
+    pub sections: Vec<LinkView>,
+    /// Every note, in navigation order.
+    pub notes: Vec<NoteView>,
+}
+
 /// `controls.html`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ControlsPage {
@@ -363,6 +376,8 @@ pub struct ChecklistsPage {
     pub severities: Vec<OwnerView>,
     /// Pillars for the filter.
     pub pillars: Vec<LinkView>,
+    /// Layers for the filter.
+    pub layers: Vec<LinkView>,
 }
 
 /// One band of the home page's model drawing.

@@ -279,7 +279,15 @@ impl Workspace {
     /// per-note entries `finish` keeps fresh. Kept out of the edit-to-page path: `serve`
     /// publishes them once no further change is waiting.
     pub fn derived(&self) -> Vec<(String, Vec<u8>)> {
-        self.derived.files(&self.kb, &self.project.config)
+        let config = &self.project.config;
+        let mut files = self.derived.files(&self.kb, config);
+        // The print page holds every note's body: refreshed here, off the edit path, too.
+        match render::print_page(&self.kb, &self.graph, config, &self.theme) {
+            Ok(Some(page)) => files.push((page.url, page.html.into_bytes())),
+            Ok(None) => {}
+            Err(e) => eprintln!("print page not refreshed: {e}"),
+        }
+        files
     }
 }
 

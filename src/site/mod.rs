@@ -98,6 +98,11 @@ pub fn assemble(compiled: &Compiled, config: &Config, theme: &Theme) -> Result<S
     for (path, bytes) in &theme.assets {
         site.files.insert(path.clone(), bytes.clone());
     }
+    if let Some(Page { url, html }) =
+        render::print_page(&compiled.kb, &compiled.graph, config, theme)?
+    {
+        site.files.insert(url, html.into_bytes());
+    }
     site.files
         .extend(derived(&compiled.kb, &compiled.graph, config));
     Ok(site)
@@ -119,14 +124,14 @@ pub struct Derived {
 
 #[derive(Debug)]
 struct Entries {
-    search: String,
+    search: search::Entry,
     export: String,
 }
 
 impl Entries {
     fn of(note: &Note, graph: &LinkGraph) -> Entries {
         Entries {
-            search: search::record(note, graph),
+            search: search::entry(note, graph),
             export: export::note_json(note, graph),
         }
     }
@@ -166,21 +171,16 @@ impl Derived {
     /// The files, for the knowledge base these entries were made from.
     pub fn files(&self, kb: &KnowledgeBase, config: &Config) -> Vec<(String, Vec<u8>)> {
         let entries = || kb.notes.iter().filter_map(|n| self.notes.get(&n.id));
-        let index = search::assemble(entries().map(|e| e.search.as_str()));
         let urls: Vec<String> = render::pages(kb).iter().filter_map(|k| k.url(kb)).collect();
-        vec![
+        let mut files = vec![
             ("sitemap.xml".into(), sitemap(&urls, config).into_bytes()),
-            // A script as well as JSON: `fetch` is refused on file:// pages, a <script> is not.
-            (
-                "search-index.js".into(),
-                format!("window.WHOSECURES_SEARCH = {index};\n").into_bytes(),
-            ),
-            ("search-index.json".into(), index.into_bytes()),
             (
                 "kb.json".into(),
                 export::assemble(kb, entries().map(|e| e.export.as_str())).into_bytes(),
             ),
-        ]
+        ];
+        files.extend(search::files(entries().map(|e| &e.search)));
+        files
     }
 }
 

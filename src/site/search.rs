@@ -1,65 +1,223 @@
-//! The client-side search index: one compact record per note, with its headings, aliases and
-//! the control ids of its checklist items. Body text is left out to keep the index small.
+//! The client-side search index, split so a query loads only what it needs: an inverted index
+//! sharded by the first two characters of each term (`search/t-<key>.js`), the result records in
+//! chunks of `CHUNK` notes (`search/d-<n>.js`), and a small manifest. Every file is a script that
+//! hands its data to a callback, so search works from `file://` (where `fetch` is refused) as
+//! well as from a server. Terms come from titles, aliases and ids, headings, checklist items and
+//! their control ids, summaries and body text, weighted in that order.
+//!
+//! Why not Pagefind: its Rust API builds a comparable sharded index in-process, but its runtime
+//! fetches fragments and a WebAssembly module, which browsers refuse on `file://`; it also brings
+//! an async runtime into the build. The format below is a few hundred lines on both sides.
 
+use std::collections::{BTreeMap, HashMap};
+
+use pulldown_cmark::Event;
 use serde::Serialize;
 
 use crate::kb::Note;
 use crate::links::LinkGraph;
+use crate::markdown;
 use crate::render::note_url;
 
-/// One searchable record. Short keys keep the file small.
-#[derive(Debug, Serialize)]
-struct Record<'a> {
-    /// Title.
-    t: &'a str,
-    /// URL, site-relative.
-    u: String,
-    /// Kind.
-    k: &'static str,
-    /// Summary.
-    s: &'a str,
-    /// Heading texts.
-    h: Vec<&'a str>,
-    /// Aliases and id.
-    a: Vec<&'a str>,
-    /// Checklist item titles and control ids.
-    c: Vec<String>,
+/// Notes per record chunk.
+pub const CHUNK: usize = 500;
+
+/// Field weights: a term's score in a note is the sum over the fields it occurs in.
+const TITLE: u16 = 24;
+const ALIAS: u16 = 16;
+const CONTROL: u16 = 12;
+const HEADING: u16 = 8;
+const CHECKLIST: u16 = 4;
+const SUMMARY: u16 = 3;
+const BODY: u16 = 1;
+
+/// Words too common to index.
+const STOP: [&str; 24] = [
+    "the", "and", "of", "to", "in", "is", "for", "on", "with", "by", "or", "an", "be", "are", "it",
+    "as", "at", "from", "that", "this", "your", "you", "its", "can",
+];
+
+/// One note's part of the index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// `[title, url, kind, summary]` as JSON.
+    pub record: String,
+    /// Term → score in this note, sorted by term.
+    pub terms: Vec<(String, u16)>,
 }
 
-/// The index from the notes' records (`record`), in order.
-pub fn assemble<'a>(records: impl Iterator<Item = &'a str>) -> String {
-    let mut out = String::from("[");
-    for (i, record) in records.enumerate() {
-        if i > 0 {
-            out.push(',');
+#[derive(Serialize)]
+struct Record<'a>(&'a str, String, &'static str, &'a str);
+
+/// Indexes one note.
+pub fn entry(note: &Note, graph: &LinkGraph) -> Entry {
+    let mut scores: HashMap<String, u16> = HashMap::new();
+    let mut add = |text: &str, weight: u16| {
+        for term in terms(text) {
+            let score = scores.entry(term).or_default();
+            *score = score.saturating_add(weight);
         }
-        out.push_str(record);
+    };
+    add(&note.title, TITLE);
+    add(note.id.as_str(), ALIAS);
+    for alias in &note.aliases {
+        add(alias, ALIAS);
     }
-    out.push(']');
+    for heading in graph.headings(&note.id) {
+        add(&heading.text, HEADING);
+    }
+    for item in note.checklist() {
+        add(&item.title, CHECKLIST);
+        for control in &item.controls {
+            add(&control.id, CONTROL);
+            add(&control.to_string(), CONTROL);
+        }
+    }
+    add(&note.summary, SUMMARY);
+    for event in markdown::parser(note.body()) {
+        if let Event::Text(text) | Event::Code(text) = event {
+            add(&text, BODY);
+        }
+    }
+    let record = Record(
+        &note.title,
+        note_url(note),
+        note.kind.singular(),
+        &note.summary,
+    );
+    let mut terms: Vec<(String, u16)> = scores.into_iter().collect();
+    terms.sort_unstable();
+    Entry {
+        record: serde_json::to_string(&record).unwrap_or_else(|_| "[]".to_owned()),
+        terms,
+    }
+}
+
+/// The terms of a text: lowercase runs of letters and digits, with `.` kept inside a run so
+/// control ids (`s3.1`, `ec2.19`) are terms too, each part also indexed on its own.
+pub fn terms(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '.'))
+        .map(|t| t.trim_matches('.'))
+        .filter(|t| !t.is_empty())
+        .flat_map(|token| {
+            let whole = token.to_lowercase();
+            let parts: Vec<String> = if whole.contains('.') {
+                whole.split('.').map(str::to_owned).collect()
+            } else {
+                Vec::new()
+            };
+            std::iter::once(whole).chain(parts)
+        })
+        .filter(|t| (2..=40).contains(&t.chars().count()) && !STOP.contains(&t.as_str()))
+}
+
+/// The shard a term lives in: its first two characters, letters and digits as they are, anything
+/// else as `_`. The browser computes the same key.
+pub fn shard_key(term: &str) -> String {
+    term.chars()
+        .take(2)
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
+}
+
+/// The index files from the notes' entries, in note order (a note's number is its position).
+pub fn files<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<(String, Vec<u8>)> {
+    let mut shards: BTreeMap<String, BTreeMap<&str, Vec<u32>>> = BTreeMap::new();
+    let mut chunks: Vec<Vec<&str>> = Vec::new();
+    let mut count = 0usize;
+    for (doc, entry) in entries.enumerate() {
+        if doc % CHUNK == 0 {
+            chunks.push(Vec::new());
+        }
+        if let Some(chunk) = chunks.last_mut() {
+            chunk.push(&entry.record);
+        }
+        let doc = u32::try_from(doc).unwrap_or(u32::MAX);
+        for (term, score) in &entry.terms {
+            let postings = shards
+                .entry(shard_key(term))
+                .or_default()
+                .entry(term.as_str())
+                .or_default();
+            postings.push(doc);
+            postings.push(u32::from(*score));
+        }
+        count += 1;
+    }
+    let mut out = Vec::with_capacity(shards.len() + chunks.len() + 1);
+    let keys: Vec<&String> = shards.keys().collect();
+    let manifest =
+        serde_json::json!({ "version": 1, "count": count, "chunk": CHUNK, "shards": keys });
+    out.push((
+        "search/manifest.js".to_owned(),
+        format!("WHOSECURES_SEARCH_MANIFEST({manifest});\n").into_bytes(),
+    ));
+    for (key, terms) in &shards {
+        // Postings are flat `[note, score, note, score, ...]`.
+        let json = serde_json::to_string(terms).unwrap_or_else(|_| "{}".to_owned());
+        out.push((
+            format!("search/t-{key}.js"),
+            format!(
+                "WHOSECURES_SEARCH_SHARD({},{json});\n",
+                serde_json::json!(key)
+            )
+            .into_bytes(),
+        ));
+    }
+    for (n, chunk) in chunks.iter().enumerate() {
+        out.push((
+            format!("search/d-{n}.js"),
+            format!("WHOSECURES_SEARCH_DOCS({n},[{}]);\n", chunk.join(",")).into_bytes(),
+        ));
+    }
     out
 }
 
-/// One note's record as JSON.
-pub fn record(note: &Note, graph: &LinkGraph) -> String {
-    let mut aliases: Vec<&str> = note.aliases.iter().map(String::as_str).collect();
-    aliases.push(note.id.as_str());
-    let mut checklist = Vec::new();
-    for item in note.checklist() {
-        checklist.push(item.title.clone());
-        checklist.extend(item.controls.iter().map(|c| c.to_string()));
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Control ids stay whole and in parts; stop words and single letters go; case folds.
+    #[test]
+    fn terms_of_text() {
+        let got: Vec<String> = terms("Turn on S3.1 for the EC2 instance, a (KMS) key.").collect();
+        assert_eq!(got, ["turn", "s3.1", "s3", "ec2", "instance", "kms", "key"]);
+        assert_eq!(shard_key("s3.1"), "s3");
+        assert_eq!(shard_key("é"), "_");
     }
-    let record = Record {
-        t: &note.title,
-        u: note_url(note),
-        k: note.kind.singular(),
-        s: &note.summary,
-        h: graph
-            .headings(&note.id)
-            .iter()
-            .map(|h| h.text.as_str())
-            .collect(),
-        a: aliases,
-        c: checklist,
-    };
-    serde_json::to_string(&record).unwrap_or_else(|_| "{}".to_owned())
+
+    // Shards hold every term under its key with flat postings; chunks hold records in order.
+    #[test]
+    fn files_layout() {
+        let entry = |title: &str, terms: &[(&str, u16)]| Entry {
+            record: format!("[\"{title}\"]"),
+            terms: terms.iter().map(|(t, s)| ((*t).to_owned(), *s)).collect(),
+        };
+        let entries = [
+            entry("A", &[("kms", 24), ("key", 1)]),
+            entry("B", &[("key", 8)]),
+        ];
+        let files: BTreeMap<String, String> = files(entries.iter())
+            .into_iter()
+            .map(|(p, b)| (p, String::from_utf8(b).unwrap_or_default()))
+            .collect();
+        assert_eq!(
+            files.keys().map(String::as_str).collect::<Vec<_>>(),
+            [
+                "search/d-0.js",
+                "search/manifest.js",
+                "search/t-ke.js",
+                "search/t-km.js"
+            ]
+        );
+        assert_eq!(
+            files["search/t-ke.js"],
+            "WHOSECURES_SEARCH_SHARD(\"ke\",{\"key\":[0,1,1,8]});\n"
+        );
+        assert_eq!(
+            files["search/d-0.js"],
+            "WHOSECURES_SEARCH_DOCS(0,[[\"A\"],[\"B\"]]);\n"
+        );
+        assert!(files["search/manifest.js"].contains("\"shards\":[\"ke\",\"km\"]"));
+    }
 }

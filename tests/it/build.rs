@@ -15,7 +15,8 @@ fn minimal_site_has_every_page() {
         "404.html",
         "sitemap.xml",
         "kb.json",
-        "search-index.js",
+        "search/manifest.js",
+        "search/d-0.js",
         "static/style.css",
         "static/app.js",
         "static/highlight.css",
@@ -198,4 +199,44 @@ fn init_then_build() {
         "{}",
         crate::stderr(&again)
     );
+}
+
+// The print page holds every note once, and every in-page link lands on an element of the page.
+#[test]
+fn print_page_links_stay_in_the_page() {
+    let t = SiteTest::new("minimal");
+    t.ok(&["build", "--knowledge", "knowledge", "--output", "out"]);
+    let html = t.html("out/print.html");
+    let ids: std::collections::HashSet<String> = attrs(&html, "[id]", "id").into_iter().collect();
+    assert_eq!(
+        ids.len(),
+        attrs(&html, "[id]", "id").len(),
+        "ids are unique"
+    );
+    let sections = attrs(&html, "section.print-note", "id");
+    assert_eq!(
+        sections,
+        [
+            "model/overview.html",
+            "layers/guest-os.html",
+            "layers/data.html",
+            "pillars/data-protection.html",
+            "services/widget.html",
+            "glossary/tls.html"
+        ]
+    );
+    let links: Vec<String> = attrs(&html, "a[href^='#']", "href");
+    assert!(links.iter().any(|l| l == "#layers/data.html"), "{links:?}");
+    assert!(
+        links
+            .iter()
+            .any(|l| l.starts_with("#model/overview.html--")),
+        "{links:?}"
+    );
+    for link in &links {
+        assert!(
+            ids.contains(&link[1..]),
+            "in-page link {link} has no target"
+        );
+    }
 }

@@ -23,6 +23,8 @@
     navToggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
 
+  document.querySelectorAll("[data-print]").forEach(function (b) { b.addEventListener("click", function () { window.print(); }); });
+
   // "/" focuses search.
   document.addEventListener("keydown", function (e) {
     if (e.key === "/" && !/^(INPUT|TEXTAREA|SELECT)$/.test(document.activeElement.tagName)) {
@@ -94,15 +96,25 @@
   // Checklist filters.
   var selects = document.querySelectorAll("[data-filter-select], [data-filter-text]");
   function filterItems() {
-    var sev = document.querySelector("[data-filter-select=severity]"), pil = document.querySelector("[data-filter-select=pillar]"), ctl = document.querySelector("[data-filter-text=controls]");
+    var sev = document.querySelector("[data-filter-select=severity]"), pil = document.querySelector("[data-filter-select=pillar]"), lay = document.querySelector("[data-filter-select=layer]"), ctl = document.querySelector("[data-filter-text=controls]");
     document.querySelectorAll(".check-item").forEach(function (li) {
       var show = (!sev || !sev.value || li.dataset.severity === sev.value) &&
         (!pil || !pil.value || li.dataset.pillar === pil.value) &&
+        (!lay || !lay.value || li.dataset.layer === lay.value) &&
         (!ctl || !ctl.value || li.dataset.controls.toLowerCase().indexOf(ctl.value.toLowerCase()) >= 0);
       li.classList.toggle("hidden", !show);
     });
   }
   selects.forEach(function (el) { el.addEventListener("input", filterItems); });
+
+  // Matrix: dim every cell but the chosen owner's (told by text and icon too, not colour alone).
+  document.querySelectorAll("[data-filter=owner] input").forEach(function (radio) {
+    radio.addEventListener("change", function () {
+      document.querySelectorAll(".matrix td.cell").forEach(function (td) {
+        td.classList.toggle("dim", !!radio.value && !td.classList.contains("cell-" + radio.value));
+      });
+    });
+  });
 
   // Matrix filter by service model.
   document.querySelectorAll("[data-filter=model] input").forEach(function (radio) {
@@ -121,32 +133,82 @@
     if (form) form.addEventListener("submit", function (e) { e.preventDefault(); });
     var status = document.querySelector(".search-status");
     var selected = -1;
+    // The index is sharded (see src/site/search.rs): a manifest, term shards by their first two
+    // characters, result records in chunks. Each file is a script calling back into this page, so
+    // it loads from file:// too. Only the shards a query needs are ever loaded.
+    var idx = { manifest: null, shards: {}, docs: {}, pending: {} };
+    var loadScript = function (name) {
+      if (!idx.pending[name]) {
+        idx.pending[name] = new Promise(function (resolve, reject) {
+          var s = document.createElement("script");
+          s.src = root + "search/" + name + ".js";
+          s.onload = resolve;
+          s.onerror = function () { reject(new Error(name)); };
+          document.head.appendChild(s);
+        });
+      }
+      return idx.pending[name];
+    };
+    window.WHOSECURES_SEARCH_MANIFEST = function (m) { idx.manifest = m; };
+    window.WHOSECURES_SEARCH_SHARD = function (key, terms) { idx.shards[key] = terms; };
+    window.WHOSECURES_SEARCH_DOCS = function (n, docs) { idx.docs[n] = docs; };
+    var STOP = ["the", "and", "of", "to", "in", "is", "for", "on", "with", "by", "or", "an", "be", "are", "it", "as", "at", "from", "that", "this", "your", "you", "its", "can"];
+    var tokenize = function (text) {
+      return text.toLowerCase().split(/[^\p{L}\p{N}.]+/u).map(function (t) { return t.replace(/^\.+|\.+$/g, ""); })
+        .filter(function (t) { return t.length >= 2 && STOP.indexOf(t) < 0; });
+    };
+    var shardKey = function (term) {
+      return Array.from(term).slice(0, 2).map(function (c) { return /^[a-z0-9]$/.test(c) ? c : "_"; }).join("");
+    };
+    var generation = 0;
+    var show = function (message) { status.textContent = message; };
     var run = function () {
-      var index = window.WHOSECURES_SEARCH;
-      if (!index) { status.textContent = "The search index could not be loaded."; return; }
-      var terms = box.value.toLowerCase().split(/\s+/).filter(Boolean);
+      var mine = ++generation;
+      var terms = tokenize(box.value);
       list.innerHTML = ""; selected = -1;
-      if (!terms.length) { status.textContent = ""; return; }
-      var hits = [];
-      index.forEach(function (r) {
-        var score = 0;
-        var fields = [[r.t, 10], [r.a.join(" "), 8], [r.c.join(" "), 4], [r.h.join(" "), 3], [r.s, 2]];
-        for (var i = 0; i < terms.length; i++) {
-          var s = 0;
-          fields.forEach(function (f) { if (f[0].toLowerCase().indexOf(terms[i]) >= 0) s += f[1]; });
-          if (!s) return;
-          score += s;
-        }
-        hits.push([score, r]);
-      });
-      hits.sort(function (a, b) { return b[0] - a[0]; });
-      status.textContent = hits.length + " result" + (hits.length === 1 ? "" : "s");
-      hits.slice(0, 50).forEach(function (h) {
-        var li = document.createElement("li");
-        var a = document.createElement("a"); a.href = root + h[1].u; a.textContent = h[1].t;
-        var kind = document.createElement("span"); kind.className = "kind-tag"; kind.textContent = h[1].k;
-        var p = document.createElement("p"); p.textContent = h[1].s;
-        li.appendChild(a); li.appendChild(kind); li.appendChild(p); list.appendChild(li);
+      if (!terms.length) { show(box.value.trim() ? "Type at least two letters." : ""); return; }
+      loadScript("manifest").then(function () {
+        var keys = terms.map(shardKey).filter(function (k) { return idx.manifest.shards.indexOf(k) >= 0; });
+        return Promise.all(keys.map(function (k) { return loadScript("t-" + k); }));
+      }).then(function () {
+        if (mine !== generation) return;
+        // Every query term must match (as a prefix) some term of the note; scores add up, and
+        // an exact match counts double.
+        var total = null;
+        terms.forEach(function (q) {
+          var shard = idx.shards[shardKey(q)] || {};
+          var found = {};
+          Object.keys(shard).forEach(function (term) {
+            if (term.lastIndexOf(q, 0) !== 0) return;
+            var postings = shard[term], bonus = term === q ? 2 : 1;
+            for (var i = 0; i < postings.length; i += 2) {
+              found[postings[i]] = Math.max(found[postings[i]] || 0, postings[i + 1] * bonus);
+            }
+          });
+          if (total === null) total = found;
+          else Object.keys(total).forEach(function (d) { if (found[d]) total[d] += found[d]; else delete total[d]; });
+        });
+        var hits = Object.keys(total || {}).map(function (d) { return [total[d], +d]; });
+        hits.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
+        var top = hits.slice(0, 50);
+        var chunks = {};
+        top.forEach(function (h) { chunks[Math.floor(h[1] / idx.manifest.chunk)] = true; });
+        return Promise.all(Object.keys(chunks).map(function (n) { return loadScript("d-" + n); })).then(function () {
+          if (mine !== generation) return;
+          show(hits.length + " result" + (hits.length === 1 ? "" : "s") + (hits.length > top.length ? " (best " + top.length + " shown)" : ""));
+          top.forEach(function (h) {
+            var r = idx.docs[Math.floor(h[1] / idx.manifest.chunk)][h[1] % idx.manifest.chunk];
+            var li = document.createElement("li");
+            var a = document.createElement("a"); a.href = root + r[1]; a.textContent = r[0];
+            var kind = document.createElement("span"); kind.className = "kind-tag"; kind.textContent = r[2];
+            var p = document.createElement("p"); p.textContent = r[3];
+            li.appendChild(a); li.appendChild(kind); li.appendChild(p); list.appendChild(li);
+          });
+        });
+      }).catch(function () {
+        show(location.protocol === "file:"
+          ? "The search index could not be loaded from this folder: check that the search/ directory was copied with the pages."
+          : "The search index could not be loaded.");
       });
     };
     box.addEventListener("input", run);
