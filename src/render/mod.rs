@@ -145,6 +145,9 @@ struct Ctx<'a> {
     org: &'a OrgConfig,
     /// Clean note bodies (`build.sanitize-html`).
     sanitize: bool,
+    /// Note bodies as rendered for their pages, by note position, kept for the print page when
+    /// there is one.
+    bodies: Option<Vec<OnceLock<String>>>,
     /// Checklist items by layer and by pillar, gathered on first use: only layer, pillar and
     /// checklist pages need them, and the preview often renders none of those.
     items: OnceLock<ItemsBy<'a>>,
@@ -217,18 +220,25 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<PageKey> {
     keys
 }
 
-/// Renders every page of the site in parallel.
+/// Renders every page of the site in parallel, and the print page (from the same note bodies).
 pub fn render(
     kb: &KnowledgeBase,
     graph: &LinkGraph,
     config: &Config,
     theme: &Theme,
 ) -> Result<Vec<Page>> {
-    render_pages(kb, graph, config, theme, &pages(kb))
+    let ctx = Ctx::new(kb, graph, config);
+    let pages: Vec<Option<Page>> = pages(kb)
+        .par_iter()
+        .map(|key| ctx.page(key, theme))
+        .collect::<Result<_>>()?;
+    let mut pages: Vec<Page> = pages.into_iter().flatten().collect();
+    pages.extend(ctx.print(theme)?);
+    Ok(pages)
 }
 
 /// Knowledge bases larger than this get no print page: it would hold every note's body.
-pub const PRINT_LIMIT: usize = 3000;
+pub const PRINT_LIMIT: usize = 1000;
 
 /// `print.html`: every note on one page, for onboarding packs, with links between notes turned
 /// into links within the page. `None` above `PRINT_LIMIT` notes.
@@ -241,45 +251,56 @@ pub fn print_page(
     if kb.notes.len() > PRINT_LIMIT {
         return Ok(None);
     }
-    let ctx = Ctx::new(kb, graph, config);
-    let notes: Vec<NoteView> = kb
-        .notes
-        .par_iter()
-        .map(|note| {
-            let mut view = ctx.note(note).note;
-            view.html = in_page_links(&view.html, &note_url(note));
-            view
-        })
-        .collect();
-    let sections = Kind::ALL
-        .into_iter()
-        .filter_map(|kind| {
-            let first = kb.section(kind).first()?;
-            Some(LinkView {
-                url: note_url(first),
-                title: kind.label().to_owned(),
-                summary: String::new(),
-            })
-        })
-        .collect();
-    let page = PrintPage {
-        page: ctx.layout("print.html", "The whole book", "print", Vec::new()),
-        sections,
-        notes,
-    };
-    Ok(Some(Page {
-        url: "print.html".to_owned(),
-        html: theme.render("print.html", &page)?,
-    }))
+    Ctx::new(kb, graph, config).print(theme)
 }
 
-/// Rewrites a note body for the print page: heading ids get the note's URL as a prefix (ids of
-/// different notes would collide), and links to notes become links to their place on the page.
+impl Ctx<'_> {
+    /// The print page, reusing the bodies the note pages rendered.
+    fn print(&self, theme: &Theme) -> Result<Option<Page>> {
+        if self.bodies.is_none() {
+            return Ok(None);
+        }
+        let (ctx, kb) = (self, self.kb);
+        let notes: Vec<NoteView> = kb
+            .notes
+            .par_iter()
+            .map(|note| {
+                let mut view = ctx.note(note).note;
+                view.html = in_page_links(&view.html, &note_url(note));
+                view
+            })
+            .collect();
+        let sections = Kind::ALL
+            .into_iter()
+            .filter_map(|kind| {
+                let first = kb.section(kind).first()?;
+                Some(LinkView {
+                    url: note_url(first),
+                    title: kind.label().to_owned(),
+                    summary: String::new(),
+                })
+            })
+            .collect();
+        let page = PrintPage {
+            page: ctx.layout("print.html", "The whole book", "print", Vec::new()),
+            sections,
+            notes,
+        };
+        Ok(Some(Page {
+            url: "print.html".to_owned(),
+            html: theme.render("print.html", &page)?,
+        }))
+    }
+}
+
+/// Rewrites a note body (as rendered for its own page, one folder deep) for the print page at the
+/// root: heading ids get the note's URL as a prefix (ids of different notes would collide), links
+/// to notes become links to their place on the page, other relative links lose their `../`.
 fn in_page_links(html: &str, url: &str) -> String {
     static PATTERNS: OnceLock<Option<(regex::Regex, regex::Regex)>> = OnceLock::new();
     let patterns = PATTERNS.get_or_init(|| {
         let href =
-            regex::Regex::new(r#"href="([a-z0-9-]+/[a-z0-9-]+\.html)(?:#([^"]*))?""#).ok()?;
+            regex::Regex::new(r#"href="\.\./([a-z0-9-]+/[a-z0-9-]+\.html)(?:#([^"]*))?""#).ok()?;
         let id = regex::Regex::new(r#" id="([^"]*)""#).ok()?;
         Some((href, id))
     });
@@ -294,12 +315,15 @@ fn in_page_links(html: &str, url: &str) -> String {
         let target = &c[1];
         match c.get(2) {
             // Section indexes are not on the print page: keep the link to the site.
-            _ if target.ends_with("/index.html") => c[0].to_owned(),
+            _ if target.ends_with("/index.html") => {
+                format!("href=\"{}\"", &c[0][9..c[0].len() - 1])
+            }
             Some(anchor) => format!("href=\"#{target}--{}\"", anchor.as_str()),
             None => format!("href=\"#{target}\""),
         }
     });
-    html.into_owned()
+    html.replace("href=\"../", "href=\"")
+        .replace("src=\"../", "src=\"")
 }
 
 /// Renders the pages named by `keys` in parallel; keys of notes that no longer exist are skipped.
@@ -339,8 +363,27 @@ impl<'a> Ctx<'a> {
             site,
             org: &config.org,
             sanitize: config.build.sanitize_html,
+            bodies: (kb.notes.len() <= PRINT_LIMIT)
+                .then(|| (0..kb.notes.len()).map(|_| OnceLock::new()).collect()),
             items: OnceLock::new(),
             sections,
+        }
+    }
+
+    /// A note's body HTML for its own page (cleaned when `sanitize-html` is on); rendered once
+    /// when the print page needs it again.
+    fn body(&self, note: &Note, root: &str) -> String {
+        let render = || {
+            let html = body::render(note, self.kb, self.graph, root);
+            if self.sanitize {
+                sanitize::clean(&html)
+            } else {
+                html
+            }
+        };
+        match (&self.bodies, self.kb.index_of(&note.id)) {
+            (Some(bodies), Some(i)) => bodies[i].get_or_init(render).clone(),
+            _ => render(),
         }
     }
 
@@ -817,14 +860,7 @@ impl<'a> Ctx<'a> {
             kind_label: note.kind.singular().to_owned(),
             title: note.title.clone(),
             summary: note.summary.clone(),
-            html: {
-                let html = body::render(note, self.kb, self.graph, &root);
-                if self.sanitize {
-                    sanitize::clean(&html)
-                } else {
-                    html
-                }
-            },
+            html: self.body(note, &root),
             aliases: note.aliases.clone(),
             sources: note.sources.clone(),
             backlinks: self

@@ -98,11 +98,7 @@ pub fn assemble(compiled: &Compiled, config: &Config, theme: &Theme) -> Result<S
     for (path, bytes) in &theme.assets {
         site.files.insert(path.clone(), bytes.clone());
     }
-    if let Some(Page { url, html }) =
-        render::print_page(&compiled.kb, &compiled.graph, config, theme)?
-    {
-        site.files.insert(url, html.into_bytes());
-    }
+
     site.files
         .extend(derived(&compiled.kb, &compiled.graph, config));
     Ok(site)
