@@ -317,15 +317,20 @@ fn build(args: &InputArgs, output: Option<&Path>) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     }
-    let site = site::assemble(&compiled, &project.config, &theme)?;
     let out = output.map_or_else(
         || project.config.build.output_dir.clone(),
         Path::to_path_buf,
     );
-    write::write(&site, &out, &project.input_dirs())?;
+    let pages = site::build_into(
+        &compiled,
+        &project.config,
+        &theme,
+        &out,
+        &project.input_dirs(),
+    )?;
     eprintln!(
         "built {} pages from {} notes into `{}` in {:.2}s",
-        site.page_count(),
+        pages,
         compiled.kb.notes.len(),
         out.display(),
         started.elapsed().as_secs_f64()

@@ -227,14 +227,46 @@ pub fn render(
     config: &Config,
     theme: &Theme,
 ) -> Result<Vec<Page>> {
-    let ctx = Ctx::new(kb, graph, config);
-    let pages: Vec<Option<Page>> = pages(kb)
-        .par_iter()
-        .map(|key| ctx.page(key, theme))
-        .collect::<Result<_>>()?;
-    let mut pages: Vec<Page> = pages.into_iter().flatten().collect();
-    pages.extend(ctx.print(theme)?);
+    let pages = std::sync::Mutex::new(Vec::new());
+    render_each(kb, graph, config, theme, |page| {
+        pages
+            .lock()
+            .map_err(|_| Error::Refused("a render thread failed".into()))?
+            .push(page);
+        Ok(())
+    })?;
+    let mut pages = pages
+        .into_inner()
+        .map_err(|_| Error::Refused("a render thread failed".into()))?;
+    pages.sort_by(|a, b| a.url.cmp(&b.url));
     Ok(pages)
+}
+
+/// Renders every page (and the print page) in parallel, handing each to `sink` as soon as it is
+/// ready, so a build holds a few pages in memory at a time rather than the whole site. Returns
+/// the number of pages.
+pub fn render_each(
+    kb: &KnowledgeBase,
+    graph: &LinkGraph,
+    config: &Config,
+    theme: &Theme,
+    sink: impl Fn(Page) -> Result<()> + Sync,
+) -> Result<usize> {
+    let ctx = Ctx::new(kb, graph, config);
+    let keys = pages(kb);
+    let count = std::sync::atomic::AtomicUsize::new(0);
+    keys.par_iter().try_for_each(|key| {
+        if let Some(page) = ctx.page(key, theme)? {
+            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            sink(page)?;
+        }
+        Ok::<(), Error>(())
+    })?;
+    if let Some(page) = ctx.print(theme)? {
+        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        sink(page)?;
+    }
+    Ok(count.into_inner())
 }
 
 /// Knowledge bases larger than this get no print page: it would hold every note's body.

@@ -6,6 +6,7 @@ mod search;
 pub mod write;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
@@ -88,7 +89,33 @@ pub fn check_org(config: &Config, kb: &KnowledgeBase, diags: &mut Diagnostics) {
     }
 }
 
-/// Renders a checked knowledge base into a complete site.
+/// Renders a checked knowledge base straight into `out` (see `write::write_with`): pages are
+/// written as they are rendered, so memory holds the knowledge base and a few pages, not the
+/// whole site. Returns the number of HTML pages.
+pub fn build_into(
+    compiled: &Compiled,
+    config: &Config,
+    theme: &Theme,
+    out: &Path,
+    protected: &[PathBuf],
+) -> Result<usize> {
+    let mut pages = 0;
+    write::write_with(out, protected, |staging| {
+        pages = render::render_each(&compiled.kb, &compiled.graph, config, theme, |page| {
+            write::put(staging, &page.url, page.html.as_bytes())
+        })?;
+        for (path, bytes) in &theme.assets {
+            write::put(staging, path, bytes)?;
+        }
+        for (path, bytes) in derived(&compiled.kb, &compiled.graph, config) {
+            write::put(staging, &path, &bytes)?;
+        }
+        Ok(())
+    })?;
+    Ok(pages)
+}
+
+/// Renders a checked knowledge base into a complete site, in memory.
 pub fn assemble(compiled: &Compiled, config: &Config, theme: &Theme) -> Result<Site> {
     let pages = render::render(&compiled.kb, &compiled.graph, config, theme)?;
     let mut site = Site::default();

@@ -22,6 +22,16 @@ pub const MARKER: &str = ".whosecures-site";
 /// instant leaves `out` holding either the old site or the new one, whole. Elsewhere the swap is
 /// two renames, and a build finding the output moved aside by a killed build puts it back first.
 pub fn write(site: &Site, out: &Path, protected: &[PathBuf]) -> Result<()> {
+    write_with(out, protected, |staging| write_tree(site, staging))
+}
+
+/// Like `write`, but `fill` writes the files into the staging directory itself (with `put`), so
+/// a build can write pages as it renders them instead of holding the whole site in memory.
+pub fn write_with(
+    out: &Path,
+    protected: &[PathBuf],
+    fill: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
     let out = absolute(out)?;
     check_target(&out, protected)?;
     let parent = out.parent().ok_or_else(|| {
@@ -39,7 +49,11 @@ pub fn write(site: &Site, out: &Path, protected: &[PathBuf]) -> Result<()> {
     let retired = parent.join(format!(".{name}.whosecures-old-{pid}"));
     remove_if_exists(&staging)?;
 
-    if let Err(e) = write_tree(site, &staging) {
+    let filled = fs::create_dir_all(&staging)
+        .map_err(|e| Error::io("create directory", &staging, e))
+        .and_then(|()| fill(&staging))
+        .and_then(|()| mark(&staging));
+    if let Err(e) = filled {
         let _ = fs::remove_dir_all(&staging);
         return Err(e);
     }
@@ -128,7 +142,6 @@ fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
 }
 
 fn write_tree(site: &Site, root: &Path) -> Result<()> {
-    fs::create_dir_all(root).map_err(|e| Error::io("create directory", root, e))?;
     let dirs: BTreeSet<PathBuf> = site
         .files
         .keys()
@@ -137,10 +150,22 @@ fn write_tree(site: &Site, root: &Path) -> Result<()> {
     for dir in &dirs {
         fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
     }
-    site.files.par_iter().try_for_each(|(url, bytes)| {
-        let path = root.join(url);
-        fs::write(&path, bytes).map_err(|e| Error::io("write", &path, e))
-    })?;
+    site.files
+        .par_iter()
+        .try_for_each(|(url, bytes)| put(root, url, bytes))
+}
+
+/// Writes one site file (`url` relative to `root`), creating its directory.
+pub fn put(root: &Path, url: &str, bytes: &[u8]) -> Result<()> {
+    let path = root.join(url);
+    if let Some(dir) = path.parent() {
+        fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
+    }
+    fs::write(&path, bytes).map_err(|e| Error::io("write", &path, e))
+}
+
+/// Marks a complete output: written last, so only whole sites carry it.
+fn mark(root: &Path) -> Result<()> {
     let marker = root.join(MARKER);
     fs::write(
         &marker,
