@@ -5,7 +5,9 @@
 use std::fmt::Write;
 
 use crate::config::OrgConfig;
-use crate::kb::{suggest, Kind, KindData, KnowledgeBase, Note, Responsibility, Vocabulary};
+use crate::kb::{
+    suggest, Kind, KindData, KnowledgeBase, Note, Responsibility, Variant, Vocabulary,
+};
 
 /// A name that matched nothing, with the closest id when one is near.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -103,15 +105,9 @@ pub fn who_table(kb: &KnowledgeBase, service: &Note, org: &OrgConfig) -> String 
         for variant in &row.variants {
             let _ = writeln!(
                 out,
-                "  {:<width$}    - {}: {}{}",
+                "  {:<width$}    - {}",
                 "",
-                variant.when,
-                owner(&kb.vocab, &variant.owner),
-                variant
-                    .note
-                    .as_deref()
-                    .map(|n| format!(" ({n})"))
-                    .unwrap_or_default()
+                variant_line(kb, variant, " (", ")")
             );
         }
     }
@@ -144,21 +140,25 @@ pub fn who_layer(kb: &KnowledgeBase, service: &Note, layer: &Note, org: &OrgConf
     );
     let _ = writeln!(out, "  {}", row.note);
     for variant in &row.variants {
-        let _ = writeln!(
-            out,
-            "  - {}: {}{}",
-            variant.when,
-            owner(&kb.vocab, &variant.owner),
-            variant
-                .note
-                .as_deref()
-                .map(|n| format!(": {n}"))
-                .unwrap_or_default()
-        );
+        let _ = writeln!(out, "  - {}", variant_line(kb, variant, ": ", ""));
     }
     let _ = writeln!(out, "  source: {}", row.source);
     let _ = writeln!(out, "  note:   {}", service.path);
     out
+}
+
+/// `when: Owner` and the variant's note between `open` and `close`.
+fn variant_line(kb: &KnowledgeBase, variant: &Variant, open: &str, close: &str) -> String {
+    let note = variant
+        .note
+        .as_deref()
+        .map(|n| format!("{open}{n}{close}"))
+        .unwrap_or_default();
+    format!(
+        "{}: {}{note}",
+        variant.when,
+        owner(&kb.vocab, &variant.owner)
+    )
 }
 
 fn rows(service: &Note) -> impl Iterator<Item = &Responsibility> {

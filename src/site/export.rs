@@ -90,10 +90,9 @@ pub fn note_json(note: &Note, graph: &LinkGraph) -> String {
     json.replace('\n', "\n    ")
 }
 
-/// `kb.json` from the notes' entries (`note_json`), in order: the same bytes as serializing the
-/// whole export at once.
-pub fn assemble<'a>(kb: &KnowledgeBase, notes: impl Iterator<Item = &'a str>) -> String {
-    let envelope = Export {
+/// The export document around `notes`.
+fn envelope<'a>(kb: &'a KnowledgeBase, notes: Vec<NoteExport<'a>>) -> Export<'a> {
+    Export {
         schema: SCHEMA,
         generator: format!("whosecures {}", env!("CARGO_PKG_VERSION")),
         owners: &kb.vocab.owners,
@@ -101,8 +100,14 @@ pub fn assemble<'a>(kb: &KnowledgeBase, notes: impl Iterator<Item = &'a str>) ->
         layer_groups: &kb.vocab.layer_groups,
         severities: &kb.vocab.severities,
         catalogs: &kb.vocab.catalogs,
-        notes: Vec::new(),
-    };
+        notes,
+    }
+}
+
+/// `kb.json` from the notes' entries (`note_json`), in order: the same bytes as serializing the
+/// whole export at once.
+pub fn assemble<'a>(kb: &KnowledgeBase, notes: impl Iterator<Item = &'a str>) -> String {
+    let envelope = envelope(kb, Vec::new());
     let head = serde_json::to_string_pretty(&envelope).unwrap_or_default();
     // `head` ends with `"notes": []\n}`; open the array instead and write the entries into it.
     let mut out = head.strip_suffix("[]\n}").unwrap_or(&head).to_owned();
@@ -188,20 +193,12 @@ mod tests {
     fn assembled_export_matches_whole_serialization() {
         let compiled = crate::site::check(&embedded(Tree::Knowledge));
         for kb in [&compiled.kb, &KnowledgeBase::default()] {
-            let whole = Export {
-                schema: SCHEMA,
-                generator: format!("whosecures {}", env!("CARGO_PKG_VERSION")),
-                owners: &kb.vocab.owners,
-                service_models: &kb.vocab.service_models,
-                layer_groups: &kb.vocab.layer_groups,
-                severities: &kb.vocab.severities,
-                catalogs: &kb.vocab.catalogs,
-                notes: kb
-                    .notes
-                    .iter()
-                    .map(|n| note_export(n, &compiled.graph))
-                    .collect(),
-            };
+            let notes = kb
+                .notes
+                .iter()
+                .map(|n| note_export(n, &compiled.graph))
+                .collect();
+            let whole = envelope(kb, notes);
             let expected = serde_json::to_string_pretty(&whole).unwrap_or_default();
             assert!(expected.len() > 20);
             assert_eq!(export_json(kb, &compiled.graph), expected);
