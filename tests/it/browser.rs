@@ -1,20 +1,71 @@
 //! End to end in headless Chromium (Debian `chromium` + `chromium-driver`), driven over the
-//! WebDriver protocol on 127.0.0.1: the page a reader has open follows the author's edits.
+//! WebDriver protocol on 127.0.0.1: the page a reader has open follows the author's edits, and
+//! the built site's search, checklists, theme toggle and phone layout work in a real browser.
+//! `Browser` is the one WebDriver client of the test binary (`a11y` uses it too).
 
 use std::fs;
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::{http, SiteTest};
+use crate::{http, stderr, SiteTest};
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// Whether the browser checks must run (CI, or `WHOSECURES_A11Y=1`) rather than be skipped when
+/// their tools are missing.
+pub(crate) fn required() -> bool {
+    std::env::var_os("CI").is_some() || std::env::var_os("WHOSECURES_A11Y").is_some()
+}
+
+/// The embedded knowledge base, built once per test run by the binary under test into a
+/// directory of this process (statics are never dropped, so directories left by earlier runs are
+/// removed here instead).
+pub(crate) fn embedded_site() -> &'static Path {
+    static SITE: OnceLock<PathBuf> = OnceLock::new();
+    SITE.get_or_init(|| {
+        let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+        for entry in fs::read_dir(tmp).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if let Some(pid) = name.strip_prefix("it-embedded-site-") {
+                if !Path::new("/proc").join(pid).exists() {
+                    let _ = fs::remove_dir_all(entry.path());
+                }
+            }
+        }
+        let dir = tmp.join(format!("it-embedded-site-{}", std::process::id()));
+        let out = Command::new(env!("CARGO_BIN_EXE_whosecures"))
+            .args(["build", "--output"])
+            .arg(&dir)
+            .current_dir(tmp)
+            .output()
+            .expect("run whosecures build");
+        assert!(out.status.success(), "build failed:\n{}", stderr(&out));
+        dir
+    })
+}
+
+/// The `file://` URL of `rel` in the embedded site.
+pub(crate) fn site_url(rel: &str) -> String {
+    format!("file://{}/{rel}", embedded_site().display())
+}
+
+/// Where screenshots go: `target/screenshots/` (CI keeps `target/`).
+fn screenshot_dir() -> PathBuf {
+    let target = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .parent()
+        .expect("target directory");
+    target.join("screenshots")
+}
 
 /// A chromedriver process and one browser session; both end when dropped.
-struct Browser {
+pub(crate) struct Browser {
     driver: Child,
     port: u16,
     session: String,
@@ -23,13 +74,10 @@ struct Browser {
 
 impl Browser {
     /// Starts chromedriver and a headless session, or `None` when Chromium is not installed and
-    /// this is not CI (CI installs it and must run the test).
-    fn start() -> Option<Browser> {
-        if !std::path::Path::new(CHROMEDRIVER).exists() {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI must install chromium and chromium-driver"
-            );
+    /// the checks are not required (CI installs it and must run them).
+    pub(crate) fn start() -> Option<Browser> {
+        if !Path::new(CHROMEDRIVER).exists() || !Path::new(CHROMIUM).exists() {
+            assert!(!required(), "CI must install chromium and chromium-driver");
             eprintln!(
                 "skipping: {CHROMEDRIVER} not installed (apt-get install chromium chromium-driver)"
             );
@@ -57,6 +105,7 @@ impl Browser {
             "args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                      "--disable-quic", "--no-first-run", "--disable-background-networking",
                      "--disable-component-update", "--disable-sync", "--window-size=1000,500",
+                     "--hide-scrollbars", "--force-color-profile=srgb",
                      format!("--user-data-dir={}", profile.dir.display())]
         }}}});
         let (status, body) = http(port, "POST", "/session", Some(&caps.to_string()));
@@ -64,36 +113,78 @@ impl Browser {
         let session = value["value"]["sessionId"]
             .as_str()
             .unwrap_or_else(|| panic!("no session ({status}): {body}"));
-        Some(Browser {
+        let browser = Browser {
             driver,
             port,
             session: session.to_owned(),
             _profile: profile,
-        })
+        };
+        browser.call("timeouts", json!({ "script": 120_000, "pageLoad": 60_000 }));
+        Some(browser)
     }
 
-    fn command(&self, path: &str, body: Value) -> Value {
+    /// Sends a WebDriver command; returns its `value` (an error object if it failed).
+    pub(crate) fn command(&self, path: &str, body: Value) -> Value {
+        self.request("POST", path, Some(body))
+    }
+
+    fn request(&self, method: &str, path: &str, body: Option<Value>) -> Value {
         let (_, text) = http(
             self.port,
-            "POST",
+            method,
             &format!("/session/{}/{path}", self.session),
-            Some(&body.to_string()),
+            body.map(|b| b.to_string()).as_deref(),
         );
         serde_json::from_str::<Value>(&text)
             .map(|v| v["value"].clone())
             .unwrap_or(Value::Null)
     }
 
-    fn open(&self, url: &str) {
-        self.command("url", json!({ "url": url }));
+    /// Sends a command that must succeed.
+    #[track_caller]
+    fn call(&self, path: &str, body: Value) -> Value {
+        let value = self.command(path, body);
+        assert!(value.get("error").is_none(), "WebDriver {path}: {value}");
+        value
     }
 
-    fn eval(&self, script: &str) -> Value {
+    /// Opens `url` and waits for it to load.
+    #[track_caller]
+    pub(crate) fn open(&self, url: &str) {
+        self.call("url", json!({ "url": url }));
+    }
+
+    /// Reloads the page.
+    #[track_caller]
+    pub(crate) fn reload(&self) {
+        self.call("refresh", json!({}));
+    }
+
+    /// The address of the current page.
+    pub(crate) fn url(&self) -> String {
+        self.request("GET", "url", None)
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
+    /// Evaluates `script` (a function body) in the page.
+    pub(crate) fn eval(&self, script: &str) -> Value {
         self.command("execute/sync", json!({ "script": script, "args": [] }))
     }
 
+    /// Evaluates `script` with `args` (`arguments[0]`, ...).
+    pub(crate) fn eval_with(&self, script: &str, args: Value) -> Value {
+        self.command("execute/sync", json!({ "script": script, "args": args }))
+    }
+
+    /// Evaluates `script`, which calls its last argument with the result.
+    pub(crate) fn eval_async(&self, script: &str, args: Value) -> Value {
+        self.command("execute/async", json!({ "script": script, "args": args }))
+    }
+
     /// Evaluates `script` until `check` accepts its value or 15 s pass.
-    fn wait_for(&self, script: &str, check: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) fn wait_for(&self, script: &str, check: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
             let value = self.eval(script);
@@ -102,6 +193,84 @@ impl Browser {
             }
             std::thread::sleep(Duration::from_millis(50));
         }
+    }
+
+    /// The WebDriver id of the first element matching `css`.
+    #[track_caller]
+    fn find(&self, css: &str) -> String {
+        let value = self.call("element", json!({ "using": "css selector", "value": css }));
+        value[ELEMENT]
+            .as_str()
+            .unwrap_or_else(|| panic!("no element `{css}`: {value}"))
+            .to_owned()
+    }
+
+    /// Clicks the first element matching `css` as a user would.
+    #[track_caller]
+    pub(crate) fn click(&self, css: &str) {
+        let id = self.find(css);
+        self.call(&format!("element/{id}/click"), json!({}));
+    }
+
+    /// Types `text` into the first element matching `css` (focusing it first).
+    #[track_caller]
+    pub(crate) fn type_into(&self, css: &str, text: &str) {
+        let id = self.find(css);
+        self.call(&format!("element/{id}/value"), json!({ "text": text }));
+    }
+
+    /// Presses and releases each key of `keys` (WebDriver key codes such as `\u{E015}` for
+    /// ArrowDown) in whatever has focus.
+    #[track_caller]
+    pub(crate) fn press(&self, keys: &str) {
+        let actions: Vec<Value> = keys
+            .chars()
+            .flat_map(|k| {
+                [
+                    json!({ "type": "keyDown", "value": k.to_string() }),
+                    json!({ "type": "keyUp", "value": k.to_string() }),
+                ]
+            })
+            .collect();
+        self.call(
+            "actions",
+            json!({ "actions": [{ "type": "key", "id": "keyboard", "actions": actions }] }),
+        );
+    }
+
+    /// Sets the viewport to `width` x `height` CSS pixels (a phone with touch when `mobile`).
+    #[track_caller]
+    pub(crate) fn viewport(&self, width: u32, height: u32, mobile: bool) {
+        self.call(
+            "goog/cdp/execute",
+            json!({ "cmd": "Emulation.setDeviceMetricsOverride", "params": {
+                "width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile } }),
+        );
+    }
+
+    /// Back to the window's own viewport.
+    #[track_caller]
+    pub(crate) fn reset_viewport(&self) {
+        self.call(
+            "goog/cdp/execute",
+            json!({ "cmd": "Emulation.clearDeviceMetricsOverride", "params": {} }),
+        );
+    }
+
+    /// Saves a PNG of the viewport as `target/screenshots/<name>.png`; returns its path.
+    #[track_caller]
+    pub(crate) fn screenshot(&self, name: &str) -> PathBuf {
+        let value = self.request("GET", "screenshot", None);
+        let png = value
+            .as_str()
+            .and_then(base64)
+            .unwrap_or_else(|| panic!("no screenshot: {value}"));
+        assert!(png.starts_with(b"\x89PNG"), "not a PNG");
+        let dir = screenshot_dir();
+        fs::create_dir_all(&dir).expect("create screenshot directory");
+        let path = dir.join(format!("{name}.png"));
+        fs::write(&path, png).expect("write screenshot");
+        path
     }
 }
 
@@ -118,6 +287,31 @@ impl Drop for Browser {
     }
 }
 
+/// Decodes standard base64 (WebDriver screenshots).
+fn base64(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(text.len() / 4 * 3);
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in text
+        .bytes()
+        .filter(|c| !c.is_ascii_whitespace() && *c != b'=')
+    {
+        let v = match c {
+            b'A'..=b'Z' => c - b'A',
+            b'a'..=b'z' => c - b'a' + 26,
+            b'0'..=b'9' => c - b'0' + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        };
+        acc = (acc << 6) | u32::from(v);
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    Some(out)
+}
 // An open page shows the author's edit by itself, keeping its scroll position.
 #[test]
 fn open_page_follows_edits() {
@@ -163,4 +357,208 @@ fn open_page_follows_edits() {
         scroll.as_f64().unwrap_or(0.0) > 100.0,
         "scroll position lost: {scroll}"
     );
+}
+
+const ENTER: &str = "\u{E007}";
+const ARROW_DOWN: &str = "\u{E015}";
+const ARROW_UP: &str = "\u{E013}";
+
+/// The first integer in `value` (a progress text such as "3 of 120 items done").
+fn first_number(value: &Value) -> Option<u64> {
+    let text = value.as_str()?;
+    let start = text.find(|c: char| c.is_ascii_digit())?;
+    let digits: String = text[start..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+// `/` focuses the top bar's search box; Enter there opens the search page with the query, which
+// lists results as the reader types; the arrow keys and Enter open the picked result.
+#[test]
+fn search_from_the_keyboard() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let focused = "return document.activeElement ? document.activeElement.id : null";
+    browser.open(&site_url("services/s3.html"));
+    assert_ne!(browser.eval(focused), json!("search-box"));
+    browser.press("/");
+    assert_eq!(
+        browser.eval(focused),
+        json!("search-box"),
+        "`/` does not focus search"
+    );
+    assert_eq!(
+        browser.eval("return document.getElementById('search-box').value"),
+        json!(""),
+        "`/` was typed into the box"
+    );
+    browser.press(&format!("kms{ENTER}"));
+    let results = "return Array.prototype.map.call(document.querySelectorAll('.search-results li a'), function (a) { return [a.textContent, a.href]; })";
+    let hits = browser.wait_for(results, |v| v.as_array().is_some_and(|a| !a.is_empty()));
+    assert!(
+        browser.url().contains("search.html?q=kms"),
+        "{}",
+        browser.url()
+    );
+    assert!(
+        hits.as_array().is_some_and(|a| a.iter().any(|h| h[1]
+            .as_str()
+            .is_some_and(|u| u.ends_with("/security-services/kms.html")))),
+        "no KMS page among {hits}"
+    );
+
+    // Typing on the search page shows results as you type.
+    browser.open(&site_url("search.html"));
+    assert_eq!(browser.eval(results), json!([]));
+    browser.type_into("#search-page-box", "block public");
+    let hits = browser.wait_for(results, |v| v.as_array().is_some_and(|a| a.len() > 2));
+    let hits = hits.as_array().cloned().unwrap_or_default();
+    assert!(hits.len() > 2, "too few results: {hits:?}");
+    let status = browser.eval("return document.querySelector('.search-status').textContent");
+    assert!(
+        status.as_str().is_some_and(|s| s.contains("result")),
+        "no result count: {status}"
+    );
+    // Down three times, up once: the second result is picked; Enter opens it.
+    browser.press(&format!("{ARROW_DOWN}{ARROW_DOWN}{ARROW_DOWN}{ARROW_UP}"));
+    browser.press(ENTER);
+    let target = hits[1][1].as_str().unwrap_or_default().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while browser.url() != target && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(
+        browser.url(),
+        target,
+        "Enter did not open the second result"
+    );
+}
+
+// A ticked checklist item stays ticked after a reload and on its service page, and the progress
+// texts count it.
+#[test]
+fn checklist_ticks_are_kept() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.open(&site_url("checklists.html"));
+    let overall = "return document.querySelector('[data-progress-overall]').textContent";
+    let scope = "return document.querySelector('.check-box').closest('[data-progress-scope]').querySelector('[data-progress]').textContent";
+    assert_eq!(first_number(&browser.eval(overall)), Some(0));
+    assert_eq!(first_number(&browser.eval(scope)), Some(0));
+    let id = browser.eval("return document.querySelector('.check-box').dataset.id");
+    let id = id.as_str().expect("a checklist item").to_owned();
+    let ticked = format!(
+        "var b = document.querySelector('.check-box[data-id=\"{id}\"]'); return b ? b.checked : null"
+    );
+    assert_eq!(browser.eval(&ticked), json!(false));
+
+    browser.click(".check-box");
+    assert_eq!(browser.eval(&ticked), json!(true));
+    assert_eq!(first_number(&browser.eval(overall)), Some(1));
+    browser.reload();
+    assert_eq!(browser.eval(&ticked), json!(true), "tick lost on reload");
+    assert_eq!(
+        first_number(&browser.eval(overall)),
+        Some(1),
+        "{}",
+        browser.eval(overall)
+    );
+    assert_eq!(first_number(&browser.eval(scope)), Some(1));
+    assert_eq!(
+        browser.eval("return document.querySelector('.check-box').closest('.check-item').classList.contains('done')"),
+        json!(true)
+    );
+
+    // The same item on the page of the note it comes from.
+    let note = browser.eval("return document.querySelector('.check-box').closest('[data-progress-scope]').querySelector('h2 a').href");
+    let note = note.as_str().expect("the item's note link").to_owned();
+    browser.open(&note);
+    assert_eq!(browser.eval(&ticked), json!(true), "not ticked on {note}");
+    assert_eq!(
+        first_number(&browser.eval("return document.querySelector('[data-progress]').textContent")),
+        Some(1)
+    );
+
+    // Unticking is kept too.
+    browser.click(&format!(".check-box[data-id=\"{id}\"]"));
+    browser.open(&site_url("checklists.html"));
+    assert_eq!(browser.eval(&ticked), json!(false), "untick lost");
+    assert_eq!(first_number(&browser.eval(overall)), Some(0));
+}
+
+// The theme toggle switches `data-theme` (and the colours), and the choice survives a reload and
+// carries to other pages.
+#[test]
+fn theme_toggle_is_remembered() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let theme = "return document.documentElement.dataset.theme || 'light'";
+    let background = "return getComputedStyle(document.body).backgroundColor";
+    browser.open(&site_url("index.html"));
+    assert_eq!(browser.eval(theme), json!("light"));
+    let light = browser.eval(background);
+    browser.click(".theme-toggle");
+    assert_eq!(browser.eval(theme), json!("dark"));
+    assert_ne!(browser.eval(background), light, "dark theme not applied");
+    browser.reload();
+    assert_eq!(browser.eval(theme), json!("dark"), "not kept on reload");
+    browser.open(&site_url("services/s3.html"));
+    assert_eq!(browser.eval(theme), json!("dark"), "not kept across pages");
+    browser.click(".theme-toggle");
+    assert_eq!(browser.eval(theme), json!("light"));
+    browser.reload();
+    assert_eq!(browser.eval(theme), json!("light"));
+    assert_eq!(browser.eval(background), light);
+}
+
+// Screenshots at desktop and phone widths (kept in target/screenshots/); at phone width nothing
+// makes the page scroll sideways (wide tables scroll inside their own box).
+#[test]
+fn screenshots_and_no_sideways_scroll_on_phones() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    // The page's width, and the first elements sticking out past the right edge outside any
+    // scrolling box, to name them on failure.
+    let overflow = "var w = arguments[0], out = [];
+        document.querySelectorAll('body *').forEach(function (e) {
+          var r = e.getBoundingClientRect();
+          if (r.right > w + 0.5 && r.width > 0 && out.length < 5) {
+            var p = e.parentElement, inside = false;
+            for (; p; p = p.parentElement) { var s = getComputedStyle(p).overflowX; if (s === 'auto' || s === 'scroll' || s === 'hidden') { inside = true; break; } }
+            if (!inside) out.push((e.parentElement ? e.parentElement.tagName.toLowerCase() + '.' + e.parentElement.className + ' > ' : '') + e.tagName.toLowerCase() + (e.id ? '#' + e.id : '') + (e.className && typeof e.className === 'string' ? '.' + e.className.trim().split(/\\s+/).join('.') : '') + ' right=' + Math.round(r.right));
+          }
+        });
+        return { scroll: document.documentElement.scrollWidth, inner: window.innerWidth, out: out };";
+    let mut saved = Vec::new();
+    for (name, page) in [
+        ("home", "index.html"),
+        ("s3", "services/s3.html"),
+        ("matrix", "matrix.html"),
+    ] {
+        for (size, width, height, mobile) in
+            [("desktop", 1280, 900, false), ("phone", 390, 844, true)]
+        {
+            browser.viewport(width, height, mobile);
+            browser.open(&site_url(page));
+            saved.push(browser.screenshot(&format!("{name}-{size}")));
+            // A phone widens its layout viewport to fit content that sticks out, so compare
+            // with the width asked for, not just `innerWidth`.
+            let v = browser.eval_with(overflow, json!([width]));
+            assert!(
+                v["scroll"].as_u64().is_some_and(|s| s <= u64::from(width))
+                    && v["inner"] == json!(width),
+                "{page} scrolls sideways at {width}px ({size}): {v}"
+            );
+        }
+    }
+    for path in &saved {
+        let size = fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        assert!(size > 5_000, "{} is only {size} bytes", path.display());
+    }
 }

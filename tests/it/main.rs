@@ -1,6 +1,7 @@
 //! The one integration-test binary: a module per feature, each running the real `whosecures`
 //! binary on a small fixture copied into a temporary directory.
 
+mod a11y;
 mod browser;
 mod build;
 mod check;

@@ -15,6 +15,9 @@
     store("whosecures-theme", next);
   });
 
+  // Code blocks scroll sideways: let the keyboard reach and scroll them too.
+  document.querySelectorAll("pre").forEach(function (pre) { if (!pre.hasAttribute("tabindex")) pre.tabIndex = 0; });
+
   // Mobile navigation.
   var navToggle = document.querySelector(".nav-toggle");
   var sidebar = document.getElementById("sidebar");
@@ -217,7 +220,11 @@
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {
         e.preventDefault();
         selected = Math.max(0, Math.min(items.length - 1, selected + (e.key === "ArrowDown" ? 1 : -1)));
-        items.forEach(function (li, i) { li.setAttribute("aria-selected", i === selected ? "true" : "false"); });
+        // aria-current, not aria-selected (only valid on options, and these hold links).
+        items.forEach(function (li, i) {
+          if (i !== selected) { li.removeAttribute("aria-current"); return; }
+          li.setAttribute("aria-current", "true"); li.scrollIntoView({ block: "nearest" });
+        });
       } else if (e.key === "Enter" && items.length) {
         location.href = items[Math.max(selected, 0)].querySelector("a").href;
       }
