@@ -269,6 +269,11 @@ pub fn render_each(
     Ok(count.into_inner())
 }
 
+/// Highlights one code block as the renderer does (`None` for an unknown language); for benches.
+pub fn highlight_code(lang: &str, code: &str) -> Option<String> {
+    highlight::Highlighter::get().highlight(lang, code)
+}
+
 /// Knowledge bases larger than this get no print page: it would hold every note's body.
 pub const PRINT_LIMIT: usize = 1000;
 
