@@ -10,6 +10,7 @@ use toml::Spanned;
 
 use crate::diag::{Diagnostic, LineIndex, Location, Severity};
 use crate::error::Error;
+use crate::kb::Responsibility;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -48,6 +49,16 @@ impl OrgConfig {
     /// The team that owns the customer side of `layer`.
     pub fn team(&self, layer: &str) -> Option<&str> {
         lookup(&self.teams, layer)
+    }
+
+    /// The team for a responsibility row, where the customer has a part in it (the row's owner
+    /// or one of its variants is the customer or shared); provider-only rows have none.
+    pub fn customer_team(&self, row: &Responsibility) -> Option<&str> {
+        let customer_part = |owner: &str| matches!(owner, "customer" | "shared");
+        if !customer_part(&row.owner) && !row.variants.iter().any(|v| customer_part(&v.owner)) {
+            return None;
+        }
+        self.team(row.layer.as_str())
     }
 
     /// The internal runbook for checklist item `item`.

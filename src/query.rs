@@ -5,9 +5,7 @@
 use std::fmt::Write;
 
 use crate::config::OrgConfig;
-use crate::kb::{
-    suggest, Kind, KindData, KnowledgeBase, Note, Responsibility, Variant, Vocabulary,
-};
+use crate::kb::{suggest, Kind, KnowledgeBase, Note, Responsibility, Variant, Vocabulary};
 
 /// A name that matched nothing, with the closest id when one is near.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,12 +86,14 @@ pub fn who_table(kb: &KnowledgeBase, service: &Note, org: &OrgConfig) -> String 
         "{} ({}): who secures what\n",
         service.title, service.path
     );
-    let width = rows(service)
+    let width = service
+        .responsibility()
+        .iter()
         .filter_map(|r| kb.get(&r.layer))
         .map(|l| l.title.chars().count())
         .max()
         .unwrap_or(0);
-    for row in rows(service) {
+    for row in service.responsibility().iter() {
         let layer = kb.get(&row.layer).map_or(row.layer.as_str(), |l| &l.title);
         let _ = writeln!(
             out,
@@ -122,7 +122,11 @@ pub fn who_table(kb: &KnowledgeBase, service: &Note, org: &OrgConfig) -> String 
 /// The answer for one layer of one service, with its variants and source.
 pub fn who_layer(kb: &KnowledgeBase, service: &Note, layer: &Note, org: &OrgConfig) -> String {
     let mut out = String::new();
-    let Some(row) = rows(service).find(|r| r.layer == layer.id) else {
+    let Some(row) = service
+        .responsibility()
+        .iter()
+        .find(|r| r.layer == layer.id)
+    else {
         let _ = writeln!(
             out,
             "{} has no row for {} ({})",
@@ -161,25 +165,13 @@ fn variant_line(kb: &KnowledgeBase, variant: &Variant, open: &str, close: &str) 
     )
 }
 
-fn rows(service: &Note) -> impl Iterator<Item = &Responsibility> {
-    let rows: &[Responsibility] = match &service.data {
-        KindData::Service(s) => &s.responsibility,
-        _ => &[],
-    };
-    rows.iter()
-}
-
 fn owner<'a>(vocab: &'a Vocabulary, id: &'a str) -> &'a str {
     Vocabulary::label(&vocab.owners, id)
 }
 
 /// ` [team: X]` where the organisation names a team for a layer the customer has a part in.
 fn team(org: &OrgConfig, row: &Responsibility) -> String {
-    let customer_part = |owner: &str| matches!(owner, "customer" | "shared");
-    if !customer_part(&row.owner) && !row.variants.iter().any(|v| customer_part(&v.owner)) {
-        return String::new();
-    }
-    org.team(row.layer.as_str())
+    org.customer_team(row)
         .map(|t| format!("  [team: {t}]"))
         .unwrap_or_default()
 }

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::kb::{ChecklistItem, KindData, KnowledgeBase, Note, Responsibility, Vocabulary};
+use crate::kb::{ChecklistItem, KnowledgeBase, Note, Responsibility, Vocabulary};
 use crate::links::LinkGraph;
 use crate::site::{export_assembled, SCHEMA};
 
@@ -64,13 +64,6 @@ pub fn export(
     }
 }
 
-fn rows(note: &Note) -> &[Responsibility] {
-    match &note.data {
-        KindData::Service(s) => &s.responsibility,
-        _ => &[],
-    }
-}
-
 fn tables(kb: &KnowledgeBase, services: &[&Note], format: Format) -> String {
     let owner = |id: &str| Vocabulary::label(&kb.vocab.owners, id).to_owned();
     let layer = |id: &str| {
@@ -105,7 +98,7 @@ fn tables(kb: &KnowledgeBase, services: &[&Note], format: Format) -> String {
                 "source",
             ]);
             for service in services {
-                for row in rows(service) {
+                for row in service.responsibility() {
                     let _ = out.write_record([
                         service.id.as_str(),
                         &service.title,
@@ -131,7 +124,7 @@ fn tables(kb: &KnowledgeBase, services: &[&Note], format: Format) -> String {
                 out.push_str(
                     "| Layer | Owner | What it means | Source |\n| --- | --- | --- | --- |\n",
                 );
-                for row in rows(service) {
+                for row in service.responsibility() {
                     let mut note = md(&row.note);
                     if !row.variants.is_empty() {
                         note.push_str(&format!(" ({})", md(&variants(row))));
@@ -236,7 +229,7 @@ mod tests {
         let csv_text = export(kb, graph, Selection::Service(s3), Format::Csv);
         let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
         let records: Vec<csv::StringRecord> = reader.records().map_while(Result::ok).collect();
-        assert_eq!(records.len(), rows(s3).len());
+        assert_eq!(records.len(), s3.responsibility().len());
         assert!(records.iter().all(|r| r.len() == 8 && r[0] == *"s3"));
         let json: serde_json::Value =
             serde_json::from_str(&export(kb, graph, Selection::Service(s3), Format::Json))

@@ -159,6 +159,14 @@ impl Note {
         }
     }
 
+    /// The responsibility rows of a service, in layer order; empty for other kinds.
+    pub fn responsibility(&self) -> &[Responsibility] {
+        match &self.data {
+            KindData::Service(s) => &s.responsibility,
+            _ => &[],
+        }
+    }
+
     /// The security services a note names in its front matter.
     pub fn security_services(&self) -> &[NoteId] {
         match &self.data {

@@ -220,28 +220,6 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<PageKey> {
     keys
 }
 
-/// Renders every page of the site in parallel, and the print page (from the same note bodies).
-pub fn render(
-    kb: &KnowledgeBase,
-    graph: &LinkGraph,
-    config: &Config,
-    theme: &Theme,
-) -> Result<Vec<Page>> {
-    let pages = std::sync::Mutex::new(Vec::new());
-    render_each(kb, graph, config, theme, |page| {
-        pages
-            .lock()
-            .map_err(|_| Error::Refused("a render thread failed".into()))?
-            .push(page);
-        Ok(())
-    })?;
-    let mut pages = pages
-        .into_inner()
-        .map_err(|_| Error::Refused("a render thread failed".into()))?;
-    pages.sort_by(|a, b| a.url.cmp(&b.url));
-    Ok(pages)
-}
-
 /// Renders every page (and the print page) in parallel, handing each to `sink` as soon as it is
 /// ready, so a build holds a few pages in memory at a time rather than the whole site. Returns
 /// the number of pages.
@@ -252,7 +230,7 @@ pub fn render_each(
     theme: &Theme,
     sink: impl Fn(Page) -> Result<()> + Sync,
 ) -> Result<usize> {
-    let ctx = Ctx::new(kb, graph, config);
+    let ctx = Ctx::new(kb, graph, config).printing();
     let keys = pages(kb);
     let count = std::sync::atomic::AtomicUsize::new(0);
     keys.par_iter().try_for_each(|key| {
@@ -285,14 +263,11 @@ pub fn print_page(
     config: &Config,
     theme: &Theme,
 ) -> Result<Option<Page>> {
-    if kb.notes.len() > PRINT_LIMIT {
-        return Ok(None);
-    }
-    Ctx::new(kb, graph, config).print(theme)
+    Ctx::new(kb, graph, config).printing().print(theme)
 }
 
 impl Ctx<'_> {
-    /// The print page, reusing the bodies the note pages rendered.
+    /// The print page, reusing the bodies the note pages rendered; `None` unless `printing`.
     fn print(&self, theme: &Theme) -> Result<Option<Page>> {
         if self.bodies.is_none() {
             return Ok(None);
@@ -307,20 +282,8 @@ impl Ctx<'_> {
                 view
             })
             .collect();
-        let sections = Kind::ALL
-            .into_iter()
-            .filter_map(|kind| {
-                let first = kb.section(kind).first()?;
-                Some(LinkView {
-                    url: note_url(first),
-                    title: kind.label().to_owned(),
-                    summary: String::new(),
-                })
-            })
-            .collect();
         let page = PrintPage {
             page: ctx.layout("print.html", "The whole book", "print", Vec::new()),
-            sections,
             notes,
         };
         Ok(Some(Page {
@@ -351,10 +314,9 @@ fn in_page_links(html: &str, url: &str) -> String {
     let html = href.replace_all(&html, |c: &regex::Captures| {
         let target = &c[1];
         match c.get(2) {
-            // Section indexes are not on the print page: keep the link to the site.
-            _ if target.ends_with("/index.html") => {
-                format!("href=\"{}\"", &c[0][9..c[0].len() - 1])
-            }
+            // Section indexes are not on the print page: keep the link to the site (its `../`
+            // goes below with the others).
+            _ if target.ends_with("/index.html") => c[0].to_owned(),
             Some(anchor) => format!("href=\"#{target}--{}\"", anchor.as_str()),
             None => format!("href=\"#{target}\""),
         }
@@ -400,11 +362,19 @@ impl<'a> Ctx<'a> {
             site,
             org: &config.org,
             sanitize: config.build.sanitize_html,
-            bodies: (kb.notes.len() <= PRINT_LIMIT)
-                .then(|| (0..kb.notes.len()).map(|_| OnceLock::new()).collect()),
+            bodies: None,
             items: OnceLock::new(),
             sections,
         }
+    }
+
+    /// Keeps note bodies for the print page, when the site has one (not in the preview's
+    /// page-by-page renders, which would only pay for the copies).
+    fn printing(mut self) -> Self {
+        if self.site.print {
+            self.bodies = Some((0..self.kb.notes.len()).map(|_| OnceLock::new()).collect());
+        }
+        self
     }
 
     /// A note's body HTML for its own page (cleaned when `sanitize-html` is on); rendered once
@@ -607,11 +577,7 @@ impl<'a> Ctx<'a> {
 
     /// The organisation's team for a row's layer, where the customer has a part in it.
     fn team(&self, row: &crate::kb::Responsibility) -> Option<String> {
-        let customer_part = |owner: &str| matches!(owner, "customer" | "shared");
-        if !customer_part(&row.owner) && !row.variants.iter().any(|v| customer_part(&v.owner)) {
-            return None;
-        }
-        let team = self.org.team(row.layer.as_str())?;
+        let team = self.org.customer_team(row)?;
         Some(match &self.org.name {
             Some(name) => format!("{name}: {team}"),
             None => team.to_owned(),

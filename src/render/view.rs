@@ -320,8 +320,6 @@ pub struct OwnerLegend {
 pub struct PrintPage {
     /// Layout.
     pub page: Layout,
-    /// The first note of each section, for the contents.
-    pub sections: Vec<LinkView>,
     /// Every note, in navigation order.
     pub notes: Vec<NoteView>,
 }

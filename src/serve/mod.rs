@@ -53,7 +53,7 @@ pub fn run(options: Options) -> Result<()> {
     let project = Project::resolve(&options.args)?;
     let mut watcher = watch::start(&workspace::roots(&project), change_tx)?;
     forward(change_rx, tx.clone());
-    let (mut workspace, output) = Workspace::load(options.args.clone())?;
+    let (mut workspace, output) = Workspace::load_project(options.args.clone(), project)?;
     let shared = Arc::new(http::Shared::default());
     let failed = output.failed();
     report(&output, started);

@@ -67,6 +67,12 @@ impl Workspace {
     /// environment errors (unreadable directories, a broken theme) fail.
     pub fn load(args: ProjectArgs) -> Result<(Workspace, Output)> {
         let project = Project::resolve(&args)?;
+        Workspace::load_project(args, project)
+    }
+
+    /// Like `load`, for a project the caller has already resolved (`serve` needs its watch
+    /// roots before the first load).
+    pub fn load_project(args: ProjectArgs, project: Project) -> Result<(Workspace, Output)> {
         let theme = Theme::load(project.config.build.theme.as_deref())?;
         let mut workspace = Workspace {
             args,

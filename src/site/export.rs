@@ -67,12 +67,6 @@ struct PracticeExport<'a> {
     checklist: &'a [ChecklistItem],
 }
 
-/// The export as pretty JSON.
-pub fn export_json(kb: &KnowledgeBase, graph: &LinkGraph) -> String {
-    let notes: Vec<String> = kb.notes.iter().map(|n| note_json(n, graph)).collect();
-    assemble(kb, notes.iter().map(String::as_str))
-}
-
 /// `kb.json` holding only `notes` (same schema): one service's table, say.
 pub fn export_assembled<'a>(
     kb: &KnowledgeBase,
@@ -201,7 +195,8 @@ mod tests {
             let whole = envelope(kb, notes);
             let expected = serde_json::to_string_pretty(&whole).unwrap_or_default();
             assert!(expected.len() > 20);
-            assert_eq!(export_json(kb, &compiled.graph), expected);
+            let assembled = export_assembled(kb, &compiled.graph, kb.notes.iter().map(|n| &**n));
+            assert_eq!(assembled, expected + "\n");
         }
     }
 }

@@ -15,23 +15,16 @@ use crate::diag::Diagnostics;
 use crate::error::Result;
 use crate::kb::{self, Kind, KnowledgeBase, Note, NoteId};
 use crate::links::{self, LinkGraph};
-use crate::render::{self, escape, Page, Theme};
+use crate::render::{self, escape, Theme};
 use crate::source::SourceFile;
 
-pub use export::{export_assembled, export_json, SCHEMA};
+pub use export::{export_assembled, SCHEMA};
 
 /// Every output file, by site-relative URL path.
 #[derive(Debug, Clone, Default)]
 pub struct Site {
     /// URL path (`services/s3.html`) → bytes.
     pub files: BTreeMap<String, Vec<u8>>,
-}
-
-impl Site {
-    /// Number of HTML pages.
-    pub fn page_count(&self) -> usize {
-        self.files.keys().filter(|k| k.ends_with(".html")).count()
-    }
 }
 
 /// The result of the whole pipeline up to (not including) writing.
@@ -113,22 +106,6 @@ pub fn build_into(
         Ok(())
     })?;
     Ok(pages)
-}
-
-/// Renders a checked knowledge base into a complete site, in memory.
-pub fn assemble(compiled: &Compiled, config: &Config, theme: &Theme) -> Result<Site> {
-    let pages = render::render(&compiled.kb, &compiled.graph, config, theme)?;
-    let mut site = Site::default();
-    for Page { url, html } in pages {
-        site.files.insert(url, html.into_bytes());
-    }
-    for (path, bytes) in &theme.assets {
-        site.files.insert(path.clone(), bytes.clone());
-    }
-
-    site.files
-        .extend(derived(&compiled.kb, &compiled.graph, config));
-    Ok(site)
 }
 
 /// The files computed from the whole knowledge base rather than rendered page by page: search
