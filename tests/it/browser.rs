@@ -447,7 +447,9 @@ fn checklist_ticks_are_kept() {
     browser.open(&site_url("checklists.html"));
     let overall = "return document.querySelector('[data-progress-overall]').textContent";
     let scope = "return document.querySelector('.check-box').closest('[data-progress-scope]').querySelector('[data-progress]').textContent";
-    assert_eq!(first_number(&browser.eval(overall)), Some(0));
+    // app.js fills the progress texts once it has run: wait for them, then check them.
+    let text = browser.wait_for(overall, |v| first_number(v).is_some());
+    assert_eq!(first_number(&text), Some(0), "{text}");
     assert_eq!(first_number(&browser.eval(scope)), Some(0));
     let id = browser.eval("return document.querySelector('.check-box').dataset.id");
     let id = id.as_str().expect("a checklist item").to_owned();
@@ -477,7 +479,8 @@ fn checklist_ticks_are_kept() {
     let note = browser.eval("return document.querySelector('.check-box').closest('[data-progress-scope]').querySelector('h2 a').href");
     let note = note.as_str().expect("the item's note link").to_owned();
     browser.open(&note);
-    assert_eq!(browser.eval(&ticked), json!(true), "not ticked on {note}");
+    let state = browser.wait_for(&ticked, |v| *v == json!(true));
+    assert_eq!(state, json!(true), "not ticked on {note}");
     assert_eq!(
         first_number(&browser.eval("return document.querySelector('[data-progress]').textContent")),
         Some(1)
