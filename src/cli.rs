@@ -35,6 +35,12 @@ enum Command {
         /// Output directory (default: `build.output-dir` of book.toml, else `site`).
         #[arg(short, long, value_name = "DIR")]
         output: Option<PathBuf>,
+        /// Print how long each stage of the build took.
+        #[arg(long)]
+        timings: bool,
+        /// Render every page again instead of keeping the previous build's unchanged pages.
+        #[arg(long)]
+        fresh: bool,
     },
     /// Validate the knowledge base and print every problem, without writing anything.
     Check {
@@ -116,7 +122,12 @@ struct InputArgs {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Build { input, output } => build(&input, output.as_deref()),
+        Command::Build {
+            input,
+            output,
+            timings,
+            fresh,
+        } => build(&input, output.as_deref(), timings, fresh),
         Command::Check { input } => check(&input),
         Command::Serve {
             input,
@@ -303,11 +314,19 @@ fn check(args: &InputArgs) -> Result<ExitCode> {
     Ok(ExitCode::from(if errors > 0 { 1 } else { 0 }))
 }
 
-fn build(args: &InputArgs, output: Option<&Path>) -> Result<ExitCode> {
+fn build(
+    args: &InputArgs,
+    output: Option<&Path>,
+    show_timings: bool,
+    fresh: bool,
+) -> Result<ExitCode> {
     let started = Instant::now();
+    let mut timings = site::Timings::default();
     let project = args.project()?;
     let theme = Theme::load(project.config.build.theme.as_deref())?;
+    timings.lap("read project and theme");
     let compiled = compile(&project)?;
+    timings.lap("load and link notes");
     report(&compiled.diags);
     if compiled.diags.has_errors() {
         eprintln!(
@@ -321,16 +340,25 @@ fn build(args: &InputArgs, output: Option<&Path>) -> Result<ExitCode> {
         || project.config.build.output_dir.clone(),
         Path::to_path_buf,
     );
-    let pages = site::build_into(
+    let counts = site::build_into(
         &compiled,
         &project.config,
         &theme,
         &out,
         &project.input_dirs(),
+        fresh,
+        &mut timings,
     )?;
+    if show_timings {
+        eprint!("{timings}");
+    }
+    let kept = match counts.reused {
+        0 => String::new(),
+        n => format!(" ({n} unchanged, kept from the previous build)"),
+    };
     eprintln!(
-        "built {} pages from {} notes into `{}` in {:.2}s",
-        pages,
+        "built {} pages from {} notes into `{}` in {:.2}s{kept}",
+        counts.rendered + counts.reused,
         compiled.kb.notes.len(),
         out.display(),
         started.elapsed().as_secs_f64()

@@ -2,6 +2,7 @@
 //! HTML, in parallel. Takes the loaded knowledge base and link graph; writes nothing to disk.
 
 mod body;
+mod fingerprint;
 mod highlight;
 mod sanitize;
 pub mod view;
@@ -21,7 +22,10 @@ use crate::links::LinkGraph;
 use crate::source::{self, SourceFile, Tree};
 use view::*;
 
+pub use fingerprint::Fingerprint;
 pub use highlight::Highlighter;
+
+use fingerprint::Hasher;
 
 /// One rendered HTML page.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +71,8 @@ pub fn root_of(url: &str) -> String {
 /// configured theme directory laid over it.
 pub struct Theme {
     tera: Tera,
+    /// Of every template (name and text): a page rendered with other templates is not reused.
+    fingerprint: Fingerprint,
     /// Static files, site-relative paths (`static/style.css`).
     pub assets: Vec<(String, Vec<u8>)>,
 }
@@ -83,7 +89,7 @@ impl Theme {
 
     /// Builds a theme from its files (templates under `templates/`, assets under `static/`).
     pub fn from_files(files: Vec<SourceFile>) -> Result<Theme> {
-        let mut templates = Vec::new();
+        let mut templates: Vec<(String, String)> = Vec::new();
         let mut assets = Vec::new();
         for file in files {
             if let Some(name) = file.rel_path.strip_prefix("templates/") {
@@ -98,6 +104,12 @@ impl Theme {
                 assets.push((file.rel_path, file.bytes));
             }
         }
+        templates.sort();
+        let mut hasher = Hasher::new(None);
+        for (name, text) in &templates {
+            hasher.text(name).text(text);
+        }
+        let fingerprint = hasher.finish();
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
         // Tera's default also escapes `/`, which makes every URL unreadable in the source.
@@ -108,7 +120,11 @@ impl Theme {
             "static/highlight.css".to_owned(),
             Highlighter::css().into_bytes(),
         ));
-        Ok(Theme { tera, assets })
+        Ok(Theme {
+            tera,
+            fingerprint,
+            assets,
+        })
     }
 
     fn render<T: Serialize>(&self, template: &str, view: &T) -> Result<String> {
@@ -117,6 +133,22 @@ impl Theme {
         self.tera
             .render(template, &context)
             .map_err(|e| Error::Template(error_chain(&e)))
+    }
+}
+
+/// A page view, whatever its type: what `Ctx::finish` needs of it.
+trait ViewData {
+    fn feed(&self, hasher: &mut Hasher);
+    fn render(&self, theme: &Theme, template: &str) -> Result<String>;
+}
+
+impl<T: Serialize> ViewData for T {
+    fn feed(&self, hasher: &mut Hasher) {
+        hasher.json(self);
+    }
+
+    fn render(&self, theme: &Theme, template: &str) -> Result<String> {
+        theme.render(template, self)
     }
 }
 
@@ -220,31 +252,77 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<PageKey> {
     keys
 }
 
-/// Renders every page (and the print page) in parallel, handing each to `sink` as soon as it is
-/// ready, so a build holds a few pages in memory at a time rather than the whole site. Returns
-/// the number of pages.
+/// Asked, for each page, whether the previous build's bytes for that URL and fingerprint can be
+/// kept; `Ok(true)` means they were, and the page is not rendered.
+pub type Reuse<'r> = &'r (dyn Fn(&str, &Fingerprint) -> Result<bool> + Sync);
+
+/// How many pages `render_each` rendered and how many it reused.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Pages rendered.
+    pub rendered: usize,
+    /// Pages whose previous bytes were kept (see `Reuse`).
+    pub reused: usize,
+}
+
+/// What became of one page.
+enum Outcome {
+    Rendered(Page, Option<Fingerprint>),
+    Reused,
+    /// A key of a note that no longer exists, or no print page.
+    Missing,
+}
+
+/// Reuse, with the build-wide part of every fingerprint.
+struct Cache<'r> {
+    seed: Fingerprint,
+    reuse: Reuse<'r>,
+}
+
+/// Renders every page (and the print page) in parallel, handing each to `sink` with its
+/// fingerprint as soon as it is ready, so a build holds a few pages in memory at a time rather
+/// than the whole site. With `reuse`, a page is first fingerprinted (its view, without rendering
+/// Markdown or templates) and only rendered when `reuse` declines it.
 pub fn render_each(
     kb: &KnowledgeBase,
     graph: &LinkGraph,
     config: &Config,
     theme: &Theme,
-    sink: impl Fn(Page) -> Result<()> + Sync,
-) -> Result<usize> {
+    reuse: Option<Reuse>,
+    sink: impl Fn(Page, Option<Fingerprint>) -> Result<()> + Sync,
+) -> Result<Counts> {
     let ctx = Ctx::new(kb, graph, config).printing();
+    let cache = reuse.map(|reuse| Cache {
+        seed: Hasher::new(None)
+            .text(fingerprint::program())
+            .text(&theme.fingerprint.to_hex())
+            .text(&format!("{config:?}"))
+            .finish(),
+        reuse,
+    });
     let keys = pages(kb);
-    let count = std::sync::atomic::AtomicUsize::new(0);
-    keys.par_iter().try_for_each(|key| {
-        if let Some(page) = ctx.page(key, theme)? {
-            count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            sink(page)?;
+    let rendered = std::sync::atomic::AtomicUsize::new(0);
+    let reused = std::sync::atomic::AtomicUsize::new(0);
+    let count = |outcome: Outcome| -> Result<()> {
+        match outcome {
+            Outcome::Rendered(page, fingerprint) => {
+                rendered.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                sink(page, fingerprint)
+            }
+            Outcome::Reused => {
+                reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok(())
+            }
+            Outcome::Missing => Ok(()),
         }
-        Ok::<(), Error>(())
-    })?;
-    if let Some(page) = ctx.print(theme)? {
-        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        sink(page)?;
-    }
-    Ok(count.into_inner())
+    };
+    keys.par_iter()
+        .try_for_each(|key| count(ctx.produce(key, theme, cache.as_ref())?))?;
+    count(ctx.print(theme, cache.as_ref())?)?;
+    Ok(Counts {
+        rendered: rendered.into_inner(),
+        reused: reused.into_inner(),
+    })
 }
 
 /// Highlights one code block as the renderer does (`None` for an unknown language); for benches.
@@ -263,33 +341,56 @@ pub fn print_page(
     config: &Config,
     theme: &Theme,
 ) -> Result<Option<Page>> {
-    Ctx::new(kb, graph, config).printing().print(theme)
+    match Ctx::new(kb, graph, config).printing().print(theme, None)? {
+        Outcome::Rendered(page, _) => Ok(Some(page)),
+        Outcome::Reused | Outcome::Missing => Ok(None),
+    }
 }
 
 impl Ctx<'_> {
-    /// The print page, reusing the bodies the note pages rendered; `None` unless `printing`.
-    fn print(&self, theme: &Theme) -> Result<Option<Page>> {
+    /// The print page, reusing the bodies the note pages rendered; `Missing` unless `printing`.
+    fn print(&self, theme: &Theme, cache: Option<&Cache>) -> Result<Outcome> {
         if self.bodies.is_none() {
-            return Ok(None);
+            return Ok(Outcome::Missing);
         }
         let (ctx, kb) = (self, self.kb);
-        let notes: Vec<NoteView> = kb
-            .notes
-            .par_iter()
-            .map(|note| {
-                let mut view = ctx.note(note).note;
-                view.html = in_page_links(&view.html, &note_url(note));
-                view
-            })
-            .collect();
-        let page = PrintPage {
-            page: ctx.layout("print.html", "The whole book", "print", Vec::new()),
-            notes,
+        let url = "print.html";
+        let mut page = PrintPage {
+            page: ctx.layout(url, "The whole book", "print", Vec::new()),
+            notes: kb
+                .notes
+                .par_iter()
+                .map(|note| ctx.note_view(note))
+                .collect(),
         };
-        Ok(Some(Page {
-            url: "print.html".to_owned(),
-            html: theme.render("print.html", &page)?,
-        }))
+        let fingerprint = cache.map(|cache| {
+            let mut hasher = Hasher::new(Some(&cache.seed));
+            hasher.text(url).json(&page);
+            for note in kb.iter() {
+                self.body_inputs(note, &mut hasher);
+            }
+            hasher.finish()
+        });
+        if let (Some(cache), Some(fingerprint)) = (cache, &fingerprint) {
+            if (cache.reuse)(url, fingerprint)? {
+                return Ok(Outcome::Reused);
+            }
+        }
+        page.notes
+            .par_iter_mut()
+            .zip(kb.notes.par_iter())
+            .for_each(|(view, note)| {
+                let own = note_url(note);
+                view.html = in_page_links(&ctx.body(note, &root_of(&own)), &own);
+            });
+        let html = theme.render(url, &page)?;
+        Ok(Outcome::Rendered(
+            Page {
+                url: url.to_owned(),
+                html,
+            },
+            fingerprint,
+        ))
     }
 }
 
@@ -334,11 +435,17 @@ pub fn render_pages(
     keys: &[PageKey],
 ) -> Result<Vec<Page>> {
     let ctx = Ctx::new(kb, graph, config);
-    let pages: Vec<Option<Page>> = keys
+    let pages: Vec<Outcome> = keys
         .par_iter()
-        .map(|key| ctx.page(key, theme))
+        .map(|key| ctx.produce(key, theme, None))
         .collect::<Result<_>>()?;
-    Ok(pages.into_iter().flatten().collect())
+    Ok(pages
+        .into_iter()
+        .filter_map(|outcome| match outcome {
+            Outcome::Rendered(page, _) => Some(page),
+            Outcome::Reused | Outcome::Missing => None,
+        })
+        .collect())
 }
 
 impl<'a> Ctx<'a> {
@@ -411,32 +518,21 @@ impl<'a> Ctx<'a> {
         Some(index - self.kb.section_start(note.kind))
     }
 
-    fn page(&self, key: &PageKey, theme: &Theme) -> Result<Option<Page>> {
-        let (url, html) = match key {
-            PageKey::Home => (
-                "index.html".to_owned(),
-                theme.render("index.html", &self.home())?,
-            ),
-            PageKey::Matrix => (
-                "matrix.html".to_owned(),
-                theme.render("matrix.html", &self.matrix())?,
-            ),
-            PageKey::Checklists => (
-                "checklists.html".to_owned(),
-                theme.render("checklists.html", &self.checklists())?,
-            ),
-            PageKey::Controls => (
-                "controls.html".to_owned(),
-                theme.render("controls.html", &self.controls())?,
-            ),
+    /// Renders the page `key`, unless `cache` finds its fingerprint reusable.
+    fn produce(&self, key: &PageKey, theme: &Theme, cache: Option<&Cache>) -> Result<Outcome> {
+        let finish = |url: &str, template: &str, view: &dyn ViewData| {
+            self.finish(url, template, view, theme, cache)
+        };
+        match key {
+            PageKey::Home => finish("index.html", "index.html", &self.home()),
+            PageKey::Matrix => finish("matrix.html", "matrix.html", &self.matrix()),
+            PageKey::Checklists => finish("checklists.html", "checklists.html", &self.checklists()),
+            PageKey::Controls => finish("controls.html", "controls.html", &self.controls()),
             PageKey::Search => {
                 let page = PlainPage {
                     page: self.layout("search.html", "Search", "search", Vec::new()),
                 };
-                (
-                    "search.html".to_owned(),
-                    theme.render("search.html", &page)?,
-                )
+                finish("search.html", "search.html", &page)
             }
             PageKey::NotFound => {
                 let mut page = PlainPage {
@@ -448,18 +544,98 @@ impl<'a> Ctx<'a> {
                     .base_url
                     .as_deref()
                     .map_or("/".to_owned(), |b| format!("{}/", b.trim_end_matches('/')));
-                ("404.html".to_owned(), theme.render("404.html", &page)?)
+                finish("404.html", "404.html", &page)
             }
-            PageKey::Section(kind) => (
-                section_url(*kind),
-                theme.render("section.html", &self.section(*kind))?,
-            ),
-            PageKey::Note(id) => match self.kb.get(id) {
-                Some(note) => (note_url(note), theme.render("note.html", &self.note(note))?),
-                None => return Ok(None),
+            PageKey::Section(kind) => {
+                finish(&section_url(*kind), "section.html", &self.section(*kind))
+            }
+            PageKey::Note(id) => {
+                let Some(note) = self.kb.get(id) else {
+                    return Ok(Outcome::Missing);
+                };
+                let url = note_url(note);
+                let mut page = self.note_page(note);
+                let fingerprint = cache.map(|cache| {
+                    let mut hasher = Hasher::new(Some(&cache.seed));
+                    hasher.text(&url).text("note.html").json(&page);
+                    self.body_inputs(note, &mut hasher);
+                    hasher.finish()
+                });
+                if let (Some(cache), Some(fingerprint)) = (cache, &fingerprint) {
+                    if (cache.reuse)(&url, fingerprint)? {
+                        return Ok(Outcome::Reused);
+                    }
+                }
+                page.note.html = self.body(note, &root_of(&url));
+                let html = theme.render("note.html", &page)?;
+                Ok(Outcome::Rendered(Page { url, html }, fingerprint))
+            }
+        }
+    }
+
+    /// Renders a page's view with `template`, unless `cache` finds its fingerprint reusable.
+    fn finish(
+        &self,
+        url: &str,
+        template: &str,
+        view: &dyn ViewData,
+        theme: &Theme,
+        cache: Option<&Cache>,
+    ) -> Result<Outcome> {
+        let fingerprint = cache.map(|cache| {
+            let mut hasher = Hasher::new(Some(&cache.seed));
+            hasher.text(url).text(template);
+            view.feed(&mut hasher);
+            hasher.finish()
+        });
+        if let (Some(cache), Some(fingerprint)) = (cache, &fingerprint) {
+            if (cache.reuse)(url, fingerprint)? {
+                return Ok(Outcome::Reused);
+            }
+        }
+        Ok(Outcome::Rendered(
+            Page {
+                url: url.to_owned(),
+                html: view.render(theme, template)?,
             },
-        };
-        Ok(Some(Page { url, html }))
+            fingerprint,
+        ))
+    }
+
+    /// What a note's body HTML is made from: its Markdown, where it sits, and for each note it
+    /// links to whatever the link shows of it (title, summary, URL, headings).
+    fn body_inputs(&self, note: &Note, hasher: &mut Hasher) {
+        hasher
+            .text(note.id.as_str())
+            .text(note.kind.folder())
+            .text(note.body())
+            .number(u64::from(self.sanitize));
+        let targets: std::collections::BTreeSet<&NoteId> = self
+            .graph
+            .outlines
+            .get(&note.id)
+            .map(|o| o.links.iter().map(|l| &l.target).collect())
+            .unwrap_or_default();
+        for target in targets {
+            hasher.text(target.as_str());
+            match self.kb.get(target) {
+                Some(found) => {
+                    hasher
+                        .text(found.kind.folder())
+                        .text(&found.title)
+                        .text(&found.summary);
+                }
+                None => {
+                    hasher.text("\0missing");
+                }
+            }
+            for heading in self.graph.headings(target) {
+                hasher
+                    .number(u64::from(heading.level))
+                    .text(&heading.id)
+                    .text(&heading.text);
+            }
+        }
     }
 
     fn link(&self, note: &Note) -> LinkView {
@@ -829,9 +1005,9 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn note(&self, note: &Note) -> NotePage {
+    /// A note's page, its body left empty (see `body`).
+    fn note_page(&self, note: &Note) -> NotePage {
         let url = note_url(note);
-        let root = root_of(&url);
         let toc = self
             .graph
             .headings(&note.id)
@@ -857,13 +1033,21 @@ impl<'a> Ctx<'a> {
                 page.next = siblings.get(pos + 1).map(|n| self.link(n));
             }
         }
-        let view = NoteView {
+        NotePage {
+            page,
+            note: self.note_view(note),
+        }
+    }
+
+    /// What a note's page shows of the note, its body left empty (see `body`).
+    fn note_view(&self, note: &Note) -> NoteView {
+        NoteView {
             id: note.id.to_string(),
             kind: note.kind.folder().to_owned(),
             kind_label: note.kind.singular().to_owned(),
             title: note.title.clone(),
             summary: note.summary.clone(),
-            html: self.body(note, &root),
+            html: String::new(),
             aliases: note.aliases.clone(),
             sources: note.sources.clone(),
             backlinks: self
@@ -876,8 +1060,7 @@ impl<'a> Ctx<'a> {
             facts: self.facts(note),
             cells: self.cells(note),
             items: self.items(note),
-        };
-        NotePage { page, note: view }
+        }
     }
 
     fn related(&self, note: &Note) -> Vec<RelatedView> {

@@ -1,12 +1,14 @@
 //! The site: rendered pages plus everything that is not a page (assets, search index, sitemap,
 //! the `kb.json` export), keyed by URL. Pure until `write`, which is the only output-side I/O.
 
+mod cache;
 mod export;
 mod search;
 pub mod write;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
@@ -18,6 +20,7 @@ use crate::links::{self, LinkGraph};
 use crate::render::{self, escape, Theme};
 use crate::source::SourceFile;
 
+pub use cache::MANIFEST;
 pub use export::{export_assembled, SCHEMA};
 
 /// Every output file, by site-relative URL path.
@@ -82,30 +85,80 @@ pub fn check_org(config: &Config, kb: &KnowledgeBase, diags: &mut Diagnostics) {
     }
 }
 
+/// Wall time per stage of a build, in order (`whosecures build --timings`).
+#[derive(Debug)]
+pub struct Timings {
+    last: Instant,
+    laps: Vec<(&'static str, Duration)>,
+}
+
+impl Default for Timings {
+    fn default() -> Self {
+        Timings {
+            last: Instant::now(),
+            laps: Vec::new(),
+        }
+    }
+}
+
+impl Timings {
+    /// Ends the stage `name`, which began when the previous one ended.
+    pub fn lap(&mut self, name: &'static str) {
+        let now = Instant::now();
+        self.laps.push((name, now - self.last));
+        self.last = now;
+    }
+}
+
+impl std::fmt::Display for Timings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (name, took) in &self.laps {
+            writeln!(f, "{:>9.1} ms  {name}", took.as_secs_f64() * 1e3)?;
+        }
+        Ok(())
+    }
+}
+
 /// Renders a checked knowledge base straight into `out` (see `write::write_with`): pages are
 /// written as they are rendered, so memory holds the knowledge base and a few pages, not the
-/// whole site. Returns the number of HTML pages.
+/// whole site. Pages whose inputs did not change since the previous build into `out` are taken
+/// from it instead of rendered again (see `cache`), unless `fresh`. Returns how many HTML pages
+/// were rendered and reused.
 pub fn build_into(
     compiled: &Compiled,
     config: &Config,
     theme: &Theme,
     out: &Path,
     protected: &[PathBuf],
-) -> Result<usize> {
-    let mut pages = 0;
+    fresh: bool,
+    timings: &mut Timings,
+) -> Result<render::Counts> {
+    let mut counts = render::Counts::default();
     write::write_with(out, protected, |staging| {
-        pages = render::render_each(&compiled.kb, &compiled.graph, config, theme, |page| {
-            write::put(staging, &page.url, page.html.as_bytes())
+        let pages = cache::Pages::open(out, staging, fresh);
+        timings.lap("lock and prepare the output");
+        let reuse = |url: &str, fingerprint: &render::Fingerprint| pages.reuse(url, fingerprint);
+        let (kb, graph) = (&compiled.kb, &compiled.graph);
+        counts = render::render_each(kb, graph, config, theme, Some(&reuse), |page, print| {
+            write::put(staging, &page.url, page.html.as_bytes())?;
+            if let Some(fingerprint) = print {
+                pages.wrote(&page.url, &fingerprint);
+            }
+            Ok(())
         })?;
+        pages.finish()?;
+        timings.lap("render and write pages");
         for (path, bytes) in &theme.assets {
             write::put(staging, path, bytes)?;
         }
         for (path, bytes) in derived(&compiled.kb, &compiled.graph, config) {
             write::put(staging, &path, &bytes)?;
         }
+        timings.lap("search index, kb.json, sitemap");
         Ok(())
     })?;
-    Ok(pages)
+    timings.lap("swap in the new site");
+    Ok(counts)
 }
 
 /// The files computed from the whole knowledge base rather than rendered page by page: search

@@ -53,10 +53,12 @@ struct Record<'a>(&'a str, String, &'static str, &'a str);
 pub fn entry(note: &Note, graph: &LinkGraph) -> Entry {
     let mut scores: HashMap<String, u16> = HashMap::new();
     let mut add = |text: &str, weight: u16| {
-        for term in terms(text) {
-            let score = scores.entry(term).or_default();
-            *score = score.saturating_add(weight);
-        }
+        each_term(text, |term| match scores.get_mut(term) {
+            Some(score) => *score = score.saturating_add(weight),
+            None => {
+                scores.insert(term.to_owned(), weight);
+            }
+        });
     };
     add(&note.title, TITLE);
     add(note.id.as_str(), ALIAS);
@@ -95,20 +97,48 @@ pub fn entry(note: &Note, graph: &LinkGraph) -> Entry {
 
 /// The terms of a text: lowercase runs of letters and digits, with `.` kept inside a run so
 /// control ids (`s3.1`, `ec2.19`) are terms too, each part also indexed on its own.
-pub fn terms(text: &str) -> impl Iterator<Item = String> + '_ {
-    text.split(|c: char| !(c.is_alphanumeric() || c == '.'))
-        .map(|t| t.trim_matches('.'))
-        .filter(|t| !t.is_empty())
-        .flat_map(|token| {
-            let whole = token.to_lowercase();
-            let parts: Vec<String> = if whole.contains('.') {
-                whole.split('.').map(str::to_owned).collect()
-            } else {
-                Vec::new()
-            };
-            std::iter::once(whole).chain(parts)
-        })
-        .filter(|t| (2..=40).contains(&t.chars().count()) && !STOP.contains(&t.as_str()))
+#[cfg(test)]
+fn terms(text: &str) -> Vec<String> {
+    let mut all = Vec::new();
+    each_term(text, |t| all.push(t.to_owned()));
+    all
+}
+
+/// Calls `f` with each term of `text` (see `terms`), lowercased in one reused buffer: indexing
+/// allocates only for terms a note did not have yet.
+fn each_term(text: &str, mut f: impl FnMut(&str)) {
+    let mut lower = String::new();
+    let keep = |t: &str| {
+        let chars = if t.is_ascii() {
+            t.len()
+        } else {
+            t.chars().count()
+        };
+        (2..=40).contains(&chars) && !STOP.contains(&t)
+    };
+    for token in text.split(|c: char| !(c.is_alphanumeric() || c == '.')) {
+        let token = token.trim_matches('.');
+        if token.is_empty() {
+            continue;
+        }
+        lower.clear();
+        if token.is_ascii() {
+            lower.push_str(token);
+            lower.make_ascii_lowercase();
+        } else {
+            lower.push_str(&token.to_lowercase());
+        }
+        if keep(&lower) {
+            f(&lower);
+        }
+        if lower.contains('.') {
+            for part in lower.split('.') {
+                if keep(part) {
+                    f(part);
+                }
+            }
+        }
+    }
 }
 
 /// The shard a term lives in: its first two characters, letters and digits as they are, anything
@@ -180,7 +210,7 @@ mod tests {
     // Control ids stay whole and in parts; stop words and single letters go; case folds.
     #[test]
     fn terms_of_text() {
-        let got: Vec<String> = terms("Turn on S3.1 for the EC2 instance, a (KMS) key.").collect();
+        let got: Vec<String> = terms("Turn on S3.1 for the EC2 instance, a (KMS) key.");
         assert_eq!(got, ["turn", "s3.1", "s3", "ec2", "instance", "kms", "key"]);
         assert_eq!(shard_key("s3.1"), "s3");
         assert_eq!(shard_key("é"), "_");

@@ -462,9 +462,11 @@ fn checklist_ticks_are_kept() {
     assert_eq!(browser.eval(&ticked), json!(true));
     assert_eq!(first_number(&browser.eval(overall)), Some(1));
     browser.reload();
-    assert_eq!(browser.eval(&ticked), json!(true), "tick lost on reload");
+    // After a reload app.js restores the ticks once it has run: wait for it (15 s at most).
+    let state = browser.wait_for(&ticked, |v| *v == json!(true));
+    assert_eq!(state, json!(true), "tick lost on reload");
     assert_eq!(
-        first_number(&browser.eval(overall)),
+        first_number(&browser.wait_for(overall, |v| first_number(v) == Some(1))),
         Some(1),
         "{}",
         browser.eval(overall)
@@ -489,8 +491,12 @@ fn checklist_ticks_are_kept() {
     // Unticking is kept too.
     browser.click(&format!(".check-box[data-id=\"{id}\"]"));
     browser.open(&site_url("checklists.html"));
-    assert_eq!(browser.eval(&ticked), json!(false), "untick lost");
-    assert_eq!(first_number(&browser.eval(overall)), Some(0));
+    let state = browser.wait_for(&ticked, |v| *v == json!(false));
+    assert_eq!(state, json!(false), "untick lost");
+    assert_eq!(
+        first_number(&browser.wait_for(overall, |v| first_number(v) == Some(0))),
+        Some(0)
+    );
 }
 
 // The theme toggle switches `data-theme` (and the colours), and the choice survives a reload and

@@ -6,6 +6,7 @@ mod browser;
 mod build;
 mod check;
 mod corpus;
+mod incremental;
 mod output;
 mod query;
 mod safety;

@@ -1,0 +1,184 @@
+//! A second `build` into the same output keeps the pages whose inputs did not change, and its
+//! output is byte for byte what a cold build of the same input writes.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use crate::{stderr, SiteTest};
+
+const MANIFEST: &str = ".whosecures-pages.json";
+
+/// Every file under `dir` but the build manifest (which records file times), path → bytes.
+fn site(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for entry in fs::read_dir(&d).unwrap_or_else(|e| panic!("read {}: {e}", d.display())) {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.file_name().is_some_and(|n| n != MANIFEST) {
+                let bytes = fs::read(&path).expect("read file");
+                files.insert(path.strip_prefix(dir).expect("under").to_path_buf(), bytes);
+            }
+        }
+    }
+    files
+}
+
+/// Builds into `out` and returns (pages built, pages kept from the previous build).
+#[track_caller]
+fn build(t: &SiteTest, out: &str, extra: &[&str]) -> (usize, usize) {
+    let mut args = vec!["build", "--knowledge", "knowledge", "--output", out];
+    args.extend_from_slice(extra);
+    let text = stderr(&t.ok(&args));
+    let number = |after: &str| -> Option<usize> {
+        let rest = &text[text.find(after)? + after.len()..];
+        rest.split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    };
+    let built = number("built ").unwrap_or_else(|| panic!("no count in: {text}"));
+    let kept = number("s (").unwrap_or(0);
+    (built, kept)
+}
+
+/// Builds `out` again and checks it against a cold build of the same input.
+#[track_caller]
+fn same_as_cold(t: &SiteTest, out: &str) -> (usize, usize) {
+    let counts = build(t, out, &[]);
+    let _ = fs::remove_dir_all(t.dir.join("cold"));
+    assert_eq!(build(t, "cold", &[]).1, 0, "a new output reuses nothing");
+    let (warm, cold) = (site(&t.dir.join(out)), site(&t.dir.join("cold")));
+    assert_eq!(
+        warm.keys().collect::<Vec<_>>(),
+        cold.keys().collect::<Vec<_>>()
+    );
+    for (path, bytes) in &warm {
+        assert!(
+            cold[path] == *bytes,
+            "{} differs from a cold build",
+            path.display()
+        );
+    }
+    assert!(t.dir.join(out).join(MANIFEST).is_file());
+    counts
+}
+
+fn edit(t: &SiteTest, rel: &str, from: &str, to: &str) {
+    let path = t.dir.join("knowledge").join(rel);
+    let text = fs::read_to_string(&path).expect("read note");
+    assert!(text.contains(from), "{rel} lacks {from:?}");
+    fs::write(&path, text.replacen(from, to, 1)).expect("write note");
+}
+
+// Unchanged input: every page is kept, and the site is identical to a cold build.
+#[test]
+fn unchanged_input_keeps_every_page() {
+    let t = SiteTest::new("minimal");
+    let (built, kept) = build(&t, "out", &[]);
+    assert_eq!(kept, 0);
+    let (again, kept) = same_as_cold(&t, "out");
+    assert_eq!((again, kept), (built, built));
+    // `--fresh` renders everything again, to the same bytes.
+    assert_eq!(build(&t, "out", &["--fresh"]), (built, 0));
+    assert_eq!(site(&t.dir.join("out")), site(&t.dir.join("cold")));
+}
+
+// Each kind of edit re-renders what it touches (and no more than needed), and the result is
+// always what a cold build writes: body, title and heading edits, a note added, a note removed.
+#[test]
+fn edits_match_a_cold_build() {
+    let t = SiteTest::new("minimal");
+    let (built, _) = build(&t, "out", &[]);
+
+    // A body edit of a note nothing links to by heading: its page changes, the rest is kept.
+    edit(&t, "glossary/tls.md", "Encrypts data", "Encrypts all data");
+    let (_, kept) = same_as_cold(&t, "out");
+    assert!(
+        kept > 0 && kept < built,
+        "kept {kept} of {built} after a body edit"
+    );
+
+    // A title shows in the navigation of every page: all of them change.
+    edit(
+        &t,
+        "glossary/tls.md",
+        "title = \"TLS\"",
+        "title = \"TLS 1.3\"",
+    );
+    assert!(t.read("knowledge/glossary/tls.md").contains("TLS 1.3"));
+    same_as_cold(&t, "out");
+    assert!(t.read("out/services/widget.html").contains("TLS 1.3"));
+
+    // A note whose link shows another note's heading: when the heading's text changes (its id
+    // kept), the linking page follows although nothing in the linking note changed.
+    fs::write(
+        t.dir.join("knowledge/glossary/mfa.md"),
+        "+++\ntitle = \"MFA\"\nsummary = \"Multi-factor authentication.\"\n+++\nSee [[overview#shared-controls]].\n",
+    )
+    .expect("write note");
+    same_as_cold(&t, "out");
+    assert!(t.read("out/glossary/mfa.html").contains("Shared controls"));
+    edit(
+        &t,
+        "model/overview.md",
+        "## Shared controls",
+        "## Controls both sides hold {#shared-controls}",
+    );
+    same_as_cold(&t, "out");
+    assert!(t
+        .read("out/glossary/mfa.html")
+        .contains("Controls both sides hold"));
+
+    // The note removed: its page goes.
+    fs::remove_file(t.dir.join("knowledge/glossary/mfa.md")).expect("remove note");
+    same_as_cold(&t, "out");
+    assert!(!t.dir.join("out/glossary/mfa.html").exists());
+}
+
+// A page changed or removed in the output after a build is rendered again, not kept.
+#[test]
+fn tampered_pages_are_rendered_again() {
+    let t = SiteTest::new("minimal");
+    build(&t, "out", &[]);
+    let page = t.dir.join("out/glossary/tls.html");
+    let good = fs::read(&page).expect("read page");
+    let mut same_size = good.clone();
+    same_size[0] = b'X';
+    fs::write(&page, &same_size).expect("tamper");
+    fs::remove_file(t.dir.join("out/layers/data.html")).expect("remove page");
+    let (built, kept) = same_as_cold(&t, "out");
+    assert_eq!(kept, built - 2);
+    assert_eq!(fs::read(&page).expect("read page"), good);
+
+    // A manifest that is not ours is ignored: a cold build.
+    fs::write(t.dir.join("out").join(MANIFEST), "{not json").expect("write");
+    assert_eq!(build(&t, "out", &[]).1, 0);
+}
+
+// Templates and book.toml feed every page: changing either keeps nothing.
+#[test]
+fn theme_and_config_changes_render_everything() {
+    let t = SiteTest::new("minimal");
+    build(&t, "out", &[]);
+    fs::create_dir_all(t.dir.join("theme/templates")).expect("mkdir");
+    let base = fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/base.html"),
+    )
+    .expect("read base template");
+    fs::write(
+        t.dir.join("theme/templates/base.html"),
+        base.replacen("<body", "<body data-custom=\"1\"", 1),
+    )
+    .expect("write template");
+    assert_eq!(build(&t, "out", &["--theme", "theme"]).1, 0);
+    assert!(t.read("out/glossary/tls.html").contains("data-custom"));
+    assert!(build(&t, "out", &["--theme", "theme"]).1 > 0);
+
+    fs::write(t.dir.join("book.toml"), "[book]\ntitle = \"Our wiki\"\n").expect("write config");
+    assert_eq!(build(&t, "out", &["--theme", "theme"]).1, 0);
+    assert!(t.read("out/glossary/tls.html").contains("Our wiki"));
+}
