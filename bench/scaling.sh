@@ -45,9 +45,8 @@ echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 timed() { # timed CASE N -- command...: appends "N CASE seconds peakKB" to the results
   local case=$1 n=$2
   shift 3
-  local t
-  t=$({ /usr/bin/time -f '%e %M' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-  echo "$n $case $t" >>"$results"
+  /usr/bin/time -o "$work/time" -f '%e %M' "$@" >/dev/null 2>&1
+  echo "$n $case $(tail -1 "$work/time")" >>"$results"
 }
 
 for n in "${sizes[@]}"; do
@@ -55,7 +54,7 @@ for n in "${sizes[@]}"; do
   "$gen" "$n" "$kb" >/dev/null
   f=$("$floor" "$kb" "$runs" | awk '/^markdown \+ highlighting/ {print $(NF-1)}')
   echo "$n floor $f 0" >>"$results"
-  note=$(find "$kb/glossary" -name '*.md' | sort | head -1)
+  note=$(find "$kb/glossary" -name '*.md' | sort | awk 'NR == 1')
   for ((r = 0; r < runs; r++)); do
     rm -rf "$work/cold" "$work/warm"
     timed cold "$n" -- "$bin" build -k "$kb" -o "$work/cold"

@@ -104,7 +104,11 @@ pub fn assemble<'a>(kb: &KnowledgeBase, notes: impl Iterator<Item = &'a str>) ->
     let envelope = envelope(kb, Vec::new());
     let head = serde_json::to_string_pretty(&envelope).unwrap_or_default();
     // `head` ends with `"notes": []\n}`; open the array instead and write the entries into it.
-    let mut out = head.strip_suffix("[]\n}").unwrap_or(&head).to_owned();
+    let notes: Vec<&str> = notes.collect();
+    let head = head.strip_suffix("[]\n}").unwrap_or(&head);
+    let mut out =
+        String::with_capacity(head.len() + notes.iter().map(|n| n.len() + 6).sum::<usize>() + 8);
+    out.push_str(head);
     out.push('[');
     let mut first = true;
     for note in notes {

@@ -152,7 +152,8 @@ pub fn shard_key(term: &str) -> String {
 
 /// The index files from the notes' entries, in note order (a note's number is its position).
 pub fn files<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<(String, Vec<u8>)> {
-    let mut shards: BTreeMap<String, BTreeMap<&str, Vec<u32>>> = BTreeMap::new();
+    // Postings by term first (a term's shard is computed once, not once per note that has it).
+    let mut postings: HashMap<&str, Vec<u32>> = HashMap::new();
     let mut chunks: Vec<Vec<&str>> = Vec::new();
     let mut count = 0usize;
     for (doc, entry) in entries.enumerate() {
@@ -164,15 +165,18 @@ pub fn files<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<(String, Vec<u
         }
         let doc = u32::try_from(doc).unwrap_or(u32::MAX);
         for (term, score) in &entry.terms {
-            let postings = shards
-                .entry(shard_key(term))
-                .or_default()
-                .entry(term.as_str())
-                .or_default();
-            postings.push(doc);
-            postings.push(u32::from(*score));
+            let list = postings.entry(term.as_str()).or_default();
+            list.push(doc);
+            list.push(u32::from(*score));
         }
         count += 1;
+    }
+    let mut shards: BTreeMap<String, BTreeMap<&str, Vec<u32>>> = BTreeMap::new();
+    for (term, list) in postings {
+        shards
+            .entry(shard_key(term))
+            .or_default()
+            .insert(term, list);
     }
     let mut out = Vec::with_capacity(shards.len() + chunks.len() + 1);
     let keys: Vec<&String> = shards.keys().collect();
