@@ -58,6 +58,11 @@ impl Hasher {
                 buffer.extend_from_slice(b"\0unserializable");
             }
             self.text_bytes(buffer);
+            // Pages that gather the whole knowledge base serialize to tens of megabytes: do not
+            // keep that much per thread for the small pages that follow.
+            if buffer.capacity() > 1 << 20 {
+                *buffer = Vec::new();
+            }
         });
         self
     }

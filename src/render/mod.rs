@@ -252,6 +252,21 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<PageKey> {
     keys
 }
 
+/// What the files made from the whole knowledge base (search index, `kb.json`, sitemap) are made
+/// from: every note's path and text, the vocabulary and catalogs, the configuration, the program.
+pub fn sources_fingerprint(kb: &KnowledgeBase, config: &Config) -> Fingerprint {
+    let mut hasher = Hasher::new(None);
+    hasher
+        .text(fingerprint::program())
+        .text(&format!("{config:?}"))
+        .text(&format!("{:?}", kb.vocab))
+        .text(&format!("{:?}", kb.catalogs));
+    for note in kb.iter() {
+        hasher.text(&note.rel_path).text(&note.text);
+    }
+    hasher.finish()
+}
+
 /// Asked, for each page, whether the previous build's bytes for that URL and fingerprint can be
 /// kept; `Ok(true)` means they were, and the page is not rendered.
 pub type Reuse<'r> = &'r (dyn Fn(&str, &Fingerprint) -> Result<bool> + Sync);
@@ -558,6 +573,7 @@ impl<'a> Ctx<'a> {
                 let fingerprint = cache.map(|cache| {
                     let mut hasher = Hasher::new(Some(&cache.seed));
                     hasher.text(&url).text("note.html").json(&page);
+                    self.nav_inputs(Some(note), &mut hasher);
                     self.body_inputs(note, &mut hasher);
                     hasher.finish()
                 });
@@ -566,6 +582,7 @@ impl<'a> Ctx<'a> {
                         return Ok(Outcome::Reused);
                     }
                 }
+                page.page.nav = self.nav(Some(note));
                 page.note.html = self.body(note, &root_of(&url));
                 let html = theme.render("note.html", &page)?;
                 Ok(Outcome::Rendered(Page { url, html }, fingerprint))
@@ -666,12 +683,26 @@ impl<'a> Ctx<'a> {
 
     fn layout(&self, url: &str, title: &str, section: &str, toc: Vec<TocEntry>) -> Layout {
         Layout {
+            nav: self.nav(None),
+            ..self.layout_without_nav(url, title, section, toc)
+        }
+    }
+
+    /// `layout` with an empty sidebar (see `nav_inputs`).
+    fn layout_without_nav(
+        &self,
+        url: &str,
+        title: &str,
+        section: &str,
+        toc: Vec<TocEntry>,
+    ) -> Layout {
+        Layout {
             site: self.site.clone(),
             root: root_of(url),
             url: url.to_owned(),
             title: title.to_owned(),
             description: self.site.description.clone(),
-            nav: self.nav(None),
+            nav: Vec::new(),
             breadcrumbs: vec![LinkView {
                 url: "index.html".into(),
                 title: "Home".into(),
@@ -685,32 +716,58 @@ impl<'a> Ctx<'a> {
     }
 
     fn nav(&self, current: Option<&Note>) -> Vec<NavSection> {
+        self.nav_plan(current)
+            .into_iter()
+            .map(|(kind, shown, total, is_current)| NavSection {
+                title: kind.label().to_owned(),
+                url: section_url(kind),
+                items: shown.iter().map(|n| self.link(n)).collect(),
+                total,
+                current: is_current,
+            })
+            .collect()
+    }
+
+    /// What `nav` shows, fed to a fingerprint without building it: the same sections, counts and
+    /// flags, and for each note shown exactly what `link` takes from it. A note page's nav is
+    /// most of its view, and a rebuild fingerprints every page.
+    fn nav_inputs(&self, current: Option<&Note>, hasher: &mut Hasher) {
+        for (kind, shown, total, is_current) in self.nav_plan(current) {
+            hasher
+                .text(kind.folder())
+                .number(total as u64)
+                .number(u64::from(is_current));
+            for note in shown {
+                hasher
+                    .text(note.kind.folder())
+                    .text(note.id.as_str())
+                    .text(&note.title)
+                    .text(&note.summary);
+            }
+        }
+    }
+
+    /// The sidebar's sections for a page showing `current`: kind, the notes listed (all of a
+    /// small section; a window around the current note; none of another large section), the
+    /// section's size, and whether `current` is in it.
+    fn nav_plan(&self, current: Option<&Note>) -> Vec<(Kind, &'a [Arc<Note>], usize, bool)> {
         Kind::ALL
             .into_iter()
             .filter_map(|kind| {
-                let notes = self.sections.get(&kind)?;
+                let notes: &'a [Arc<Note>] = self.sections.get(&kind)?;
                 let is_current = current.is_some_and(|c| c.kind == kind);
-                let items: Vec<LinkView> = if notes.len() <= NAV_FULL {
-                    notes.iter().map(|n| self.link(n)).collect()
+                let shown = if notes.len() <= NAV_FULL {
+                    notes
                 } else if let Some(pos) = current
                     .filter(|_| is_current)
                     .and_then(|c| self.position(c))
                 {
                     let start = pos.saturating_sub(NAV_WINDOW);
-                    notes[start..(pos + NAV_WINDOW + 1).min(notes.len())]
-                        .iter()
-                        .map(|n| self.link(n))
-                        .collect()
+                    &notes[start..(pos + NAV_WINDOW + 1).min(notes.len())]
                 } else {
-                    Vec::new()
+                    &[]
                 };
-                Some(NavSection {
-                    title: kind.label().to_owned(),
-                    url: section_url(kind),
-                    items,
-                    total: notes.len(),
-                    current: is_current,
-                })
+                Some((kind, shown, notes.len(), is_current))
             })
             .collect()
     }
@@ -1005,7 +1062,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// A note's page, its body left empty (see `body`).
+    /// A note's page, its body and sidebar left empty (see `body`, `nav`).
     fn note_page(&self, note: &Note) -> NotePage {
         let url = note_url(note);
         let toc = self
@@ -1019,9 +1076,8 @@ impl<'a> Ctx<'a> {
                 text: h.text.clone(),
             })
             .collect();
-        let mut page = self.layout(&url, &note.title, note.kind.folder(), toc);
+        let mut page = self.layout_without_nav(&url, &note.title, note.kind.folder(), toc);
         page.description = note.summary.clone();
-        page.nav = self.nav(Some(note));
         page.breadcrumbs.push(LinkView {
             url: section_url(note.kind),
             title: note.kind.label().into(),

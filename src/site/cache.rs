@@ -27,6 +27,17 @@ const FORMAT: u32 = 1;
 struct Manifest {
     format: u32,
     pages: BTreeMap<String, Entry>,
+    /// The files made from the whole knowledge base (search index, `kb.json`, sitemap), kept
+    /// together: all of them, or none.
+    #[serde(default)]
+    derived: Option<Derived>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Derived {
+    /// Of every note's path and text, the vocabulary, the configuration and the program.
+    fingerprint: String,
+    files: BTreeMap<String, Entry>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,31 +71,86 @@ pub struct Pages {
     /// The previous site (the output directory as it is).
     previous_dir: PathBuf,
     previous: HashMap<String, Entry>,
+    previous_derived: Option<Derived>,
     /// The site being written.
     staging: PathBuf,
     written: Mutex<BTreeMap<String, Entry>>,
+    written_derived: Option<Derived>,
 }
 
 impl Pages {
     /// Reads the manifest of the site in `out`; with none (or `fresh`, or one this version cannot
     /// read), nothing is reused.
     pub fn open(out: &Path, staging: &Path, fresh: bool) -> Pages {
-        let previous = if fresh {
-            HashMap::new()
+        let manifest = if fresh {
+            None
         } else {
             fs::read(out.join(MANIFEST))
                 .ok()
                 .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
                 .filter(|m| m.format == FORMAT)
-                .map(|m| m.pages.into_iter().collect())
-                .unwrap_or_default()
+        };
+        let (previous, previous_derived) = match manifest {
+            Some(m) => (m.pages.into_iter().collect(), m.derived),
+            None => (HashMap::new(), None),
         };
         Pages {
             previous_dir: out.to_owned(),
             previous,
+            previous_derived,
             staging: staging.to_owned(),
             written: Mutex::new(BTreeMap::new()),
+            written_derived: None,
         }
+    }
+
+    /// Puts every derived file of the previous build into the new site when they were made from
+    /// the same `fingerprint` and all are unchanged on disk; otherwise none (`Ok(false)`).
+    pub fn reuse_derived(&mut self, fingerprint: &Fingerprint) -> Result<bool> {
+        let Some(previous) = self.previous_derived.take() else {
+            return Ok(false);
+        };
+        if previous.fingerprint != fingerprint.to_hex() {
+            return Ok(false);
+        }
+        let mut kept = BTreeMap::new();
+        for (path, entry) in &previous.files {
+            match self.keep(path, entry)? {
+                Some(entry) => {
+                    kept.insert(path.clone(), entry);
+                }
+                None => {
+                    for path in kept.keys() {
+                        let _ = fs::remove_file(self.staging.join(path));
+                    }
+                    return Ok(false);
+                }
+            }
+        }
+        self.written_derived = Some(Derived {
+            fingerprint: previous.fingerprint,
+            files: kept,
+        });
+        Ok(true)
+    }
+
+    /// Records the derived files just written to the new site.
+    pub fn wrote_derived<'a>(
+        &mut self,
+        fingerprint: &Fingerprint,
+        paths: impl Iterator<Item = &'a str>,
+    ) {
+        let hex = fingerprint.to_hex();
+        let files = paths
+            .filter_map(|path| {
+                let entry = Entry::of(hex.clone(), &self.staging.join(path))?;
+                Some((path.to_owned(), entry))
+            })
+            .collect();
+        self.written_derived = Some(Derived {
+            fingerprint: hex,
+            files,
+        });
     }
 
     /// Puts the previous build's file for `url` into the new site when it was rendered from the
@@ -93,10 +159,25 @@ impl Pages {
         let Some(entry) = self.previous.get(url) else {
             return Ok(false);
         };
-        let hex = fingerprint.to_hex();
-        let old = self.previous_dir.join(url);
-        if entry.fingerprint != hex || Entry::of(hex.clone(), &old).as_ref() != Some(entry) {
+        if entry.fingerprint != fingerprint.to_hex() {
             return Ok(false);
+        }
+        match self.keep(url, entry)? {
+            Some(entry) => {
+                self.lock().insert(url.to_owned(), entry);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Hard-links (or copies) the previous file at `url` into the new site if it is still what
+    /// `entry` describes; returns the new site's entry for it.
+    fn keep(&self, url: &str, entry: &Entry) -> Result<Option<Entry>> {
+        let hex = entry.fingerprint.clone();
+        let old = self.previous_dir.join(url);
+        if Entry::of(hex.clone(), &old).as_ref() != Some(entry) {
+            return Ok(None);
         }
         let new = self.staging.join(url);
         if let Some(dir) = new.parent() {
@@ -111,16 +192,10 @@ impl Pages {
             }
             Err(e) => return Err(Error::io("write", &new, e)),
         };
-        match kept {
-            Some(entry) => {
-                self.lock().insert(url.to_owned(), entry);
-                Ok(true)
-            }
-            None => {
-                let _ = fs::remove_file(&new);
-                Ok(false)
-            }
+        if kept.is_none() {
+            let _ = fs::remove_file(&new);
         }
+        Ok(kept)
     }
 
     /// Records a page just written to the new site.
@@ -135,6 +210,7 @@ impl Pages {
         let manifest = Manifest {
             format: FORMAT,
             pages: self.written.into_inner().unwrap_or_else(|e| e.into_inner()),
+            derived: self.written_derived,
         };
         let path = self.staging.join(MANIFEST);
         let json = serde_json::to_vec(&manifest)

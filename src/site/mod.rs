@@ -135,7 +135,7 @@ pub fn build_into(
 ) -> Result<render::Counts> {
     let mut counts = render::Counts::default();
     write::write_with(out, protected, |staging| {
-        let pages = cache::Pages::open(out, staging, fresh);
+        let mut pages = cache::Pages::open(out, staging, fresh);
         timings.lap("lock and prepare the output");
         let reuse = |url: &str, fingerprint: &render::Fingerprint| pages.reuse(url, fingerprint);
         let (kb, graph) = (&compiled.kb, &compiled.graph);
@@ -146,14 +146,19 @@ pub fn build_into(
             }
             Ok(())
         })?;
-        pages.finish()?;
         timings.lap("render and write pages");
         for (path, bytes) in &theme.assets {
             write::put(staging, path, bytes)?;
         }
-        for (path, bytes) in derived(&compiled.kb, &compiled.graph, config) {
-            write::put(staging, &path, &bytes)?;
+        let sources = render::sources_fingerprint(kb, config);
+        if !pages.reuse_derived(&sources)? {
+            let files = derived(kb, graph, config);
+            for (path, bytes) in &files {
+                write::put(staging, path, bytes)?;
+            }
+            pages.wrote_derived(&sources, files.iter().map(|(path, _)| path.as_str()));
         }
+        pages.finish()?;
         timings.lap("search index, kb.json, sitemap");
         Ok(())
     })?;

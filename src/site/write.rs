@@ -161,6 +161,11 @@ pub fn put(root: &Path, url: &str, bytes: &[u8]) -> Result<()> {
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
     }
+    // A file already there may be a hard link to the previous site's (see `cache`): replace it,
+    // never write through it.
+    if fs::symlink_metadata(&path).is_ok() {
+        fs::remove_file(&path).map_err(|e| Error::io("replace", &path, e))?;
+    }
     fs::write(&path, bytes).map_err(|e| Error::io("write", &path, e))
 }
 

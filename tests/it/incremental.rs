@@ -154,6 +154,15 @@ fn tampered_pages_are_rendered_again() {
     assert_eq!(kept, built - 2);
     assert_eq!(fs::read(&page).expect("read page"), good);
 
+    // The files made from the whole knowledge base are kept together or made again together.
+    let kb_json = t.dir.join("out/kb.json");
+    let good = fs::read(&kb_json).expect("read kb.json");
+    fs::write(&kb_json, b"{}").expect("tamper");
+    same_as_cold(&t, "out");
+    assert_eq!(fs::read(&kb_json).expect("read kb.json"), good);
+    fs::remove_file(t.dir.join("out/search/manifest.js")).expect("remove");
+    same_as_cold(&t, "out");
+
     // A manifest that is not ours is ignored: a cold build.
     fs::write(t.dir.join("out").join(MANIFEST), "{not json").expect("write");
     assert_eq!(build(&t, "out", &[]).1, 0);
