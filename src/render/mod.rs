@@ -294,6 +294,31 @@ struct Cache<'r> {
     reuse: Reuse<'r>,
 }
 
+/// What becomes of a page before it is rendered.
+enum Verdict {
+    /// The previous build's bytes were kept.
+    Kept,
+    /// Render it; its fingerprint, when there is a cache.
+    Render(Option<Fingerprint>),
+}
+
+/// Fingerprints the page at `url` (`feed` adds what it is made from) and asks `cache` whether
+/// the previous build's bytes for it can be kept. Without a cache: render, unfingerprinted.
+fn verdict(cache: Option<&Cache>, url: &str, feed: impl FnOnce(&mut Hasher)) -> Result<Verdict> {
+    let Some(cache) = cache else {
+        return Ok(Verdict::Render(None));
+    };
+    let mut hasher = Hasher::new(Some(&cache.seed));
+    hasher.text(url);
+    feed(&mut hasher);
+    let fingerprint = hasher.finish();
+    Ok(if (cache.reuse)(url, &fingerprint)? {
+        Verdict::Kept
+    } else {
+        Verdict::Render(Some(fingerprint))
+    })
+}
+
 /// Renders every page (and the print page) in parallel, handing each to `sink` with its
 /// fingerprint as soon as it is ready, so a build holds a few pages in memory at a time rather
 /// than the whole site. With `reuse`, a page is first fingerprinted (its view, without rendering
@@ -378,19 +403,15 @@ impl Ctx<'_> {
                 .map(|note| ctx.note_view(note))
                 .collect(),
         };
-        let fingerprint = cache.map(|cache| {
-            let mut hasher = Hasher::new(Some(&cache.seed));
-            hasher.text(url).json(&page);
+        let verdict = verdict(cache, url, |hasher| {
+            hasher.json(&page);
             for note in kb.iter() {
-                self.body_inputs(note, &mut hasher);
+                self.body_inputs(note, hasher);
             }
-            hasher.finish()
-        });
-        if let (Some(cache), Some(fingerprint)) = (cache, &fingerprint) {
-            if (cache.reuse)(url, fingerprint)? {
-                return Ok(Outcome::Reused);
-            }
-        }
+        })?;
+        let Verdict::Render(fingerprint) = verdict else {
+            return Ok(Outcome::Reused);
+        };
         page.notes
             .par_iter_mut()
             .zip(kb.notes.par_iter())
@@ -570,18 +591,14 @@ impl<'a> Ctx<'a> {
                 };
                 let url = note_url(note);
                 let mut page = self.note_page(note);
-                let fingerprint = cache.map(|cache| {
-                    let mut hasher = Hasher::new(Some(&cache.seed));
-                    hasher.text(&url).text("note.html").json(&page);
-                    self.nav_inputs(Some(note), &mut hasher);
-                    self.body_inputs(note, &mut hasher);
-                    hasher.finish()
-                });
-                if let (Some(cache), Some(fingerprint)) = (cache, &fingerprint) {
-                    if (cache.reuse)(&url, fingerprint)? {
-                        return Ok(Outcome::Reused);
-                    }
-                }
+                let verdict = verdict(cache, &url, |hasher| {
+                    hasher.text("note.html").json(&page);
+                    self.nav_inputs(Some(note), hasher);
+                    self.body_inputs(note, hasher);
+                })?;
+                let Verdict::Render(fingerprint) = verdict else {
+                    return Ok(Outcome::Reused);
+                };
                 page.page.nav = self.nav(Some(note));
                 page.note.html = self.body(note, &root_of(&url));
                 let html = theme.render("note.html", &page)?;
@@ -599,17 +616,13 @@ impl<'a> Ctx<'a> {
         theme: &Theme,
         cache: Option<&Cache>,
     ) -> Result<Outcome> {
-        let fingerprint = cache.map(|cache| {
-            let mut hasher = Hasher::new(Some(&cache.seed));
-            hasher.text(url).text(template);
-            view.feed(&mut hasher);
-            hasher.finish()
-        });
-        if let (Some(cache), Some(fingerprint)) = (cache, &fingerprint) {
-            if (cache.reuse)(url, fingerprint)? {
-                return Ok(Outcome::Reused);
-            }
-        }
+        let verdict = verdict(cache, url, |hasher| {
+            hasher.text(template);
+            view.feed(hasher);
+        })?;
+        let Verdict::Render(fingerprint) = verdict else {
+            return Ok(Outcome::Reused);
+        };
         Ok(Outcome::Rendered(
             Page {
                 url: url.to_owned(),

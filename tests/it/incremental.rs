@@ -82,6 +82,15 @@ fn unchanged_input_keeps_every_page() {
     assert_eq!(kept, 0);
     let (again, kept) = same_as_cold(&t, "out");
     assert_eq!((again, kept), (built, built));
+    // `--timings` names each stage with its time.
+    let timed = stderr(&t.ok(&["build", "-k", "knowledge", "-o", "out", "--timings"]));
+    for stage in [
+        "load and link notes",
+        "render and write pages",
+        "swap in the new site",
+    ] {
+        assert!(timed.contains(&format!(" ms  {stage}\n")), "{timed}");
+    }
     // `--fresh` renders everything again, to the same bytes.
     assert_eq!(build(&t, "out", &["--fresh"]), (built, 0));
     assert_eq!(site(&t.dir.join("out")), site(&t.dir.join("cold")));
