@@ -7,9 +7,9 @@ mod highlight;
 mod sanitize;
 pub mod view;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -180,6 +180,8 @@ struct Ctx<'a> {
     /// Note bodies as rendered for their pages, by note position, kept for the print page when
     /// there is one.
     bodies: Option<Vec<OnceLock<String>>>,
+    /// Bodies from earlier builds, when there is a print page.
+    store: Option<&'a Bodies<'a>>,
     /// Checklist items by layer and by pillar, gathered on first use: only layer, pillar and
     /// checklist pages need them, and the preview often renders none of those.
     items: OnceLock<ItemsBy<'a>>,
@@ -294,6 +296,67 @@ struct Cache<'r> {
     reuse: Reuse<'r>,
 }
 
+/// Note bodies (Markdown rendered, code highlighted) by fingerprint, carried from one build to
+/// the next while the site has a print page: that page holds every body, so without them one
+/// edit would render every note's Markdown again.
+pub struct Bodies<'l> {
+    /// Reads the bodies an earlier build kept; called when the first body is needed, so a
+    /// rebuild that renders none does not read them.
+    load: Box<dyn Fn() -> HashMap<String, String> + Sync + 'l>,
+    known: OnceLock<HashMap<String, String>>,
+    made: Mutex<HashMap<String, String>>,
+}
+
+impl<'l> Bodies<'l> {
+    /// Bodies an earlier build kept, by fingerprint (see `body_keys`), read by `load`.
+    pub fn new(load: impl Fn() -> HashMap<String, String> + Sync + 'l) -> Self {
+        Bodies {
+            load: Box::new(load),
+            known: OnceLock::new(),
+            made: Mutex::default(),
+        }
+    }
+
+    /// Whether any body was asked for (if not, the earlier build's bodies are still current).
+    pub fn used(&self) -> bool {
+        self.known.get().is_some()
+    }
+
+    fn get_or_render(&self, key: String, render: impl FnOnce() -> String) -> String {
+        let known = self.known.get_or_init(|| (self.load)());
+        if let Some(html) = known.get(&key) {
+            return html.clone();
+        }
+        let html = render();
+        self.made
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(key, html.clone());
+        html
+    }
+
+    /// The bodies whose fingerprint is in `keys` (the current notes'), for the next build.
+    pub fn retained(self, keys: &HashSet<String>) -> BTreeMap<String, String> {
+        let made = self.made.into_inner().unwrap_or_else(|e| e.into_inner());
+        self.known
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .chain(made)
+            .filter(|(key, _)| keys.contains(key))
+            .collect()
+    }
+}
+
+/// The fingerprints of every note's body as `Bodies` keeps them.
+pub fn body_keys(kb: &KnowledgeBase, graph: &LinkGraph, config: &Config) -> HashSet<String> {
+    let ctx = Ctx::new(kb, graph, config);
+    kb.notes
+        .par_iter()
+        .map(|note| ctx.body_key(note, &root_of(&note_url(note))))
+        .collect()
+}
+
 /// What becomes of a page before it is rendered.
 enum Verdict {
     /// The previous build's bytes were kept.
@@ -329,9 +392,13 @@ pub fn render_each(
     config: &Config,
     theme: &Theme,
     reuse: Option<Reuse>,
+    bodies: Option<&Bodies<'_>>,
     sink: impl Fn(Page, Option<Fingerprint>) -> Result<()> + Sync,
 ) -> Result<Counts> {
-    let ctx = Ctx::new(kb, graph, config).printing();
+    let mut ctx = Ctx::new(kb, graph, config).printing();
+    if ctx.bodies.is_some() {
+        ctx.store = bodies;
+    }
     let cache = reuse.map(|reuse| Cache {
         seed: Hasher::new(None)
             .text(fingerprint::program())
@@ -506,6 +573,7 @@ impl<'a> Ctx<'a> {
             org: &config.org,
             sanitize: config.build.sanitize_html,
             bodies: None,
+            store: None,
             items: OnceLock::new(),
             sections,
         }
@@ -523,7 +591,7 @@ impl<'a> Ctx<'a> {
     /// A note's body HTML for its own page (cleaned when `sanitize-html` is on); rendered once
     /// when the print page needs it again.
     fn body(&self, note: &Note, root: &str) -> String {
-        let render = || {
+        let made = || {
             let html = body::render(note, self.kb, self.graph, root);
             if self.sanitize {
                 sanitize::clean(&html)
@@ -531,10 +599,22 @@ impl<'a> Ctx<'a> {
                 html
             }
         };
+        let render = || match self.store {
+            Some(store) => store.get_or_render(self.body_key(note, root), made),
+            None => made(),
+        };
         match (&self.bodies, self.kb.index_of(&note.id)) {
             (Some(bodies), Some(i)) => bodies[i].get_or_init(render).clone(),
             _ => render(),
         }
+    }
+
+    /// The fingerprint of a note's body HTML (see `Bodies`).
+    fn body_key(&self, note: &Note, root: &str) -> String {
+        let mut hasher = Hasher::new(None);
+        hasher.text(fingerprint::program()).text("body").text(root);
+        self.body_inputs(note, &mut hasher);
+        hasher.finish().to_hex()
     }
 
     fn items_by(&self) -> &ItemsBy<'a> {

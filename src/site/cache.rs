@@ -20,6 +20,9 @@ use crate::render::Fingerprint;
 /// The manifest's file name in the output directory.
 pub const MANIFEST: &str = ".whosecures-pages.json";
 
+/// Note bodies kept for the next build while the site has a print page (see `render::Bodies`).
+pub const BODIES: &str = ".whosecures-bodies.json";
+
 /// Bumped when the manifest's meaning changes; other formats are ignored (a cold build).
 const FORMAT: u32 = 1;
 
@@ -63,6 +66,14 @@ impl Entry {
             modified_ns: since.subsec_nanos(),
         })
     }
+}
+
+/// The note bodies the build in `out` kept (none when unreadable).
+pub fn previous_bodies(out: &Path) -> HashMap<String, String> {
+    fs::read(out.join(BODIES))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .unwrap_or_default()
 }
 
 /// The previous build's pages, and the manifest of the build being written.
@@ -203,6 +214,26 @@ impl Pages {
         if let Some(entry) = Entry::of(fingerprint.to_hex(), &self.staging.join(url)) {
             self.lock().insert(url.to_owned(), entry);
         }
+    }
+
+    /// Keeps the previous build's bodies with the new site as they are (no body was rendered, so
+    /// they are still the current notes').
+    pub fn carry_bodies(&self) -> Result<()> {
+        let (old, new) = (self.previous_dir.join(BODIES), self.staging.join(BODIES));
+        if !old.is_file() {
+            return Ok(());
+        }
+        fs::hard_link(&old, &new)
+            .or_else(|_| fs::copy(&old, &new).map(|_| ()))
+            .map_err(|e| Error::io("write", &new, e))
+    }
+
+    /// Keeps `bodies` with the new site, for the next build.
+    pub fn save_bodies(&self, bodies: &BTreeMap<String, String>) -> Result<()> {
+        let path = self.staging.join(BODIES);
+        let json = serde_json::to_vec(bodies)
+            .map_err(|e| Error::io("write", &path, std::io::Error::other(e)))?;
+        fs::write(&path, json).map_err(|e| Error::io("write", &path, e))
     }
 
     /// Writes the new site's manifest.

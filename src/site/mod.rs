@@ -139,13 +139,35 @@ pub fn build_into(
         timings.lap("lock and prepare the output");
         let reuse = |url: &str, fingerprint: &render::Fingerprint| pages.reuse(url, fingerprint);
         let (kb, graph) = (&compiled.kb, &compiled.graph);
-        counts = render::render_each(kb, graph, config, theme, Some(&reuse), |page, print| {
+        let bodies = (kb.notes.len() <= render::PRINT_LIMIT).then(|| {
+            render::Bodies::new(move || match fresh {
+                true => HashMap::new(),
+                false => cache::previous_bodies(out),
+            })
+        });
+        let sink = |page: render::Page, print: Option<render::Fingerprint>| {
             write::put(staging, &page.url, page.html.as_bytes())?;
             if let Some(fingerprint) = print {
                 pages.wrote(&page.url, &fingerprint);
             }
             Ok(())
-        })?;
+        };
+        counts = render::render_each(
+            kb,
+            graph,
+            config,
+            theme,
+            Some(&reuse),
+            bodies.as_ref(),
+            sink,
+        )?;
+        if let Some(bodies) = bodies {
+            if bodies.used() {
+                pages.save_bodies(&bodies.retained(&render::body_keys(kb, graph, config)))?;
+            } else if !fresh {
+                pages.carry_bodies()?;
+            }
+        }
         timings.lap("render and write pages");
         for (path, bytes) in &theme.assets {
             write::put(staging, path, bytes)?;
