@@ -145,9 +145,9 @@ pub fn build_into(
                 false => cache::previous_bodies(out),
             })
         });
-        let sink = |page: render::Page, print: Option<render::Fingerprint>| {
+        let sink = |page: render::Page, fingerprint: Option<render::Fingerprint>| {
             write::put(staging, &page.url, page.html.as_bytes())?;
-            if let Some(fingerprint) = print {
+            if let Some(fingerprint) = fingerprint {
                 pages.wrote(&page.url, &fingerprint);
             }
             Ok(())
