@@ -127,28 +127,15 @@ impl Theme {
         })
     }
 
-    fn render<T: Serialize>(&self, template: &str, view: &T) -> Result<String> {
+    /// Renders `view` with `template`. Takes the view: once Tera has its own copy of it (as JSON
+    /// values) the view is dropped, so the largest pages are not held twice while they render.
+    fn render<T: Serialize>(&self, template: &str, view: T) -> Result<String> {
         let context =
-            tera::Context::from_serialize(view).map_err(|e| Error::Template(error_chain(&e)))?;
+            tera::Context::from_serialize(&view).map_err(|e| Error::Template(error_chain(&e)))?;
+        drop(view);
         self.tera
             .render(template, &context)
             .map_err(|e| Error::Template(error_chain(&e)))
-    }
-}
-
-/// A page view, whatever its type: what `Ctx::finish` needs of it.
-trait ViewData {
-    fn feed(&self, hasher: &mut Hasher);
-    fn render(&self, theme: &Theme, template: &str) -> Result<String>;
-}
-
-impl<T: Serialize> ViewData for T {
-    fn feed(&self, hasher: &mut Hasher) {
-        hasher.json(self);
-    }
-
-    fn render(&self, theme: &Theme, template: &str) -> Result<String> {
-        theme.render(template, self)
     }
 }
 
@@ -486,7 +473,7 @@ impl Ctx<'_> {
                 let own = note_url(note);
                 view.html = in_page_links(&ctx.body(note, &root_of(&own)), &own);
             });
-        let html = theme.render(url, &page)?;
+        let html = theme.render(url, page)?;
         Ok(Outcome::Rendered(
             Page {
                 url: url.to_owned(),
@@ -636,19 +623,25 @@ impl<'a> Ctx<'a> {
 
     /// Renders the page `key`, unless `cache` finds its fingerprint reusable.
     fn produce(&self, key: &PageKey, theme: &Theme, cache: Option<&Cache>) -> Result<Outcome> {
-        let finish = |url: &str, template: &str, view: &dyn ViewData| {
-            self.finish(url, template, view, theme, cache)
-        };
+        let (t, c) = (theme, cache);
         match key {
-            PageKey::Home => finish("index.html", "index.html", &self.home()),
-            PageKey::Matrix => finish("matrix.html", "matrix.html", &self.matrix()),
-            PageKey::Checklists => finish("checklists.html", "checklists.html", &self.checklists()),
-            PageKey::Controls => finish("controls.html", "controls.html", &self.controls()),
+            PageKey::Home => self.finish("index.html", "index.html", self.home(), t, c),
+            PageKey::Matrix => self.finish("matrix.html", "matrix.html", self.matrix(), t, c),
+            PageKey::Checklists => self.finish(
+                "checklists.html",
+                "checklists.html",
+                self.checklists(),
+                t,
+                c,
+            ),
+            PageKey::Controls => {
+                self.finish("controls.html", "controls.html", self.controls(), t, c)
+            }
             PageKey::Search => {
                 let page = PlainPage {
                     page: self.layout("search.html", "Search", "search", Vec::new()),
                 };
-                finish("search.html", "search.html", &page)
+                self.finish("search.html", "search.html", page, t, c)
             }
             PageKey::NotFound => {
                 let mut page = PlainPage {
@@ -660,11 +653,15 @@ impl<'a> Ctx<'a> {
                     .base_url
                     .as_deref()
                     .map_or("/".to_owned(), |b| format!("{}/", b.trim_end_matches('/')));
-                finish("404.html", "404.html", &page)
+                self.finish("404.html", "404.html", page, t, c)
             }
-            PageKey::Section(kind) => {
-                finish(&section_url(*kind), "section.html", &self.section(*kind))
-            }
+            PageKey::Section(kind) => self.finish(
+                &section_url(*kind),
+                "section.html",
+                self.section(*kind),
+                t,
+                c,
+            ),
             PageKey::Note(id) => {
                 let Some(note) = self.kb.get(id) else {
                     return Ok(Outcome::Missing);
@@ -681,24 +678,23 @@ impl<'a> Ctx<'a> {
                 };
                 page.page.nav = self.nav(Some(note));
                 page.note.html = self.body(note, &root_of(&url));
-                let html = theme.render("note.html", &page)?;
+                let html = theme.render("note.html", page)?;
                 Ok(Outcome::Rendered(Page { url, html }, fingerprint))
             }
         }
     }
 
     /// Renders a page's view with `template`, unless `cache` finds its fingerprint reusable.
-    fn finish(
+    fn finish<V: Serialize>(
         &self,
         url: &str,
         template: &str,
-        view: &dyn ViewData,
+        view: V,
         theme: &Theme,
         cache: Option<&Cache>,
     ) -> Result<Outcome> {
         let verdict = verdict(cache, url, |hasher| {
-            hasher.text(template);
-            view.feed(hasher);
+            hasher.text(template).json(&view);
         })?;
         let Verdict::Render(fingerprint) = verdict else {
             return Ok(Outcome::Reused);
@@ -706,7 +702,7 @@ impl<'a> Ctx<'a> {
         Ok(Outcome::Rendered(
             Page {
                 url: url.to_owned(),
-                html: view.render(theme, template)?,
+                html: theme.render(template, view)?,
             },
             fingerprint,
         ))
