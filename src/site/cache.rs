@@ -34,6 +34,9 @@ struct Manifest {
     /// together: all of them, or none.
     #[serde(default)]
     derived: Option<Derived>,
+    /// The kept note bodies' file, checked like a page before it is read.
+    #[serde(default)]
+    bodies: Option<Entry>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -68,14 +71,6 @@ impl Entry {
     }
 }
 
-/// The note bodies the build in `out` kept (none when unreadable).
-pub fn previous_bodies(out: &Path) -> HashMap<String, String> {
-    fs::read(out.join(BODIES))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
-        .unwrap_or_default()
-}
-
 /// The previous build's pages, and the manifest of the build being written.
 #[derive(Debug)]
 pub struct Pages {
@@ -83,10 +78,12 @@ pub struct Pages {
     previous_dir: PathBuf,
     previous: HashMap<String, Entry>,
     previous_derived: Option<Derived>,
+    previous_bodies: Option<Entry>,
     /// The site being written.
     staging: PathBuf,
     written: Mutex<BTreeMap<String, Entry>>,
     written_derived: Option<Derived>,
+    written_bodies: Option<Entry>,
 }
 
 impl Pages {
@@ -101,17 +98,19 @@ impl Pages {
                 .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
                 .filter(|m| m.format == FORMAT)
         };
-        let (previous, previous_derived) = match manifest {
-            Some(m) => (m.pages.into_iter().collect(), m.derived),
-            None => (HashMap::new(), None),
+        let (previous, previous_derived, previous_bodies) = match manifest {
+            Some(m) => (m.pages.into_iter().collect(), m.derived, m.bodies),
+            None => (HashMap::new(), None, None),
         };
         Pages {
             previous_dir: out.to_owned(),
             previous,
             previous_derived,
+            previous_bodies,
             staging: staging.to_owned(),
             written: Mutex::new(BTreeMap::new()),
             written_derived: None,
+            written_bodies: None,
         }
     }
 
@@ -218,22 +217,37 @@ impl Pages {
 
     /// Keeps the previous build's bodies with the new site as they are (no body was rendered, so
     /// they are still the current notes').
-    pub fn carry_bodies(&self) -> Result<()> {
-        let (old, new) = (self.previous_dir.join(BODIES), self.staging.join(BODIES));
-        if !old.is_file() {
-            return Ok(());
+    pub fn carry_bodies(&mut self) -> Result<()> {
+        if let Some(entry) = self.previous_bodies.take() {
+            self.written_bodies = self.keep(BODIES, &entry)?;
         }
-        fs::hard_link(&old, &new)
-            .or_else(|_| fs::copy(&old, &new).map(|_| ()))
-            .map_err(|e| Error::io("write", &new, e))
+        Ok(())
     }
 
     /// Keeps `bodies` with the new site, for the next build.
-    pub fn save_bodies(&self, bodies: &BTreeMap<String, String>) -> Result<()> {
+    pub fn save_bodies(&mut self, bodies: &BTreeMap<String, String>) -> Result<()> {
         let path = self.staging.join(BODIES);
         let json = serde_json::to_vec(bodies)
             .map_err(|e| Error::io("write", &path, std::io::Error::other(e)))?;
-        fs::write(&path, json).map_err(|e| Error::io("write", &path, e))
+        fs::write(&path, json).map_err(|e| Error::io("write", &path, e))?;
+        self.written_bodies = Entry::of(BODIES.to_owned(), &path);
+        Ok(())
+    }
+
+    /// Reads the note bodies the previous build kept, when asked (see `render::Bodies`): none
+    /// when `fresh`, or when the file is not the one that build wrote.
+    pub fn bodies_loader(&self, fresh: bool) -> impl Fn() -> HashMap<String, String> + Sync {
+        let path = self.previous_dir.join(BODIES);
+        let expected = self.previous_bodies.clone().filter(|_| !fresh);
+        move || match &expected {
+            Some(entry) if Entry::of(entry.fingerprint.clone(), &path).as_ref() == Some(entry) => {
+                fs::read(&path)
+                    .ok()
+                    .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+                    .unwrap_or_default()
+            }
+            _ => HashMap::new(),
+        }
     }
 
     /// Writes the new site's manifest.
@@ -242,6 +256,7 @@ impl Pages {
             format: FORMAT,
             pages: self.written.into_inner().unwrap_or_else(|e| e.into_inner()),
             derived: self.written_derived,
+            bodies: self.written_bodies,
         };
         let path = self.staging.join(MANIFEST);
         let json = serde_json::to_vec(&manifest)

@@ -139,12 +139,8 @@ pub fn build_into(
         timings.lap("lock and prepare the output");
         let reuse = |url: &str, fingerprint: &render::Fingerprint| pages.reuse(url, fingerprint);
         let (kb, graph) = (&compiled.kb, &compiled.graph);
-        let bodies = (kb.notes.len() <= render::PRINT_LIMIT).then(|| {
-            render::Bodies::new(move || match fresh {
-                true => HashMap::new(),
-                false => cache::previous_bodies(out),
-            })
-        });
+        let bodies = (kb.notes.len() <= render::PRINT_LIMIT)
+            .then(|| render::Bodies::new(pages.bodies_loader(fresh)));
         let sink = |page: render::Page, fingerprint: Option<render::Fingerprint>| {
             write::put(staging, &page.url, page.html.as_bytes())?;
             if let Some(fingerprint) = fingerprint {

@@ -180,6 +180,21 @@ fn tampered_pages_are_rendered_again() {
     fs::remove_file(t.dir.join("out/search/manifest.js")).expect("remove");
     same_as_cold(&t, "out");
 
+    // Kept note bodies that were altered are not used: an edit renders the print page from
+    // freshly rendered bodies, not from the altered file.
+    let bodies = t.dir.join("out").join(BODIES);
+    let text = fs::read_to_string(&bodies).expect("read bodies");
+    let map: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&text).expect("bodies are JSON");
+    let evil: serde_json::Map<String, serde_json::Value> = map
+        .keys()
+        .map(|k| (k.clone(), serde_json::Value::from("<p>altered</p>")))
+        .collect();
+    fs::write(&bodies, serde_json::to_string(&evil).expect("json")).expect("tamper");
+    edit(&t, "glossary/tls.md", "Encrypts data", "Encrypts some data");
+    same_as_cold(&t, "out");
+    assert!(!t.read("out/print.html").contains("altered"));
+
     // A manifest that is not ours is ignored: a cold build.
     fs::write(t.dir.join("out").join(MANIFEST), "{not json").expect("write");
     assert_eq!(build(&t, "out", &[]).1, 0);
