@@ -575,8 +575,8 @@ impl<'a> Ctx<'a> {
         self
     }
 
-    /// A note's body HTML for its own page (cleaned when `sanitize-html` is on); rendered once
-    /// when the print page needs it again.
+    /// A note's body HTML for its own page (cleaned when `sanitize-html` is on): rendered once
+    /// when the print page needs it again, and taken from `Bodies` when an earlier build kept it.
     fn body(&self, note: &Note, root: &str) -> String {
         let made = || {
             let html = body::render(note, self.kb, self.graph, root);
