@@ -2,7 +2,6 @@
 //! `corpus/base/` and run through the real binary, which must print exactly `expected.txt`, exit
 //! with the expected code, never panic and finish within `LIMIT`. Fixture layout: its README.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::Read;
 use std::os::unix::fs::{symlink, PermissionsExt};
@@ -11,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::SiteTest;
+use crate::{snapshot, SiteTest};
 
 /// A run that takes longer is killed and fails its test (a hang, not a slow machine).
 const LIMIT: Duration = Duration::from_secs(20);
@@ -430,28 +429,6 @@ fn broken_builds_leave_the_previous_site_untouched() {
 fn split_summary(stderr: &str) -> (&str, &str) {
     let text = stderr.strip_suffix('\n').unwrap_or(stderr);
     text.rsplit_once('\n').unwrap_or(("", text))
-}
-
-/// Every file below `root` (hidden ones included) with its bytes.
-fn snapshot(root: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, files: &mut BTreeMap<PathBuf, Vec<u8>>) {
-        for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("read {}: {e}", dir.display())) {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                walk(root, &path, files);
-            } else {
-                let bytes =
-                    fs::read(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-                files.insert(
-                    path.strip_prefix(root).expect("below root").to_owned(),
-                    bytes,
-                );
-            }
-        }
-    }
-    let mut files = BTreeMap::new();
-    walk(root, root, &mut files);
-    files
 }
 
 /// The names in `dir`, sorted.

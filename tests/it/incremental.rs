@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use crate::{stderr, SiteTest};
+use crate::{snapshot, stderr, SiteTest};
 
 const MANIFEST: &str = ".whosecures-pages.json";
 const BODIES: &str = ".whosecures-bodies.json";
@@ -13,19 +13,8 @@ const BODIES: &str = ".whosecures-bodies.json";
 /// Every file under `dir` but the build manifest (which records file times), path → bytes. The
 /// kept bodies are compared too: a rebuild keeps exactly what a cold build would.
 fn site(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap_or_else(|e| panic!("read {}: {e}", d.display())) {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.file_name().is_some_and(|n| n != MANIFEST) {
-                let bytes = fs::read(&path).expect("read file");
-                files.insert(path.strip_prefix(dir).expect("under").to_path_buf(), bytes);
-            }
-        }
-    }
+    let mut files = snapshot(dir);
+    files.remove(Path::new(MANIFEST));
     files
 }
 

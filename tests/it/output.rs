@@ -1,13 +1,12 @@
 //! Output safety: refused targets, a failed or killed build leaving the previous site untouched,
 //! and concurrent builds taking turns.
 
-use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use crate::{stderr, SiteTest};
+use crate::{snapshot, stderr, SiteTest};
 
 // The output may not be the current directory, the knowledge directory, or a foreign directory.
 #[test]
@@ -62,27 +61,6 @@ fn failed_build_keeps_previous_site() {
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(stderr(&out).contains("template error"), "{}", stderr(&out));
     assert_eq!(t.read("out/services/widget.html"), before);
-}
-
-/// Every file under `dir`, relative path → bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in fs::read_dir(&d).unwrap_or_else(|e| panic!("read {}: {e}", d.display())) {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let bytes = fs::read(&path).expect("read file");
-                files.insert(
-                    path.strip_prefix(dir).expect("under dir").to_path_buf(),
-                    bytes,
-                );
-            }
-        }
-    }
-    files
 }
 
 /// Staging or retired directories a build left beside `site`.
