@@ -139,6 +139,85 @@ impl Theme {
     }
 }
 
+impl Theme {
+    /// Renders `view` with `template`, then each list of `parts` in place of its marker
+    /// (`part_marker`), one element at a time: each element's view is made, rendered with the
+    /// list's template (given `root` and the element under the list's `name`) and dropped.
+    fn render_in_parts<V: Serialize, P: Serialize>(
+        &self,
+        template: &str,
+        view: V,
+        root: &str,
+        parts: &[Parts<'_, P>],
+    ) -> Result<String> {
+        let page = self.render(template, view)?;
+        let mut slots = Vec::with_capacity(parts.len());
+        for (n, list) in parts.iter().enumerate() {
+            let marker = part_marker(n);
+            let mut found = page.match_indices(&marker).map(|(at, _)| at);
+            match (found.next(), found.next()) {
+                (Some(at), None) => slots.push((at, marker.len(), list)),
+                _ => {
+                    return Err(Error::Template(format!(
+                        "template `{template}` must show `{{{{ {} | safe }}}}` exactly once \
+                         (the {} list, rendered with `{}`)",
+                        list.slot, list.name, list.template
+                    )))
+                }
+            }
+        }
+        slots.sort_unstable_by_key(|(at, _, _)| *at);
+        let mut out: Vec<u8> = Vec::with_capacity(page.len());
+        let mut from = 0;
+        for (at, marker_len, list) in slots {
+            out.extend_from_slice(&page.as_bytes()[from..at]);
+            for i in 0..list.len {
+                let before = out.len();
+                let mut context = tera::Context::new();
+                context.insert("root", root);
+                context.insert(list.name, &(list.view)(i));
+                self.tera
+                    .render_to(list.template, &context, &mut out)
+                    .map_err(|e| Error::Template(error_chain(&e)))?;
+                if i == 0 {
+                    // Room for the rest at twice the first element's size: pages never written
+                    // to are never resident, while growing by doubling would copy the list.
+                    let rest = (out.len() - before) * 2 * (list.len - 1);
+                    out.reserve(rest + page.len() - at);
+                }
+            }
+            from = at + marker_len;
+        }
+        out.extend_from_slice(&page.as_bytes()[from..]);
+        String::from_utf8(out).map_err(|_| {
+            Error::Template(format!("template `{template}`: output is not valid UTF-8"))
+        })
+    }
+}
+
+/// A long list on a page that gathers every note, rendered one element at a time with its own
+/// template: the page's view holds `part_marker(n)` (in the field named `slot`) where list `n`
+/// goes. At 10,000 notes the checklists page lists 18,000 items; as one Tera context (a tree of
+/// JSON values) they took about 150 MB, where one element's takes a few kilobytes.
+struct Parts<'p, P> {
+    /// The element's template, e.g. `parts/checklist-group.html`.
+    template: &'static str,
+    /// What the element is called in its template.
+    name: &'static str,
+    /// The page view's field holding the marker.
+    slot: &'static str,
+    /// How many elements.
+    len: usize,
+    /// Element `i`'s view.
+    view: Box<dyn Fn(usize) -> P + Sync + 'p>,
+}
+
+/// Where list `n` of a page's `Parts` goes in its template's output: an HTML comment, which text
+/// from notes cannot produce (templates escape `<`), replaced by the rendered elements.
+fn part_marker(n: usize) -> String {
+    format!("<!--whosecures:parts:{n}-->")
+}
+
 /// Tera nests the useful message in `source()`; show the whole chain on one line.
 fn error_chain(error: &dyn std::error::Error) -> String {
     let mut message = format!("template error: {error}");
@@ -626,17 +705,9 @@ impl<'a> Ctx<'a> {
         let (t, c) = (theme, cache);
         match key {
             PageKey::Home => self.finish("index.html", "index.html", self.home(), t, c),
-            PageKey::Matrix => self.finish("matrix.html", "matrix.html", self.matrix(), t, c),
-            PageKey::Checklists => self.finish(
-                "checklists.html",
-                "checklists.html",
-                self.checklists(),
-                t,
-                c,
-            ),
-            PageKey::Controls => {
-                self.finish("controls.html", "controls.html", self.controls(), t, c)
-            }
+            PageKey::Matrix => self.matrix(t, c),
+            PageKey::Checklists => self.checklists(t, c),
+            PageKey::Controls => self.controls(t, c),
             PageKey::Search => {
                 let page = PlainPage {
                     page: self.layout("search.html", "Search", "search", Vec::new()),
@@ -703,6 +774,39 @@ impl<'a> Ctx<'a> {
             Page {
                 url: url.to_owned(),
                 html: theme.render(template, view)?,
+            },
+            fingerprint,
+        ))
+    }
+
+    /// `finish` for a page with long lists rendered one element at a time (see `Parts`); the
+    /// fingerprint covers the page's view and every element's.
+    fn finish_in_parts<V: Serialize, P: Serialize>(
+        &self,
+        url: &str,
+        template: &str,
+        view: V,
+        parts: &[Parts<'_, P>],
+        theme: &Theme,
+        cache: Option<&Cache>,
+    ) -> Result<Outcome> {
+        let verdict = verdict(cache, url, |hasher| {
+            hasher.text(template).json(&view);
+            for list in parts {
+                hasher.text(list.template).number(list.len as u64);
+                for i in 0..list.len {
+                    hasher.json(&(list.view)(i));
+                }
+            }
+        })?;
+        let Verdict::Render(fingerprint) = verdict else {
+            return Ok(Outcome::Reused);
+        };
+        let html = theme.render_in_parts(template, view, &root_of(url), parts)?;
+        Ok(Outcome::Rendered(
+            Page {
+                url: url.to_owned(),
+                html,
             },
             fingerprint,
         ))
@@ -930,6 +1034,7 @@ impl<'a> Ctx<'a> {
                         let owner = majority(&owners).unwrap_or("not-applicable");
                         let depends = owners.iter().any(|o| *o != owner);
                         MatrixCell {
+                            layer: layer.title.clone(),
                             owner: self.owner(owner),
                             note: String::new(),
                             depends,
@@ -978,8 +1083,9 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn matrix(&self) -> MatrixPage {
+    fn matrix(&self, theme: &Theme, cache: Option<&Cache>) -> Result<Outcome> {
         let layers: Vec<&Note> = self.kb.of_kind(Kind::Layer).collect();
+        let services: Vec<_> = self.kb.services().collect();
         let vocab = &self.kb.vocab;
         let columns = layers
             .iter()
@@ -988,10 +1094,9 @@ impl<'a> Ctx<'a> {
                 group: layer_group_label(self.kb, l),
             })
             .collect();
-        let rows = self
-            .kb
-            .services()
-            .map(|(note, service)| MatrixRow {
+        let row = |i: usize| {
+            let (note, service) = services[i];
+            MatrixRow {
                 service: self.link(note),
                 model: service.service_model.clone(),
                 model_label: Vocabulary::label(&vocab.service_models, &service.service_model)
@@ -1000,25 +1105,28 @@ impl<'a> Ctx<'a> {
                     .iter()
                     .map(|layer| match service.row(&layer.id) {
                         Some(row) => MatrixCell {
+                            layer: layer.title.clone(),
                             owner: self.owner(&row.owner),
                             note: row.note.clone(),
                             depends: !row.variants.is_empty(),
                         },
                         None => MatrixCell {
+                            layer: layer.title.clone(),
                             owner: self.owner("not-applicable"),
                             note: String::new(),
                             depends: false,
                         },
                     })
                     .collect(),
-            })
-            .collect();
-        let mut page = self.layout("matrix.html", "Services × layers", "matrix", Vec::new());
+            }
+        };
+        let url = "matrix.html";
+        let mut page = self.layout(url, "Services × layers", "matrix", Vec::new());
         page.description = "Who secures each layer of each service, in one table.".into();
-        MatrixPage {
+        let view = MatrixPage {
             page,
             columns,
-            rows,
+            rows_html: part_marker(0),
             models: vocab
                 .service_models
                 .iter()
@@ -1035,72 +1143,104 @@ impl<'a> Ctx<'a> {
                     description: o.description.clone(),
                 })
                 .collect(),
-        }
+        };
+        let rows = [Parts {
+            template: "parts/matrix-row.html",
+            name: "row",
+            slot: "rows_html",
+            len: services.len(),
+            view: Box::new(row),
+        }];
+        self.finish_in_parts(url, url, view, &rows, theme, cache)
     }
 
     /// Every control id of every catalog with the checklist items mapped to it, in natural order
     /// (`S3.2` before `S3.10`).
-    fn controls(&self) -> ControlsPage {
-        let mut by_control: BTreeMap<(String, ControlOrder), Vec<&ChecklistItem>> = BTreeMap::new();
+    fn controls(&self, theme: &Theme, cache: Option<&Cache>) -> Result<Outcome> {
+        let mut by_control: BTreeMap<(&str, ControlOrder), Vec<&ChecklistItem>> = BTreeMap::new();
         for item in self.kb.checklist_items() {
             for control in &item.controls {
                 by_control
-                    .entry((control.catalog.clone(), ControlOrder::of(&control.id)))
+                    .entry((control.catalog.as_str(), ControlOrder::of(&control.id)))
                     .or_default()
                     .push(item);
             }
         }
-        let catalogs = self
-            .kb
-            .vocab
-            .catalogs
+        let catalogs = &self.kb.vocab.catalogs;
+        // Per catalog, its controls with their items, in natural order.
+        let grouped: Vec<Vec<(&ControlOrder, &Vec<&ChecklistItem>)>> = catalogs
             .iter()
-            .map(|catalog| CatalogGroup {
-                id: catalog.id.clone(),
-                title: catalog.title.clone(),
-                url: catalog.url.clone(),
-                controls: by_control
+            .map(|catalog| {
+                by_control
                     .iter()
                     .filter(|((c, _), _)| *c == catalog.id)
-                    .map(|((c, order), items)| {
-                        let key = format!("{c}:{}", order.id);
-                        ControlGroup {
-                            anchor: control_anchor(&key),
-                            key,
-                            id: order.id.clone(),
-                            items: items.iter().map(|i| self.item(i)).collect(),
-                        }
-                    })
-                    .collect(),
+                    .map(|((_, order), items)| (order, items))
+                    .collect()
             })
             .collect();
-        ControlsPage {
-            page: self.layout("controls.html", "Controls", "controls", Vec::new()),
+        let url = "controls.html";
+        let view = ControlsPage {
+            page: self.layout(url, "Controls", "controls", Vec::new()),
             mapped: self
                 .kb
                 .checklist_items()
                 .filter(|i| !i.controls.is_empty())
                 .count(),
-            catalogs,
-        }
-    }
-
-    fn checklists(&self) -> ChecklistsPage {
-        let groups: Vec<ItemGroup> = self
-            .kb
-            .notes
+            catalogs: catalogs
+                .iter()
+                .zip(&grouped)
+                .enumerate()
+                .map(|(n, (catalog, controls))| CatalogGroup {
+                    id: catalog.id.clone(),
+                    title: catalog.title.clone(),
+                    url: catalog.url.clone(),
+                    count: controls.len(),
+                    controls_html: part_marker(n),
+                })
+                .collect(),
+        };
+        let parts: Vec<Parts<'_, ControlGroup>> = catalogs
             .iter()
-            .filter(|n| !n.checklist().is_empty())
-            .map(|n| ItemGroup {
-                title: self.link(n),
-                items: n.checklist().iter().map(|i| self.item(i)).collect(),
+            .zip(&grouped)
+            .map(|(catalog, controls)| Parts {
+                template: "parts/control.html",
+                name: "control",
+                slot: "catalog.controls_html",
+                len: controls.len(),
+                view: Box::new(move |i: usize| {
+                    let (order, items) = controls[i];
+                    let key = format!("{}:{}", catalog.id, order.id);
+                    ControlGroup {
+                        anchor: control_anchor(&key),
+                        key,
+                        id: order.id.clone(),
+                        items: items.iter().map(|item| self.item(item)).collect(),
+                    }
+                }),
             })
             .collect();
+        self.finish_in_parts(url, url, view, &parts, theme, cache)
+    }
+
+    fn checklists(&self, theme: &Theme, cache: Option<&Cache>) -> Result<Outcome> {
+        let notes: Vec<&Note> = self
+            .kb
+            .iter()
+            .filter(|n| !n.checklist().is_empty())
+            .collect();
+        let group = |i: usize| {
+            let note = notes[i];
+            ItemGroup {
+                title: self.link(note),
+                items: note.checklist().iter().map(|i| self.item(i)).collect(),
+            }
+        };
         let vocab = &self.kb.vocab;
-        ChecklistsPage {
-            page: self.layout("checklists.html", "Checklists", "checklists", Vec::new()),
-            total: groups.iter().map(|g| g.items.len()).sum(),
-            groups,
+        let url = "checklists.html";
+        let view = ChecklistsPage {
+            page: self.layout(url, "Checklists", "checklists", Vec::new()),
+            total: notes.iter().map(|n| n.checklist().len()).sum(),
+            groups_html: part_marker(0),
             severities: vocab
                 .severities
                 .iter()
@@ -1115,7 +1255,15 @@ impl<'a> Ctx<'a> {
                 .map(|p| self.link(p))
                 .collect(),
             layers: self.kb.of_kind(Kind::Layer).map(|l| self.link(l)).collect(),
-        }
+        };
+        let groups = [Parts {
+            template: "parts/checklist-group.html",
+            name: "group",
+            slot: "groups_html",
+            len: notes.len(),
+            view: Box::new(group),
+        }];
+        self.finish_in_parts(url, url, view, &groups, theme, cache)
     }
 
     fn section(&self, kind: Kind) -> SectionPage {
@@ -1395,6 +1543,108 @@ mod tests {
             escape(r#"<a href="x">'&'</a>"#),
             "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
         );
+    }
+
+    fn theme(templates: &[(&str, &str)]) -> Theme {
+        let files = templates
+            .iter()
+            .map(|(name, text)| SourceFile {
+                rel_path: format!("templates/{name}"),
+                display_path: format!("theme/templates/{name}"),
+                bytes: text.as_bytes().to_vec(),
+            })
+            .collect();
+        Theme::from_files(files).expect("test templates compile")
+    }
+
+    fn letters<'p>(slot: &'static str, word: &'p str) -> Parts<'p, String> {
+        Parts {
+            template: "parts/letter.html",
+            name: "letter",
+            slot,
+            len: word.chars().count(),
+            view: Box::new(move |i| word.chars().nth(i).map(String::from).unwrap_or_default()),
+        }
+    }
+
+    #[derive(Serialize)]
+    struct Two {
+        first: String,
+        second: String,
+        text: String,
+    }
+
+    // Each list is rendered element by element where its template shows it (in the order the
+    // template shows them, not the order of the lists), with `root`; escaped text that looks
+    // like a marker stays text; an empty list leaves nothing.
+    #[test]
+    fn parts_are_spliced_where_the_template_shows_them() {
+        let theme = theme(&[
+            (
+                "page.html",
+                "<p>{{ text }}</p>A{{ second | safe }}B{{ first | safe }}C",
+            ),
+            ("parts/letter.html", "[{{ root }}{{ letter }}]"),
+        ]);
+        let view = |text: &str| Two {
+            first: part_marker(0),
+            second: part_marker(1),
+            text: text.to_owned(),
+        };
+        let html = theme
+            .render_in_parts(
+                "page.html",
+                view(&part_marker(0)),
+                "../",
+                &[letters("first", "xy"), letters("second", "<é")],
+            )
+            .expect("renders");
+        assert_eq!(
+            html,
+            "<p>&lt;!--whosecures:parts:0--&gt;</p>A[../&lt;][../é]B[../x][../y]C"
+        );
+        let html = theme
+            .render_in_parts(
+                "page.html",
+                view("t"),
+                "",
+                &[letters("first", ""), letters("second", "z")],
+            )
+            .expect("renders");
+        assert_eq!(html, "<p>t</p>A[z]BC");
+    }
+
+    // A template that leaves a list out, or shows it twice, is an error naming the field.
+    #[test]
+    fn parts_must_be_shown_exactly_once() {
+        for page in [
+            "{{ first | safe }}",
+            "{{ first | safe }}{{ second | safe }}{{ first | safe }}",
+        ] {
+            let theme = theme(&[("page.html", page), ("parts/letter.html", "{{ letter }}")]);
+            let view = Two {
+                first: part_marker(0),
+                second: part_marker(1),
+                text: String::new(),
+            };
+            let Err(Error::Template(message)) = theme.render_in_parts(
+                "page.html",
+                view,
+                "",
+                &[letters("first", "a"), letters("second", "b")],
+            ) else {
+                panic!("{page}: expected a template error");
+            };
+            let shown = if page.matches("first").count() == 2 {
+                "first"
+            } else {
+                "second"
+            };
+            assert!(
+                message.contains(&format!("`{{{{ {shown} | safe }}}}` exactly once")),
+                "{page}: {message}"
+            );
+        }
     }
 
     // The majority owner wins; ties go to the first seen.

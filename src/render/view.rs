@@ -283,6 +283,8 @@ pub struct MatrixRow {
 /// A matrix cell.
 #[derive(Debug, Clone, Serialize)]
 pub struct MatrixCell {
+    /// The layer's title (for the tooltip); empty where the cell's column says it.
+    pub layer: String,
     /// Owner.
     pub owner: OwnerView,
     /// Row note (tooltip).
@@ -298,8 +300,8 @@ pub struct MatrixPage {
     pub page: Layout,
     /// Columns.
     pub columns: Vec<MatrixColumn>,
-    /// Rows.
-    pub rows: Vec<MatrixRow>,
+    /// Where the rows go: each row is rendered on its own with `parts/matrix-row.html`.
+    pub rows_html: String,
     /// Service models for the filter.
     pub models: Vec<OwnerView>,
     /// Owners for the legend.
@@ -329,7 +331,7 @@ pub struct PrintPage {
 pub struct ControlsPage {
     /// Layout.
     pub page: Layout,
-    /// Catalogs with their controls.
+    /// Catalogs, each showing where its controls go.
     pub catalogs: Vec<CatalogGroup>,
     /// Items that map to at least one control.
     pub mapped: usize,
@@ -344,8 +346,11 @@ pub struct CatalogGroup {
     pub title: String,
     /// The catalog's documentation.
     pub url: String,
-    /// Controls with items, in natural order.
-    pub controls: Vec<ControlGroup>,
+    /// How many of its controls have items.
+    pub count: usize,
+    /// Where its controls go: each control is rendered on its own with `parts/control.html`,
+    /// in natural order.
+    pub controls_html: String,
 }
 
 /// One control id and the items mapped to it.
@@ -366,8 +371,9 @@ pub struct ControlGroup {
 pub struct ChecklistsPage {
     /// Layout.
     pub page: Layout,
-    /// Items grouped by note.
-    pub groups: Vec<ItemGroup>,
+    /// Where the items go, grouped by note: each group is rendered on its own with
+    /// `parts/checklist-group.html`.
+    pub groups_html: String,
     /// Total items.
     pub total: usize,
     /// Severities for the filter.
