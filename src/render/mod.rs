@@ -528,31 +528,57 @@ impl Ctx<'_> {
         }
         let (ctx, kb) = (self, self.kb);
         let url = "print.html";
-        let mut page = PrintPage {
+        let page = PrintPage {
             page: ctx.layout(url, "The whole book", "print", Vec::new()),
-            notes: kb
-                .notes
-                .par_iter()
-                .map(|note| ctx.note_view(note))
+            contents: kb
+                .iter()
+                .map(|note| PrintEntry {
+                    anchor: note_url(note),
+                    title: note.title.clone(),
+                    kind_label: note.kind.singular().to_owned(),
+                })
                 .collect(),
+            notes_html: part_marker(0),
         };
         let verdict = verdict(cache, url, |hasher| {
             hasher.json(&page);
-            for note in kb.iter() {
-                self.body_inputs(note, hasher);
+            let each: Vec<Fingerprint> = kb
+                .notes
+                .par_iter()
+                .map(|note| {
+                    let mut hasher = Hasher::new(None);
+                    hasher.json(&ctx.note_view(note));
+                    ctx.body_inputs(note, &mut hasher);
+                    hasher.finish()
+                })
+                .collect();
+            for fingerprint in each {
+                hasher.text(&fingerprint.to_hex());
             }
         })?;
         let Verdict::Render(fingerprint) = verdict else {
             return Ok(Outcome::Reused);
         };
-        page.notes
-            .par_iter_mut()
-            .zip(kb.notes.par_iter())
-            .for_each(|(view, note)| {
+        let bodies: Vec<String> = kb
+            .notes
+            .par_iter()
+            .map(|note| {
                 let own = note_url(note);
-                view.html = in_page_links(&ctx.body(note, &root_of(&own)), &own);
-            });
-        let html = theme.render(url, page)?;
+                in_page_links(&ctx.body(note, &root_of(&own)), &own)
+            })
+            .collect();
+        let notes = [Parts {
+            template: "parts/print-note.html",
+            name: "note",
+            slot: "notes_html",
+            len: kb.notes.len(),
+            view: Box::new(|i: usize| {
+                let mut view = ctx.note_view(&kb.notes[i]);
+                view.html.clone_from(&bodies[i]);
+                view
+            }),
+        }];
+        let html = theme.render_in_parts(url, page, &root_of(url), &notes)?;
         Ok(Outcome::Rendered(
             Page {
                 url: url.to_owned(),

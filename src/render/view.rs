@@ -322,8 +322,22 @@ pub struct OwnerLegend {
 pub struct PrintPage {
     /// Layout.
     pub page: Layout,
-    /// Every note, in navigation order.
-    pub notes: Vec<NoteView>,
+    /// The table of contents: every note, in navigation order.
+    pub contents: Vec<PrintEntry>,
+    /// Where the notes go: each is rendered on its own with `parts/print-note.html` (as a
+    /// `NoteView` whose `html` links within the page).
+    pub notes_html: String,
+}
+
+/// A line of the print page's contents.
+#[derive(Debug, Clone, Serialize)]
+pub struct PrintEntry {
+    /// The note's section on the page (its URL, as an id).
+    pub anchor: String,
+    /// Title.
+    pub title: String,
+    /// Kind, singular, for display.
+    pub kind_label: String,
 }
 
 /// `controls.html`.
