@@ -101,23 +101,61 @@ fn envelope<'a>(kb: &'a KnowledgeBase, notes: Vec<NoteExport<'a>>) -> Export<'a>
 /// `kb.json` from the notes' entries (`note_json`), in order: the same bytes as serializing the
 /// whole export at once.
 pub fn assemble<'a>(kb: &KnowledgeBase, notes: impl Iterator<Item = &'a str>) -> String {
-    let envelope = envelope(kb, Vec::new());
-    let head = serde_json::to_string_pretty(&envelope).unwrap_or_default();
-    // `head` ends with `"notes": []\n}`; open the array instead and write the entries into it.
+    let mut pieces = Pieces::new(kb);
     let notes: Vec<&str> = notes.collect();
-    let head = head.strip_suffix("[]\n}").unwrap_or(&head);
-    let mut out =
-        String::with_capacity(head.len() + notes.iter().map(|n| n.len() + 6).sum::<usize>() + 8);
-    out.push_str(head);
-    out.push('[');
-    let mut first = true;
+    let mut out = String::with_capacity(
+        pieces.head().len() + notes.iter().map(|n| n.len() + 6).sum::<usize>() + 8,
+    );
+    out.push_str(pieces.head());
     for note in notes {
-        out.push_str(if first { "\n    " } else { ",\n    " });
+        out.push_str(pieces.before_note());
         out.push_str(note);
-        first = false;
     }
-    out.push_str(if first { "]\n}" } else { "\n  ]\n}" });
+    out.push_str(pieces.end());
     out
+}
+
+/// `kb.json` in the pieces around the notes' entries, so that `build` can write it as the
+/// entries are made instead of holding them all (~40 MB at 10,000 notes): `head`, then
+/// `before_note` and the entry (`note_json`) for each note in order, then `end`. `assemble` joins
+/// the same pieces.
+pub struct Pieces {
+    head: String,
+    notes: usize,
+}
+
+impl Pieces {
+    /// The pieces for `kb`'s export.
+    pub fn new(kb: &KnowledgeBase) -> Pieces {
+        let whole = serde_json::to_string_pretty(&envelope(kb, Vec::new())).unwrap_or_default();
+        // `whole` ends with `"notes": []\n}`; keep it up to the array's `[`.
+        let head = whole.strip_suffix("]\n}").unwrap_or(&whole).to_owned();
+        Pieces { head, notes: 0 }
+    }
+
+    /// Everything up to and including the `[` that opens `notes`.
+    pub fn head(&self) -> &str {
+        &self.head
+    }
+
+    /// What goes before the next note's entry (counting the notes).
+    pub fn before_note(&mut self) -> &'static str {
+        self.notes += 1;
+        if self.notes == 1 {
+            "\n    "
+        } else {
+            ",\n    "
+        }
+    }
+
+    /// What closes the array and the document after the notes so far.
+    pub fn end(&self) -> &'static str {
+        if self.notes == 0 {
+            "]\n}"
+        } else {
+            "\n  ]\n}"
+        }
+    }
 }
 
 fn note_export<'a>(note: &'a Note, graph: &'a LinkGraph) -> NoteExport<'a> {

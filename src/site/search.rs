@@ -152,59 +152,90 @@ pub fn shard_key(term: &str) -> String {
 
 /// The index files from the notes' entries, in note order (a note's number is its position).
 pub fn files<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<(String, Vec<u8>)> {
-    // Postings by term first (a term's shard is computed once, not once per note that has it).
-    let mut postings: HashMap<&str, Vec<u32>> = HashMap::new();
-    let mut chunks: Vec<Vec<&str>> = Vec::new();
-    let mut count = 0usize;
-    for (doc, entry) in entries.enumerate() {
-        if doc % CHUNK == 0 {
-            chunks.push(Vec::new());
+    let mut index = Index::default();
+    for entry in entries {
+        index.add(entry);
+    }
+    index.files()
+}
+
+/// The index being built from the notes' entries, added in note order: each entry can be dropped
+/// once added, so `build` never holds every note's entry at once.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// Term → flat postings `[note, score, note, score, ...]`. By term first: a term's shard is
+    /// computed once, not once per note that has it.
+    postings: HashMap<String, Vec<u32>>,
+    /// The records of each chunk of `CHUNK` notes, joined with `,`.
+    chunks: Vec<String>,
+    /// How many entries were added.
+    count: usize,
+}
+
+impl Index {
+    /// Adds the next note's entry.
+    pub fn add(&mut self, entry: &Entry) {
+        let doc = self.count;
+        let first_of_chunk = doc.is_multiple_of(CHUNK);
+        if first_of_chunk {
+            self.chunks.push(String::new());
         }
-        if let Some(chunk) = chunks.last_mut() {
-            chunk.push(&entry.record);
+        if let Some(chunk) = self.chunks.last_mut() {
+            if !first_of_chunk {
+                chunk.push(',');
+            }
+            chunk.push_str(&entry.record);
         }
         let doc = u32::try_from(doc).unwrap_or(u32::MAX);
         for (term, score) in &entry.terms {
-            let list = postings.entry(term.as_str()).or_default();
+            let list = match self.postings.get_mut(term.as_str()) {
+                Some(list) => list,
+                None => self.postings.entry(term.clone()).or_default(),
+            };
             list.push(doc);
             list.push(u32::from(*score));
         }
-        count += 1;
+        self.count += 1;
     }
-    let mut shards: BTreeMap<String, BTreeMap<&str, Vec<u32>>> = BTreeMap::new();
-    for (term, list) in postings {
-        shards
-            .entry(shard_key(term))
-            .or_default()
-            .insert(term, list);
-    }
-    let mut out = Vec::with_capacity(shards.len() + chunks.len() + 1);
-    let keys: Vec<&String> = shards.keys().collect();
-    let manifest =
-        serde_json::json!({ "version": 1, "count": count, "chunk": CHUNK, "shards": keys });
-    out.push((
-        "search/manifest.js".to_owned(),
-        format!("WHOSECURES_SEARCH_MANIFEST({manifest});\n").into_bytes(),
-    ));
-    for (key, terms) in &shards {
-        // Postings are flat `[note, score, note, score, ...]`.
-        let json = serde_json::to_string(terms).unwrap_or_else(|_| "{}".to_owned());
+
+    /// The index files.
+    pub fn files(self) -> Vec<(String, Vec<u8>)> {
+        let mut shards: BTreeMap<String, BTreeMap<String, Vec<u32>>> = BTreeMap::new();
+        for (term, list) in self.postings {
+            shards
+                .entry(shard_key(&term))
+                .or_default()
+                .insert(term, list);
+        }
+        let mut out = Vec::with_capacity(shards.len() + self.chunks.len() + 1);
+        let keys: Vec<&String> = shards.keys().collect();
+        let manifest = serde_json::json!({
+            "version": 1, "count": self.count, "chunk": CHUNK, "shards": keys
+        });
         out.push((
-            format!("search/t-{key}.js"),
-            format!(
-                "WHOSECURES_SEARCH_SHARD({},{json});\n",
-                serde_json::json!(key)
-            )
-            .into_bytes(),
+            "search/manifest.js".to_owned(),
+            format!("WHOSECURES_SEARCH_MANIFEST({manifest});\n").into_bytes(),
         ));
+        for (key, terms) in &shards {
+            // Postings are flat `[note, score, note, score, ...]`.
+            let json = serde_json::to_string(terms).unwrap_or_else(|_| "{}".to_owned());
+            out.push((
+                format!("search/t-{key}.js"),
+                format!(
+                    "WHOSECURES_SEARCH_SHARD({},{json});\n",
+                    serde_json::json!(key)
+                )
+                .into_bytes(),
+            ));
+        }
+        for (n, chunk) in self.chunks.iter().enumerate() {
+            out.push((
+                format!("search/d-{n}.js"),
+                format!("WHOSECURES_SEARCH_DOCS({n},[{chunk}]);\n").into_bytes(),
+            ));
+        }
+        out
     }
-    for (n, chunk) in chunks.iter().enumerate() {
-        out.push((
-            format!("search/d-{n}.js"),
-            format!("WHOSECURES_SEARCH_DOCS({n},[{}]);\n", chunk.join(",")).into_bytes(),
-        ));
-    }
-    out
 }
 
 #[cfg(test)]

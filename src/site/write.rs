@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
@@ -157,16 +158,56 @@ fn write_tree(site: &Site, root: &Path) -> Result<()> {
 
 /// Writes one site file (`url` relative to `root`), creating its directory.
 pub fn put(root: &Path, url: &str, bytes: &[u8]) -> Result<()> {
+    let path = prepare(root, url)?;
+    fs::write(&path, bytes).map_err(|e| Error::io("write", &path, e))
+}
+
+/// Starts a site file that is written in pieces (`url` relative to `root`), for content too large
+/// to hold whole in memory; like `put`, it creates the directory and replaces any file there.
+pub fn create(root: &Path, url: &str) -> Result<Stream> {
+    let path = prepare(root, url)?;
+    let file = fs::File::create(&path).map_err(|e| Error::io("write", &path, e))?;
+    Ok(Stream {
+        out: BufWriter::new(file),
+        path,
+    })
+}
+
+/// A site file being written in pieces (see `create`). Complete only after `finish`.
+pub struct Stream {
+    out: BufWriter<fs::File>,
+    path: PathBuf,
+}
+
+impl Stream {
+    /// Appends `bytes`.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        self.out
+            .write_all(bytes)
+            .map_err(|e| Error::io("write", &self.path, e))
+    }
+
+    /// Writes out what is still buffered and closes the file.
+    pub fn finish(self) -> Result<()> {
+        let Stream { out, path } = self;
+        out.into_inner()
+            .map_err(|e| Error::io("write", &path, e.into_error()))?;
+        Ok(())
+    }
+}
+
+/// The path of the site file `url` under `root`, its directory created and any file already
+/// there removed: it may be a hard link to the previous site's (see `cache`), which must be
+/// replaced, never written through.
+fn prepare(root: &Path, url: &str) -> Result<PathBuf> {
     let path = root.join(url);
     if let Some(dir) = path.parent() {
         fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
     }
-    // A file already there may be a hard link to the previous site's (see `cache`): replace it,
-    // never write through it.
     if fs::symlink_metadata(&path).is_ok() {
         fs::remove_file(&path).map_err(|e| Error::io("replace", &path, e))?;
     }
-    fs::write(&path, bytes).map_err(|e| Error::io("write", &path, e))
+    Ok(path)
 }
 
 /// Marks a complete output: written last, so only whole sites carry it.
@@ -279,6 +320,29 @@ mod tests {
         let _ = fs::remove_dir_all(&dir);
         fs::create_dir_all(&dir).expect("temp dir");
         dir
+    }
+
+    // A file written in pieces replaces a hard link at its path instead of writing through it
+    // (the previous site's file stays as it was).
+    #[test]
+    fn stream_replaces_a_hard_link() {
+        let dir = temp("stream");
+        let (previous, root) = (dir.join("previous.json"), dir.join("new"));
+        fs::write(&previous, "old").expect("write");
+        fs::create_dir_all(root.join("data")).expect("mkdir");
+        fs::hard_link(&previous, root.join("data/kb.json")).expect("link");
+        let mut stream = create(&root, "data/kb.json").expect("create");
+        for piece in ["{", "\"a\": 1", "}"] {
+            stream.write(piece.as_bytes()).expect("write a piece");
+        }
+        stream.finish().expect("finish");
+        let read = |p: &Path| fs::read_to_string(p).ok();
+        assert_eq!(
+            read(&root.join("data/kb.json")).as_deref(),
+            Some("{\"a\": 1}")
+        );
+        assert_eq!(read(&previous).as_deref(), Some("old"));
+        fs::remove_dir_all(dir).ok();
     }
 
     // A second build replaces the first completely and leaves no staging directories behind.
