@@ -201,7 +201,7 @@ fn report(diags: &Diagnostics) {
 
 /// Loads, links and checks the project's knowledge base and `[org]`.
 fn compile(project: &Project) -> Result<site::Compiled> {
-    let mut compiled = site::check(&project.knowledge_files()?);
+    let mut compiled = site::check(project.knowledge_files()?);
     site::check_org(&project.config, &compiled.kb, &mut compiled.diags);
     Ok(compiled)
 }

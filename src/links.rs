@@ -440,7 +440,7 @@ mod tests {
             ),
         ];
         let mut diags = Diagnostics::new();
-        let kb = load(&files, &mut diags);
+        let kb = load(files, &mut diags);
         let graph = build(&kb, &mut diags);
         let got: Vec<String> = diags.sorted().iter().map(ToString::to_string).collect();
         assert_eq!(
@@ -466,7 +466,7 @@ mod tests {
             let text = format!("+++\ntitle = \"{id}\"\nsummary = \"s\"\n+++\n{body}");
             files.push(file(&format!("glossary/{id}.md"), &text));
         }
-        load(&files, &mut Diagnostics::new())
+        load(files, &mut Diagnostics::new())
     }
 
     fn sorted(diags: &Diagnostics) -> Vec<String> {

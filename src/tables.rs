@@ -223,7 +223,7 @@ mod tests {
     // CSV quotes commas and quotes; Markdown escapes pipes; JSON keeps the kb.json schema.
     #[test]
     fn formats() {
-        let compiled = crate::site::check(&embedded(Tree::Knowledge));
+        let compiled = crate::site::check(embedded(Tree::Knowledge));
         let (kb, graph) = (&compiled.kb, &compiled.graph);
         let s3 = kb.get_str("s3").expect("s3");
         let csv_text = export(kb, graph, Selection::Service(s3), Format::Csv);

@@ -53,7 +53,7 @@ fn diagnostics_of(extra: Vec<SourceFile>) -> Vec<String> {
     let mut files = base_files();
     files.extend(extra);
     let mut diags = Diagnostics::new();
-    load(&files, &mut diags);
+    load(files, &mut diags);
     diags.sorted().iter().map(ToString::to_string).collect()
 }
 
@@ -67,7 +67,7 @@ fn valid_service_loads() {
         &service(&format!("{ROW}{checklist}")),
     ));
     let mut diags = Diagnostics::new();
-    let kb = load(&files, &mut diags);
+    let kb = load(files, &mut diags);
     assert!(diags.is_empty(), "{:?}", diags.sorted());
     let (note, s3) = kb.services().next().expect("one service");
     assert_eq!((note.id.as_str(), note.body()), ("s3", "Body.\n"));
@@ -142,6 +142,29 @@ fn duplicates_encoding_and_sources() {
             "knowledge/model/bad.md:2:10: error: file is not valid UTF-8",
             "knowledge/model/nosrc.md:2:9: error: a model note needs `sources`: the provider documentation it is based on",
         ]
+    );
+}
+
+// A byte-order mark is dropped from the note's text (the text taken over from the file's
+// bytes), and positions after it are those of the same file without it.
+#[test]
+fn byte_order_mark_is_dropped() {
+    let glossary = "+++\ntitle = \"Data\"\nsummary = \"x\"\n+++\nBody.\n";
+    let mut files = base_files();
+    files.push(file("glossary/bom.md", &format!("\u{feff}{glossary}")));
+    let kb = load(files, &mut Diagnostics::new());
+    let note = kb.get_str("bom").expect("note with a BOM");
+    assert_eq!((note.text.as_str(), note.body()), (glossary, "Body.\n"));
+
+    let broken = "+++\ntitle = 1\nsummary = \"x\"\n+++\n";
+    let with_bom = diagnostics_of(vec![file("glossary/bom.md", &format!("\u{feff}{broken}"))]);
+    assert_eq!(
+        with_bom,
+        diagnostics_of(vec![file("glossary/bom.md", broken)])
+    );
+    assert!(
+        with_bom[0].starts_with("knowledge/glossary/bom.md:2:9: error:"),
+        "{with_bom:?}"
     );
 }
 
@@ -234,7 +257,7 @@ fn update_matches_full_load() {
         }
         files
     };
-    let mut kb = load(&files_of(steps[0].0), &mut Diagnostics::new());
+    let mut kb = load(files_of(steps[0].0), &mut Diagnostics::new());
     for (i, (notes, changed, removed)) in steps.iter().enumerate().skip(1) {
         let files = files_of(notes);
         let changed: Vec<SourceFile> = files
@@ -250,11 +273,11 @@ fn update_matches_full_load() {
             .iter()
             .map(|r| format!("knowledge/practices/{r}.md"))
             .collect();
-        kb = match kb.update(&changed, &removed) {
+        kb = match kb.update(changed, &removed) {
             Update::Applied(kb, _) => *kb,
             Update::NeedsFullLoad => panic!("step {i}: practices are not structural"),
         };
-        let full = load(&files, &mut Diagnostics::new());
+        let full = load(files, &mut Diagnostics::new());
         let order = |kb: &KnowledgeBase| -> Vec<String> {
             kb.notes
                 .iter()
@@ -320,7 +343,7 @@ mod properties {
                 bytes: raw,
             });
             let mut diags = Diagnostics::new();
-            let kb = load(&files, &mut diags);
+            let kb = load(files.clone(), &mut diags);
             let _ = crate::links::build(&kb, &mut diags);
             kb.check_global(&mut diags);
             for d in diags.iter() {

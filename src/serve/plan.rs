@@ -226,13 +226,13 @@ mod tests {
         id: &str,
     ) -> Affected {
         let mut diags = Diagnostics::new();
-        let kb = load(&base, &mut diags);
+        let kb = load(base, &mut diags);
         let graph = links::build(&kb, &mut diags);
         let id = NoteId(id.into());
         let before = before(&kb, &graph, &id);
         let removed: Vec<String> = removed.iter().map(|r| format!("knowledge/{r}")).collect();
         let changed: Vec<SourceFile> = changed.into_iter().collect();
-        let Update::Applied(kb, _) = kb.update(&changed, &removed) else {
+        let Update::Applied(kb, _) = kb.update(changed, &removed) else {
             panic!("expected an incremental update");
         };
         let graph = links::update(&kb, graph, std::slice::from_ref(&id), &mut diags);
@@ -315,7 +315,7 @@ mod tests {
     #[test]
     fn neighbours_small_and_missing() {
         let mut diags = Diagnostics::new();
-        let kb = load(&base(), &mut diags);
+        let kb = load(base(), &mut diags);
         assert_eq!(neighbours(&kb, &NoteId("a".into())), Neighbours::All);
         assert_eq!(neighbours(&kb, &NoteId("zz".into())), Neighbours::None);
     }

@@ -104,7 +104,7 @@ impl Workspace {
     fn load_knowledge(&mut self) -> Result<()> {
         let files = self.project.knowledge_files()?;
         let mut diags = Diagnostics::new();
-        self.kb = kb::load_notes(&files, &mut diags);
+        self.kb = kb::load_notes(files, &mut diags);
         self.load_diags = group(diags);
         self.link_diags = Diagnostics::new();
         self.graph = links::build(&self.kb, &mut self.link_diags);
@@ -193,7 +193,7 @@ impl Workspace {
             }
         }
         let kb = std::mem::take(&mut self.kb);
-        match kb.update(&changed, &removed) {
+        match kb.update(changed, &removed) {
             Update::Applied(kb, reports) => {
                 self.kb = *kb;
                 for (path, diags) in reports {

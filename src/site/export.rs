@@ -227,7 +227,7 @@ mod tests {
     // once, for the embedded knowledge base and for an empty one.
     #[test]
     fn assembled_export_matches_whole_serialization() {
-        let compiled = crate::site::check(&embedded(Tree::Knowledge));
+        let compiled = crate::site::check(embedded(Tree::Knowledge));
         for kb in [&compiled.kb, &KnowledgeBase::default()] {
             let notes = kb
                 .notes

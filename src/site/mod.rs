@@ -40,8 +40,9 @@ pub struct Compiled {
     pub diags: Diagnostics,
 }
 
-/// Loads and links `files` (the knowledge directory's files), collecting every diagnostic.
-pub fn check(files: &[SourceFile]) -> Compiled {
+/// Loads and links `files` (the knowledge directory's files), collecting every diagnostic. The
+/// files become the notes' text (see `kb::load`).
+pub fn check(files: Vec<SourceFile>) -> Compiled {
     let mut diags = Diagnostics::new();
     let kb = kb::load(files, &mut diags);
     let graph = links::build(&kb, &mut diags);
@@ -342,7 +343,7 @@ mod tests {
     // that is not full).
     #[test]
     fn streamed_derived_files_match_assembled() {
-        let compiled = check(&embedded(Tree::Knowledge));
+        let compiled = check(embedded(Tree::Knowledge));
         let empty = (KnowledgeBase::default(), LinkGraph::default());
         let config = Config::default();
         let root = std::env::temp_dir().join(format!("whosecures-derived-{}", std::process::id()));

@@ -26,7 +26,7 @@ fn render_a(body: &str) -> String {
         ),
     ];
     let mut diags = Diagnostics::new();
-    let kb = load(&files, &mut diags);
+    let kb = load(files, &mut diags);
     let graph = links::build(&kb, &mut diags);
     let note = kb.get_str("a").expect("note a");
     render(note, &kb, &graph, "../")
