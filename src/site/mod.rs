@@ -137,9 +137,11 @@ pub fn build_into(
     let mut counts = render::Counts::default();
     write::write_with(out, protected, |staging| {
         let mut pages = cache::Pages::open(out, staging, fresh);
+        let (kb, graph) = (&compiled.kb, &compiled.graph);
+        let sources = render::sources_fingerprint(kb, config);
+        let derived_kept = pages.reuse_derived(&sources)?;
         timings.lap("lock and prepare the output");
         let reuse = |url: &str, fingerprint: &render::Fingerprint| pages.reuse(url, fingerprint);
-        let (kb, graph) = (&compiled.kb, &compiled.graph);
         let bodies = (kb.notes.len() <= render::PRINT_LIMIT)
             .then(|| render::Bodies::new(pages.bodies_loader(fresh)));
         let sink = |page: render::Page, fingerprint: Option<render::Fingerprint>| {
@@ -149,15 +151,32 @@ pub fn build_into(
             }
             Ok(())
         };
-        counts = render::render_each(
-            kb,
-            graph,
-            config,
-            theme,
-            Some(&reuse),
-            bodies.as_ref(),
-            sink,
-        )?;
+        // The derived files need no page: made beside the pages, their one-core parts (the
+        // search index, writing kb.json) overlap with rendering instead of following it.
+        let (rendered, derived) = rayon::join(
+            || {
+                render::render_each(
+                    kb,
+                    graph,
+                    config,
+                    theme,
+                    Some(&reuse),
+                    bodies.as_ref(),
+                    sink,
+                )
+            },
+            || {
+                if derived_kept {
+                    Ok(None)
+                } else {
+                    write_derived(kb, graph, config, staging, BATCH).map(Some)
+                }
+            },
+        );
+        counts = rendered?;
+        if let Some(paths) = derived? {
+            pages.wrote_derived(&sources, paths.iter().map(String::as_str));
+        }
         if let Some(bodies) = bodies {
             if bodies.used() {
                 pages.save_bodies(&bodies.retained(&render::body_keys(kb, graph, config)))?;
@@ -165,17 +184,11 @@ pub fn build_into(
                 pages.carry_bodies()?;
             }
         }
-        timings.lap("render and write pages");
         for (path, bytes) in &theme.assets {
             write::put(staging, path, bytes)?;
         }
-        let sources = render::sources_fingerprint(kb, config);
-        if !pages.reuse_derived(&sources)? {
-            let paths = write_derived(kb, graph, config, staging, BATCH)?;
-            pages.wrote_derived(&sources, paths.iter().map(String::as_str));
-        }
         pages.finish()?;
-        timings.lap("search index, kb.json, sitemap");
+        timings.lap("render and write pages, search index, kb.json, sitemap");
         Ok(())
     })?;
     timings.lap("swap in the new site");

@@ -77,7 +77,7 @@ fn unchanged_input_keeps_every_page() {
     let timed = stderr(&t.ok(&["build", "-k", "knowledge", "-o", "out", "--timings"]));
     for stage in [
         "load and link notes",
-        "render and write pages",
+        "render and write pages, search index, kb.json, sitemap",
         "swap in the new site",
     ] {
         assert!(timed.contains(&format!(" ms  {stage}\n")), "{timed}");
