@@ -5,6 +5,8 @@ use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
+
 use crate::config::Config;
 use crate::error::{Error, Result};
 
@@ -82,19 +84,34 @@ pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>> {
             std::io::Error::other("not a directory"),
         ));
     }
-    let mut files = Vec::new();
+    let mut paths = Vec::new();
     let mut seen = HashSet::new();
-    walk(root, root, &mut seen, &mut files)?;
+    walk(root, &mut seen, &mut paths)?;
+    // Reading is most of the time for a large wiki (10,000 files): in parallel.
+    let mut files = paths
+        .into_par_iter()
+        .map(|path| {
+            let bytes = fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
+            let rel = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .components()
+                .map(|c| c.as_os_str().to_string_lossy())
+                .collect::<Vec<_>>()
+                .join("/");
+            Ok(SourceFile {
+                rel_path: rel,
+                display_path: path.display().to_string(),
+                bytes,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
     files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
     Ok(files)
 }
 
-fn walk(
-    root: &Path,
-    dir: &Path,
-    seen: &mut HashSet<PathBuf>,
-    files: &mut Vec<SourceFile>,
-) -> Result<()> {
+/// The files below `dir` (hidden files and editor droppings skipped), into `files`.
+fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, files: &mut Vec<PathBuf>) -> Result<()> {
     let canonical = fs::canonicalize(dir).map_err(|e| Error::io("resolve", dir, e))?;
     if !seen.insert(canonical) {
         return Err(Error::io(
@@ -113,21 +130,9 @@ fn walk(
         }
         let meta = fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?;
         if meta.is_dir() {
-            walk(root, &path, seen, files)?;
+            walk(&path, seen, files)?;
         } else if meta.is_file() {
-            let bytes = fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
-            let rel = path
-                .strip_prefix(root)
-                .unwrap_or(&path)
-                .components()
-                .map(|c| c.as_os_str().to_string_lossy())
-                .collect::<Vec<_>>()
-                .join("/");
-            files.push(SourceFile {
-                rel_path: rel,
-                display_path: path.display().to_string(),
-                bytes,
-            });
+            files.push(path);
         }
     }
     Ok(())

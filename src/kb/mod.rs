@@ -840,11 +840,10 @@ fn parse_note(file: SourceFile, diags: &mut Diagnostics) -> Option<Parsed> {
         // Moves the text down in place: the only copy, and only for files with a BOM.
         text.drain(..'\u{feff}'.len_utf8());
     }
-    let lines = LineIndex::new(&text);
     let split = match split(&text) {
         Ok(split) => split,
         Err(e) => {
-            diags.error(&lines.locate(path, e.offset), e.message);
+            diags.error(&LineIndex::new(&text).locate(path, e.offset), e.message);
             return None;
         }
     };
@@ -852,7 +851,10 @@ fn parse_note(file: SourceFile, diags: &mut Diagnostics) -> Option<Parsed> {
         Ok(front) => front,
         Err(e) => {
             let offset = split.front_offset + e.span().map_or(0, |s| s.start);
-            diags.error(&lines.locate(path, offset), first_line(e.message()));
+            diags.error(
+                &LineIndex::new(&text).locate(path, offset),
+                first_line(e.message()),
+            );
             return None;
         }
     };
