@@ -137,9 +137,7 @@ impl Theme {
             .render(template, &context)
             .map_err(|e| Error::Template(error_chain(&e)))
     }
-}
 
-impl Theme {
     /// Renders `view` with `template`, then each list of `parts` in place of its marker
     /// (`part_marker`), one element at a time: each element's view is made, rendered with the
     /// list's template (given `root` and the element under the list's `name`) and dropped.
@@ -180,10 +178,11 @@ impl Theme {
                     .render_to(list.template, &context, &mut out)
                     .map_err(|e| Error::Template(error_chain(&e)))?;
                 if i == 0 {
-                    // Room for the rest at twice the first element's size: pages never written
-                    // to are never resident, while growing by doubling would copy the list.
-                    let rest = (out.len() - before) * 2 * (list.len - 1);
-                    out.reserve(rest + page.len() - at);
+                    // Room for the rest at twice the first element's size (up to 128 MiB):
+                    // pages never written to are never resident, while growing by doubling
+                    // would copy the list.
+                    let rest = (out.len() - before).saturating_mul(2 * (list.len - 1));
+                    out.reserve(rest.min(128 << 20) + page.len() - at);
                 }
             }
             from = at + marker_len;
