@@ -149,6 +149,9 @@ impl Theme {
         parts: &[Parts<'_, P>],
     ) -> Result<String> {
         let page = self.render(template, view)?;
+        if parts.is_empty() {
+            return Ok(page);
+        }
         let mut slots = Vec::with_capacity(parts.len());
         for (n, list) in parts.iter().enumerate() {
             let marker = part_marker(n);
@@ -789,19 +792,8 @@ impl<'a> Ctx<'a> {
         theme: &Theme,
         cache: Option<&Cache>,
     ) -> Result<Outcome> {
-        let verdict = verdict(cache, url, |hasher| {
-            hasher.text(template).json(&view);
-        })?;
-        let Verdict::Render(fingerprint) = verdict else {
-            return Ok(Outcome::Reused);
-        };
-        Ok(Outcome::Rendered(
-            Page {
-                url: url.to_owned(),
-                html: theme.render(template, view)?,
-            },
-            fingerprint,
-        ))
+        let no_parts: &[Parts<'_, ()>] = &[];
+        self.finish_in_parts(url, template, view, no_parts, theme, cache)
     }
 
     /// `finish` for a page with long lists rendered one element at a time (see `Parts`); the

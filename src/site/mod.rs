@@ -218,9 +218,7 @@ fn write_derived(
     root: &Path,
     batch: usize,
 ) -> Result<Vec<String>> {
-    let urls: Vec<String> = render::pages(kb).iter().filter_map(|k| k.url(kb)).collect();
-    write::put(root, SITEMAP, sitemap(&urls, config).as_bytes())?;
-    drop(urls);
+    write::put(root, SITEMAP, sitemap(kb, config).as_bytes())?;
     let mut json = write::create(root, KB_JSON)?;
     let mut pieces = export::Pieces::new(kb);
     json.write(pieces.head().as_bytes())?;
@@ -308,9 +306,8 @@ impl Derived {
     /// The files, for the knowledge base these entries were made from.
     pub fn files(&self, kb: &KnowledgeBase, config: &Config) -> Vec<(String, Vec<u8>)> {
         let entries = || kb.notes.iter().filter_map(|n| self.notes.get(&n.id));
-        let urls: Vec<String> = render::pages(kb).iter().filter_map(|k| k.url(kb)).collect();
         let mut files = vec![
-            (SITEMAP.into(), sitemap(&urls, config).into_bytes()),
+            (SITEMAP.into(), sitemap(kb, config).into_bytes()),
             (
                 KB_JSON.into(),
                 export::assemble(kb, entries().map(|e| e.export.as_str())).into_bytes(),
@@ -321,8 +318,10 @@ impl Derived {
     }
 }
 
-/// `sitemap.xml`: absolute URLs when `base-url` is set, site-relative ones otherwise.
-fn sitemap(urls: &[String], config: &Config) -> String {
+/// `sitemap.xml` of every page of `kb`: absolute URLs when `base-url` is set, site-relative ones
+/// otherwise.
+fn sitemap(kb: &KnowledgeBase, config: &Config) -> String {
+    let urls: Vec<String> = render::pages(kb).iter().filter_map(|k| k.url(kb)).collect();
     let base = config
         .book
         .base_url
