@@ -16,6 +16,11 @@ impl Fingerprint {
     pub fn to_hex(&self) -> String {
         blake3::Hash::from_bytes(self.0).to_hex().to_string()
     }
+
+    /// The 32 bytes.
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
 }
 
 /// Feeds values into a fingerprint. Text is length-prefixed, so `("ab", "c")` and `("a", "bc")`

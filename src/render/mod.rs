@@ -22,10 +22,8 @@ use crate::links::LinkGraph;
 use crate::source::{self, SourceFile, Tree};
 use view::*;
 
-pub use fingerprint::Fingerprint;
+pub use fingerprint::{program, Fingerprint, Hasher};
 pub use highlight::Highlighter;
-
-use fingerprint::Hasher;
 
 /// One rendered HTML page.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -14,6 +14,7 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use super::{entries, KB_JSON};
 use crate::error::{Error, Result};
 use crate::render::Fingerprint;
 
@@ -117,12 +118,12 @@ impl Pages {
     /// Puts every derived file of the previous build into the new site when they were made from
     /// the same `fingerprint` and all are unchanged on disk; otherwise none (`Ok(false)`).
     pub fn reuse_derived(&mut self, fingerprint: &Fingerprint) -> Result<bool> {
-        let Some(previous) = self.previous_derived.take() else {
+        let Some(previous) = self
+            .previous_derived
+            .take_if(|p| p.fingerprint == fingerprint.to_hex())
+        else {
             return Ok(false);
         };
-        if previous.fingerprint != fingerprint.to_hex() {
-            return Ok(false);
-        }
         let mut kept = BTreeMap::new();
         for (path, entry) in &previous.files {
             match self.keep(path, entry)? {
@@ -142,6 +143,25 @@ impl Pages {
             files: kept,
         });
         Ok(true)
+    }
+
+    /// The notes' entries the previous build kept with its derived files (see `entries`), when
+    /// neither they nor its `kb.json` changed on disk since.
+    pub fn previous_entries(&self) -> Option<entries::Previous> {
+        let derived = self.previous_derived.as_ref()?;
+        let intact = |path: &str| {
+            derived.files.get(path).is_some_and(|entry| {
+                Entry::of(entry.fingerprint.clone(), &self.previous_dir.join(path)).as_ref()
+                    == Some(entry)
+            })
+        };
+        if !(intact(entries::ENTRIES) && intact(KB_JSON)) {
+            return None;
+        }
+        entries::Previous::open(
+            &self.previous_dir.join(entries::ENTRIES),
+            &self.previous_dir.join(KB_JSON),
+        )
     }
 
     /// Records the derived files just written to the new site.

@@ -2,6 +2,7 @@
 //! the `kb.json` export), keyed by URL. Pure until `write`, which is the only output-side I/O.
 
 mod cache;
+mod entries;
 mod export;
 mod search;
 pub mod write;
@@ -17,7 +18,7 @@ use crate::diag::Diagnostics;
 use crate::error::Result;
 use crate::kb::{self, Kind, KnowledgeBase, Note, NoteId};
 use crate::links::{self, LinkGraph};
-use crate::render::{self, escape, Theme};
+use crate::render::{self, escape, Fingerprint, Theme};
 use crate::source::SourceFile;
 
 pub use cache::MANIFEST;
@@ -153,6 +154,7 @@ pub fn build_into(
         };
         // The derived files need no page: made beside the pages, their one-core parts (the
         // search index, writing kb.json) overlap with rendering instead of following it.
+        let previous = (!derived_kept).then(|| pages.previous_entries()).flatten();
         let (rendered, derived) = rayon::join(
             || {
                 render::render_each(
@@ -169,7 +171,7 @@ pub fn build_into(
                 if derived_kept {
                     Ok(None)
                 } else {
-                    write_derived(kb, graph, config, staging, BATCH).map(Some)
+                    write_derived(kb, graph, config, staging, BATCH, previous).map(Some)
                 }
             },
         );
@@ -207,41 +209,93 @@ pub fn derived(kb: &KnowledgeBase, graph: &LinkGraph, config: &Config) -> Vec<(S
 const BATCH: usize = 256;
 
 /// Writes the files computed from the whole knowledge base rather than rendered page by page
-/// (search index, `kb.json` and `sitemap.xml`: the bytes of `Derived::files`) into `root`, and
-/// returns their paths. Notes are serialized `batch` at a time and their `kb.json` entries
-/// written and dropped before the next batch: holding them all and then the assembled file
-/// doubled the memory of this step (~40 MB each at 10,000 notes).
+/// (search index, `kb.json` and `sitemap.xml`: the bytes of `Derived::files`) into `root`, with
+/// the notes' entries kept for the next build (`entries::ENTRIES`), and returns their paths.
+/// Notes are serialized `batch` at a time and their `kb.json` entries written and dropped before
+/// the next batch: holding them all and then the assembled file doubled the memory of this step
+/// (~40 MB each at 10,000 notes). A note whose entries `previous` holds under the same key is
+/// not serialized again: its `kb.json` bytes are copied and its search entry read back.
 fn write_derived(
     kb: &KnowledgeBase,
     graph: &LinkGraph,
     config: &Config,
     root: &Path,
     batch: usize,
+    mut previous: Option<entries::Previous>,
 ) -> Result<Vec<String>> {
     write::put(root, SITEMAP, sitemap(kb, config).as_bytes())?;
     let mut json = write::create(root, KB_JSON)?;
+    let mut kept = entries::Writer::create(root)?;
+    let seed = entries::seed(kb, config);
     let mut pieces = export::Pieces::new(kb);
     json.write(pieces.head().as_bytes())?;
     let mut index = search::Index::default();
+    let mut copied = Vec::new();
     for notes in kb.notes.chunks(batch.max(1)) {
-        let entries: Vec<Entries> = notes
+        let made: Vec<(Fingerprint, Made)> = notes
             .par_iter()
-            .map(|note| Entries::of(note, graph))
+            .map(|note| {
+                let key = entries::key(&seed, note, graph);
+                let made = match previous
+                    .as_ref()
+                    .and_then(|p| p.get(note.id.as_str(), &key))
+                {
+                    Some(kept) => Made::Kept(kept),
+                    None => Made::New(Entries::of(note, graph)),
+                };
+                (key, made)
+            })
             .collect();
-        for entry in entries {
+        for (note, (key, made)) in notes.iter().zip(made) {
             json.write(pieces.before_note().as_bytes())?;
-            json.write(entry.export.as_bytes())?;
-            index.add(&entry.search);
+            let at = json.written();
+            let search = match made {
+                Made::Kept(entries::Kept { json: span, search })
+                    if previous
+                        .as_mut()
+                        .is_some_and(|p| p.read_json(span, &mut copied)) =>
+                {
+                    json.write(&copied)?;
+                    search
+                }
+                // The previous kb.json could not be read there after all: serialize.
+                Made::Kept(_) => {
+                    let made = Entries::of(note, graph);
+                    json.write(made.export.as_bytes())?;
+                    made.search
+                }
+                Made::New(made) => {
+                    json.write(made.export.as_bytes())?;
+                    made.search
+                }
+            };
+            let span = entries::Span {
+                at,
+                len: json.written() - at,
+            };
+            kept.add(note.id.as_str(), &key, span, &search)?;
+            index.add(&search);
         }
     }
     json.write(pieces.end().as_bytes())?;
     json.finish()?;
-    let mut paths = vec![SITEMAP.to_owned(), KB_JSON.to_owned()];
+    kept.finish()?;
+    let mut paths = vec![
+        SITEMAP.to_owned(),
+        KB_JSON.to_owned(),
+        entries::ENTRIES.to_owned(),
+    ];
     for (path, bytes) in index.files() {
         write::put(root, &path, &bytes)?;
         paths.push(path);
     }
     Ok(paths)
+}
+
+/// A note's entries in the derived files: kept from the previous build, or made now.
+enum Made {
+    Kept(entries::Kept),
+    New(Entries),
 }
 
 /// The sitemap's path in the site.
@@ -350,15 +404,26 @@ mod tests {
     use super::*;
     use crate::source::{embedded, Tree};
 
-    // Streaming the derived files writes exactly the files `Derived::files` assembles, and
-    // reports their paths: for no notes, one batch, and batches of 1 and 7 notes (a last batch
-    // that is not full).
+    // Streaming the derived files writes exactly the files `Derived::files` assembles, plus the
+    // notes' entries for the next build, and reports their paths: for no notes, one batch, and
+    // batches of 1 and 7 notes (a last batch that is not full). Written again with those entries,
+    // every file is the same, and unchanged notes' `kb.json` bytes are copied, not remade.
     #[test]
     fn streamed_derived_files_match_assembled() {
         let compiled = check(embedded(Tree::Knowledge));
         let empty = (KnowledgeBase::default(), LinkGraph::default());
         let config = Config::default();
         let root = std::env::temp_dir().join(format!("whosecures-derived-{}", std::process::id()));
+        let again = root.with_extension("again");
+        let read = |root: &Path, paths: &[String]| -> BTreeMap<String, Vec<u8>> {
+            paths
+                .iter()
+                .map(|p| (p.clone(), std::fs::read(root.join(p)).expect("read back")))
+                .collect()
+        };
+        let previous = |root: &Path| {
+            entries::Previous::open(&root.join(entries::ENTRIES), &root.join(KB_JSON))
+        };
         for (kb, graph) in [(&compiled.kb, &compiled.graph), (&empty.0, &empty.1)] {
             let assembled: BTreeMap<String, Vec<u8>> = Derived::new(kb, graph)
                 .files(kb, &config)
@@ -367,12 +432,10 @@ mod tests {
             assert!(assembled.contains_key(KB_JSON) && assembled.contains_key(SITEMAP));
             for batch in [1, 7, kb.notes.len() + 1] {
                 let _ = std::fs::remove_dir_all(&root);
-                let paths = write_derived(kb, graph, &config, &root, batch).expect("write");
-                let written: BTreeMap<String, Vec<u8>> = paths
-                    .iter()
-                    .map(|p| (p.clone(), std::fs::read(root.join(p)).expect("read back")))
-                    .collect();
+                let paths = write_derived(kb, graph, &config, &root, batch, None).expect("write");
+                let mut written = read(&root, &paths);
                 assert_eq!(paths.len(), written.len(), "a path reported twice");
+                let kept = written.remove(entries::ENTRIES).expect("entries written");
                 assert_eq!(
                     written.keys().collect::<Vec<_>>(),
                     assembled.keys().collect::<Vec<_>>()
@@ -384,9 +447,32 @@ mod tests {
                         kb.notes.len()
                     );
                 }
+
+                let _ = std::fs::remove_dir_all(&again);
+                let paths = write_derived(kb, graph, &config, &again, batch, previous(&root))
+                    .expect("write again");
+                let mut rewritten = read(&again, &paths);
+                assert_eq!(rewritten.remove(entries::ENTRIES), Some(kept));
+                assert!(rewritten == written, "written again from kept entries");
+            }
+            // The first note's entry is copied from the previous kb.json (altered here, keeping
+            // its length), not serialized again.
+            if let Some(first) = kb.notes.first() {
+                let json = String::from_utf8(written_json(&root)).expect("utf-8");
+                let id = format!("\"id\": \"{}\"", first.id.as_str());
+                let altered = json.replacen(&id, &id.to_uppercase(), 1);
+                assert_ne!(altered, json);
+                std::fs::write(root.join(KB_JSON), &altered).expect("alter");
+                write_derived(kb, graph, &config, &again, 7, previous(&root)).expect("write");
+                assert_eq!(written_json(&again), altered.into_bytes());
             }
         }
         assert!(compiled.kb.notes.len() > 7);
         let _ = std::fs::remove_dir_all(&root);
+        let _ = std::fs::remove_dir_all(&again);
+    }
+
+    fn written_json(root: &Path) -> Vec<u8> {
+        std::fs::read(root.join(KB_JSON)).expect("read kb.json")
     }
 }

@@ -170,6 +170,7 @@ pub fn create(root: &Path, url: &str) -> Result<Stream> {
     Ok(Stream {
         out: BufWriter::new(file),
         path,
+        written: 0,
     })
 }
 
@@ -177,6 +178,7 @@ pub fn create(root: &Path, url: &str) -> Result<Stream> {
 pub struct Stream {
     out: BufWriter<fs::File>,
     path: PathBuf,
+    written: u64,
 }
 
 impl Stream {
@@ -184,12 +186,19 @@ impl Stream {
     pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
         self.out
             .write_all(bytes)
-            .map_err(|e| Error::io("write", &self.path, e))
+            .map_err(|e| Error::io("write", &self.path, e))?;
+        self.written += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// How many bytes were written so far.
+    pub fn written(&self) -> u64 {
+        self.written
     }
 
     /// Writes out what is still buffered and closes the file.
     pub fn finish(self) -> Result<()> {
-        let Stream { out, path } = self;
+        let Stream { out, path, .. } = self;
         out.into_inner()
             .map_err(|e| Error::io("write", &path, e.into_error()))?;
         Ok(())

@@ -9,6 +9,7 @@ use crate::{snapshot, stderr, SiteTest};
 
 const MANIFEST: &str = ".whosecures-pages.json";
 const BODIES: &str = ".whosecures-bodies.json";
+const ENTRIES: &str = ".whosecures-entries.bin";
 
 /// Every file under `dir` but the build manifest (which records file times), path → bytes. The
 /// kept bodies are compared too: a rebuild keeps exactly what a cold build would.
@@ -168,6 +169,35 @@ fn tampered_pages_are_rendered_again() {
     assert_eq!(fs::read(&kb_json).expect("read kb.json"), good);
     fs::remove_file(t.dir.join("out/search/manifest.js")).expect("remove");
     same_as_cold(&t, "out");
+
+    // The notes' entries kept for the next build are not used once altered: here every note's
+    // search term "shared" made "SHARED" (same size), then a note added so the derived files are
+    // made again.
+    let entries = t.dir.join("out").join(ENTRIES);
+    let kept = fs::read(&entries).expect("read entries");
+    let term = b"\x06shared";
+    assert!(
+        kept.windows(term.len()).any(|w| w == term),
+        "no term to alter"
+    );
+    let mut altered = kept.clone();
+    for at in 0..altered.len() - term.len() {
+        if altered[at..].starts_with(term) {
+            altered[at + 1..at + term.len()].make_ascii_uppercase();
+        }
+    }
+    fs::write(&entries, altered).expect("tamper");
+    fs::write(
+        t.dir.join("knowledge/glossary/mfa.md"),
+        "+++\ntitle = \"MFA\"\nsummary = \"Multi-factor authentication.\"\n+++\nA second factor.\n",
+    )
+    .expect("write note");
+    same_as_cold(&t, "out");
+    let shard = t.read("out/search/t-sh.js");
+    assert!(
+        shard.contains("\"shared\"") && !shard.contains("SHARED"),
+        "{shard}"
+    );
 
     // Kept note bodies that were altered are not used: an edit renders the print page from
     // freshly rendered bodies, not from the altered file.
