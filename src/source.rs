@@ -128,10 +128,18 @@ fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, files: &mut Vec<PathBuf>) -> Re
         if is_ignored(&name) {
             continue;
         }
-        let meta = fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?;
-        if meta.is_dir() {
+        // The entry's own type needs no system call on most file systems; only a symlink is
+        // followed to see what it points at.
+        let kind = entry.file_type().map_err(|e| Error::io("read", &path, e))?;
+        let (is_dir, is_file) = if kind.is_symlink() {
+            let meta = fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?;
+            (meta.is_dir(), meta.is_file())
+        } else {
+            (kind.is_dir(), kind.is_file())
+        };
+        if is_dir {
             walk(&path, seen, files)?;
-        } else if meta.is_file() {
+        } else if is_file {
             files.push(path);
         }
     }

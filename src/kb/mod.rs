@@ -5,6 +5,7 @@ mod frontmatter;
 mod raw;
 mod vocab;
 
+use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::sync::Arc;
@@ -481,10 +482,19 @@ pub fn load_notes(files: Vec<SourceFile>, diags: &mut Diagnostics) -> KnowledgeB
         security_services: ids_of(Kind::SecurityService),
         layer_order: layer_order(&notes_raw),
     };
-    let notes: Vec<Arc<Note>> = notes_raw
-        .into_iter()
-        .map(|raw| Arc::new(ctx.validate(raw, diags)))
+    let validated: Vec<(Arc<Note>, Diagnostics)> = notes_raw
+        .into_par_iter()
+        .map(|raw| {
+            let mut local = Diagnostics::new();
+            let note = Arc::new(ctx.validate(raw, &mut local));
+            (note, local)
+        })
         .collect();
+    let mut notes = Vec::with_capacity(validated.len());
+    for (note, local) in validated {
+        diags.extend(local);
+        notes.push(note);
+    }
     let mut kb = KnowledgeBase {
         vocab,
         catalogs,
@@ -922,13 +932,16 @@ struct Context<'a> {
 /// Locates spans of one note's front matter.
 struct At<'a> {
     path: &'a str,
-    lines: LineIndex<'a>,
+    text: &'a str,
+    /// Indexed when first needed: most notes have no checklist item or problem to locate.
+    lines: OnceCell<LineIndex<'a>>,
     front_offset: usize,
 }
 
 impl At<'_> {
     fn span<T>(&self, value: &Spanned<T>) -> Location {
         self.lines
+            .get_or_init(|| LineIndex::new(self.text))
             .locate(self.path, self.front_offset + value.span().start)
     }
 }
@@ -946,7 +959,8 @@ impl Context<'_> {
         } = raw;
         let at = At {
             path: &path,
-            lines: LineIndex::new(&text),
+            text: &text,
+            lines: OnceCell::new(),
             front_offset,
         };
         let note_id = NoteId(id.clone());
