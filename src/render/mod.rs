@@ -174,7 +174,7 @@ impl Theme {
                 let before = out.len();
                 let mut context = tera::Context::new();
                 context.insert("root", root);
-                context.insert(list.name, &(list.view)(i));
+                context.insert(list.name, &(list.view)(i, Show::Views));
                 self.tera
                     .render_to(list.template, &context, &mut out)
                     .map_err(|e| Error::Template(error_chain(&e)))?;
@@ -208,8 +208,16 @@ struct Parts<'p, P> {
     slot: &'static str,
     /// How many elements.
     len: usize,
-    /// Element `i`'s view.
-    view: Box<dyn Fn(usize) -> P + Sync + 'p>,
+    /// Element `i`'s view, for the template or for the page's fingerprint.
+    view: Box<dyn Fn(usize, Show) -> P + Sync + 'p>,
+}
+
+/// Whether a view is made for a template or for a page's fingerprint: the same view, but with
+/// each checklist item's fingerprint in place of the item (see `ItemSlot`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Show {
+    Views,
+    Prints,
 }
 
 /// Where list `n` of a page's `Parts` goes in its template's output: an HTML comment, which text
@@ -256,11 +264,16 @@ struct Ctx<'a> {
     sections: HashMap<Kind, &'a [Arc<Note>]>,
 }
 
-/// Checklist items by layer and by pillar.
+/// Checklist items by layer and by pillar, and each item's fingerprint once made.
 #[derive(Default)]
 struct ItemsBy<'a> {
     layer: HashMap<&'a NoteId, Vec<&'a ChecklistItem>>,
     pillar: HashMap<&'a NoteId, Vec<&'a ChecklistItem>>,
+    /// Item (by address: the knowledge base is not changed while it renders, and an address is
+    /// unique even where two items share an id) → its position in `prints`.
+    ordinal: HashMap<usize, usize>,
+    /// The fingerprints of the items' views, made on first use.
+    prints: Vec<OnceLock<String>>,
 }
 
 /// A page of the site, named by what it shows. `serve` re-renders pages by key.
@@ -547,7 +560,7 @@ impl Ctx<'_> {
                 .par_iter()
                 .map(|note| {
                     let mut hasher = Hasher::new(None);
-                    hasher.json(&ctx.note_view(note));
+                    hasher.json(&ctx.note_view(note, Show::Prints));
                     ctx.body_inputs(note, &mut hasher);
                     hasher.finish()
                 })
@@ -572,8 +585,8 @@ impl Ctx<'_> {
             name: "note",
             slot: "notes_html",
             len: kb.notes.len(),
-            view: Box::new(|i: usize| {
-                let mut view = ctx.note_view(&kb.notes[i]);
+            view: Box::new(|i: usize, show: Show| {
+                let mut view = ctx.note_view(&kb.notes[i], show);
                 view.html.clone_from(&bodies[i]);
                 view
             }),
@@ -715,6 +728,8 @@ impl<'a> Ctx<'a> {
             for item in self.kb.checklist_items() {
                 by.layer.entry(&item.layer).or_default().push(item);
                 by.pillar.entry(&item.pillar).or_default().push(item);
+                by.ordinal.insert(item_address(item), by.prints.len());
+                by.prints.push(OnceLock::new());
             }
             by
         })
@@ -764,7 +779,12 @@ impl<'a> Ctx<'a> {
                     return Ok(Outcome::Missing);
                 };
                 let url = note_url(note);
-                let mut page = self.note_page(note);
+                let show = if cache.is_some() {
+                    Show::Prints
+                } else {
+                    Show::Views
+                };
+                let mut page = self.note_page(note, show);
                 let verdict = verdict(cache, &url, |hasher| {
                     hasher.text("note.html").json(&page);
                     self.nav_inputs(Some(note), hasher);
@@ -773,6 +793,9 @@ impl<'a> Ctx<'a> {
                 let Verdict::Render(fingerprint) = verdict else {
                     return Ok(Outcome::Reused);
                 };
+                if show == Show::Prints {
+                    page.note.items = self.items(note, Show::Views);
+                }
                 page.page.nav = self.nav(Some(note));
                 page.note.html = self.body(note, &root_of(&url));
                 let html = theme.render("note.html", page)?;
@@ -810,7 +833,7 @@ impl<'a> Ctx<'a> {
             for list in parts {
                 hasher.text(list.template).number(list.len as u64);
                 for i in 0..list.len {
-                    hasher.json(&(list.view)(i));
+                    hasher.json(&(list.view)(i, Show::Prints));
                 }
             }
         })?;
@@ -1016,6 +1039,21 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// An item as a page shows it (see `ItemSlot`).
+    fn item_slot(&self, item: &ChecklistItem, show: Show) -> ItemSlot {
+        match show {
+            Show::Views => ItemSlot::View(Box::new(self.item(item))),
+            Show::Prints => {
+                let print = || Hasher::new(None).json(&self.item(item)).finish().to_hex();
+                let by = self.items_by();
+                ItemSlot::Print(match by.ordinal.get(&item_address(item)) {
+                    Some(&n) => by.prints[n].get_or_init(print).clone(),
+                    None => print(),
+                })
+            }
+        }
+    }
+
     /// The organisation's team for a row's layer, where the customer has a part in it.
     fn team(&self, row: &crate::kb::Responsibility) -> Option<String> {
         let team = self.org.customer_team(row)?;
@@ -1109,7 +1147,7 @@ impl<'a> Ctx<'a> {
                 group: layer_group_label(self.kb, l),
             })
             .collect();
-        let row = |i: usize| {
+        let row = |i: usize, _: Show| {
             let (note, service) = services[i];
             MatrixRow {
                 service: self.link(note),
@@ -1222,14 +1260,17 @@ impl<'a> Ctx<'a> {
                 name: "control",
                 slot: "catalog.controls_html",
                 len: controls.len(),
-                view: Box::new(move |i: usize| {
+                view: Box::new(move |i: usize, show: Show| {
                     let (order, items) = controls[i];
                     let key = format!("{}:{}", catalog.id, order.id);
                     ControlGroup {
                         anchor: control_anchor(&key),
                         key,
                         id: order.id.clone(),
-                        items: items.iter().map(|item| self.item(item)).collect(),
+                        items: items
+                            .iter()
+                            .map(|item| self.item_slot(item, show))
+                            .collect(),
                     }
                 }),
             })
@@ -1243,11 +1284,15 @@ impl<'a> Ctx<'a> {
             .iter()
             .filter(|n| !n.checklist().is_empty())
             .collect();
-        let group = |i: usize| {
+        let group = |i: usize, show: Show| {
             let note = notes[i];
             ItemGroup {
                 title: self.link(note),
-                items: note.checklist().iter().map(|i| self.item(i)).collect(),
+                items: note
+                    .checklist()
+                    .iter()
+                    .map(|i| self.item_slot(i, show))
+                    .collect(),
             }
         };
         let vocab = &self.kb.vocab;
@@ -1315,7 +1360,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// A note's page, its body and sidebar left empty (see `body`, `nav`).
-    fn note_page(&self, note: &Note) -> NotePage {
+    fn note_page(&self, note: &Note, show: Show) -> NotePage {
         let url = note_url(note);
         let toc = self
             .graph
@@ -1343,12 +1388,12 @@ impl<'a> Ctx<'a> {
         }
         NotePage {
             page,
-            note: self.note_view(note),
+            note: self.note_view(note, show),
         }
     }
 
     /// What a note's page shows of the note, its body left empty (see `body`).
-    fn note_view(&self, note: &Note) -> NoteView {
+    fn note_view(&self, note: &Note, show: Show) -> NoteView {
         NoteView {
             id: note.id.to_string(),
             kind: note.kind.folder().to_owned(),
@@ -1367,7 +1412,7 @@ impl<'a> Ctx<'a> {
             related: self.related(note),
             facts: self.facts(note),
             cells: self.cells(note),
-            items: self.items(note),
+            items: self.items(note, show),
         }
     }
 
@@ -1461,16 +1506,27 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn items(&self, note: &Note) -> Vec<ItemView> {
+    fn items(&self, note: &Note, show: Show) -> Vec<ItemSlot> {
         let gathered = match note.kind {
             Kind::Layer => self.items_by().layer.get(&note.id),
             Kind::Pillar => self.items_by().pillar.get(&note.id),
-            _ => return note.checklist().iter().map(|i| self.item(i)).collect(),
+            _ => {
+                return note
+                    .checklist()
+                    .iter()
+                    .map(|i| self.item_slot(i, show))
+                    .collect()
+            }
         };
         gathered.map_or_else(Vec::new, |items| {
-            items.iter().map(|i| self.item(i)).collect()
+            items.iter().map(|i| self.item_slot(i, show)).collect()
         })
     }
+}
+
+/// An item's address, which names it while the knowledge base is borrowed (see `ItemsBy`).
+fn item_address(item: &ChecklistItem) -> usize {
+    std::ptr::from_ref(item) as usize
 }
 
 /// The anchor of a control on `controls.html`: `fsbp:S3.1` → `fsbp-s3-1`.
@@ -1578,7 +1634,7 @@ mod tests {
             name: "letter",
             slot,
             len: word.chars().count(),
-            view: Box::new(move |i| word.chars().nth(i).map(String::from).unwrap_or_default()),
+            view: Box::new(move |i, _| word.chars().nth(i).map(String::from).unwrap_or_default()),
         }
     }
 

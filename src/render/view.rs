@@ -138,6 +138,20 @@ pub struct ControlView {
     pub catalog_title: String,
 }
 
+/// A checklist item as a page shows it. Templates get the item's view (the variant is invisible
+/// to them); a page's fingerprint gets instead the fingerprint of that view, made once per build:
+/// an item shows on up to five pages (its note's, its layer's, its pillar's, the checklists and
+/// the controls), and a rebuild fingerprints every page, so the pages that gather thousands of
+/// items would otherwise build and serialize each one five times.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum ItemSlot {
+    /// What templates see.
+    View(Box<ItemView>),
+    /// The item view's fingerprint (hex), for a page's fingerprint only.
+    Print(String),
+}
+
 /// A checklist item.
 #[derive(Debug, Clone, Serialize)]
 pub struct ItemView {
@@ -175,7 +189,7 @@ pub struct ItemGroup {
     /// What the items belong to.
     pub title: LinkView,
     /// The items.
-    pub items: Vec<ItemView>,
+    pub items: Vec<ItemSlot>,
 }
 
 /// The body of any note page.
@@ -206,7 +220,7 @@ pub struct NoteView {
     /// Responsibility table (services) or per-service cells (layers).
     pub cells: Vec<CellView>,
     /// Checklist items (services, practices, pillars and layers gather theirs).
-    pub items: Vec<ItemView>,
+    pub items: Vec<ItemSlot>,
 }
 
 /// A labelled list of related notes.
@@ -377,7 +391,7 @@ pub struct ControlGroup {
     /// Anchor id.
     pub anchor: String,
     /// Items.
-    pub items: Vec<ItemView>,
+    pub items: Vec<ItemSlot>,
 }
 
 /// `checklists.html`

@@ -120,6 +120,30 @@ fn edits_match_a_cold_build() {
     same_as_cold(&t, "out");
     assert!(t.read("out/services/widget.html").contains("TLS 1.3"));
 
+    // A checklist item shows on five pages (its note's, its layer's, its pillar's, the checklists
+    // and the controls); each page is fingerprinted with the item's own fingerprint, and all five
+    // follow an edit of the item.
+    edit(
+        &t,
+        "services/widget.md",
+        "title = \"Encrypt every widget\"",
+        "title = \"Encrypt each widget at rest\"",
+    );
+    same_as_cold(&t, "out");
+    for page in [
+        "services/widget.html",
+        "layers/data.html",
+        "pillars/data-protection.html",
+        "checklists.html",
+        "controls.html",
+    ] {
+        assert!(
+            t.read(&format!("out/{page}"))
+                .contains("Encrypt each widget at rest"),
+            "{page} kept the old item"
+        );
+    }
+
     // A note whose link shows another note's heading: when the heading's text changes (its id
     // kept), the linking page follows although nothing in the linking note changed.
     fs::write(
