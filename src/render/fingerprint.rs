@@ -64,6 +64,13 @@ impl Hasher {
         self
     }
 
+    /// Adds another fingerprint.
+    pub fn fingerprint(&mut self, fingerprint: &Fingerprint) -> &mut Self {
+        self.buffer.extend_from_slice(&fingerprint.0);
+        self.flush_if_full();
+        self
+    }
+
     /// Adds a value as its JSON serialization (what a template would see of it).
     pub fn json<T: Serialize + ?Sized>(&mut self, value: &T) -> &mut Self {
         // Length-prefixed like text: the length is written once the JSON is.

@@ -139,23 +139,27 @@ impl Theme {
     /// Renders `view` with `template`, then each list of `parts` in place of its marker
     /// (`part_marker`), one element at a time: each element's view is made, rendered with the
     /// list's template (given `root` and the element under the list's `name`) and dropped.
-    fn render_in_parts<V: Serialize, P: Serialize>(
+    ///
+    /// With `kept`, an element whose fingerprint (`prints[n][i]`) the previous build's page had
+    /// is copied from there instead. Returns the page and where each element is in it.
+    fn render_in_parts<'s, V: Serialize, P: Serialize>(
         &self,
         template: &str,
         view: V,
         root: &str,
         parts: &[Parts<'_, P>],
-    ) -> Result<String> {
+        mut kept: Option<(&[Vec<Fingerprint>], &mut (dyn PartSource + 's))>,
+    ) -> Result<(String, Vec<Vec<Span>>)> {
         let page = self.render(template, view)?;
         if parts.is_empty() {
-            return Ok(page);
+            return Ok((page, Vec::new()));
         }
         let mut slots = Vec::with_capacity(parts.len());
         for (n, list) in parts.iter().enumerate() {
             let marker = part_marker(n);
             let mut found = page.match_indices(&marker).map(|(at, _)| at);
             match (found.next(), found.next()) {
-                (Some(at), None) => slots.push((at, marker.len(), list)),
+                (Some(at), None) => slots.push((at, marker.len(), n, list)),
                 _ => {
                     return Err(Error::Template(format!(
                         "template `{template}` must show `{{{{ {} | safe }}}}` exactly once \
@@ -165,19 +169,34 @@ impl Theme {
                 }
             }
         }
-        slots.sort_unstable_by_key(|(at, _, _)| *at);
+        slots.sort_unstable_by_key(|(at, _, _, _)| *at);
         let mut out: Vec<u8> = Vec::with_capacity(page.len());
+        let mut spans = vec![Vec::new(); parts.len()];
         let mut from = 0;
-        for (at, marker_len, list) in slots {
+        for (at, marker_len, n, list) in slots {
             out.extend_from_slice(&page.as_bytes()[from..at]);
+            spans[n].reserve(list.len);
             for i in 0..list.len {
                 let before = out.len();
-                let mut context = tera::Context::new();
-                context.insert("root", root);
-                context.insert(list.name, &(list.view)(i, Show::Views));
-                self.tera
-                    .render_to(list.template, &context, &mut out)
-                    .map_err(|e| Error::Template(error_chain(&e)))?;
+                let copied = match kept.as_mut() {
+                    Some((prints, source)) => prints
+                        .get(n)
+                        .and_then(|p| p.get(i))
+                        .is_some_and(|print| source.append(print, &mut out)),
+                    None => false,
+                };
+                if !copied {
+                    let mut context = tera::Context::new();
+                    context.insert("root", root);
+                    context.insert(list.name, &(list.view)(i, Show::Views));
+                    self.tera
+                        .render_to(list.template, &context, &mut out)
+                        .map_err(|e| Error::Template(error_chain(&e)))?;
+                }
+                spans[n].push(Span {
+                    at: before as u64,
+                    len: (out.len() - before) as u64,
+                });
                 if i == 0 {
                     // Room for the rest at twice the first element's size (up to 128 MiB):
                     // pages never written to are never resident, while growing by doubling
@@ -189,9 +208,10 @@ impl Theme {
             from = at + marker_len;
         }
         out.extend_from_slice(&page.as_bytes()[from..]);
-        String::from_utf8(out).map_err(|_| {
+        let html = String::from_utf8(out).map_err(|_| {
             Error::Template(format!("template `{template}`: output is not valid UTF-8"))
-        })
+        })?;
+        Ok((html, spans))
     }
 }
 
@@ -210,6 +230,40 @@ struct Parts<'p, P> {
     len: usize,
     /// Element `i`'s view, for the template or for the page's fingerprint.
     view: Box<dyn Fn(usize, Show) -> P + Sync + 'p>,
+    /// What element `i` is made from, when not simply its view (`view(i, Show::Prints)`): the
+    /// print page's notes stand in for their body by what it is made from (see `body_inputs`).
+    feed: Option<Feed<'p>>,
+}
+
+/// Feeds what list element `i` is made from into a fingerprint (see `Parts::feed`).
+type Feed<'p> = Box<dyn Fn(usize, &mut Hasher) + Sync + 'p>;
+
+/// Where a list element is in its page's HTML, in bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Span {
+    /// Offset from the start of the page.
+    pub at: u64,
+    /// Length.
+    pub len: u64,
+}
+
+/// The list elements of pages (see `Parts`) kept from one build for the next: after an edit, a
+/// page that gathers every note is made again from its previous bytes, with only the elements
+/// whose fingerprint changed rendered. An element's fingerprint covers the program, theme and
+/// configuration (the build's seed), its template, the page's root and its view, so equal
+/// fingerprints mean equal bytes.
+pub trait PartsStore: Sync {
+    /// The previous build's elements of the page at `url`, if it had any and its file is intact.
+    fn previous(&self, url: &str) -> Option<Box<dyn PartSource + '_>>;
+    /// Records the elements of the page just rendered for `url`, in order.
+    fn wrote(&self, url: &str, elements: Vec<(Fingerprint, Span)>);
+}
+
+/// A previous page's elements, by fingerprint.
+pub trait PartSource {
+    /// Appends the bytes of the element with fingerprint `print` to `out`; false (and `out` as it
+    /// was) when there is none or it cannot be read.
+    fn append(&mut self, print: &Fingerprint, out: &mut Vec<u8>) -> bool;
 }
 
 /// Whether a view is made for a template or for a page's fingerprint: the same view, but with
@@ -373,6 +427,7 @@ enum Outcome {
 struct Cache<'r> {
     seed: Fingerprint,
     reuse: Reuse<'r>,
+    parts: Option<&'r dyn PartsStore>,
 }
 
 /// Note bodies (Markdown rendered, code highlighted) by fingerprint, carried from one build to
@@ -436,6 +491,28 @@ pub fn body_keys(kb: &KnowledgeBase, graph: &LinkGraph, config: &Config) -> Hash
         .collect()
 }
 
+/// The fingerprints of a list's elements (see `PartsStore`). One after the other: made in
+/// parallel, the other core would pick up another of the large pages meanwhile, and two of them
+/// in memory at once raised the build's peak by ~20 MB at 10,000 notes.
+fn element_prints<P>(cache: &Cache, root: &str, list: &Parts<'_, P>) -> Vec<Fingerprint>
+where
+    P: Serialize,
+{
+    (0..list.len)
+        .map(|i| {
+            let mut hasher = Hasher::new(Some(&cache.seed));
+            hasher.text(list.template).text(root);
+            match &list.feed {
+                Some(feed) => feed(i, &mut hasher),
+                None => {
+                    hasher.json(&(list.view)(i, Show::Prints));
+                }
+            }
+            hasher.finish()
+        })
+        .collect()
+}
+
 /// What becomes of a page before it is rendered.
 enum Verdict {
     /// The previous build's bytes were kept.
@@ -470,7 +547,7 @@ pub fn render_each(
     graph: &LinkGraph,
     config: &Config,
     theme: &Theme,
-    reuse: Option<Reuse>,
+    reuse: Option<(Reuse, &dyn PartsStore)>,
     bodies: Option<&Bodies<'_>>,
     sink: impl Fn(Page, Option<Fingerprint>) -> Result<()> + Sync,
 ) -> Result<Counts> {
@@ -478,13 +555,14 @@ pub fn render_each(
     if ctx.bodies.is_some() {
         ctx.store = bodies;
     }
-    let cache = reuse.map(|reuse| Cache {
+    let cache = reuse.map(|(reuse, parts)| Cache {
         seed: Hasher::new(None)
             .text(fingerprint::program())
             .text(&theme.fingerprint.to_hex())
             .text(&format!("{config:?}"))
             .finish(),
         reuse,
+        parts: Some(parts),
     });
     let keys = pages(kb);
     let rendered = std::sync::atomic::AtomicUsize::new(0);
@@ -553,52 +631,30 @@ impl Ctx<'_> {
                 .collect(),
             notes_html: part_marker(0),
         };
-        let verdict = verdict(cache, url, |hasher| {
-            hasher.json(&page);
-            let each: Vec<Fingerprint> = kb
-                .notes
-                .par_iter()
-                .map(|note| {
-                    let mut hasher = Hasher::new(None);
-                    hasher.json(&ctx.note_view(note, Show::Prints));
-                    ctx.body_inputs(note, &mut hasher);
-                    hasher.finish()
-                })
-                .collect();
-            for fingerprint in each {
-                hasher.text(&fingerprint.to_hex());
-            }
-        })?;
-        let Verdict::Render(fingerprint) = verdict else {
-            return Ok(Outcome::Reused);
-        };
-        let bodies: Vec<String> = kb
-            .notes
-            .par_iter()
-            .map(|note| {
-                let own = note_url(note);
-                in_page_links(&ctx.body(note, &root_of(&own)), &own)
-            })
-            .collect();
+        // An element is made from the note's view and, for its body, what the body is made
+        // from; its body is rendered (or taken from the note's page) only when the element is
+        // not kept from the previous build.
         let notes = [Parts {
             template: "parts/print-note.html",
             name: "note",
             slot: "notes_html",
             len: kb.notes.len(),
             view: Box::new(|i: usize, show: Show| {
-                let mut view = ctx.note_view(&kb.notes[i], show);
-                view.html.clone_from(&bodies[i]);
+                let note = &kb.notes[i];
+                let mut view = ctx.note_view(note, show);
+                if show == Show::Views {
+                    let own = note_url(note);
+                    view.html = in_page_links(&ctx.body(note, &root_of(&own)), &own);
+                }
                 view
             }),
+            feed: Some(Box::new(|i: usize, hasher: &mut Hasher| {
+                let note = &kb.notes[i];
+                hasher.json(&ctx.note_view(note, Show::Prints));
+                ctx.body_inputs(note, hasher);
+            })),
         }];
-        let html = theme.render_in_parts(url, page, &root_of(url), &notes)?;
-        Ok(Outcome::Rendered(
-            Page {
-                url: url.to_owned(),
-                html,
-            },
-            fingerprint,
-        ))
+        ctx.finish_in_parts(url, url, page, &notes, theme, cache)
     }
 }
 
@@ -828,19 +884,36 @@ impl<'a> Ctx<'a> {
         theme: &Theme,
         cache: Option<&Cache>,
     ) -> Result<Outcome> {
+        let root = root_of(url);
+        let prints: Option<Vec<Vec<Fingerprint>>> = cache.map(|cache| {
+            parts
+                .iter()
+                .map(|list| element_prints(cache, &root, list))
+                .collect()
+        });
         let verdict = verdict(cache, url, |hasher| {
             hasher.text(template).json(&view);
-            for list in parts {
+            for (list, prints) in parts.iter().zip(prints.iter().flatten()) {
                 hasher.text(list.template).number(list.len as u64);
-                for i in 0..list.len {
-                    hasher.json(&(list.view)(i, Show::Prints));
+                for print in prints {
+                    hasher.fingerprint(print);
                 }
             }
         })?;
         let Verdict::Render(fingerprint) = verdict else {
             return Ok(Outcome::Reused);
         };
-        let html = theme.render_in_parts(template, view, &root_of(url), parts)?;
+        let store = cache.and_then(|c| c.parts).filter(|_| !parts.is_empty());
+        let mut previous = store.and_then(|store| store.previous(url));
+        let kept = prints.as_deref().zip(previous.as_deref_mut());
+        let (html, spans) = theme.render_in_parts(template, view, &root, parts, kept)?;
+        if let (Some(store), Some(prints)) = (store, prints) {
+            let elements = prints
+                .into_iter()
+                .flatten()
+                .zip(spans.into_iter().flatten());
+            store.wrote(url, elements.collect());
+        }
         Ok(Outcome::Rendered(
             Page {
                 url: url.to_owned(),
@@ -1203,6 +1276,7 @@ impl<'a> Ctx<'a> {
             slot: "rows_html",
             len: services.len(),
             view: Box::new(row),
+            feed: None,
         }];
         self.finish_in_parts(url, url, view, &rows, theme, cache)
     }
@@ -1273,6 +1347,7 @@ impl<'a> Ctx<'a> {
                             .collect(),
                     }
                 }),
+                feed: None,
             })
             .collect();
         self.finish_in_parts(url, url, view, &parts, theme, cache)
@@ -1322,6 +1397,7 @@ impl<'a> Ctx<'a> {
             slot: "groups_html",
             len: notes.len(),
             view: Box::new(group),
+            feed: None,
         }];
         self.finish_in_parts(url, url, view, &groups, theme, cache)
     }
@@ -1635,6 +1711,7 @@ mod tests {
             slot,
             len: word.chars().count(),
             view: Box::new(move |i, _| word.chars().nth(i).map(String::from).unwrap_or_default()),
+            feed: None,
         }
     }
 
@@ -1643,6 +1720,11 @@ mod tests {
         first: String,
         second: String,
         text: String,
+    }
+
+    #[derive(Serialize)]
+    struct One {
+        first: String,
     }
 
     // Each list is rendered element by element where its template shows it (in the order the
@@ -1668,21 +1750,67 @@ mod tests {
                 view(&part_marker(0)),
                 "../",
                 &[letters("first", "xy"), letters("second", "<é")],
+                None,
             )
             .expect("renders");
         assert_eq!(
-            html,
+            html.0,
             "<p>&lt;!--whosecures:parts:0--&gt;</p>A[../&lt;][../é]B[../x][../y]C"
         );
+        // Where each element is, per list.
+        let spans: Vec<Vec<(u64, u64)>> = html
+            .1
+            .iter()
+            .map(|l| l.iter().map(|s| (s.at, s.len)).collect())
+            .collect();
+        assert_eq!(spans, [vec![(56, 6), (62, 6)], vec![(39, 9), (48, 7)]]);
         let html = theme
             .render_in_parts(
                 "page.html",
                 view("t"),
                 "",
                 &[letters("first", ""), letters("second", "z")],
+                None,
             )
             .expect("renders");
-        assert_eq!(html, "<p>t</p>A[z]BC");
+        assert_eq!(html.0, "<p>t</p>A[z]BC");
+    }
+
+    // Elements whose fingerprint the previous page had are copied from it, the others rendered;
+    // the spans say where each ended up.
+    #[test]
+    fn kept_parts_are_copied() {
+        struct Previous(Fingerprint, &'static str);
+        impl PartSource for Previous {
+            fn append(&mut self, print: &Fingerprint, out: &mut Vec<u8>) -> bool {
+                let found = *print == self.0;
+                if found {
+                    out.extend_from_slice(self.1.as_bytes());
+                }
+                found
+            }
+        }
+        let theme = theme(&[
+            ("page.html", "<{{ first | safe }}>"),
+            ("parts/letter.html", "[{{ letter }}]"),
+        ]);
+        let print = |s: &str| Hasher::new(None).text(s).finish();
+        let prints = vec![vec![print("a"), print("kept"), print("c")]];
+        let mut previous = Previous(print("kept"), "(old b)");
+        let (html, spans) = theme
+            .render_in_parts(
+                "page.html",
+                One {
+                    first: part_marker(0),
+                },
+                "",
+                &[letters("first", "abc")],
+                Some((&prints, &mut previous)),
+            )
+            .expect("renders");
+        assert_eq!(html, "<[a](old b)[c]>");
+        let at: Vec<(u64, u64)> = spans[0].iter().map(|s| (s.at, s.len)).collect();
+        assert_eq!(at, [(1, 3), (4, 7), (11, 3)]);
     }
 
     // A template that leaves a list out, or shows it twice, is an error naming the field.
@@ -1703,6 +1831,7 @@ mod tests {
                 view,
                 "",
                 &[letters("first", "a"), letters("second", "b")],
+                None,
             ) else {
                 panic!("{page}: expected a template error");
             };

@@ -7,8 +7,8 @@
 //! so the two always agree.
 
 use std::collections::{BTreeMap, HashMap};
-use std::fs;
-use std::io::ErrorKind;
+use std::fs::{self, File};
+use std::io::{BufReader, ErrorKind, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{entries, KB_JSON};
 use crate::error::{Error, Result};
-use crate::render::Fingerprint;
+use crate::render::{Fingerprint, PartSource, PartsStore, Span};
 
 /// The manifest's file name in the output directory.
 pub const MANIFEST: &str = ".whosecures-pages.json";
@@ -38,6 +38,17 @@ struct Manifest {
     /// The kept note bodies' file, checked like a page before it is read.
     #[serde(default)]
     bodies: Option<Entry>,
+    /// The list elements of the pages that have them (see `render::PartsStore`), by URL.
+    #[serde(default)]
+    parts: BTreeMap<String, Vec<Part>>,
+}
+
+/// Where a list element with this fingerprint is in its page.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Part {
+    fingerprint: String,
+    at: u64,
+    len: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -80,11 +91,13 @@ pub struct Pages {
     previous: HashMap<String, Entry>,
     previous_derived: Option<Derived>,
     previous_bodies: Option<Entry>,
+    previous_parts: HashMap<String, Vec<Part>>,
     /// The site being written.
     staging: PathBuf,
     written: Mutex<BTreeMap<String, Entry>>,
     written_derived: Option<Derived>,
     written_bodies: Option<Entry>,
+    written_parts: Mutex<BTreeMap<String, Vec<Part>>>,
 }
 
 impl Pages {
@@ -99,19 +112,26 @@ impl Pages {
                 .and_then(|bytes| serde_json::from_slice::<Manifest>(&bytes).ok())
                 .filter(|m| m.format == FORMAT)
         };
-        let (previous, previous_derived, previous_bodies) = match manifest {
-            Some(m) => (m.pages.into_iter().collect(), m.derived, m.bodies),
-            None => (HashMap::new(), None, None),
+        let (previous, previous_derived, previous_bodies, previous_parts) = match manifest {
+            Some(m) => (
+                m.pages.into_iter().collect(),
+                m.derived,
+                m.bodies,
+                m.parts.into_iter().collect(),
+            ),
+            None => (HashMap::new(), None, None, HashMap::new()),
         };
         Pages {
             previous_dir: out.to_owned(),
             previous,
             previous_derived,
             previous_bodies,
+            previous_parts,
             staging: staging.to_owned(),
             written: Mutex::new(BTreeMap::new()),
             written_derived: None,
             written_bodies: None,
+            written_parts: Mutex::default(),
         }
     }
 
@@ -195,6 +215,9 @@ impl Pages {
         match self.keep(url, entry)? {
             Some(entry) => {
                 self.lock().insert(url.to_owned(), entry);
+                if let Some(parts) = self.previous_parts.get(url) {
+                    lock(&self.written_parts).insert(url.to_owned(), parts.clone());
+                }
                 Ok(true)
             }
             None => Ok(false),
@@ -277,6 +300,10 @@ impl Pages {
             pages: self.written.into_inner().unwrap_or_else(|e| e.into_inner()),
             derived: self.written_derived,
             bodies: self.written_bodies,
+            parts: self
+                .written_parts
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner()),
         };
         let path = self.staging.join(MANIFEST);
         let json = serde_json::to_vec(&manifest)
@@ -285,6 +312,105 @@ impl Pages {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, BTreeMap<String, Entry>> {
-        self.written.lock().unwrap_or_else(|e| e.into_inner())
+        lock(&self.written)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl PartsStore for Pages {
+    fn previous(&self, url: &str) -> Option<Box<dyn PartSource + '_>> {
+        let parts = self.previous_parts.get(url)?;
+        let entry = self.previous.get(url)?;
+        let path = self.previous_dir.join(url);
+        if Entry::of(entry.fingerprint.clone(), &path).as_ref() != Some(entry) {
+            return None;
+        }
+        let spans = parts
+            .iter()
+            .map(|p| {
+                let span = Span {
+                    at: p.at,
+                    len: p.len,
+                };
+                (p.fingerprint.as_str(), span)
+            })
+            .collect();
+        Some(Box::new(KeptParts {
+            spans,
+            file: SpanReader::open(&path)?,
+        }))
+    }
+
+    fn wrote(&self, url: &str, elements: Vec<(Fingerprint, Span)>) {
+        let parts = elements
+            .into_iter()
+            .map(|(print, span)| Part {
+                fingerprint: print.to_hex(),
+                at: span.at,
+                len: span.len,
+            })
+            .collect();
+        lock(&self.written_parts).insert(url.to_owned(), parts);
+    }
+}
+
+/// A previous page's list elements: where each is in the file, by fingerprint (hex).
+struct KeptParts<'p> {
+    spans: HashMap<&'p str, Span>,
+    file: SpanReader,
+}
+
+impl PartSource for KeptParts<'_> {
+    fn append(&mut self, print: &Fingerprint, out: &mut Vec<u8>) -> bool {
+        match self.spans.get(print.to_hex().as_str()) {
+            Some(span) => self.file.append(*span, out),
+            None => false,
+        }
+    }
+}
+
+/// Reads byte ranges of one of the previous build's files, mostly in order (each just past the
+/// previous one, which keeps the reader's buffer).
+pub struct SpanReader {
+    file: BufReader<File>,
+    /// Where `file` is.
+    position: u64,
+}
+
+impl SpanReader {
+    /// Opens the file at `path`; `None` if it cannot be.
+    pub fn open(path: &Path) -> Option<SpanReader> {
+        Some(SpanReader {
+            file: BufReader::with_capacity(1 << 16, File::open(path).ok()?),
+            position: 0,
+        })
+    }
+
+    /// Appends the bytes of `span` to `out`. False, and `out` as it was, when the file cannot
+    /// be read there.
+    pub fn append(&mut self, span: Span, out: &mut Vec<u8>) -> bool {
+        let moved = match i64::try_from(span.at)
+            .ok()
+            .zip(i64::try_from(self.position).ok())
+        {
+            Some((to, from)) => self.file.seek_relative(to - from).is_ok(),
+            None => self.file.seek(SeekFrom::Start(span.at)).is_ok(),
+        };
+        let (Ok(len), start) = (usize::try_from(span.len), out.len()) else {
+            return false;
+        };
+        out.resize(start + len, 0);
+        if moved && self.file.read_exact(&mut out[start..]).is_ok() {
+            self.position = span.at + span.len;
+            true
+        } else {
+            out.truncate(start);
+            // Where the reader is is unknown now: start over from the beginning next time.
+            self.position = self.file.seek(SeekFrom::Start(0)).unwrap_or(u64::MAX);
+            false
+        }
     }
 }

@@ -12,10 +12,9 @@
 //! (u16). Strings are a u32 length and UTF-8 bytes; numbers are little-endian.
 
 use std::collections::HashMap;
-use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
+use super::cache::SpanReader;
 use super::search;
 use super::write::{self, Stream};
 use crate::config::Config;
@@ -23,6 +22,8 @@ use crate::error::Result;
 use crate::kb::{KnowledgeBase, Note};
 use crate::links::LinkGraph;
 use crate::render::{self, Fingerprint, Hasher};
+
+pub use crate::render::Span;
 
 /// The file's name in the output directory.
 pub const ENTRIES: &str = ".whosecures-entries.bin";
@@ -131,15 +132,6 @@ fn put_str(buffer: &mut Vec<u8>, text: &str) {
     buffer.extend_from_slice(text.as_bytes());
 }
 
-/// Where a note's entry sits in `kb.json`: byte offset and length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span {
-    /// Offset from the start of the file.
-    pub at: u64,
-    /// Length in bytes.
-    pub len: u64,
-}
-
 /// A note's entries from the previous build.
 #[derive(Debug)]
 pub struct Kept {
@@ -154,9 +146,7 @@ pub struct Previous {
     bytes: Vec<u8>,
     /// By note id.
     notes: HashMap<String, Slot>,
-    json: BufReader<File>,
-    /// Where `json` is.
-    position: u64,
+    json: SpanReader,
 }
 
 impl Previous {
@@ -166,13 +156,8 @@ impl Previous {
     pub fn open(entries: &Path, kb_json: &Path) -> Option<Previous> {
         let bytes = std::fs::read(entries).ok()?;
         let notes = index(&bytes)?;
-        let json = BufReader::with_capacity(1 << 16, File::open(kb_json).ok()?);
-        Some(Previous {
-            bytes,
-            notes,
-            json,
-            position: 0,
-        })
+        let json = SpanReader::open(kb_json)?;
+        Some(Previous { bytes, notes, json })
     }
 
     /// The previous build's entries for note `id`, if they were made from the same `key`.
@@ -203,28 +188,8 @@ impl Previous {
     /// Reads `span` of the previous `kb.json` into `into` (replacing its content). False when
     /// the file cannot be read there: the caller serializes the note again.
     pub fn read_json(&mut self, span: Span, into: &mut Vec<u8>) -> bool {
-        // Entries are read in note order, so usually just past the previous one: seek relative
-        // to keep the reader's buffer.
-        let moved = match i64::try_from(span.at)
-            .ok()
-            .zip(i64::try_from(self.position).ok())
-        {
-            Some((to, from)) => self.json.seek_relative(to - from).is_ok(),
-            None => self.json.seek(SeekFrom::Start(span.at)).is_ok(),
-        };
-        let Ok(len) = usize::try_from(span.len) else {
-            return false;
-        };
-        into.resize(len, 0);
-        if moved && self.json.read_exact(into).is_ok() {
-            self.position = span.at + span.len;
-            true
-        } else {
-            // Where the reader is is unknown now: seek absolutely next time.
-            let _ = self.json.seek(SeekFrom::Start(0));
-            self.position = 0;
-            false
-        }
+        into.clear();
+        self.json.append(span, into)
     }
 }
 

@@ -162,7 +162,7 @@ pub fn build_into(
                     graph,
                     config,
                     theme,
-                    Some(&reuse),
+                    Some((&reuse, &pages)),
                     bodies.as_ref(),
                     sink,
                 )
