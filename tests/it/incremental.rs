@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use crate::{snapshot, stderr, SiteTest};
 
 const MANIFEST: &str = ".whosecures-pages.json";
-const BODIES: &str = ".whosecures-bodies.json";
+const BODIES: &str = ".whosecures-bodies.bin";
 const ENTRIES: &str = ".whosecures-entries.bin";
 
 /// Every file under `dir` but the build manifest (which records file times) and the kept note
@@ -106,9 +106,10 @@ fn edits_match_a_cold_build() {
         "kept {kept} of {built} after a body edit"
     );
 
-    // Up to 1,000 notes the site has a print page holding every body: bodies are kept between
-    // builds (by fingerprint) so that one edit does not render every note's Markdown again.
-    let bodies = t.read(&format!("out/{BODIES}"));
+    // Up to 1,000 notes rendered bodies are kept between builds (by fingerprint), so that a
+    // change shown on every page does not render every note's Markdown again.
+    let bodies = String::from_utf8_lossy(&fs::read(t.dir.join("out").join(BODIES)).expect("read"))
+        .into_owned();
     assert!(bodies.contains("all data"), "the edited body is kept");
     assert!(!bodies.contains("Encrypts data"), "the old body is dropped");
 
@@ -241,20 +242,29 @@ fn tampered_pages_are_rendered_again() {
         "{shard}"
     );
 
-    // Kept note bodies that were altered are not used: an edit renders the print page from
-    // freshly rendered bodies, not from the altered file.
+    // Kept note bodies that were altered are not used: a title shown in every page's sidebar
+    // changes, every note page is rendered again, and with bodies from a fresh render, not from
+    // the altered file (every `<p>` made `<P>`, same size).
     let bodies = t.dir.join("out").join(BODIES);
-    let text = fs::read_to_string(&bodies).expect("read bodies");
-    let map: serde_json::Map<String, serde_json::Value> =
-        serde_json::from_str(&text).expect("bodies are JSON");
-    let evil: serde_json::Map<String, serde_json::Value> = map
-        .keys()
-        .map(|k| (k.clone(), serde_json::Value::from("<p>altered</p>")))
-        .collect();
-    fs::write(&bodies, serde_json::to_string(&evil).expect("json")).expect("tamper");
-    edit(&t, "glossary/tls.md", "Encrypts data", "Encrypts some data");
+    let kept = fs::read(&bodies).expect("read bodies");
+    let mut altered = kept.clone();
+    for at in 0..altered.len().saturating_sub(3) {
+        if altered[at..].starts_with(b"<p>") {
+            altered[at + 1] = b'P';
+        }
+    }
+    assert_ne!(altered, kept, "no paragraph to alter");
+    fs::write(&bodies, altered).expect("tamper");
+    edit(
+        &t,
+        "glossary/tls.md",
+        "title = \"TLS\"",
+        "title = \"TLS 1.3\"",
+    );
     same_as_cold(&t, "out");
-    assert!(!t.read("out/print.html").contains("altered"));
+    for page in ["services/widget.html", "layers/data.html", "print.html"] {
+        assert!(!t.read(&format!("out/{page}")).contains("<P>"), "{page}");
+    }
 
     // A manifest that is not ours is ignored: a cold build.
     fs::write(t.dir.join("out").join(MANIFEST), "{not json").expect("write");
