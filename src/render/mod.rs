@@ -427,7 +427,7 @@ enum Outcome {
 struct Cache<'r> {
     seed: Fingerprint,
     reuse: Reuse<'r>,
-    parts: Option<&'r dyn PartsStore>,
+    parts: &'r dyn PartsStore,
 }
 
 /// Note bodies (Markdown rendered, code highlighted) by fingerprint, carried from one build to
@@ -562,7 +562,7 @@ pub fn render_each(
             .text(&format!("{config:?}"))
             .finish(),
         reuse,
-        parts: Some(parts),
+        parts,
     });
     let keys = pages(kb);
     let rendered = std::sync::atomic::AtomicUsize::new(0);
@@ -903,7 +903,7 @@ impl<'a> Ctx<'a> {
         let Verdict::Render(fingerprint) = verdict else {
             return Ok(Outcome::Reused);
         };
-        let store = cache.and_then(|c| c.parts).filter(|_| !parts.is_empty());
+        let store = cache.map(|c| c.parts).filter(|_| !parts.is_empty());
         let mut previous = store.and_then(|store| store.previous(url));
         let kept = prints.as_deref().zip(previous.as_deref_mut());
         let (html, spans) = theme.render_in_parts(template, view, &root, parts, kept)?;

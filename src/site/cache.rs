@@ -81,6 +81,12 @@ impl Entry {
             modified_ns: since.subsec_nanos(),
         })
     }
+
+    /// Whether the file at `path` is still the one this entry describes (same size and
+    /// modification time).
+    fn describes(&self, path: &Path) -> bool {
+        Entry::of(self.fingerprint.clone(), path).as_ref() == Some(self)
+    }
 }
 
 /// The previous build's pages, and the manifest of the build being written.
@@ -170,10 +176,10 @@ impl Pages {
     pub fn previous_entries(&self) -> Option<entries::Previous> {
         let derived = self.previous_derived.as_ref()?;
         let intact = |path: &str| {
-            derived.files.get(path).is_some_and(|entry| {
-                Entry::of(entry.fingerprint.clone(), &self.previous_dir.join(path)).as_ref()
-                    == Some(entry)
-            })
+            derived
+                .files
+                .get(path)
+                .is_some_and(|entry| entry.describes(&self.previous_dir.join(path)))
         };
         if !(intact(entries::ENTRIES) && intact(KB_JSON)) {
             return None;
@@ -229,7 +235,7 @@ impl Pages {
     fn keep(&self, url: &str, entry: &Entry) -> Result<Option<Entry>> {
         let hex = entry.fingerprint.clone();
         let old = self.previous_dir.join(url);
-        if Entry::of(hex.clone(), &old).as_ref() != Some(entry) {
+        if !entry.describes(&old) {
             return Ok(None);
         }
         let new = self.staging.join(url);
@@ -281,12 +287,10 @@ impl Pages {
         let path = self.previous_dir.join(BODIES);
         let expected = self.previous_bodies.clone().filter(|_| !fresh);
         move || match &expected {
-            Some(entry) if Entry::of(entry.fingerprint.clone(), &path).as_ref() == Some(entry) => {
-                fs::read(&path)
-                    .ok()
-                    .and_then(|bytes| decode_bodies(&bytes))
-                    .unwrap_or_default()
-            }
+            Some(entry) if entry.describes(&path) => fs::read(&path)
+                .ok()
+                .and_then(|bytes| decode_bodies(&bytes))
+                .unwrap_or_default(),
             _ => HashMap::new(),
         }
     }
@@ -323,7 +327,7 @@ impl PartsStore for Pages {
         let parts = self.previous_parts.get(url)?;
         let entry = self.previous.get(url)?;
         let path = self.previous_dir.join(url);
-        if Entry::of(entry.fingerprint.clone(), &path).as_ref() != Some(entry) {
+        if !entry.describes(&path) {
             return None;
         }
         let spans = parts

@@ -258,13 +258,12 @@ fn write_derived(
                     json.write(&copied)?;
                     search
                 }
-                // The previous kb.json could not be read there after all: serialize.
-                Made::Kept(_) => {
-                    let made = Entries::of(note, graph);
-                    json.write(made.export.as_bytes())?;
-                    made.search
-                }
-                Made::New(made) => {
+                other => {
+                    let made = match other {
+                        Made::New(made) => made,
+                        // The previous kb.json could not be read there after all: serialize.
+                        Made::Kept(_) => Entries::of(note, graph),
+                    };
                     json.write(made.export.as_bytes())?;
                     made.search
                 }

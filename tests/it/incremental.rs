@@ -62,6 +62,22 @@ fn same_as_cold(t: &SiteTest, out: &str) -> (usize, usize) {
     counts
 }
 
+/// `bytes` with every `from` made `to` (the same length, so a file keeps its size).
+#[track_caller]
+fn alter(bytes: &[u8], from: &[u8], to: &[u8]) -> Vec<u8> {
+    assert_eq!(from.len(), to.len());
+    let mut altered = bytes.to_vec();
+    let mut found = false;
+    for at in 0..bytes.len().saturating_sub(from.len() - 1) {
+        if bytes[at..].starts_with(from) {
+            altered[at..at + to.len()].copy_from_slice(to);
+            found = true;
+        }
+    }
+    assert!(found, "nothing to alter");
+    altered
+}
+
 fn edit(t: &SiteTest, rel: &str, from: &str, to: &str) {
     let path = t.dir.join("knowledge").join(rel);
     let text = fs::read_to_string(&path).expect("read note");
@@ -218,18 +234,7 @@ fn tampered_pages_are_rendered_again() {
     // made again.
     let entries = t.dir.join("out").join(ENTRIES);
     let kept = fs::read(&entries).expect("read entries");
-    let term = b"\x06shared";
-    assert!(
-        kept.windows(term.len()).any(|w| w == term),
-        "no term to alter"
-    );
-    let mut altered = kept.clone();
-    for at in 0..altered.len() - term.len() {
-        if altered[at..].starts_with(term) {
-            altered[at + 1..at + term.len()].make_ascii_uppercase();
-        }
-    }
-    fs::write(&entries, altered).expect("tamper");
+    fs::write(&entries, alter(&kept, b"\x06shared", b"\x06SHARED")).expect("tamper");
     fs::write(
         t.dir.join("knowledge/glossary/mfa.md"),
         "+++\ntitle = \"MFA\"\nsummary = \"Multi-factor authentication.\"\n+++\nA second factor.\n",
@@ -247,14 +252,7 @@ fn tampered_pages_are_rendered_again() {
     // the altered file (every `<p>` made `<P>`, same size).
     let bodies = t.dir.join("out").join(BODIES);
     let kept = fs::read(&bodies).expect("read bodies");
-    let mut altered = kept.clone();
-    for at in 0..altered.len().saturating_sub(3) {
-        if altered[at..].starts_with(b"<p>") {
-            altered[at + 1] = b'P';
-        }
-    }
-    assert_ne!(altered, kept, "no paragraph to alter");
-    fs::write(&bodies, altered).expect("tamper");
+    fs::write(&bodies, alter(&kept, b"<p>", b"<P>")).expect("tamper");
     edit(
         &t,
         "glossary/tls.md",
