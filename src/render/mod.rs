@@ -556,11 +556,7 @@ pub fn render_each(
         ctx.store = bodies;
     }
     let cache = reuse.map(|(reuse, parts)| Cache {
-        seed: Hasher::new(None)
-            .text(fingerprint::program())
-            .text(&theme.fingerprint.to_hex())
-            .text(&format!("{config:?}"))
-            .finish(),
+        seed: seed(theme, config),
         reuse,
         parts,
     });
@@ -589,6 +585,15 @@ pub fn render_each(
     })
 }
 
+/// What every fingerprint of a build starts from: the program, the theme and the configuration.
+fn seed(theme: &Theme, config: &Config) -> Fingerprint {
+    Hasher::new(None)
+        .text(fingerprint::program())
+        .text(&theme.fingerprint.to_hex())
+        .text(&format!("{config:?}"))
+        .finish()
+}
+
 /// Highlights one code block as the renderer does (`None` for an unknown language); for benches.
 pub fn highlight_code(lang: &str, code: &str) -> Option<String> {
     highlight::Highlighter::get().highlight(lang, code)
@@ -598,14 +603,26 @@ pub fn highlight_code(lang: &str, code: &str) -> Option<String> {
 pub const PRINT_LIMIT: usize = 1000;
 
 /// `print.html`: every note on one page, for onboarding packs, with links between notes turned
-/// into links within the page. `None` above `PRINT_LIMIT` notes.
+/// into links within the page. `None` above `PRINT_LIMIT` notes. The preview's way to it: each
+/// note's element is copied from the previous page in `parts` when its fingerprint is unchanged;
+/// the others are rendered, their bodies taken from `bodies` where an earlier page kept them.
 pub fn print_page(
     kb: &KnowledgeBase,
     graph: &LinkGraph,
     config: &Config,
     theme: &Theme,
+    bodies: &Bodies<'_>,
+    parts: &dyn PartsStore,
 ) -> Result<Option<Page>> {
-    match Ctx::new(kb, graph, config).printing().print(theme, None)? {
+    let mut ctx = Ctx::new(kb, graph, config).printing();
+    ctx.store = Some(bodies);
+    let never = |_: &str, _: &Fingerprint| Ok(false);
+    let cache = Cache {
+        seed: seed(theme, config),
+        reuse: &never,
+        parts,
+    };
+    match ctx.print(theme, Some(&cache))? {
         Outcome::Rendered(page, _) => Ok(Some(page)),
         Outcome::Reused | Outcome::Missing => Ok(None),
     }

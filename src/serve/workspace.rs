@@ -2,8 +2,8 @@
 //! updated in place by each batch of file changes. Renders only the pages a change touches and
 //! hands the server the files to publish; it never serves anything itself.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use super::plan::{self, Affected};
 use super::watch::{Change, Roots};
@@ -11,7 +11,7 @@ use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::Result;
 use crate::kb::{self, KnowledgeBase, Note, NoteId, Update};
 use crate::links::{self, LinkGraph};
-use crate::render::{self, PageKey, Theme};
+use crate::render::{self, Fingerprint, PageKey, PartSource, PartsStore, Span, Theme};
 use crate::site::{self, Derived};
 use crate::source::{Project, ProjectArgs};
 
@@ -60,6 +60,11 @@ pub struct Workspace {
     theme_failure: Option<String>,
     /// Search index and export entries, per note.
     derived: Derived,
+    /// Note bodies the print page showed, by fingerprint (see `render::Bodies`): the next print
+    /// page renders only the bodies whose inputs changed. Empty without a print page.
+    print_bodies: HashMap<String, String>,
+    /// The print page as last published, with where each note is in it.
+    print_kept: PrintKept,
 }
 
 impl Workspace {
@@ -85,6 +90,8 @@ impl Workspace {
             dirty: Affected::everything(),
             theme_failure: None,
             derived: Derived::default(),
+            print_bodies: HashMap::new(),
+            print_kept: PrintKept::default(),
         };
         workspace.load_knowledge()?;
         let output = workspace.finish(true)?;
@@ -284,16 +291,84 @@ impl Workspace {
     /// The search index, `kb.json` and `sitemap.xml` for the current state, joined from the
     /// per-note entries `finish` keeps fresh. Kept out of the edit-to-page path: `serve`
     /// publishes them once no further change is waiting.
-    pub fn derived(&self) -> Vec<(String, Vec<u8>)> {
+    pub fn derived(&mut self) -> Vec<(String, Vec<u8>)> {
         let config = &self.project.config;
         let mut files = self.derived.files(&self.kb, config);
-        // The print page holds every note's body: refreshed here, off the edit path, too.
-        match render::print_page(&self.kb, &self.graph, config, &self.theme) {
-            Ok(Some(page)) => files.push((page.url, page.html.into_bytes())),
-            Ok(None) => {}
-            Err(e) => eprintln!("print page not refreshed: {e}"),
+        // The print page holds every note's body: refreshed here, off the edit path, too, from
+        // the bodies it showed last time (one edit renders one body, not all of them).
+        let previous = Mutex::new(Some(std::mem::take(&mut self.print_bodies)));
+        let bodies = render::Bodies::new(|| {
+            previous
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take()
+                .unwrap_or_default()
+        });
+        let kept = &self.print_kept;
+        match render::print_page(&self.kb, &self.graph, config, &self.theme, &bodies, kept) {
+            Ok(Some(page)) => {
+                let html = page.html.into_bytes();
+                self.print_kept.keep(html.clone());
+                files.push((page.url, html));
+            }
+            Ok(None) => self.print_kept = PrintKept::default(),
+            Err(e) => {
+                self.print_kept = PrintKept::default();
+                eprintln!("print page not refreshed: {e}");
+            }
+        }
+        if bodies.used() {
+            let keys = render::body_keys(&self.kb, &self.graph, config);
+            self.print_bodies = bodies.retained(&keys).into_iter().collect();
         }
         files
+    }
+}
+
+/// The preview's print page as last published and where each note's element is in it (the
+/// build keeps the same on disk, in its manifest): the next print page copies the elements whose
+/// fingerprint did not change instead of rendering them.
+#[derive(Default)]
+struct PrintKept {
+    html: Vec<u8>,
+    elements: HashMap<Fingerprint, Span>,
+    /// The elements of the page being rendered, until `keep` is given its bytes.
+    wrote: Mutex<Vec<(Fingerprint, Span)>>,
+}
+
+impl PrintKept {
+    /// Keeps `html`, the page whose elements were just reported to `wrote`.
+    fn keep(&mut self, html: Vec<u8>) {
+        let wrote = std::mem::take(self.wrote.get_mut().unwrap_or_else(|e| e.into_inner()));
+        self.elements = wrote.into_iter().collect();
+        self.html = html;
+    }
+}
+
+impl PartsStore for PrintKept {
+    fn previous(&self, _url: &str) -> Option<Box<dyn PartSource + '_>> {
+        (!self.html.is_empty()).then(|| Box::new(self) as Box<dyn PartSource + '_>)
+    }
+
+    fn wrote(&self, _url: &str, elements: Vec<(Fingerprint, Span)>) {
+        *self.wrote.lock().unwrap_or_else(|e| e.into_inner()) = elements;
+    }
+}
+
+impl PartSource for &PrintKept {
+    fn append(&mut self, print: &Fingerprint, out: &mut Vec<u8>) -> bool {
+        let bytes = self.elements.get(print).and_then(|span| {
+            let at = usize::try_from(span.at).ok()?;
+            let end = at.checked_add(usize::try_from(span.len).ok()?)?;
+            self.html.get(at..end)
+        });
+        match bytes {
+            Some(bytes) => {
+                out.extend_from_slice(bytes);
+                true
+            }
+            None => false,
+        }
     }
 }
 

@@ -57,6 +57,31 @@ fn edit_updates_page_and_wakes_waiters() {
         page.contains(">Customer data</a>"),
         "backlinking page not updated"
     );
+    // The print page is refreshed off the edit path from the elements and bodies it showed
+    // before: it follows both edits (the widget's body shows the layer's new title) and is the
+    // page `build` writes for the same notes, the reload script aside.
+    let print = server.wait_for("/print.html", |p| {
+        p.contains("Widgets now hold") && p.contains(">Customer data</a>")
+    });
+    assert!(
+        !print.contains("Widgets hold"),
+        "stale body on the print page"
+    );
+    assert!(
+        !print.contains(">Data</a>"),
+        "stale link label on the print page"
+    );
+    t.ok(&["build", "--knowledge", "knowledge", "--output", "built"]);
+    let script = print
+        .find("<script src=\"/__whosecures/live.js\"")
+        .and_then(|at| Some(at..at + print[at..].find("</script>")? + "</script>".len()))
+        .expect("the preview's reload script");
+    let mut served = print.clone();
+    served.replace_range(script, "");
+    assert!(
+        served == t.read("built/print.html"),
+        "the preview's print page differs from the built one"
+    );
 }
 
 // A broken note keeps the last good page live with the diagnostics overlaid; fixing it clears them.
