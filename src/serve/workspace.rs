@@ -289,8 +289,8 @@ impl Workspace {
 
 impl Workspace {
     /// The search index, `kb.json` and `sitemap.xml` for the current state, joined from the
-    /// per-note entries `finish` keeps fresh. Kept out of the edit-to-page path: `serve`
-    /// publishes them once no further change is waiting.
+    /// per-note entries `finish` keeps fresh, and the print page. Kept out of the edit-to-page
+    /// path: `serve` publishes them once no further change is waiting.
     pub fn derived(&mut self) -> Vec<(String, Vec<u8>)> {
         let config = &self.project.config;
         let mut files = self.derived.files(&self.kb, config);
@@ -320,6 +320,11 @@ impl Workspace {
         if bodies.used() {
             let keys = render::body_keys(&self.kb, &self.graph, config);
             self.print_bodies = bodies.retained(&keys).into_iter().collect();
+        } else {
+            // No body was rendered: the kept ones were not even read, keep them as they were.
+            drop(bodies);
+            let previous = previous.into_inner().unwrap_or_else(|e| e.into_inner());
+            self.print_bodies = previous.unwrap_or_default();
         }
         files
     }
