@@ -488,7 +488,7 @@ fn checklist_ticks_are_kept() {
     let note = browser.eval("return document.querySelector('.check-box').closest('[data-progress-scope]').querySelector('h2 a').href");
     let note = note.as_str().expect("the item's note link").to_owned();
     browser.open(&note);
-    let state = stored_state(&browser, &ticked, true);
+    let state = stored(&browser, &ticked, json!(true));
     assert_eq!(state, json!(true), "not ticked on {note}");
     assert_eq!(
         first_number(&browser.eval("return document.querySelector('[data-progress]').textContent")),
@@ -498,7 +498,7 @@ fn checklist_ticks_are_kept() {
     // Unticking is kept too.
     browser.click(&format!(".check-box[data-id=\"{id}\"]"));
     browser.open(&site_url("checklists.html"));
-    let state = stored_state(&browser, &ticked, false);
+    let state = stored(&browser, &ticked, json!(false));
     assert_eq!(state, json!(false), "untick lost");
     assert_eq!(
         first_number(&browser.wait_for(overall, |v| first_number(v) == Some(0))),
@@ -506,16 +506,17 @@ fn checklist_ticks_are_kept() {
     );
 }
 
-/// The value of `ticked` on a page just opened, once it is `expected` or 15 s have passed. A page
-/// in another renderer process can load before Chromium has passed on the previous page's
-/// `localStorage` write (seen on a loaded machine: the store still empty there, the tick shown
-/// after a reload), and app.js reads the store once, on load: so reload until it shows.
-fn stored_state(browser: &Browser, ticked: &str, expected: bool) -> Value {
+/// The value of `script` on a page just opened or reloaded, once it is `expected` or 15 s have
+/// passed. A page in another renderer process can load before Chromium has passed on the previous
+/// page's `localStorage` write (seen on a loaded machine: the store still empty there, the value
+/// right after one more reload), and app.js reads the store once, on load: so reload until it
+/// shows. A value that is never stored still fails.
+fn stored(browser: &Browser, script: &str, expected: Value) -> Value {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
-        let state = browser.eval(ticked);
-        if state == json!(expected) || Instant::now() > deadline {
-            return state;
+        let value = browser.eval(script);
+        if value == expected || Instant::now() > deadline {
+            return value;
         }
         std::thread::sleep(Duration::from_millis(250));
         browser.reload();
@@ -538,13 +539,22 @@ fn theme_toggle_is_remembered() {
     assert_eq!(browser.eval(theme), json!("dark"));
     assert_ne!(browser.eval(background), light, "dark theme not applied");
     browser.reload();
-    assert_eq!(browser.eval(theme), json!("dark"), "not kept on reload");
+    let dark = json!("dark");
+    assert_eq!(
+        stored(&browser, theme, dark.clone()),
+        dark,
+        "not kept on reload"
+    );
     browser.open(&site_url("services/s3.html"));
-    assert_eq!(browser.eval(theme), json!("dark"), "not kept across pages");
+    assert_eq!(
+        stored(&browser, theme, dark.clone()),
+        dark,
+        "not kept across pages"
+    );
     browser.click(".theme-toggle");
     assert_eq!(browser.eval(theme), json!("light"));
     browser.reload();
-    assert_eq!(browser.eval(theme), json!("light"));
+    assert_eq!(stored(&browser, theme, json!("light")), json!("light"));
     assert_eq!(browser.eval(background), light);
 }
 
