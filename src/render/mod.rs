@@ -451,6 +451,16 @@ impl<'l> Bodies<'l> {
         }
     }
 
+    /// Bodies already in memory, by fingerprint (the preview keeps them between print pages).
+    /// `used` is true from the start for these.
+    pub fn kept(bodies: HashMap<String, String>) -> Self {
+        Bodies {
+            load: Box::new(HashMap::new),
+            known: OnceLock::from(bodies),
+            made: Mutex::default(),
+        }
+    }
+
     /// Whether any body was asked for (if not, the earlier build's bodies are still current).
     pub fn used(&self) -> bool {
         self.known.get().is_some()

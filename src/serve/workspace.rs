@@ -296,35 +296,30 @@ impl Workspace {
         let mut files = self.derived.files(&self.kb, config);
         // The print page holds every note's body: refreshed here, off the edit path, too, from
         // the bodies it showed last time (one edit renders one body, not all of them).
-        let previous = Mutex::new(Some(std::mem::take(&mut self.print_bodies)));
-        let bodies = render::Bodies::new(|| {
-            previous
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take()
-                .unwrap_or_default()
-        });
+        let bodies = render::Bodies::kept(std::mem::take(&mut self.print_bodies));
         let kept = &self.print_kept;
-        match render::print_page(&self.kb, &self.graph, config, &self.theme, &bodies, kept) {
-            Ok(Some(page)) => {
-                let html = page.html.into_bytes();
-                self.print_kept.keep(html.clone());
-                files.push((page.url, html));
-            }
-            Ok(None) => self.print_kept = PrintKept::default(),
-            Err(e) => {
-                self.print_kept = PrintKept::default();
-                eprintln!("print page not refreshed: {e}");
-            }
-        }
-        if bodies.used() {
+        let has_print =
+            match render::print_page(&self.kb, &self.graph, config, &self.theme, &bodies, kept) {
+                Ok(Some(page)) => {
+                    let html = page.html.into_bytes();
+                    self.print_kept.keep(html.clone());
+                    files.push((page.url, html));
+                    true
+                }
+                Ok(None) => {
+                    self.print_kept = PrintKept::default();
+                    false
+                }
+                Err(e) => {
+                    self.print_kept = PrintKept::default();
+                    eprintln!("print page not refreshed: {e}");
+                    true
+                }
+            };
+        if has_print {
+            // Only the current notes' bodies stay (an edited note's old body goes).
             let keys = render::body_keys(&self.kb, &self.graph, config);
             self.print_bodies = bodies.retained(&keys).into_iter().collect();
-        } else {
-            // No body was rendered: the kept ones were not even read, keep them as they were.
-            drop(bodies);
-            let previous = previous.into_inner().unwrap_or_else(|e| e.into_inner());
-            self.print_bodies = previous.unwrap_or_default();
         }
         files
     }
