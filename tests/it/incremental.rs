@@ -283,10 +283,7 @@ fn theme_and_config_changes_render_everything() {
     let t = SiteTest::new("minimal");
     build(&t, "out", &[]);
     fs::create_dir_all(t.dir.join("theme/templates")).expect("mkdir");
-    let base = fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("themes/default/templates/base.html"),
-    )
-    .expect("read base template");
+    let base = default_template("base.html");
     fs::write(
         t.dir.join("theme/templates/base.html"),
         base.replacen("<body", "<body data-custom=\"1\"", 1),
