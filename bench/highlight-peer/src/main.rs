@@ -6,19 +6,18 @@
 //! times (5) after one warm-up pass, and prints the median time a block and the HTML bytes a
 //! block for each, and their ratio.
 //!
-//! syntect is configured as `src/render/highlight.rs` configures it (two-face's syntaxes,
-//! oniguruma, `hl-` classes). tree-sitter uses each grammar crate's own highlight query, except
-//! HCL, whose crate ships none: a short query (strings, numbers, comments, block types,
-//! attribute names) stands in, so its figure is a lower bound on a complete query's cost.
+//! syntect is whosecures's own highlighter (`whosecures::render::highlight_code`: two-face's
+//! syntaxes, oniguruma, `hl-` classes). tree-sitter uses each grammar crate's own highlight
+//! query, except HCL, whose crate ships none: a short query (strings, numbers, comments, block
+//! types, attribute names) stands in, so its figure is a lower bound on a complete query's cost.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use syntect::html::{ClassStyle, ClassedHTMLGenerator};
-use syntect::util::LinesWithEndings;
 use tree_sitter_highlight::{HighlightConfiguration, Highlighter, HtmlRenderer};
+use whosecures::render::highlight_code;
 
 /// Capture names tree-sitter may report; each becomes `class="hl-a hl-b"` for `a.b`.
 const CAPTURES: &[&str] = &[
@@ -84,7 +83,6 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let syntaxes = two_face::syntax::extra_newlines();
     let attributes: Vec<String> = CAPTURES
         .iter()
         .map(|c| format!("class=\"hl-{}\"", c.replace('.', " hl-")))
@@ -98,28 +96,10 @@ fn main() -> ExitCode {
     );
     let (mut syntect_total, mut tree_total, mut count) = (Duration::ZERO, Duration::ZERO, 0);
     for (lang, codes) in &blocks {
-        let (Some(config), Some(syntax)) = (
-            trees.get(lang.as_str()),
-            syntaxes.find_syntax_by_token(if lang == "hcl" { "tf" } else { lang }),
-        ) else {
+        let Some(config) = trees.get(lang.as_str()) else {
             continue;
         };
-        let by_syntect = |code: &str| -> usize {
-            let mut html = ClassedHTMLGenerator::new_with_class_style(
-                syntax,
-                &syntaxes,
-                ClassStyle::SpacedPrefixed { prefix: "hl-" },
-            );
-            for line in LinesWithEndings::from(code) {
-                if html
-                    .parse_html_for_line_which_includes_newline(line)
-                    .is_err()
-                {
-                    return 0;
-                }
-            }
-            html.finalize().len()
-        };
+        let by_syntect = |code: &str| highlight_code(lang, code).map_or(0, |html| html.len());
         let mut by_tree = |code: &str| -> usize {
             let Ok(events) = tree.highlight(config, code.as_bytes(), None, |_| None) else {
                 return 0;
