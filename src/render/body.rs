@@ -5,7 +5,7 @@
 use pulldown_cmark::{html, CodeBlockKind, Event, LinkType, Tag, TagEnd};
 
 use super::highlight::Highlighter;
-use super::{escape, note_url};
+use super::urls::{escape, note_url};
 use crate::kb::{KnowledgeBase, Note, NoteId};
 use crate::links::{split_target, LinkGraph};
 use crate::markdown::{self, Callout};

@@ -1,0 +1,211 @@
+//! The render context: what every page builder shares, computed once per render (the knowledge
+//! base, links, site settings, sections in navigation order, checklist items gathered by layer
+//! and pillar), and the small views made from it (links, owners, checklist items).
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use super::bodies::Bodies;
+use super::fingerprint::Hasher;
+use super::page::print::PRINT_LIMIT;
+use super::urls::{control_anchor, note_url};
+use super::view::*;
+use crate::config::{Config, OrgConfig};
+use crate::kb::{ChecklistItem, Kind, KindData, KnowledgeBase, Note, NoteId, Vocabulary};
+use crate::links::LinkGraph;
+
+/// Everything page builders share, computed once per render.
+pub(super) struct Ctx<'a> {
+    pub(super) kb: &'a KnowledgeBase,
+    pub(super) graph: &'a LinkGraph,
+    pub(super) site: SiteView,
+    pub(super) org: &'a OrgConfig,
+    /// Clean note bodies (`build.sanitize-html`).
+    pub(super) sanitize: bool,
+    /// Note bodies as rendered for their pages, by note position, kept for the print page when
+    /// there is one.
+    pub(super) bodies: Option<Vec<OnceLock<String>>>,
+    /// Bodies from earlier builds, when there is a print page.
+    pub(super) store: Option<&'a Bodies<'a>>,
+    /// Checklist items by layer and by pillar, gathered on first use: only layer, pillar and
+    /// checklist pages need them, and the preview often renders none of those.
+    pub(super) items: OnceLock<ItemsBy<'a>>,
+    /// Notes of each kind in navigation order (a slice of the knowledge base, which keeps notes
+    /// sorted by kind first), for prev/next and nav windows.
+    pub(super) sections: HashMap<Kind, &'a [Arc<Note>]>,
+}
+
+/// Checklist items by layer and by pillar, and each item's fingerprint once made.
+#[derive(Default)]
+pub(super) struct ItemsBy<'a> {
+    pub(super) layer: HashMap<&'a NoteId, Vec<&'a ChecklistItem>>,
+    pub(super) pillar: HashMap<&'a NoteId, Vec<&'a ChecklistItem>>,
+    /// Item (by address: the knowledge base is not changed while it renders, and an address is
+    /// unique even where two items share an id) → its position in `prints`.
+    pub(super) ordinal: HashMap<usize, usize>,
+    /// The fingerprints of the items' views, made on first use.
+    pub(super) prints: Vec<OnceLock<String>>,
+}
+
+/// Whether a view is made for a template or for a page's fingerprint: the same view, but with
+/// each checklist item's fingerprint in place of the item (see `ItemSlot`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Show {
+    Views,
+    Prints,
+}
+
+impl<'a> Ctx<'a> {
+    pub(super) fn new(kb: &'a KnowledgeBase, graph: &'a LinkGraph, config: &'a Config) -> Self {
+        let sections = Kind::ALL
+            .into_iter()
+            .map(|kind| (kind, kb.section(kind)))
+            .filter(|(_, notes)| !notes.is_empty())
+            .collect();
+        let site = SiteView {
+            title: config.book.title.clone(),
+            description: config.book.description.clone(),
+            language: config.book.language.clone(),
+            base_url: config.book.base_url.clone(),
+            version: env!("CARGO_PKG_VERSION"),
+            print: kb.notes.len() <= PRINT_LIMIT,
+        };
+        Ctx {
+            kb,
+            graph,
+            site,
+            org: &config.org,
+            sanitize: config.build.sanitize_html,
+            bodies: None,
+            store: None,
+            items: OnceLock::new(),
+            sections,
+        }
+    }
+
+    /// Keeps note bodies for the print page, when the site has one (not in the preview's
+    /// page-by-page renders, which would only pay for the copies).
+    pub(super) fn printing(mut self) -> Self {
+        if self.site.print {
+            self.bodies = Some((0..self.kb.notes.len()).map(|_| OnceLock::new()).collect());
+        }
+        self
+    }
+
+    pub(super) fn items_by(&self) -> &ItemsBy<'a> {
+        self.items.get_or_init(|| {
+            let mut by = ItemsBy::default();
+            for item in self.kb.checklist_items() {
+                by.layer.entry(&item.layer).or_default().push(item);
+                by.pillar.entry(&item.pillar).or_default().push(item);
+                by.ordinal.insert(item_address(item), by.prints.len());
+                by.prints.push(OnceLock::new());
+            }
+            by
+        })
+    }
+
+    /// A note's position in its section, in O(log N).
+    pub(super) fn position(&self, note: &Note) -> Option<usize> {
+        let index = self.kb.index_of(&note.id)?;
+        Some(index - self.kb.section_start(note.kind))
+    }
+
+    pub(super) fn link(&self, note: &Note) -> LinkView {
+        LinkView {
+            url: note_url(note),
+            title: note.title.clone(),
+            summary: note.summary.clone(),
+        }
+    }
+
+    pub(super) fn link_id(&self, id: &NoteId) -> LinkView {
+        match self.kb.get(id) {
+            Some(note) => self.link(note),
+            None => LinkView {
+                url: String::new(),
+                title: id.to_string(),
+                summary: String::new(),
+            },
+        }
+    }
+
+    pub(super) fn owner(&self, id: &str) -> OwnerView {
+        OwnerView {
+            id: id.to_owned(),
+            label: Vocabulary::label(&self.kb.vocab.owners, id).to_owned(),
+        }
+    }
+
+    pub(super) fn item(&self, item: &ChecklistItem) -> ItemView {
+        let vocab = &self.kb.vocab;
+        ItemView {
+            id: item.id.clone(),
+            title: item.title.clone(),
+            note: self.link_id(&item.note),
+            layer: self.link_id(&item.layer),
+            pillar: self.link_id(&item.pillar),
+            severity: item.severity.clone(),
+            severity_label: Vocabulary::label(&vocab.severities, &item.severity).to_owned(),
+            controls: item
+                .controls
+                .iter()
+                .map(|c| ControlView {
+                    anchor: control_anchor(&c.to_string()),
+                    key: c.to_string(),
+                    id: c.id.clone(),
+                    catalog: c.catalog.clone(),
+                    catalog_title: self
+                        .kb
+                        .catalog(&c.catalog)
+                        .map_or_else(String::new, |cat| cat.title.clone()),
+                })
+                .collect(),
+            verify: item.verify.clone(),
+            source: item.source.clone(),
+            detail: item.detail.clone(),
+            runbook: self.org.runbook(&item.id).map(str::to_owned),
+            security_services: item
+                .security_services
+                .iter()
+                .map(|id| self.link_id(id))
+                .collect(),
+        }
+    }
+
+    /// An item as a page shows it (see `ItemSlot`).
+    pub(super) fn item_slot(&self, item: &ChecklistItem, show: Show) -> ItemSlot {
+        match show {
+            Show::Views => ItemSlot::View(Box::new(self.item(item))),
+            Show::Prints => {
+                let print = || Hasher::new(None).json(&self.item(item)).finish().to_hex();
+                let by = self.items_by();
+                ItemSlot::Print(match by.ordinal.get(&item_address(item)) {
+                    Some(&n) => by.prints[n].get_or_init(print).clone(),
+                    None => print(),
+                })
+            }
+        }
+    }
+
+    /// The organisation's team for a row's layer, where the customer has a part in it.
+    pub(super) fn team(&self, row: &crate::kb::Responsibility) -> Option<String> {
+        let team = self.org.customer_team(row)?;
+        Some(match &self.org.name {
+            Some(name) => format!("{name}: {team}"),
+            None => team.to_owned(),
+        })
+    }
+}
+
+/// An item's address, which names it while the knowledge base is borrowed (see `ItemsBy`).
+pub(super) fn item_address(item: &ChecklistItem) -> usize {
+    std::ptr::from_ref(item) as usize
+}
+
+pub(super) fn layer_group_label(kb: &KnowledgeBase, layer: &Note) -> String {
+    match &layer.data {
+        KindData::Layer(l) => Vocabulary::label(&kb.vocab.layer_groups, &l.group).to_owned(),
+        _ => String::new(),
+    }
+}

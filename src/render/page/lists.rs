@@ -1,0 +1,169 @@
+//! The pages that list every checklist item: `checklists.html` (grouped by note) and
+//! `controls.html` (by control id, in natural order), each list rendered in parts.
+
+use std::collections::BTreeMap;
+
+use crate::error::Result;
+use crate::kb::{ChecklistItem, Kind, Note};
+use crate::render::context::{Ctx, Show};
+use crate::render::parts::{part_marker, Parts};
+use crate::render::reuse::Previous;
+use crate::render::theme::Theme;
+use crate::render::urls::control_anchor;
+use crate::render::view::*;
+use crate::render::Outcome;
+
+impl Ctx<'_> {
+    /// Every control id of every catalog with the checklist items mapped to it, in natural order
+    /// (`S3.2` before `S3.10`).
+    pub(in crate::render) fn controls(
+        &self,
+        theme: &Theme,
+        cache: Option<&Previous>,
+    ) -> Result<Outcome> {
+        let mut by_control: BTreeMap<(&str, ControlOrder), Vec<&ChecklistItem>> = BTreeMap::new();
+        for item in self.kb.checklist_items() {
+            for control in &item.controls {
+                by_control
+                    .entry((control.catalog.as_str(), ControlOrder::of(&control.id)))
+                    .or_default()
+                    .push(item);
+            }
+        }
+        let catalogs = &self.kb.vocab.catalogs;
+        // Per catalog, its controls with their items, in natural order.
+        let grouped: Vec<Vec<(&ControlOrder, &Vec<&ChecklistItem>)>> = catalogs
+            .iter()
+            .map(|catalog| {
+                by_control
+                    .iter()
+                    .filter(|((c, _), _)| *c == catalog.id)
+                    .map(|((_, order), items)| (order, items))
+                    .collect()
+            })
+            .collect();
+        let url = "controls.html";
+        let view = ControlsPage {
+            page: self.layout(url, "Controls", "controls", Vec::new()),
+            mapped: self
+                .kb
+                .checklist_items()
+                .filter(|i| !i.controls.is_empty())
+                .count(),
+            catalogs: catalogs
+                .iter()
+                .zip(&grouped)
+                .enumerate()
+                .map(|(n, (catalog, controls))| CatalogGroup {
+                    id: catalog.id.clone(),
+                    title: catalog.title.clone(),
+                    url: catalog.url.clone(),
+                    count: controls.len(),
+                    controls_html: part_marker(n),
+                })
+                .collect(),
+        };
+        let parts: Vec<Parts<'_, ControlGroup>> = catalogs
+            .iter()
+            .zip(&grouped)
+            .map(|(catalog, controls)| Parts {
+                template: "parts/control.html",
+                name: "control",
+                slot: "catalog.controls_html",
+                len: controls.len(),
+                view: Box::new(move |i: usize, show: Show| {
+                    let (order, items) = controls[i];
+                    let key = format!("{}:{}", catalog.id, order.id);
+                    ControlGroup {
+                        anchor: control_anchor(&key),
+                        key,
+                        id: order.id.clone(),
+                        items: items
+                            .iter()
+                            .map(|item| self.item_slot(item, show))
+                            .collect(),
+                    }
+                }),
+                feed: None,
+            })
+            .collect();
+        self.finish_in_parts(url, url, view, &parts, theme, cache)
+    }
+
+    pub(in crate::render) fn checklists(
+        &self,
+        theme: &Theme,
+        cache: Option<&Previous>,
+    ) -> Result<Outcome> {
+        let notes: Vec<&Note> = self
+            .kb
+            .iter()
+            .filter(|n| !n.checklist().is_empty())
+            .collect();
+        let group = |i: usize, show: Show| {
+            let note = notes[i];
+            ItemGroup {
+                title: self.link(note),
+                items: note
+                    .checklist()
+                    .iter()
+                    .map(|i| self.item_slot(i, show))
+                    .collect(),
+            }
+        };
+        let vocab = &self.kb.vocab;
+        let url = "checklists.html";
+        let view = ChecklistsPage {
+            page: self.layout(url, "Checklists", "checklists", Vec::new()),
+            total: notes.iter().map(|n| n.checklist().len()).sum(),
+            groups_html: part_marker(0),
+            severities: vocab
+                .severities
+                .iter()
+                .map(|s| OwnerView {
+                    id: s.id.clone(),
+                    label: s.label.clone(),
+                })
+                .collect(),
+            pillars: self
+                .kb
+                .of_kind(Kind::Pillar)
+                .map(|p| self.link(p))
+                .collect(),
+            layers: self.kb.of_kind(Kind::Layer).map(|l| self.link(l)).collect(),
+        };
+        let groups = [Parts {
+            template: "parts/checklist-group.html",
+            name: "group",
+            slot: "groups_html",
+            len: notes.len(),
+            view: Box::new(group),
+            feed: None,
+        }];
+        self.finish_in_parts(url, url, view, &groups, theme, cache)
+    }
+}
+
+/// Sorts control ids naturally: the numbers in `S3.10` compare as numbers.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct ControlOrder {
+    parts: Vec<(String, u64)>,
+    id: String,
+}
+
+impl ControlOrder {
+    fn of(id: &str) -> Self {
+        let parts = id
+            .split('.')
+            .map(|part| {
+                let digits = part.trim_start_matches(|c: char| !c.is_ascii_digit());
+                let prefix = &part[..part.len() - digits.len()];
+                (prefix.to_owned(), digits.parse().unwrap_or(0))
+            })
+            .collect();
+        ControlOrder {
+            parts,
+            id: id.to_owned(),
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! One file per page family; each adds to `Ctx` the methods that build its pages' views.
+
+mod home;
+mod lists;
+mod matrix;
+mod note;
+pub(super) mod print;
+mod sections;

@@ -1,0 +1,209 @@
+//! A note's page: its view (facts, related notes, responsibility cells, checklist items,
+//! backlinks), its sidebar and its body.
+
+use crate::error::Result;
+use crate::kb::{Kind, KindData, Note, NoteId, Vocabulary};
+use crate::render::context::{layer_group_label, Ctx, Show};
+use crate::render::reuse::{verdict, Previous, Verdict};
+use crate::render::theme::Theme;
+use crate::render::urls::{note_url, root_of, section_url, Page};
+use crate::render::view::*;
+use crate::render::Outcome;
+
+impl Ctx<'_> {
+    /// Renders a note's page, unless `cache` finds its fingerprint reusable: the view is
+    /// fingerprinted with checklist items as their fingerprints, and made whole only to render.
+    pub(in crate::render) fn note(
+        &self,
+        note: &Note,
+        theme: &Theme,
+        cache: Option<&Previous>,
+    ) -> Result<Outcome> {
+        let url = note_url(note);
+        let show = if cache.is_some() {
+            Show::Prints
+        } else {
+            Show::Views
+        };
+        let mut page = self.note_page(note, show);
+        let verdict = verdict(cache, &url, |hasher| {
+            hasher.text("note.html").json(&page);
+            self.nav_inputs(Some(note), hasher);
+            self.body_inputs(note, hasher);
+        })?;
+        let Verdict::Render(fingerprint) = verdict else {
+            return Ok(Outcome::Reused);
+        };
+        if show == Show::Prints {
+            page.note.items = self.items(note, Show::Views);
+        }
+        page.page.nav = self.nav(Some(note));
+        page.note.html = self.body(note, &root_of(&url));
+        let html = theme.render("note.html", page)?;
+        Ok(Outcome::Rendered(Page { url, html }, fingerprint))
+    }
+
+    /// A note's page, its body and sidebar left empty (see `body`, `nav`).
+    pub(in crate::render) fn note_page(&self, note: &Note, show: Show) -> NotePage {
+        let url = note_url(note);
+        let toc = self
+            .graph
+            .headings(&note.id)
+            .iter()
+            .filter(|h| (2..=3).contains(&h.level))
+            .map(|h| TocEntry {
+                level: h.level,
+                id: h.id.clone(),
+                text: h.text.clone(),
+            })
+            .collect();
+        let mut page = self.layout_without_nav(&url, &note.title, note.kind.folder(), toc);
+        page.description = note.summary.clone();
+        page.breadcrumbs.push(LinkView {
+            url: section_url(note.kind),
+            title: note.kind.label().into(),
+            summary: String::new(),
+        });
+        if let Some(siblings) = self.sections.get(&note.kind) {
+            if let Some(pos) = self.position(note) {
+                page.prev = pos.checked_sub(1).map(|p| self.link(&siblings[p]));
+                page.next = siblings.get(pos + 1).map(|n| self.link(n));
+            }
+        }
+        NotePage {
+            page,
+            note: self.note_view(note, show),
+        }
+    }
+
+    /// What a note's page shows of the note, its body left empty (see `body`).
+    pub(in crate::render) fn note_view(&self, note: &Note, show: Show) -> NoteView {
+        NoteView {
+            id: note.id.to_string(),
+            kind: note.kind.folder().to_owned(),
+            kind_label: note.kind.singular().to_owned(),
+            title: note.title.clone(),
+            summary: note.summary.clone(),
+            html: String::new(),
+            aliases: note.aliases.clone(),
+            sources: note.sources.clone(),
+            backlinks: self
+                .graph
+                .backlinks(&note.id)
+                .iter()
+                .map(|id| self.link_id(id))
+                .collect(),
+            related: self.related(note),
+            facts: self.facts(note),
+            cells: self.cells(note),
+            items: self.items(note, show),
+        }
+    }
+
+    fn related(&self, note: &Note) -> Vec<RelatedView> {
+        let group = |label: &str, ids: &[NoteId]| RelatedView {
+            label: label.to_owned(),
+            links: ids.iter().map(|id| self.link_id(id)).collect(),
+        };
+        let groups = match &note.data {
+            KindData::Service(s) => vec![group("Security services", &s.security_services)],
+            KindData::Pillar(p) => vec![group("Security services", &p.security_services)],
+            KindData::SecurityService(s) => vec![
+                group("Layers it helps with", &s.layers),
+                group("Pillars", &s.pillars),
+            ],
+            KindData::Practice(p) => vec![group("Pillars", &p.pillars), group("Layers", &p.layers)],
+            KindData::Layer(_) | KindData::Model | KindData::Glossary => Vec::new(),
+        };
+        groups.into_iter().filter(|g| !g.links.is_empty()).collect()
+    }
+
+    fn facts(&self, note: &Note) -> Vec<FactView> {
+        let vocab = &self.kb.vocab;
+        let fact = |label: &str, value: String| FactView {
+            label: label.to_owned(),
+            value,
+        };
+        match &note.data {
+            KindData::Service(s) => vec![
+                fact(
+                    "Service model",
+                    Vocabulary::label(&vocab.service_models, &s.service_model).to_owned(),
+                ),
+                fact("Category", s.category.clone()),
+                fact("Provider", s.provider.to_uppercase()),
+                fact("Checklist items", s.checklist.len().to_string()),
+            ],
+            KindData::Layer(_) => vec![fact("Group", layer_group_label(self.kb, note))],
+            KindData::SecurityService(s) => vec![fact("Category", s.category.clone())],
+            _ => Vec::new(),
+        }
+    }
+
+    fn cells(&self, note: &Note) -> Vec<CellView> {
+        let vocab = &self.kb.vocab;
+        let variants = |row: &crate::kb::Responsibility| -> Vec<VariantView> {
+            row.variants
+                .iter()
+                .map(|v| VariantView {
+                    when: v.when.clone(),
+                    owner: self.owner(&v.owner),
+                    note: v.note.clone(),
+                })
+                .collect()
+        };
+        match &note.data {
+            KindData::Service(service) => service
+                .responsibility
+                .iter()
+                .map(|row| CellView {
+                    subject: self.link_id(&row.layer),
+                    group: self
+                        .kb
+                        .get(&row.layer)
+                        .map_or_else(String::new, |l| layer_group_label(self.kb, l)),
+                    owner: self.owner(&row.owner),
+                    note: row.note.clone(),
+                    source: row.source.clone(),
+                    variants: variants(row),
+                    team: self.team(row),
+                })
+                .collect(),
+            KindData::Layer(_) => self
+                .kb
+                .services()
+                .filter_map(|(service_note, service)| {
+                    let row = service.row(&note.id)?;
+                    Some(CellView {
+                        subject: self.link(service_note),
+                        group: Vocabulary::label(&vocab.service_models, &service.service_model)
+                            .to_owned(),
+                        owner: self.owner(&row.owner),
+                        note: row.note.clone(),
+                        source: row.source.clone(),
+                        variants: variants(row),
+                        team: self.team(row),
+                    })
+                })
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
+    pub(in crate::render) fn items(&self, note: &Note, show: Show) -> Vec<ItemSlot> {
+        let gathered = match note.kind {
+            Kind::Layer => self.items_by().layer.get(&note.id),
+            Kind::Pillar => self.items_by().pillar.get(&note.id),
+            _ => {
+                return note
+                    .checklist()
+                    .iter()
+                    .map(|i| self.item_slot(i, show))
+                    .collect()
+            }
+        };
+        gathered.map_or_else(Vec::new, |items| {
+            items.iter().map(|i| self.item_slot(i, show)).collect()
+        })
+    }
+}

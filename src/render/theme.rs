@@ -1,0 +1,96 @@
+//! The theme: the embedded default templates and assets with a theme directory laid over them,
+//! compiled once into Tera. Renders a view with a template; knows nothing of pages.
+
+use std::path::Path;
+
+use serde::Serialize;
+use tera::Tera;
+
+use super::fingerprint::{Fingerprint, Hasher};
+use super::highlight::Highlighter;
+use super::urls::escape;
+use crate::error::{Error, Result};
+use crate::source::{self, SourceFile, Tree};
+
+/// Templates and static files of the theme in use: the embedded default, with any file of the
+/// configured theme directory laid over it.
+pub struct Theme {
+    pub(super) tera: Tera,
+    /// Of every template (name and text): a page rendered with other templates is not reused.
+    pub(super) fingerprint: Fingerprint,
+    /// Static files, site-relative paths (`static/style.css`).
+    pub assets: Vec<(String, Vec<u8>)>,
+}
+
+impl Theme {
+    /// Loads the default theme, overridden by `dir` when given.
+    pub fn load(dir: Option<&Path>) -> Result<Theme> {
+        let mut files = source::embedded(Tree::DefaultTheme);
+        if let Some(dir) = dir {
+            files = source::overlay(files, source::read_dir(dir)?);
+        }
+        Theme::from_files(files)
+    }
+
+    /// Builds a theme from its files (templates under `templates/`, assets under `static/`).
+    pub fn from_files(files: Vec<SourceFile>) -> Result<Theme> {
+        let mut templates: Vec<(String, String)> = Vec::new();
+        let mut assets = Vec::new();
+        for file in files {
+            if let Some(name) = file.rel_path.strip_prefix("templates/") {
+                let text = String::from_utf8(file.bytes).map_err(|_| {
+                    Error::Template(format!(
+                        "{}: template is not valid UTF-8",
+                        file.display_path
+                    ))
+                })?;
+                templates.push((name.to_owned(), text));
+            } else if file.rel_path.starts_with("static/") {
+                assets.push((file.rel_path, file.bytes));
+            }
+        }
+        templates.sort();
+        let mut hasher = Hasher::new(None);
+        for (name, text) in &templates {
+            hasher.text(name).text(text);
+        }
+        let fingerprint = hasher.finish();
+        let mut tera = Tera::default();
+        tera.autoescape_on(vec![".html", ".xml"]);
+        // Tera's default also escapes `/`, which makes every URL unreadable in the source.
+        tera.set_escape_fn(escape);
+        tera.add_raw_templates(templates)
+            .map_err(|e| Error::Template(error_chain(&e)))?;
+        assets.push((
+            "static/highlight.css".to_owned(),
+            Highlighter::css().into_bytes(),
+        ));
+        Ok(Theme {
+            tera,
+            fingerprint,
+            assets,
+        })
+    }
+
+    /// Renders `view` with `template`. Takes the view: once Tera has its own copy of it (as JSON
+    /// values) the view is dropped, so the largest pages are not held twice while they render.
+    pub(super) fn render<T: Serialize>(&self, template: &str, view: T) -> Result<String> {
+        let context =
+            tera::Context::from_serialize(&view).map_err(|e| Error::Template(error_chain(&e)))?;
+        drop(view);
+        self.tera
+            .render(template, &context)
+            .map_err(|e| Error::Template(error_chain(&e)))
+    }
+}
+
+/// Tera nests the useful message in `source()`; show the whole chain on one line.
+pub(super) fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut message = format!("template error: {error}");
+    let mut source = error.source();
+    while let Some(inner) = source {
+        message.push_str(&format!(": {inner}"));
+        source = inner.source();
+    }
+    message
+}

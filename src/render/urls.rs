@@ -1,0 +1,129 @@
+//! URLs and the page plan: which pages a knowledge base has (`PageKey`, `pages`), where each
+//! lives (`note_url`, `section_url`, `root_of`, `control_anchor`), and HTML escaping. Pure
+//! functions of the knowledge base; nothing here renders.
+
+use crate::kb::{Kind, KnowledgeBase, Note, NoteId};
+
+/// One rendered HTML page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page {
+    /// Site-relative URL, e.g. `services/s3.html`.
+    pub url: String,
+    /// The whole document.
+    pub html: String,
+}
+
+/// The URL of a note's page.
+pub fn note_url(note: &Note) -> String {
+    format!("{}/{}.html", note.kind.folder(), note.id)
+}
+
+/// The URL of a kind's index page.
+pub fn section_url(kind: Kind) -> String {
+    format!("{}/index.html", kind.folder())
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// The relative path from a page to the site root: `services/s3.html` → `../`.
+pub fn root_of(url: &str) -> String {
+    "../".repeat(url.matches('/').count())
+}
+
+/// A page of the site, named by what it shows. `serve` re-renders pages by key.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum PageKey {
+    /// `index.html`
+    Home,
+    /// `matrix.html`
+    Matrix,
+    /// `checklists.html`
+    Checklists,
+    /// `controls.html`: checklist items by control id
+    Controls,
+    /// `search.html`
+    Search,
+    /// `404.html`
+    NotFound,
+    /// `<folder>/index.html`
+    Section(Kind),
+    /// `<folder>/<id>.html`
+    Note(NoteId),
+}
+
+impl PageKey {
+    /// The page's site-relative URL; `None` for a note that no longer exists.
+    pub fn url(&self, kb: &KnowledgeBase) -> Option<String> {
+        Some(match self {
+            PageKey::Home => "index.html".into(),
+            PageKey::Matrix => "matrix.html".into(),
+            PageKey::Checklists => "checklists.html".into(),
+            PageKey::Controls => "controls.html".into(),
+            PageKey::Search => "search.html".into(),
+            PageKey::NotFound => "404.html".into(),
+            PageKey::Section(kind) => section_url(*kind),
+            PageKey::Note(id) => note_url(kb.get(id)?),
+        })
+    }
+}
+
+/// Every page the knowledge base has, in a stable order.
+pub fn pages(kb: &KnowledgeBase) -> Vec<PageKey> {
+    let mut keys = vec![
+        PageKey::Home,
+        PageKey::Matrix,
+        PageKey::Checklists,
+        PageKey::Controls,
+        PageKey::Search,
+        PageKey::NotFound,
+    ];
+    keys.extend(
+        Kind::ALL
+            .into_iter()
+            .filter(|k| kb.of_kind(*k).next().is_some())
+            .map(PageKey::Section),
+    );
+    keys.extend(kb.iter().map(|n| PageKey::Note(n.id.clone())));
+    keys
+}
+
+/// The anchor of a control on `controls.html`: `fsbp:S3.1` → `fsbp-s3-1`.
+pub fn control_anchor(key: &str) -> String {
+    crate::markdown::slugify(&key.replace([':', '.'], "-"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // Page URLs map to the relative path back to the site root.
+    #[test]
+    fn roots() {
+        assert_eq!(root_of("index.html"), "");
+        assert_eq!(root_of("services/s3.html"), "../");
+        assert_eq!(root_of("a/b/c.html"), "../../");
+    }
+
+    // Escaping covers every character that could break out of text or an attribute.
+    #[test]
+    fn escapes() {
+        assert_eq!(
+            escape(r#"<a href="x">'&'</a>"#),
+            "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;"
+        );
+    }
+}
