@@ -1,4 +1,13 @@
-//! The `whosecures` binary: hands over to `cli`. Its one other decision is the allocator.
+//! The `whosecures` binary: arguments to commands, one file per command under `cmd/`, over the
+//! library's pipeline (`whosecures::driver`). The only place that prints a fatal error and picks
+//! the exit code: 0 ok, 1 content errors, 2 usage or environment errors.
+
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use whosecures::error::Error;
 
 /// mimalloc instead of the system allocator: a build allocates millions of short strings from
 /// several threads, where glibc's per-thread arenas left about 10% more resident memory and
@@ -8,6 +17,49 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> std::process::ExitCode {
-    whosecures::cli::main()
+/// Who secures what? The cloud shared responsibility model as a knowledge base and a site.
+#[derive(Debug, Parser)]
+#[command(name = "whosecures", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Build the static site (from the embedded knowledge base unless told otherwise).
+    Build(cmd::build::Args),
+    /// Validate the knowledge base and render every page in memory, printing every problem,
+    /// without writing anything.
+    Check(cmd::check::Args),
+    /// Serve a live-reloading preview from memory while you edit.
+    Serve(cmd::serve::Args),
+    /// Who secures a service, or one layer of it? (`whosecures who ec2 guest-os`)
+    Who(cmd::who::Args),
+    /// Export the knowledge base, a service's table or checklists as JSON, CSV or Markdown.
+    Export(cmd::export::Args),
+    /// Write book.toml, knowledge/ and themes/default/ into DIR for editing.
+    Init(cmd::init::Args),
+}
+
+fn main() -> ExitCode {
+    let outcome = match Cli::parse().command {
+        Command::Build(args) => cmd::build::run(&args),
+        Command::Check(args) => cmd::check::run(&args),
+        Command::Serve(args) => cmd::serve::run(&args),
+        Command::Who(args) => cmd::who::run(&args),
+        Command::Export(args) => cmd::export::run(&args),
+        Command::Init(args) => cmd::init::run(&args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(Error::Config(diag)) => {
+            eprintln!("{diag}");
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
 }

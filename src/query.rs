@@ -182,7 +182,7 @@ mod tests {
     use crate::source::{embedded, Tree};
 
     fn kb() -> KnowledgeBase {
-        crate::site::check(embedded(Tree::Knowledge)).kb
+        crate::driver::load(embedded(Tree::Knowledge)).kb
     }
 
     // Names people type reach the same note; near misses suggest the id.

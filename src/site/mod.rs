@@ -3,7 +3,7 @@
 
 mod cache;
 mod entries;
-mod export;
+mod kb_json;
 mod search;
 pub mod write;
 
@@ -17,37 +17,17 @@ use crate::config::Config;
 use crate::diag::Diagnostics;
 use crate::error::Result;
 use crate::kb::{self, Kind, KnowledgeBase, Note, NoteId};
-use crate::links::{self, LinkGraph};
+use crate::links::LinkGraph;
 use crate::render::{self, escape, Fingerprint, Theme};
-use crate::source::SourceFile;
 
 pub use cache::MANIFEST;
-pub use export::{export_assembled, SCHEMA};
+pub use kb_json::{export_assembled, SCHEMA};
 
 /// Every output file, by site-relative URL path.
 #[derive(Debug, Clone, Default)]
 pub struct Site {
     /// URL path (`services/s3.html`) → bytes.
     pub files: BTreeMap<String, Vec<u8>>,
-}
-
-/// The result of the whole pipeline up to (not including) writing.
-pub struct Compiled {
-    /// The knowledge base as loaded.
-    pub kb: KnowledgeBase,
-    /// Its links.
-    pub graph: LinkGraph,
-    /// Every problem found.
-    pub diags: Diagnostics,
-}
-
-/// Loads and links `files` (the knowledge directory's files), collecting every diagnostic. The
-/// files become the notes' text (see `kb::load`).
-pub fn check(files: Vec<SourceFile>) -> Compiled {
-    let mut diags = Diagnostics::new();
-    let kb = kb::load(files, &mut diags);
-    let graph = links::build(&kb, &mut diags);
-    Compiled { kb, graph, diags }
 }
 
 /// Checks `[org]` of book.toml against the knowledge base: every team names a layer, every
@@ -126,8 +106,10 @@ impl std::fmt::Display for Timings {
 /// whole site. Pages whose inputs did not change since the previous build into `out` are taken
 /// from it instead of rendered again (see `cache`), unless `fresh`. Returns how many HTML pages
 /// were rendered and reused.
+#[allow(clippy::too_many_arguments)]
 pub fn build_into(
-    compiled: &Compiled,
+    kb: &KnowledgeBase,
+    graph: &LinkGraph,
     config: &Config,
     theme: &Theme,
     out: &Path,
@@ -138,7 +120,6 @@ pub fn build_into(
     let mut counts = render::Counts::default();
     write::write_with(out, protected, |staging| {
         let mut pages = cache::Pages::open(out, staging, fresh);
-        let (kb, graph) = (&compiled.kb, &compiled.graph);
         let sources = render::sources_fingerprint(kb, config);
         let derived_kept = pages.reuse_derived(&sources)?;
         timings.lap("lock and prepare the output");
@@ -227,7 +208,7 @@ fn write_derived(
     let mut json = write::create(root, KB_JSON)?;
     let mut kept = entries::Writer::create(root)?;
     let seed = entries::seed(kb, config);
-    let mut pieces = export::Pieces::new(kb);
+    let mut pieces = kb_json::Pieces::new(kb);
     json.write(pieces.head().as_bytes())?;
     let mut index = search::Index::default();
     let mut copied = Vec::new();
@@ -320,7 +301,7 @@ impl Entries {
     fn of(note: &Note, graph: &LinkGraph) -> Entries {
         Entries {
             search: search::entry(note, graph),
-            export: export::note_json(note, graph),
+            export: kb_json::note_json(note, graph),
         }
     }
 }
@@ -363,7 +344,7 @@ impl Derived {
             (SITEMAP.into(), sitemap(kb, config).into_bytes()),
             (
                 KB_JSON.into(),
-                export::assemble(kb, entries().map(|e| e.export.as_str())).into_bytes(),
+                kb_json::assemble(kb, entries().map(|e| e.export.as_str())).into_bytes(),
             ),
         ];
         files.extend(search::files(entries().map(|e| &e.search)));
@@ -409,7 +390,10 @@ mod tests {
     // every file is the same, and unchanged notes' `kb.json` bytes are copied, not remade.
     #[test]
     fn streamed_derived_files_match_assembled() {
-        let compiled = check(embedded(Tree::Knowledge));
+        let mut diags = crate::diag::Diagnostics::new();
+        let kb = kb::load(embedded(Tree::Knowledge), &mut diags);
+        let graph = crate::links::build(&kb, &mut diags);
+        let compiled = (kb, graph);
         let empty = (KnowledgeBase::default(), LinkGraph::default());
         let config = Config::default();
         let root = std::env::temp_dir().join(format!("whosecures-derived-{}", std::process::id()));
@@ -423,7 +407,7 @@ mod tests {
         let previous = |root: &Path| {
             entries::Previous::open(&root.join(entries::ENTRIES), &root.join(KB_JSON))
         };
-        for (kb, graph) in [(&compiled.kb, &compiled.graph), (&empty.0, &empty.1)] {
+        for (kb, graph) in [(&compiled.0, &compiled.1), (&empty.0, &empty.1)] {
             let assembled: BTreeMap<String, Vec<u8>> = Derived::new(kb, graph)
                 .files(kb, &config)
                 .into_iter()
@@ -466,7 +450,7 @@ mod tests {
                 assert_eq!(written_json(&again), altered.into_bytes());
             }
         }
-        assert!(compiled.kb.notes.len() > 7);
+        assert!(compiled.0.notes.len() > 7);
         let _ = std::fs::remove_dir_all(&root);
         let _ = std::fs::remove_dir_all(&again);
     }

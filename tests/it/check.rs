@@ -69,3 +69,52 @@ fn bad_config_is_located() {
         stderr(&out)
     );
 }
+
+// `check` finds what `build` finds: a note whose page's file name would be too long for the file
+// system is the same located error from both, and the build writes nothing.
+#[test]
+fn check_finds_a_file_name_build_cannot_write() {
+    let t = SiteTest::new("minimal");
+    let id = "a".repeat(252);
+    let rel = format!("knowledge/glossary/{id}.md");
+    std::fs::write(
+        t.dir.join(&rel),
+        "+++\ntitle = \"Long\"\nsummary = \"A note with a long id.\"\n+++\nText.\n",
+    )
+    .expect("write note");
+    let expected = format!(
+        "{rel}:1:1: error: note id is 252 bytes long: its page `{id}.html` would exceed the \
+         255-byte file name limit; use a shorter file name\n"
+    );
+    let check = t.run(&["check", "--knowledge", "knowledge"]);
+    assert_eq!(check.status.code(), Some(1), "{}", stderr(&check));
+    assert!(stderr(&check).starts_with(&expected), "{}", stderr(&check));
+    let build = t.run(&["build", "--knowledge", "knowledge", "--output", "out"]);
+    assert_eq!(build.status.code(), Some(1), "{}", stderr(&build));
+    assert!(stderr(&build).starts_with(&expected), "{}", stderr(&build));
+    assert!(!t.dir.join("out").exists());
+}
+
+// `check` renders every page (in memory): a template that fails to render fails `check` with the
+// message and exit code `build` gives, and `check` writes nothing.
+#[test]
+fn check_renders_every_page() {
+    let t = SiteTest::new("minimal");
+    std::fs::create_dir_all(t.dir.join("theme/templates")).expect("theme dir");
+    std::fs::write(
+        t.dir.join("theme/templates/search.html"),
+        "{% extends \"base.html\" %}{% block content %}{{ page.no_such_field.x }}{% endblock content %}",
+    )
+    .expect("write template");
+    let args = ["--knowledge", "knowledge", "--theme", "theme"];
+    let check = t.run(&[&["check"][..], &args].concat());
+    let build = t.run(&[&["build", "--output", "out"][..], &args].concat());
+    assert_eq!(check.status.code(), Some(2), "{}", stderr(&check));
+    assert_eq!(build.status.code(), Some(2), "{}", stderr(&build));
+    assert!(stderr(&check).contains("search.html"), "{}", stderr(&check));
+    assert_eq!(stderr(&check), stderr(&build));
+    assert!(!t.dir.join("out").exists());
+    let before = crate::snapshot(&t.dir);
+    t.run(&[&["check"][..], &args].concat());
+    assert!(crate::snapshot(&t.dir) == before, "check wrote something");
+}

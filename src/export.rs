@@ -1,6 +1,6 @@
 //! `whosecures export`: the knowledge base, one service's responsibility table, or checklists, as
 //! JSON (the `kb.json` schema, or `whosecures-checklist/1`), CSV for spreadsheets, or Markdown.
-//! Pure: returns the text; `cli` writes it. The `csv` crate does the quoting and lives here only.
+//! Pure: returns the text; the binary writes it. The `csv` crate does the quoting and lives here only.
 
 use serde::Serialize;
 
@@ -9,7 +9,7 @@ use crate::links::LinkGraph;
 use crate::site::{export_assembled, SCHEMA};
 
 /// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// JSON with a versioned schema (documented in docs/kb-json.md).
     Json,
@@ -223,7 +223,7 @@ mod tests {
     // CSV quotes commas and quotes; Markdown escapes pipes; JSON keeps the kb.json schema.
     #[test]
     fn formats() {
-        let compiled = crate::site::check(embedded(Tree::Knowledge));
+        let compiled = crate::driver::load(embedded(Tree::Knowledge));
         let (kb, graph) = (&compiled.kb, &compiled.graph);
         let s3 = kb.get_str("s3").expect("s3");
         let csv_text = export(kb, graph, Selection::Service(s3), Format::Csv);

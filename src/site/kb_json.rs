@@ -227,17 +227,15 @@ mod tests {
     // once, for the embedded knowledge base and for an empty one.
     #[test]
     fn assembled_export_matches_whole_serialization() {
-        let compiled = crate::site::check(embedded(Tree::Knowledge));
-        for kb in [&compiled.kb, &KnowledgeBase::default()] {
-            let notes = kb
-                .notes
-                .iter()
-                .map(|n| note_export(n, &compiled.graph))
-                .collect();
+        let mut diags = crate::diag::Diagnostics::new();
+        let loaded = crate::kb::load(embedded(Tree::Knowledge), &mut diags);
+        let graph = crate::links::build(&loaded, &mut diags);
+        for kb in [&loaded, &KnowledgeBase::default()] {
+            let notes = kb.notes.iter().map(|n| note_export(n, &graph)).collect();
             let whole = envelope(kb, notes);
             let expected = serde_json::to_string_pretty(&whole).unwrap_or_default();
             assert!(expected.len() > 20);
-            let assembled = export_assembled(kb, &compiled.graph, kb.notes.iter().map(|n| &**n));
+            let assembled = export_assembled(kb, &graph, kb.notes.iter().map(|n| &**n));
             assert_eq!(assembled, expected + "\n");
         }
     }

@@ -1,0 +1,93 @@
+//! `whosecures export`: the knowledge base, a service's table or checklists, to standard output
+//! or a file (`whosecures::export` makes the text).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use whosecures::error::Result;
+use whosecures::export::{self, Format, Selection};
+use whosecures::kb::Kind;
+use whosecures::query;
+use whosecures::site::write;
+
+use super::{load_for_query, InputArgs};
+
+/// Output format, as the command line names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum FormatArg {
+    /// JSON with a versioned schema (documented in docs/kb-json.md).
+    Json,
+    /// CSV, one row per table row.
+    Csv,
+    /// Markdown tables and task lists.
+    Markdown,
+}
+
+/// Arguments of `export`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    /// Output format.
+    #[arg(short, long, value_enum, default_value_t = FormatArg::Json)]
+    format: FormatArg,
+    /// Only this service's responsibility table.
+    #[arg(long, value_name = "SERVICE", conflicts_with = "checklist")]
+    service: Option<String>,
+    /// Checklist items: of one service or practice (id), or all of them.
+    #[arg(long, value_name = "NOTE", num_args = 0..=1, default_missing_value = "all")]
+    checklist: Option<String>,
+    /// Only checklist items mapped to this control (`fsbp:S3.1`).
+    #[arg(long, value_name = "CATALOG:ID", requires = "checklist")]
+    control: Option<String>,
+    /// Write to FILE instead of standard output (replaced whole, never half-written).
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+}
+
+/// Writes the export; exit 1 when a named service or note matches nothing.
+pub fn run(args: &Args) -> Result<ExitCode> {
+    let (_, compiled) = load_for_query(&args.input)?;
+    let kb = &compiled.kb;
+    let found = |kind: Kind, name: &str| {
+        query::find(kb, kind, name).map_err(|e| {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        })
+    };
+    let control = args.control.as_deref();
+    let selection = match (args.service.as_deref(), args.checklist.as_deref()) {
+        (Some(name), _) => match found(Kind::Service, name) {
+            Ok(note) => Selection::Service(note),
+            Err(code) => return Ok(code),
+        },
+        (None, Some("all")) => Selection::Checklist(None, control),
+        (None, Some(id)) => match kb.get_str(id).filter(|n| !n.checklist().is_empty()) {
+            Some(note) => Selection::Checklist(Some(note), control),
+            None => {
+                eprintln!("error: no service or practice `{id}` with checklist items");
+                return Ok(ExitCode::from(1));
+            }
+        },
+        (None, None) => Selection::All,
+    };
+    let format = match args.format {
+        FormatArg::Json => Format::Json,
+        FormatArg::Csv => Format::Csv,
+        FormatArg::Markdown => Format::Markdown,
+    };
+    let text = export::export(kb, &compiled.graph, selection, format);
+    match &args.output {
+        Some(path) => {
+            write::write_file_atomic(path, text.as_bytes())?;
+            eprintln!("wrote `{}`", path.display());
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            // A closed pipe (`| head`) is not an error worth reporting.
+            let _ = stdout.write_all(text.as_bytes());
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

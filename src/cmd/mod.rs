@@ -1,0 +1,82 @@
+//! One file per command, each with its arguments (`Args`) and `run`; what they share is here:
+//! the input options every command but `init` takes, and how diagnostics are printed.
+
+pub mod build;
+pub mod check;
+pub mod export;
+pub mod init;
+pub mod serve;
+pub mod who;
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use whosecures::diag::Diagnostics;
+use whosecures::driver::{self, Compiled};
+use whosecures::error::Result;
+use whosecures::source::{Project, ProjectArgs};
+
+/// The inputs: `book.toml`, the knowledge directory, overlays and the theme.
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    /// book.toml to use (default: ./book.toml if present, else the embedded one).
+    #[arg(short, long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Build this knowledge directory instead of the embedded knowledge base.
+    #[arg(short, long, value_name = "DIR")]
+    knowledge: Option<PathBuf>,
+    /// Lay this directory's notes over the knowledge base (repeatable; later ones win).
+    #[arg(long, value_name = "DIR")]
+    overlay: Vec<PathBuf>,
+    /// Theme directory whose templates and assets override the default theme.
+    #[arg(long, value_name = "DIR")]
+    theme: Option<PathBuf>,
+}
+
+impl InputArgs {
+    /// The options as the library takes them.
+    pub fn project_args(&self) -> ProjectArgs {
+        ProjectArgs {
+            config: self.config.clone(),
+            knowledge: self.knowledge.clone(),
+            overlay: self.overlay.clone(),
+            theme: self.theme.clone(),
+        }
+    }
+
+    /// The resolved project.
+    pub fn project(&self) -> Result<Project> {
+        Project::resolve(&self.project_args())
+    }
+}
+
+/// Prints every diagnostic, sorted, to standard error.
+pub fn report(diags: &Diagnostics) {
+    let mut stderr = std::io::stderr().lock();
+    for diag in diags.sorted() {
+        let _ = writeln!(stderr, "{diag}");
+    }
+}
+
+/// For queries: loads the knowledge base, and says so (without failing) if it has errors.
+pub fn load_for_query(args: &InputArgs) -> Result<(Project, Compiled)> {
+    let project = args.project()?;
+    let compiled = driver::compile(&project)?;
+    let errors = compiled.diags.error_count();
+    if errors > 0 {
+        eprintln!(
+            "warning: the knowledge base has {errors} error{}; `whosecures check` lists them",
+            plural(errors)
+        );
+    }
+    Ok((project, compiled))
+}
+
+/// `s` for any count but one.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}

@@ -1,0 +1,136 @@
+//! The pipeline run end to end, for the commands: `compile` (load, link and check the notes and
+//! `[org]`), `check` (everything a build does except writing) and `build` (the same, then the
+//! site written into its output directory). Prints nothing; the binary reports.
+//!
+//! ```no_run
+//! use whosecures::driver;
+//! use whosecures::source::{Project, ProjectArgs};
+//!
+//! let project = Project::resolve(&ProjectArgs::default())?;
+//! let checked = driver::check(&project)?;
+//! assert!(!checked.diags.has_errors());
+//! # Ok::<(), whosecures::error::Error>(())
+//! ```
+
+use std::path::{Path, PathBuf};
+
+use crate::diag::{Diagnostics, Location};
+use crate::error::Result;
+use crate::kb::{self, KnowledgeBase};
+use crate::links::{self, LinkGraph};
+use crate::render::{self, Counts, Theme};
+use crate::site::{self, Timings};
+use crate::source::{Project, SourceFile};
+
+/// The knowledge base loaded, linked and checked: everything up to rendering.
+pub struct Compiled {
+    /// The knowledge base as loaded.
+    pub kb: KnowledgeBase,
+    /// Its links.
+    pub graph: LinkGraph,
+    /// Every problem found.
+    pub diags: Diagnostics,
+}
+
+/// Loads and links `files` (a knowledge directory's files), collecting every diagnostic. The
+/// files become the notes' text (see `kb::load`).
+pub fn load(files: Vec<SourceFile>) -> Compiled {
+    let mut diags = Diagnostics::new();
+    let kb = kb::load(files, &mut diags);
+    let graph = links::build(&kb, &mut diags);
+    Compiled { kb, graph, diags }
+}
+
+/// Loads, links and checks the project's knowledge base, its `[org]` section, and that every
+/// page has a file name the output's file system accepts.
+pub fn compile(project: &Project) -> Result<Compiled> {
+    let mut compiled = load(project.knowledge_files()?);
+    site::check_org(&project.config, &compiled.kb, &mut compiled.diags);
+    check_file_names(&compiled.kb, &mut compiled.diags);
+    Ok(compiled)
+}
+
+/// The longest file name most file systems take (`NAME_MAX` on Linux and macOS, in bytes).
+const NAME_MAX: usize = 255;
+
+/// A note whose page's file name (`<id>.html`) is longer than `NAME_MAX` is an error at the
+/// note, found by `check` rather than by a failed write halfway through a build.
+fn check_file_names(kb: &KnowledgeBase, diags: &mut Diagnostics) {
+    for note in kb.iter() {
+        let name = format!("{}.html", note.id);
+        if name.len() > NAME_MAX {
+            diags.error(
+                &Location::file(&note.path),
+                format!(
+                    "note id is {} bytes long: its page `{name}` would exceed the {NAME_MAX}-byte \
+                     file name limit; use a shorter file name",
+                    note.id.as_str().len()
+                ),
+            );
+        }
+    }
+}
+
+/// `check`: the project compiled, and when its notes have no error, every page rendered in
+/// memory and dropped, so a template that fails to render fails here as it would in `build`.
+pub fn check(project: &Project) -> Result<Compiled> {
+    let theme = Theme::load(project.config.build.theme.as_deref())?;
+    let compiled = compile(project)?;
+    if !compiled.diags.has_errors() {
+        let (kb, graph, config) = (&compiled.kb, &compiled.graph, &project.config);
+        render::render_each(kb, graph, config, &theme, None, None, |_, _| Ok(()))?;
+        drop(site::derived(kb, graph, config));
+    }
+    Ok(compiled)
+}
+
+/// What `build` did.
+pub struct Built {
+    /// The knowledge base, with every problem found.
+    pub compiled: Compiled,
+    /// Pages rendered and kept; `None` when the notes have errors and nothing was written.
+    pub counts: Option<Counts>,
+    /// Where the site is.
+    pub out: PathBuf,
+}
+
+/// `build`: the project compiled and, when its notes have no error, the site written into
+/// `output` (default: `build.output-dir`) atomically, keeping unchanged pages of the previous
+/// build there unless `fresh`.
+pub fn build(
+    project: &Project,
+    output: Option<&Path>,
+    fresh: bool,
+    timings: &mut Timings,
+) -> Result<Built> {
+    let theme = Theme::load(project.config.build.theme.as_deref())?;
+    timings.lap("read project and theme");
+    let compiled = compile(project)?;
+    timings.lap("load and link notes");
+    let out = output.map_or_else(
+        || project.config.build.output_dir.clone(),
+        Path::to_path_buf,
+    );
+    if compiled.diags.has_errors() {
+        return Ok(Built {
+            compiled,
+            counts: None,
+            out,
+        });
+    }
+    let counts = site::build_into(
+        &compiled.kb,
+        &compiled.graph,
+        &project.config,
+        &theme,
+        &out,
+        &project.input_dirs(),
+        fresh,
+        timings,
+    )?;
+    Ok(Built {
+        compiled,
+        counts: Some(counts),
+        out,
+    })
+}
