@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diag::{Diagnostic, LineIndex, Location, Severity};
+use crate::diag::{first_line, Diagnostic, LineIndex, Location, Severity};
 use crate::error::Error;
 use crate::kb::Responsibility;
 
@@ -166,11 +166,6 @@ impl Config {
         build.overlay = build.overlay.iter().map(|p| base_dir.join(p)).collect();
         Ok(config)
     }
-}
-
-/// toml's messages can span lines; diagnostics are one line.
-pub(crate) fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or(message).trim().to_owned()
 }
 
 #[cfg(test)]

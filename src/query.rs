@@ -5,7 +5,8 @@
 use std::fmt::Write;
 
 use crate::config::OrgConfig;
-use crate::kb::{suggest, Kind, KnowledgeBase, Note, Responsibility, Variant, Vocabulary};
+use crate::diag::suggest;
+use crate::kb::{Kind, KnowledgeBase, Note, Responsibility, Variant, Vocabulary};
 
 /// A name that matched nothing, with the closest id when one is near.
 #[derive(Debug, Clone, PartialEq, Eq)]

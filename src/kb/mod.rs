@@ -14,8 +14,7 @@ use rayon::prelude::*;
 use serde::Serialize;
 use toml::Spanned;
 
-use crate::config::first_line;
-use crate::diag::{Diagnostics, LineIndex, Location};
+use crate::diag::{did_you_mean, first_line, Diagnostics, LineIndex, Location};
 use crate::source::SourceFile;
 
 pub use frontmatter::{split, Split, SplitError};
@@ -1071,9 +1070,7 @@ impl Context<'_> {
         for row in &fm.responsibility {
             let layer = row.layer.get_ref();
             let Some(position) = self.layer_order.iter().position(|l| l == layer) else {
-                let hint = suggest(layer, self.layer_order.iter().map(String::as_str))
-                    .map(|s| format!("; did you mean `{s}`?"))
-                    .unwrap_or_default();
+                let hint = did_you_mean(layer, self.layer_order.iter().map(String::as_str));
                 diags.error(
                     &at.span(&row.layer),
                     format!("unknown layer `{layer}`{hint}"),
@@ -1256,9 +1253,7 @@ impl Context<'_> {
             IdSet::SecurityService => (&self.security_services, "security service"),
         };
         if !ids.contains(value.get_ref()) {
-            let hint = suggest(value.get_ref(), ids.iter().map(String::as_str))
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = did_you_mean(value.get_ref(), ids.iter().map(String::as_str));
             diags.error(
                 &at.span(value),
                 format!("unknown {what} `{}`{hint}", value.get_ref()),
@@ -1295,45 +1290,6 @@ fn nav_key(note: &Note) -> (Kind, i64, &str, &NoteId) {
         &note.title,
         &note.id,
     )
-}
-
-/// The closest candidate by edit distance, if it is close enough to be a typo.
-pub fn suggest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    let limit = (word.chars().count() / 3).max(1);
-    let word = word.to_lowercase();
-    candidates
-        .map(|c| (edit_distance(&word, &c.to_lowercase()), c))
-        .filter(|(d, _)| *d <= limit)
-        .min()
-        .map(|(_, c)| c)
-}
-
-/// Edit distance over characters where swapping two neighbours counts as one edit
-/// (optimal string alignment), so `tsl` is one typo away from `tls`.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let width = b.len() + 1;
-    let mut d: Vec<usize> = vec![0; (a.len() + 1) * width];
-    for (i, cell) in d.iter_mut().step_by(width).enumerate() {
-        *cell = i;
-    }
-    for (j, cell) in d.iter_mut().take(width).enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[(i - 1) * width + j] + 1)
-                .min(d[i * width + j - 1] + 1)
-                .min(d[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[(i - 2) * width + j - 2] + 1);
-            }
-            d[i * width + j] = best;
-        }
-    }
-    d[a.len() * width + b.len()]
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::diag::Diagnostics;
+use crate::diag::{did_you_mean, Diagnostics};
 use crate::error::Result;
 use crate::kb::{self, Kind, KnowledgeBase, Note, NoteId};
 use crate::links::{self, LinkGraph};
@@ -57,9 +57,7 @@ pub fn check_org(config: &Config, kb: &KnowledgeBase, diags: &mut Diagnostics) {
     let layers: Vec<&str> = kb.of_kind(Kind::Layer).map(|n| n.id.as_str()).collect();
     for (layer, team, at) in org.entries(&org.teams) {
         if !layers.contains(&layer) {
-            let hint = kb::suggest(layer, layers.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = did_you_mean(layer, layers.iter().copied());
             diags.error(&at, format!("[org.teams]: unknown layer `{layer}`{hint}"));
         }
         if team.get_ref().trim().is_empty() {
@@ -69,9 +67,7 @@ pub fn check_org(config: &Config, kb: &KnowledgeBase, diags: &mut Diagnostics) {
     let items: HashSet<&str> = kb.checklist_items().map(|i| i.id.as_str()).collect();
     for (item, url, at) in org.entries(&org.runbooks) {
         if !items.contains(item) {
-            let hint = kb::suggest(item, items.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
+            let hint = did_you_mean(item, items.iter().copied());
             diags.error(
                 &at,
                 format!("[org.runbooks]: unknown checklist item `{item}`{hint}"),
