@@ -10,7 +10,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
-use crate::kb::Kind;
+use crate::kb::{self, Kind};
 use crate::query;
 use crate::render::Theme;
 use crate::serve;
@@ -202,7 +202,7 @@ fn report(diags: &Diagnostics) {
 /// Loads, links and checks the project's knowledge base and `[org]`.
 fn compile(project: &Project) -> Result<site::Compiled> {
     let mut compiled = site::check(project.knowledge_files()?);
-    site::check_org(&project.config, &compiled.kb, &mut compiled.diags);
+    kb::check_org(&compiled.kb, &project.config.org, &mut compiled.diags);
     Ok(compiled)
 }
 

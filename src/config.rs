@@ -10,7 +10,6 @@ use toml::Spanned;
 
 use crate::diag::{first_line, Diagnostic, LineIndex, Location, Severity};
 use crate::error::Error;
-use crate::kb::Responsibility;
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -28,7 +27,7 @@ pub struct Config {
 }
 
 /// `[org]`: what an internal wiki adds to the provider/customer split. Checked against the
-/// knowledge base by `site::check_org`, at the line of each entry.
+/// knowledge base by `kb::check_org`, at the line of each entry.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrgConfig {
@@ -51,11 +50,12 @@ impl OrgConfig {
         lookup(&self.teams, layer)
     }
 
-    /// The team for a responsibility row, where the customer has a part in it (the row's owner
-    /// or one of its variants is the customer or shared); provider-only rows have none.
-    pub fn customer_team(&self, row: &Responsibility) -> Option<&str> {
-        let customer_part = |owner: &str| matches!(owner, "customer" | "shared");
-        if !customer_part(&row.owner) && !row.variants.iter().any(|v| customer_part(&v.owner)) {
+    /// The team for a responsibility row, where the customer has a part in it
+    /// (`Responsibility::customer_has_part`); provider-only rows have none. Kept only for
+    /// `render`, which still calls it (the one `config` → `kb` import left); new code writes
+    /// `row.customer_has_part()` and `team`.
+    pub fn customer_team(&self, row: &crate::kb::Responsibility) -> Option<&str> {
+        if !row.customer_has_part() {
             return None;
         }
         self.team(row.layer.as_str())

@@ -172,7 +172,10 @@ fn owner<'a>(vocab: &'a Vocabulary, id: &'a str) -> &'a str {
 
 /// ` [team: X]` where the organisation names a team for a layer the customer has a part in.
 fn team(org: &OrgConfig, row: &Responsibility) -> String {
-    org.customer_team(row)
+    if !row.customer_has_part() {
+        return String::new();
+    }
+    org.team(row.layer.as_str())
         .map(|t| format!("  [team: {t}]"))
         .unwrap_or_default()
 }

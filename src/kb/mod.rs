@@ -25,6 +25,7 @@ pub use note::{
 };
 pub use parse::is_valid_id;
 pub use update::{is_structural, Update};
+pub use validate::check_org;
 pub use vocab::{Catalog, CompiledCatalog, Term, Vocabulary};
 
 use parse::{layer_order, parse_note, Parsed};

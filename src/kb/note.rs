@@ -250,6 +250,15 @@ pub struct Responsibility {
     pub variants: Vec<Variant>,
 }
 
+impl Responsibility {
+    /// Whether the customer has a part in this row: its owner or one of its variants is the
+    /// customer or shared (provider-only and not-applicable rows have none).
+    pub fn customer_has_part(&self) -> bool {
+        let customer_part = |owner: &str| matches!(owner, "customer" | "shared");
+        customer_part(&self.owner) || self.variants.iter().any(|v| customer_part(&v.owner))
+    }
+}
+
 /// A responsibility answer that holds under one choice.
 #[derive(Debug, Clone, Serialize)]
 pub struct Variant {

@@ -1,12 +1,13 @@
 //! Checking notes: each parsed note against the vocabulary and the layer, pillar and
 //! security-service ids (`Context::validate`, one file at a time), then the checks that span notes
-//! (`KnowledgeBase::check_global`). No file reading or parsing here.
+//! (`KnowledgeBase::check_global`) and book.toml's `[org]` (`check_org`). No reading or parsing.
 
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashSet};
 
 use toml::Spanned;
 
+use crate::config::OrgConfig;
 use crate::diag::{did_you_mean, Diagnostics, LineIndex, Location};
 
 use super::note::{
@@ -406,6 +407,38 @@ impl KnowledgeBase {
                     format!("duplicate checklist id `{item}`: also used at {}", pair[0]),
                 );
             }
+        }
+    }
+}
+
+/// Checks `[org]` of book.toml against the knowledge base: every team names a layer, every
+/// runbook a checklist item, and runbooks are http(s) URLs (never `javascript:`).
+pub fn check_org(kb: &KnowledgeBase, org: &OrgConfig, diags: &mut Diagnostics) {
+    let layers: Vec<&str> = kb.of_kind(Kind::Layer).map(|n| n.id.as_str()).collect();
+    for (layer, team, at) in org.entries(&org.teams) {
+        if !layers.contains(&layer) {
+            let hint = did_you_mean(layer, layers.iter().copied());
+            diags.error(&at, format!("[org.teams]: unknown layer `{layer}`{hint}"));
+        }
+        if team.get_ref().trim().is_empty() {
+            diags.error(&at, format!("[org.teams]: empty team name for `{layer}`"));
+        }
+    }
+    let items: HashSet<&str> = kb.checklist_items().map(|i| i.id.as_str()).collect();
+    for (item, url, at) in org.entries(&org.runbooks) {
+        if !items.contains(item) {
+            let hint = did_you_mean(item, items.iter().copied());
+            diags.error(
+                &at,
+                format!("[org.runbooks]: unknown checklist item `{item}`{hint}"),
+            );
+        }
+        let url = url.get_ref();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            diags.error(
+                &at,
+                format!("[org.runbooks]: `{url}` for `{item}` is not an http(s) URL"),
+            );
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::kb::{self, KnowledgeBase, Note, NoteId, Update};
 use crate::links::{self, LinkGraph};
 use crate::render::{self, Fingerprint, PageKey, PartSource, PartsStore, Span, Theme};
-use crate::site::{self, Derived};
+use crate::site::Derived;
 use crate::source::{Project, ProjectArgs};
 
 /// What one rebuild produced, for the server to publish.
@@ -240,7 +240,7 @@ impl Workspace {
         }
         diags.extend(self.link_diags.clone());
         self.kb.check_global(&mut diags);
-        site::check_org(&self.project.config, &self.kb, &mut diags);
+        kb::check_org(&self.kb, &self.project.config.org, &mut diags);
         let mut output = Output {
             diagnostics: diags.sorted(),
             failures: self.theme_failure.iter().cloned().collect(),

@@ -7,16 +7,16 @@ mod export;
 mod search;
 pub mod write;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::diag::{did_you_mean, Diagnostics};
+use crate::diag::Diagnostics;
 use crate::error::Result;
-use crate::kb::{self, Kind, KnowledgeBase, Note, NoteId};
+use crate::kb::{self, KnowledgeBase, Note, NoteId};
 use crate::links::{self, LinkGraph};
 use crate::render::{self, escape, Fingerprint, Theme};
 use crate::source::SourceFile;
@@ -48,39 +48,6 @@ pub fn check(files: Vec<SourceFile>) -> Compiled {
     let kb = kb::load(files, &mut diags);
     let graph = links::build(&kb, &mut diags);
     Compiled { kb, graph, diags }
-}
-
-/// Checks `[org]` of book.toml against the knowledge base: every team names a layer, every
-/// runbook a checklist item, and runbooks are http(s) URLs (never `javascript:`).
-pub fn check_org(config: &Config, kb: &KnowledgeBase, diags: &mut Diagnostics) {
-    let org = &config.org;
-    let layers: Vec<&str> = kb.of_kind(Kind::Layer).map(|n| n.id.as_str()).collect();
-    for (layer, team, at) in org.entries(&org.teams) {
-        if !layers.contains(&layer) {
-            let hint = did_you_mean(layer, layers.iter().copied());
-            diags.error(&at, format!("[org.teams]: unknown layer `{layer}`{hint}"));
-        }
-        if team.get_ref().trim().is_empty() {
-            diags.error(&at, format!("[org.teams]: empty team name for `{layer}`"));
-        }
-    }
-    let items: HashSet<&str> = kb.checklist_items().map(|i| i.id.as_str()).collect();
-    for (item, url, at) in org.entries(&org.runbooks) {
-        if !items.contains(item) {
-            let hint = did_you_mean(item, items.iter().copied());
-            diags.error(
-                &at,
-                format!("[org.runbooks]: unknown checklist item `{item}`{hint}"),
-            );
-        }
-        let url = url.get_ref();
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            diags.error(
-                &at,
-                format!("[org.runbooks]: `{url}` for `{item}` is not an http(s) URL"),
-            );
-        }
-    }
 }
 
 /// Wall time per stage of a build, in order (`whosecures build --timings`).
