@@ -8,6 +8,7 @@ use std::time::Instant;
 
 use clap::{Args, Parser, Subcommand};
 
+use crate::config::{Project, ProjectArgs};
 use crate::diag::Diagnostics;
 use crate::error::{Error, Result};
 use crate::kb::{self, Kind};
@@ -15,7 +16,7 @@ use crate::query;
 use crate::render::Theme;
 use crate::serve;
 use crate::site::{self, write};
-use crate::source::{self, Project, ProjectArgs};
+use crate::source;
 use crate::tables::{self, Format, Selection};
 
 /// Who secures what? The cloud shared responsibility model as a knowledge base and a site.

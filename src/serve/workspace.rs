@@ -7,13 +7,13 @@ use std::sync::{Arc, Mutex};
 
 use super::plan::{self, Affected};
 use super::watch::{Change, Roots};
+use crate::config::{Project, ProjectArgs};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::Result;
 use crate::kb::{self, KnowledgeBase, Note, NoteId, Update};
 use crate::links::{self, LinkGraph};
 use crate::render::{self, Fingerprint, PageKey, PartSource, PartsStore, Span, Theme};
 use crate::site::Derived;
-use crate::source::{Project, ProjectArgs};
 
 /// What one rebuild produced, for the server to publish.
 #[derive(Debug, Default)]
