@@ -41,16 +41,24 @@ fn not_utf8(path: &str, valid: &[u8], diags: &mut Diagnostics) {
 
 /// A note read and split, front matter deserialized, ids not yet checked.
 pub(super) struct Parsed {
+    /// File stem.
     pub(super) id: String,
+    /// Path relative to the knowledge root.
     pub(super) rel_path: String,
+    /// The path shown in diagnostics.
     pub(super) path: String,
+    /// The whole file text, BOM removed.
     pub(super) text: String,
+    /// Where the front matter starts in `text`.
     pub(super) front_offset: usize,
+    /// Where the Markdown body starts in `text`.
     pub(super) body_offset: usize,
+    /// The typed front matter.
     pub(super) front: Front,
 }
 
 impl Parsed {
+    /// The kind, from the front matter's variant.
     pub(super) fn kind(&self) -> Kind {
         match self.front {
             Front::Model(_) => Kind::Model,

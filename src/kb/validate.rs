@@ -21,11 +21,17 @@ use super::KnowledgeBase;
 
 /// Everything ids are checked against.
 pub(super) struct Context<'a> {
+    /// Owner, service-model, layer-group and severity ids.
     pub(super) vocab: &'a Vocabulary,
+    /// Control catalogs, for `catalog:id` controls.
     pub(super) catalogs: &'a [CompiledCatalog],
+    /// Every layer id.
     pub(super) layers: HashSet<String>,
+    /// Every pillar id.
     pub(super) pillars: HashSet<String>,
+    /// Every security-service id.
     pub(super) security_services: HashSet<String>,
+    /// Layer ids in navigation order: a service's rows are kept in this order.
     pub(super) layer_order: Vec<String>,
 }
 
