@@ -1,16 +1,16 @@
-//! `book.toml` → typed `Config`. Unknown keys are errors; relative paths are resolved against the
-//! directory that holds `book.toml`.
-
-use std::path::{Path, PathBuf};
+//! `book.toml` → typed `Config`, and the `Project` it resolves to with the command line's
+//! overrides. Unknown keys are errors; relative paths are resolved against the directory that
+//! holds `book.toml`. Files are read by `source`, never here.
 
 use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diag::{Diagnostic, LineIndex, Location, Severity};
-use crate::error::Error;
-use crate::kb::Responsibility;
+use crate::diag::{first_line, Diagnostic, LineIndex, Location, Severity};
+use crate::error::{Error, Result};
+use crate::source::{self, SourceFile};
 
 /// The whole configuration.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -28,7 +28,7 @@ pub struct Config {
 }
 
 /// `[org]`: what an internal wiki adds to the provider/customer split. Checked against the
-/// knowledge base by `site::check_org`, at the line of each entry.
+/// knowledge base by `kb::check_org`, at the line of each entry.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct OrgConfig {
@@ -49,16 +49,6 @@ impl OrgConfig {
     /// The team that owns the customer side of `layer`.
     pub fn team(&self, layer: &str) -> Option<&str> {
         lookup(&self.teams, layer)
-    }
-
-    /// The team for a responsibility row, where the customer has a part in it (the row's owner
-    /// or one of its variants is the customer or shared); provider-only rows have none.
-    pub fn customer_team(&self, row: &Responsibility) -> Option<&str> {
-        let customer_part = |owner: &str| matches!(owner, "customer" | "shared");
-        if !customer_part(&row.owner) && !row.variants.iter().any(|v| customer_part(&v.owner)) {
-            return None;
-        }
-        self.team(row.layer.as_str())
     }
 
     /// The internal runbook for checklist item `item`.
@@ -145,7 +135,7 @@ impl Default for BuildConfig {
 impl Config {
     /// Parses `text` (the contents of the file shown as `display_path`); relative paths are
     /// resolved against `base_dir`.
-    pub fn parse(text: &str, display_path: &str, base_dir: &Path) -> Result<Config, Error> {
+    pub fn parse(text: &str, display_path: &str, base_dir: &Path) -> Result<Config> {
         let mut config: Config = toml::from_str(text).map_err(|e| {
             let offset = e.span().map_or(0, |span| span.start);
             let (line, column) = LineIndex::new(text).position(offset);
@@ -168,9 +158,88 @@ impl Config {
     }
 }
 
-/// toml's messages can span lines; diagnostics are one line.
-pub(crate) fn first_line(message: &str) -> String {
-    message.lines().next().unwrap_or(message).trim().to_owned()
+/// What the user named on the command line; `Project::resolve` turns it into inputs.
+#[derive(Debug, Clone, Default)]
+pub struct ProjectArgs {
+    /// `--config FILE`
+    pub config: Option<PathBuf>,
+    /// `--knowledge DIR`
+    pub knowledge: Option<PathBuf>,
+    /// `--overlay DIR`, in order.
+    pub overlay: Vec<PathBuf>,
+    /// `--theme DIR`
+    pub theme: Option<PathBuf>,
+}
+
+/// The resolved inputs of a build: configuration and where every input file comes from.
+#[derive(Debug, Clone)]
+pub struct Project {
+    /// The configuration, with command-line overrides applied.
+    pub config: Config,
+    /// The `book.toml` read from disk, if any (the embedded one otherwise).
+    pub config_path: Option<PathBuf>,
+}
+
+impl Project {
+    /// Reads `book.toml` (explicit, `./book.toml`, or the embedded one) and applies `args`.
+    pub fn resolve(args: &ProjectArgs) -> Result<Project> {
+        let (config_path, mut config) = match source::read_config(args.config.as_deref())? {
+            Some((path, text)) => {
+                let base = path
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .unwrap_or(Path::new("."));
+                let config = Config::parse(&text, &path.display().to_string(), base)?;
+                (Some(path), config)
+            }
+            None => {
+                let embedded = source::embedded_config();
+                let config = Config::parse(embedded, "book.toml (embedded)", Path::new("."))?;
+                (None, config)
+            }
+        };
+        if let Some(dir) = &args.knowledge {
+            config.build.knowledge = Some(dir.clone());
+        }
+        config.build.overlay.extend(args.overlay.iter().cloned());
+        if let Some(theme) = &args.theme {
+            config.build.theme = Some(theme.clone());
+        }
+        Ok(Project {
+            config,
+            config_path,
+        })
+    }
+
+    /// Every knowledge file: the base (a directory or the embedded copy) with overlays laid on.
+    pub fn knowledge_files(&self) -> Result<Vec<SourceFile>> {
+        let build = &self.config.build;
+        source::knowledge_files(build.knowledge.as_deref(), &build.overlay)
+    }
+
+    /// The knowledge file that wins at `rel` (the top-most overlay that has it, else the base),
+    /// or `None` when no root has it any more.
+    pub fn knowledge_file(&self, rel: &str) -> Result<Option<SourceFile>> {
+        let build = &self.config.build;
+        source::knowledge_file(build.knowledge.as_deref(), &build.overlay, rel)
+    }
+
+    /// The directories a build reads from; the output must never replace one of them.
+    pub fn input_dirs(&self) -> Vec<PathBuf> {
+        let build = &self.config.build;
+        let mut dirs = vec![PathBuf::from(".")];
+        dirs.extend(build.knowledge.iter().cloned());
+        dirs.extend(build.overlay.iter().cloned());
+        dirs.extend(build.theme.iter().cloned());
+        dirs.extend(
+            self.config_path
+                .as_ref()
+                .and_then(|p| p.parent())
+                .filter(|p| !p.as_os_str().is_empty())
+                .map(Path::to_path_buf),
+        );
+        dirs
+    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,6 @@
 //! Content diagnostics: problems in the notes, each with a file location, collected for the whole
-//! run and printed like a compiler. Environment failures are `error::Error`, not diagnostics.
+//! run and printed like a compiler, plus the message helpers every stage shares (`first_line`,
+//! the "did you mean" hint). Environment failures are `error::Error`, not diagnostics.
 
 use std::fmt;
 
@@ -203,6 +204,59 @@ impl<'a> LineIndex<'a> {
     }
 }
 
+/// toml's messages can span lines; diagnostics are one line.
+pub fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_owned()
+}
+
+/// `; did you mean `x`?` naming the closest candidate (see `suggest`), or nothing when none is
+/// close: the hint every "unknown ..." message ends with.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    suggest(word, candidates)
+        .map(|s| format!("; did you mean `{s}`?"))
+        .unwrap_or_default()
+}
+
+/// The closest candidate by edit distance, if it is close enough to be a typo.
+pub fn suggest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    let word = word.to_lowercase();
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(&word, &c.to_lowercase()), c))
+        .filter(|(d, _)| *d <= limit)
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Edit distance over characters where swapping two neighbours counts as one edit
+/// (optimal string alignment), so `tsl` is one typo away from `tls`.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d: Vec<usize> = vec![0; (a.len() + 1) * width];
+    for (i, cell) in d.iter_mut().step_by(width).enumerate() {
+        *cell = i;
+    }
+    for (j, cell) in d.iter_mut().take(width).enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -253,5 +307,18 @@ mod tests {
             ["a.md:12:5: warning: first", "b.md:1:1: error: second"]
         );
         assert_eq!((diags.error_count(), diags.warning_count()), (1, 1));
+    }
+
+    // Suggestions only offer near misses.
+    #[test]
+    fn suggestions() {
+        let words = ["elasticache", "ec2", "s3"];
+        assert_eq!(
+            suggest("elasticahce", words.into_iter()),
+            Some("elasticache")
+        );
+        assert_eq!(suggest("lambda", words.into_iter()), None);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+        assert_eq!(edit_distance("tsl", "tls"), 1);
     }
 }

@@ -4,7 +4,7 @@
 //!
 //! ```no_run
 //! use whosecures::driver;
-//! use whosecures::source::{Project, ProjectArgs};
+//! use whosecures::config::{Project, ProjectArgs};
 //!
 //! let project = Project::resolve(&ProjectArgs::default())?;
 //! let checked = driver::check(&project)?;
@@ -14,13 +14,14 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::config::Project;
 use crate::diag::{Diagnostics, Location};
 use crate::error::Result;
 use crate::kb::{self, KnowledgeBase};
 use crate::links::{self, LinkGraph};
 use crate::render::{self, Counts, Theme};
 use crate::site::{self, Timings};
-use crate::source::{Project, SourceFile};
+use crate::source::SourceFile;
 
 /// The knowledge base loaded, linked and checked: everything up to rendering.
 pub struct Compiled {
@@ -45,7 +46,7 @@ pub fn load(files: Vec<SourceFile>) -> Compiled {
 /// page has a file name the output's file system accepts.
 pub fn compile(project: &Project) -> Result<Compiled> {
     let mut compiled = load(project.knowledge_files()?);
-    site::check_org(&project.config, &compiled.kb, &mut compiled.diags);
+    kb::check_org(&compiled.kb, &project.config.org, &mut compiled.diags);
     check_file_names(&compiled.kb, &mut compiled.diags);
     Ok(compiled)
 }

@@ -5,14 +5,14 @@
 //! import order, is in `docs/architecture.md`):
 //!
 //! ```text
-//! source::Project ─ knowledge_files ─▶ Vec<SourceFile>
+//! config::Project ─ knowledge_files ─▶ Vec<source::SourceFile>
 //!   kb::load      ─▶ KnowledgeBase    typed, validated notes; problems into diag::Diagnostics
 //!   links::build  ─▶ LinkGraph        every link resolved, backlinks sorted
 //!   render        ─▶ render::Page     Tera views per page, in parallel; reused when unchanged
 //!   site          ─▶ the output directory, written atomically (or serve's memory)
 //! ```
 //!
-//! The main types: [`source::Project`] (the resolved inputs), [`kb::KnowledgeBase`] and
+//! The main types: [`config::Project`] (the resolved inputs), [`kb::KnowledgeBase`] and
 //! [`kb::Note`], [`links::LinkGraph`], [`render::Theme`] and [`render::PageKey`],
 //! [`diag::Diagnostics`] (content problems, all reported) and [`error::Error`] (environment
 //! failures, which stop a command). [`driver`] runs the stages end to end:
@@ -20,7 +20,7 @@
 //! ```no_run
 //! use whosecures::driver;
 //! use whosecures::site::Timings;
-//! use whosecures::source::{Project, ProjectArgs};
+//! use whosecures::config::{Project, ProjectArgs};
 //!
 //! let project = Project::resolve(&ProjectArgs::default())?;
 //! let built = driver::build(&project, Some("site".as_ref()), false, &mut Timings::default())?;

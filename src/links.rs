@@ -6,8 +6,8 @@ use std::collections::{BTreeSet, HashMap};
 use pulldown_cmark::{Event, LinkType, Tag, TagEnd};
 use rayon::prelude::*;
 
-use crate::diag::{Diagnostics, LineIndex, Location};
-use crate::kb::{suggest, KnowledgeBase, Note, NoteId};
+use crate::diag::{did_you_mean, suggest, Diagnostics, LineIndex, Location};
+use crate::kb::{KnowledgeBase, Note, NoteId};
 use crate::markdown::{self, Slugger};
 
 /// A heading of a note, with the id the renderer gives it.
@@ -213,9 +213,7 @@ fn check(kb: &KnowledgeBase, graph: &LinkGraph, note: &Note, link: &Link, diags:
         None => link.target.to_string(),
     };
     if kb.get(&link.target).is_none() {
-        let hint = suggest(link.target.as_str(), kb.notes.iter().map(|n| n.id.as_str()))
-            .map(|s| format!("; did you mean `{s}`?"))
-            .unwrap_or_default();
+        let hint = did_you_mean(link.target.as_str(), kb.notes.iter().map(|n| n.id.as_str()));
         diags.error(
             &link.location,
             format!("unresolved link `[[{}]]`{hint}", written()),

@@ -5,7 +5,8 @@
 use std::fmt::Write;
 
 use crate::config::OrgConfig;
-use crate::kb::{suggest, Kind, KnowledgeBase, Note, Responsibility, Variant, Vocabulary};
+use crate::diag::suggest;
+use crate::kb::{Kind, KnowledgeBase, Note, Responsibility, Variant, Vocabulary};
 
 /// A name that matched nothing, with the closest id when one is near.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -171,7 +172,10 @@ fn owner<'a>(vocab: &'a Vocabulary, id: &'a str) -> &'a str {
 
 /// ` [team: X]` where the organisation names a team for a layer the customer has a part in.
 fn team(org: &OrgConfig, row: &Responsibility) -> String {
-    org.customer_team(row)
+    if !row.customer_has_part() {
+        return String::new();
+    }
+    org.team(row.layer.as_str())
         .map(|t| format!("  [team: {t}]"))
         .unwrap_or_default()
 }

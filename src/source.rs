@@ -7,7 +7,6 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
-use crate::config::Config;
 use crate::error::{Error, Result};
 
 mod embedded {
@@ -178,103 +177,48 @@ impl SourceFile {
     }
 }
 
-/// What the user named on the command line; `Project::resolve` turns it into inputs.
-#[derive(Debug, Clone, Default)]
-pub struct ProjectArgs {
-    /// `--config FILE`
-    pub config: Option<PathBuf>,
-    /// `--knowledge DIR`
-    pub knowledge: Option<PathBuf>,
-    /// `--overlay DIR`, in order.
-    pub overlay: Vec<PathBuf>,
-    /// `--theme DIR`
-    pub theme: Option<PathBuf>,
+/// The `book.toml` to use: `explicit` (`--config FILE`), else `./book.toml` if there is one, with
+/// its text; `None` when there is neither (the embedded one is used then).
+pub fn read_config(explicit: Option<&Path>) -> Result<Option<(PathBuf, String)>> {
+    let path = match explicit {
+        Some(path) => path.to_path_buf(),
+        None if Path::new("book.toml").is_file() => PathBuf::from("book.toml"),
+        None => return Ok(None),
+    };
+    let text = fs::read_to_string(&path).map_err(|e| Error::io("read", &path, e))?;
+    Ok(Some((path, text)))
 }
 
-/// The resolved inputs of a build: configuration and where every input file comes from.
-#[derive(Debug, Clone)]
-pub struct Project {
-    /// The configuration, with command-line overrides applied.
-    pub config: Config,
-    /// The `book.toml` read from disk, if any (the embedded one otherwise).
-    pub config_path: Option<PathBuf>,
+/// Every knowledge file: the base (the directory `knowledge`, or the embedded copy) with the
+/// `overlays` directories laid on, in order.
+pub fn knowledge_files(knowledge: Option<&Path>, overlays: &[PathBuf]) -> Result<Vec<SourceFile>> {
+    let mut files = match knowledge {
+        Some(dir) => read_dir(dir)?,
+        None => embedded(Tree::Knowledge),
+    };
+    for dir in overlays {
+        files = overlay(files, read_dir(dir)?);
+    }
+    Ok(files)
 }
 
-impl Project {
-    /// Reads `book.toml` (explicit, `./book.toml`, or the embedded one) and applies `args`.
-    pub fn resolve(args: &ProjectArgs) -> Result<Project> {
-        let config_path = match &args.config {
-            Some(path) => Some(path.clone()),
-            None if Path::new("book.toml").is_file() => Some(PathBuf::from("book.toml")),
-            None => None,
-        };
-        let mut config = match &config_path {
-            Some(path) => {
-                let text = fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-                let base = path
-                    .parent()
-                    .filter(|p| !p.as_os_str().is_empty())
-                    .unwrap_or(Path::new("."));
-                Config::parse(&text, &path.display().to_string(), base)?
-            }
-            None => Config::parse(embedded_config(), "book.toml (embedded)", Path::new("."))?,
-        };
-        if let Some(dir) = &args.knowledge {
-            config.build.knowledge = Some(dir.clone());
-        }
-        config.build.overlay.extend(args.overlay.iter().cloned());
-        if let Some(theme) = &args.theme {
-            config.build.theme = Some(theme.clone());
-        }
-        Ok(Project {
-            config,
-            config_path,
-        })
-    }
-
-    /// Every knowledge file: the base (a directory or the embedded copy) with overlays laid on.
-    pub fn knowledge_files(&self) -> Result<Vec<SourceFile>> {
-        let mut files = match &self.config.build.knowledge {
-            Some(dir) => read_dir(dir)?,
-            None => embedded(Tree::Knowledge),
-        };
-        for dir in &self.config.build.overlay {
-            files = overlay(files, read_dir(dir)?);
-        }
-        Ok(files)
-    }
-
-    /// The knowledge file that wins at `rel` (the top-most overlay that has it, else the base),
-    /// or `None` when no root has it any more.
-    pub fn knowledge_file(&self, rel: &str) -> Result<Option<SourceFile>> {
-        for dir in self.config.build.overlay.iter().rev() {
-            if let Some(file) = read_one(dir, rel)? {
-                return Ok(Some(file));
-            }
-        }
-        match &self.config.build.knowledge {
-            Some(dir) => read_one(dir, rel),
-            None => Ok(embedded(Tree::Knowledge)
-                .into_iter()
-                .find(|f| f.rel_path == rel)),
+/// The knowledge file that wins at `rel` (the top-most overlay that has it, else the base), or
+/// `None` when no root has it any more.
+pub fn knowledge_file(
+    knowledge: Option<&Path>,
+    overlays: &[PathBuf],
+    rel: &str,
+) -> Result<Option<SourceFile>> {
+    for dir in overlays.iter().rev() {
+        if let Some(file) = read_one(dir, rel)? {
+            return Ok(Some(file));
         }
     }
-
-    /// The directories a build reads from; the output must never replace one of them.
-    pub fn input_dirs(&self) -> Vec<PathBuf> {
-        let build = &self.config.build;
-        let mut dirs = vec![PathBuf::from(".")];
-        dirs.extend(build.knowledge.iter().cloned());
-        dirs.extend(build.overlay.iter().cloned());
-        dirs.extend(build.theme.iter().cloned());
-        dirs.extend(
-            self.config_path
-                .as_ref()
-                .and_then(|p| p.parent())
-                .filter(|p| !p.as_os_str().is_empty())
-                .map(Path::to_path_buf),
-        );
-        dirs
+    match knowledge {
+        Some(dir) => read_one(dir, rel),
+        None => Ok(embedded(Tree::Knowledge)
+            .into_iter()
+            .find(|f| f.rel_path == rel)),
     }
 }
 

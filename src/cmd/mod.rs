@@ -11,10 +11,10 @@ pub mod who;
 use std::io::Write;
 use std::path::PathBuf;
 
+use whosecures::config::{Project, ProjectArgs};
 use whosecures::diag::Diagnostics;
 use whosecures::driver::{self, Compiled};
 use whosecures::error::Result;
-use whosecures::source::{Project, ProjectArgs};
 
 /// The inputs: `book.toml`, the knowledge directory, overlays and the theme.
 #[derive(Debug, clap::Args)]

@@ -168,19 +168,6 @@ fn byte_order_mark_is_dropped() {
     );
 }
 
-// Suggestions only offer near misses.
-#[test]
-fn suggestions() {
-    let words = ["elasticache", "ec2", "s3"];
-    assert_eq!(
-        suggest("elasticahce", words.into_iter()),
-        Some("elasticache")
-    );
-    assert_eq!(suggest("lambda", words.into_iter()), None);
-    assert_eq!(edit_distance("kitten", "sitting"), 3);
-    assert_eq!(edit_distance("tsl", "tls"), 1);
-}
-
 fn practice(title: &str, items: &[&str]) -> String {
     let mut text = format!("+++\ntitle = \"{title}\"\nsummary = \"s\"\nsources = [\"https://docs.aws.amazon.com/x\"]\n");
     for id in items {

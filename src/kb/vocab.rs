@@ -1,8 +1,14 @@
 //! `knowledge/vocabulary.toml`: the owner, service-model, layer-group, severity and control-catalog
-//! ids that notes must use. Parsing only; checking notes against it is `kb::validate`'s job.
+//! ids that notes must use. Reading and parsing it only (`load_vocabulary`); checking notes
+//! against it is `kb::validate`'s job.
 
 use regex::Regex;
 use serde::{Deserialize, Serialize};
+
+use crate::diag::{first_line, Diagnostics, LineIndex, Location};
+use crate::source::SourceFile;
+
+use super::parse::decode;
 
 /// A labelled id from the vocabulary.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -79,4 +85,76 @@ impl Vocabulary {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+/// Files of the knowledge root that are not notes.
+const VOCABULARY: &str = "vocabulary.toml";
+
+/// Reads `vocabulary.toml` from the knowledge files and compiles each catalog's pattern; a
+/// missing or broken file is a diagnostic and an empty vocabulary (notes are then not checked
+/// against it).
+pub(super) fn load_vocabulary(
+    files: &[SourceFile],
+    diags: &mut Diagnostics,
+) -> (Vocabulary, Vec<CompiledCatalog>) {
+    let empty = Vocabulary::default();
+    let Some(file) = files.iter().find(|f| f.rel_path == VOCABULARY) else {
+        // Named as the user sees the knowledge directory, like every other file.
+        let root = files
+            .iter()
+            .find_map(|f| f.display_path.strip_suffix(f.rel_path.as_str()))
+            .unwrap_or("");
+        diags.error(
+            &Location::file(&format!("{root}{VOCABULARY}")),
+            "missing `vocabulary.toml` at the root of the knowledge directory",
+        );
+        return (empty, Vec::new());
+    };
+    let Some(text) = decode(file, diags) else {
+        return (empty, Vec::new());
+    };
+    let vocab: Vocabulary = match toml::from_str(text) {
+        Ok(v) => v,
+        Err(e) => {
+            let at =
+                LineIndex::new(text).locate(&file.display_path, e.span().map_or(0, |s| s.start));
+            diags.error(&at, first_line(e.message()));
+            return (empty, Vec::new());
+        }
+    };
+    let mut catalogs = Vec::new();
+    for (i, catalog) in vocab.catalogs.iter().enumerate() {
+        let pattern = regex::Regex::new(&catalog.pattern).map_err(|e| {
+            // regex explains over several lines; its last line says what is wrong.
+            let reason = e.to_string();
+            let reason = reason
+                .lines()
+                .last()
+                .unwrap_or("")
+                .trim_start_matches("error: ");
+            let offset = pattern_offset(text, i).unwrap_or(0);
+            diags.error(
+                &LineIndex::new(text).locate(&file.display_path, offset),
+                format!(
+                    "catalog `{}` has an invalid pattern `{}`: {reason}",
+                    catalog.id, catalog.pattern
+                ),
+            );
+        });
+        // Kept even when its pattern is broken, so every `catalog:id` is not also reported as
+        // an unknown catalog.
+        catalogs.push(CompiledCatalog {
+            catalog: catalog.clone(),
+            pattern: pattern.ok(),
+        });
+    }
+    (vocab, catalogs)
+}
+
+/// Where the `pattern` value of the `index`-th `[[catalogs]]` table starts in `text`.
+fn pattern_offset(text: &str, index: usize) -> Option<usize> {
+    let table = text.match_indices("[[catalogs]]").nth(index)?.0;
+    let key = table + text[table..].find("pattern")?;
+    let value = key + text[key..].find('=')? + 1;
+    Some(value + (text[value..].len() - text[value..].trim_start().len()))
 }

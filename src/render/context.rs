@@ -190,7 +190,10 @@ impl<'a> Ctx<'a> {
 
     /// The organisation's team for a row's layer, where the customer has a part in it.
     pub(super) fn team(&self, row: &crate::kb::Responsibility) -> Option<String> {
-        let team = self.org.customer_team(row)?;
+        if !row.customer_has_part() {
+            return None;
+        }
+        let team = self.org.team(row.layer.as_str())?;
         Some(match &self.org.name {
             Some(name) => format!("{name}: {team}"),
             None => team.to_owned(),

@@ -14,8 +14,8 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::config::{Project, ProjectArgs};
 use crate::error::{Error, Result};
-use crate::source::{Project, ProjectArgs};
 use workspace::{Output, Workspace};
 
 pub use http::{route, Route};

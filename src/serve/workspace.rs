@@ -7,13 +7,13 @@ use std::sync::{Arc, Mutex};
 
 use super::plan::{self, Affected};
 use super::watch::{Change, Roots};
+use crate::config::{Project, ProjectArgs};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::Result;
 use crate::kb::{self, KnowledgeBase, Note, NoteId, Update};
 use crate::links::{self, LinkGraph};
 use crate::render::{self, Fingerprint, PageKey, PartSource, PartsStore, Span, Theme};
-use crate::site::{self, Derived};
-use crate::source::{Project, ProjectArgs};
+use crate::site::Derived;
 
 /// What one rebuild produced, for the server to publish.
 #[derive(Debug, Default)]
@@ -240,7 +240,7 @@ impl Workspace {
         }
         diags.extend(self.link_diags.clone());
         self.kb.check_global(&mut diags);
-        site::check_org(&self.project.config, &self.kb, &mut diags);
+        kb::check_org(&self.kb, &self.project.config.org, &mut diags);
         let mut output = Output {
             diagnostics: diags.sorted(),
             failures: self.theme_failure.iter().cloned().collect(),

@@ -7,16 +7,15 @@ mod kb_json;
 mod search;
 pub mod write;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
 use crate::config::Config;
-use crate::diag::Diagnostics;
 use crate::error::Result;
-use crate::kb::{self, Kind, KnowledgeBase, Note, NoteId};
+use crate::kb::{KnowledgeBase, Note, NoteId};
 use crate::links::LinkGraph;
 use crate::render::{self, escape, Fingerprint, Theme};
 
@@ -28,43 +27,6 @@ pub use kb_json::{export_assembled, SCHEMA};
 pub struct Site {
     /// URL path (`services/s3.html`) → bytes.
     pub files: BTreeMap<String, Vec<u8>>,
-}
-
-/// Checks `[org]` of book.toml against the knowledge base: every team names a layer, every
-/// runbook a checklist item, and runbooks are http(s) URLs (never `javascript:`).
-pub fn check_org(config: &Config, kb: &KnowledgeBase, diags: &mut Diagnostics) {
-    let org = &config.org;
-    let layers: Vec<&str> = kb.of_kind(Kind::Layer).map(|n| n.id.as_str()).collect();
-    for (layer, team, at) in org.entries(&org.teams) {
-        if !layers.contains(&layer) {
-            let hint = kb::suggest(layer, layers.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            diags.error(&at, format!("[org.teams]: unknown layer `{layer}`{hint}"));
-        }
-        if team.get_ref().trim().is_empty() {
-            diags.error(&at, format!("[org.teams]: empty team name for `{layer}`"));
-        }
-    }
-    let items: HashSet<&str> = kb.checklist_items().map(|i| i.id.as_str()).collect();
-    for (item, url, at) in org.entries(&org.runbooks) {
-        if !items.contains(item) {
-            let hint = kb::suggest(item, items.iter().copied())
-                .map(|s| format!("; did you mean `{s}`?"))
-                .unwrap_or_default();
-            diags.error(
-                &at,
-                format!("[org.runbooks]: unknown checklist item `{item}`{hint}"),
-            );
-        }
-        let url = url.get_ref();
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
-            diags.error(
-                &at,
-                format!("[org.runbooks]: `{url}` for `{item}` is not an http(s) URL"),
-            );
-        }
-    }
 }
 
 /// Wall time per stage of a build, in order (`whosecures build --timings`).
@@ -391,7 +353,7 @@ mod tests {
     #[test]
     fn streamed_derived_files_match_assembled() {
         let mut diags = crate::diag::Diagnostics::new();
-        let kb = kb::load(embedded(Tree::Knowledge), &mut diags);
+        let kb = crate::kb::load(embedded(Tree::Knowledge), &mut diags);
         let graph = crate::links::build(&kb, &mut diags);
         let compiled = (kb, graph);
         let empty = (KnowledgeBase::default(), LinkGraph::default());

@@ -1,0 +1,450 @@
+//! Checking notes: each parsed note against the vocabulary and the layer, pillar and
+//! security-service ids (`Context::validate`, one file at a time), then the checks that span notes
+//! (`KnowledgeBase::check_global`) and book.toml's `[org]` (`check_org`). No reading or parsing.
+
+use std::cell::OnceCell;
+use std::collections::{BTreeMap, HashSet};
+
+use toml::Spanned;
+
+use crate::config::OrgConfig;
+use crate::diag::{did_you_mean, Diagnostics, LineIndex, Location};
+
+use super::note::{
+    ChecklistItem, Control, Kind, KindData, Layer, Note, NoteId, Pillar, Practice, Responsibility,
+    SecurityService, Service, Variant,
+};
+use super::parse::{is_valid_id, Front, Parsed};
+use super::raw;
+use super::vocab::{CompiledCatalog, Term, Vocabulary};
+use super::KnowledgeBase;
+
+/// Everything ids are checked against.
+pub(super) struct Context<'a> {
+    /// Owner, service-model, layer-group and severity ids.
+    pub(super) vocab: &'a Vocabulary,
+    /// Control catalogs, for `catalog:id` controls.
+    pub(super) catalogs: &'a [CompiledCatalog],
+    /// Every layer id.
+    pub(super) layers: HashSet<String>,
+    /// Every pillar id.
+    pub(super) pillars: HashSet<String>,
+    /// Every security-service id.
+    pub(super) security_services: HashSet<String>,
+    /// Layer ids in navigation order: a service's rows are kept in this order.
+    pub(super) layer_order: Vec<String>,
+}
+
+/// Locates spans of one note's front matter.
+struct At<'a> {
+    path: &'a str,
+    text: &'a str,
+    /// Indexed when first needed: most notes have no checklist item or problem to locate.
+    lines: OnceCell<LineIndex<'a>>,
+    front_offset: usize,
+}
+
+impl At<'_> {
+    fn span<T>(&self, value: &Spanned<T>) -> Location {
+        self.lines
+            .get_or_init(|| LineIndex::new(self.text))
+            .locate(self.path, self.front_offset + value.span().start)
+    }
+}
+
+impl Context<'_> {
+    /// Checks one parsed note and builds it; problems go to `diags`, the note is kept anyway.
+    pub(super) fn validate(&self, raw: Parsed, diags: &mut Diagnostics) -> Note {
+        let Parsed {
+            id,
+            rel_path,
+            path,
+            text,
+            front_offset,
+            body_offset,
+            front,
+        } = raw;
+        let at = At {
+            path: &path,
+            text: &text,
+            lines: OnceCell::new(),
+            front_offset,
+        };
+        let note_id = NoteId(id.clone());
+        let (common, data, kind) = match front {
+            Front::Model(mut fm) => (fm.common(), KindData::Model, Kind::Model),
+            Front::Glossary(mut fm) => (fm.common(), KindData::Glossary, Kind::Glossary),
+            Front::Layer(mut fm) => {
+                self.term(
+                    &at,
+                    &fm.group,
+                    &self.vocab.layer_groups,
+                    "layer group",
+                    diags,
+                );
+                let group = fm.group.get_ref().clone();
+                (fm.common(), KindData::Layer(Layer { group }), Kind::Layer)
+            }
+            Front::Pillar(mut fm) => {
+                let security_services =
+                    self.ids(&at, &fm.security_services, IdSet::SecurityService, diags);
+                (
+                    fm.common(),
+                    KindData::Pillar(Pillar { security_services }),
+                    Kind::Pillar,
+                )
+            }
+            Front::SecurityService(mut fm) => {
+                let data = SecurityService {
+                    category: fm.category.get_ref().clone(),
+                    layers: self.ids(&at, &fm.layers, IdSet::Layer, diags),
+                    pillars: self.ids(&at, &fm.pillars, IdSet::Pillar, diags),
+                };
+                (
+                    fm.common(),
+                    KindData::SecurityService(data),
+                    Kind::SecurityService,
+                )
+            }
+            Front::Practice(mut fm) => {
+                let data = Practice {
+                    layers: self.ids(&at, &fm.layers, IdSet::Layer, diags),
+                    pillars: self.ids(&at, &fm.pillars, IdSet::Pillar, diags),
+                    checklist: self.checklist(&at, &note_id, &fm.checklist, diags),
+                };
+                (fm.common(), KindData::Practice(data), Kind::Practice)
+            }
+            Front::Service(mut fm) => {
+                let data = self.service(&at, &note_id, &fm, diags);
+                (fm.common(), KindData::Service(data), Kind::Service)
+            }
+        };
+        self.common(&at, kind, &common, diags);
+        Note {
+            id: note_id,
+            kind,
+            title: common.title.into_inner(),
+            summary: common.summary.into_inner(),
+            aliases: common.aliases,
+            sources: common
+                .sources
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
+            order: common.order,
+            data,
+            path,
+            rel_path,
+            text,
+            body_offset,
+        }
+    }
+
+    fn common(&self, at: &At, kind: Kind, common: &raw::Common, diags: &mut Diagnostics) {
+        for (field, value) in [("title", &common.title), ("summary", &common.summary)] {
+            if value.get_ref().trim().is_empty() {
+                diags.error(&at.span(value), format!("`{field}` must not be empty"));
+            }
+        }
+        if common.sources.is_empty() && kind != Kind::Glossary {
+            diags.error(
+                &at.span(&common.title),
+                format!(
+                    "a {} note needs `sources`: the provider documentation it is based on",
+                    kind.singular()
+                ),
+            );
+        }
+        for source in &common.sources {
+            check_url(at, source, diags);
+        }
+    }
+
+    fn service(
+        &self,
+        at: &At,
+        id: &NoteId,
+        fm: &raw::ServiceFm,
+        diags: &mut Diagnostics,
+    ) -> Service {
+        self.term(
+            at,
+            &fm.service_model,
+            &self.vocab.service_models,
+            "service model",
+            diags,
+        );
+        let mut rows: BTreeMap<usize, Responsibility> = BTreeMap::new();
+        for row in &fm.responsibility {
+            let layer = row.layer.get_ref();
+            let Some(position) = self.layer_order.iter().position(|l| l == layer) else {
+                let hint = did_you_mean(layer, self.layer_order.iter().map(String::as_str));
+                diags.error(
+                    &at.span(&row.layer),
+                    format!("unknown layer `{layer}`{hint}"),
+                );
+                continue;
+            };
+            self.owner(at, &row.owner, diags);
+            check_url(at, &row.source, diags);
+            let variants = row
+                .variants
+                .iter()
+                .map(|v| {
+                    self.owner(at, &v.owner, diags);
+                    Variant {
+                        when: v.when.clone(),
+                        owner: v.owner.get_ref().clone(),
+                        note: v.note.clone(),
+                    }
+                })
+                .collect();
+            let value = Responsibility {
+                layer: NoteId(layer.clone()),
+                owner: row.owner.get_ref().clone(),
+                note: row.note.clone(),
+                source: row.source.get_ref().clone(),
+                variants,
+            };
+            if rows.insert(position, value).is_some() {
+                diags.error(
+                    &at.span(&row.layer),
+                    format!("layer `{layer}` has two responsibility rows"),
+                );
+            }
+        }
+        for (position, layer) in self.layer_order.iter().enumerate() {
+            if !rows.contains_key(&position) {
+                diags.error(
+                    &Location::file(at.path),
+                    format!("service `{id}` has no responsibility row for layer `{layer}`"),
+                );
+            }
+        }
+        Service {
+            provider: fm.provider.get_ref().clone(),
+            category: fm.category.get_ref().clone(),
+            service_model: fm.service_model.get_ref().clone(),
+            security_services: self.ids(at, &fm.security_services, IdSet::SecurityService, diags),
+            responsibility: rows.into_values().collect(),
+            checklist: self.checklist(at, id, &fm.checklist, diags),
+        }
+    }
+
+    fn checklist(
+        &self,
+        at: &At,
+        note: &NoteId,
+        items: &[raw::ChecklistFm],
+        diags: &mut Diagnostics,
+    ) -> Vec<ChecklistItem> {
+        items
+            .iter()
+            .map(|item| {
+                if !is_valid_id(item.id.get_ref()) {
+                    diags.error(
+                        &at.span(&item.id),
+                        format!(
+                            "invalid checklist id `{}`: use lowercase letters, digits and `-`",
+                            item.id.get_ref()
+                        ),
+                    );
+                }
+                let layer = self.id(at, &item.layer, IdSet::Layer, diags);
+                let pillar = self.id(at, &item.pillar, IdSet::Pillar, diags);
+                self.term(
+                    at,
+                    &item.severity,
+                    &self.vocab.severities,
+                    "severity",
+                    diags,
+                );
+                check_url(at, &item.source, diags);
+                let controls = item
+                    .controls
+                    .iter()
+                    .filter_map(|c| self.control(at, c, diags))
+                    .collect();
+                ChecklistItem {
+                    id: item.id.get_ref().clone(),
+                    note: note.clone(),
+                    title: item.title.clone(),
+                    layer,
+                    pillar,
+                    severity: item.severity.get_ref().clone(),
+                    controls,
+                    verify: item.verify.clone(),
+                    source: item.source.get_ref().clone(),
+                    detail: item.detail.clone(),
+                    security_services: self.ids(
+                        at,
+                        &item.security_services,
+                        IdSet::SecurityService,
+                        diags,
+                    ),
+                    at: at.span(&item.id),
+                }
+            })
+            .collect()
+    }
+
+    fn control(&self, at: &At, value: &raw::S, diags: &mut Diagnostics) -> Option<Control> {
+        let text = value.get_ref();
+        let Some((catalog, id)) = text.split_once(':') else {
+            diags.error(
+                &at.span(value),
+                format!("control `{text}` must be written `catalog:id`, e.g. `fsbp:S3.1`"),
+            );
+            return None;
+        };
+        let Some(compiled) = self.catalogs.iter().find(|c| c.catalog.id == catalog) else {
+            if self.catalogs.is_empty() && self.vocab.owners.is_empty() {
+                return None; // the vocabulary did not load; reported there
+            }
+            let known = self
+                .catalogs
+                .iter()
+                .map(|c| format!("`{}`", c.catalog.id))
+                .collect::<Vec<_>>();
+            diags.error(
+                &at.span(value),
+                format!(
+                    "unknown control catalog `{catalog}`; expected one of {}",
+                    known.join(", ")
+                ),
+            );
+            return None;
+        };
+        if compiled.pattern.as_ref().is_some_and(|p| !p.is_match(id)) {
+            diags.error(
+                &at.span(value),
+                format!(
+                    "control id `{id}` does not match the `{catalog}` pattern `{}`",
+                    compiled.catalog.pattern
+                ),
+            );
+            return None;
+        }
+        Some(Control {
+            catalog: catalog.to_owned(),
+            id: id.to_owned(),
+        })
+    }
+
+    fn owner(&self, at: &At, value: &raw::S, diags: &mut Diagnostics) {
+        self.term(at, value, &self.vocab.owners, "owner", diags);
+    }
+
+    fn term(&self, at: &At, value: &raw::S, terms: &[Term], what: &str, diags: &mut Diagnostics) {
+        // An empty list means the vocabulary did not load (reported once, at the vocabulary):
+        // do not repeat that at every use.
+        if !terms.is_empty() && !Vocabulary::has(terms, value.get_ref()) {
+            diags.error(
+                &at.span(value),
+                format!(
+                    "unknown {what} `{}`; expected one of {}",
+                    value.get_ref(),
+                    Vocabulary::expected(terms)
+                ),
+            );
+        }
+    }
+
+    fn ids(&self, at: &At, values: &[raw::S], set: IdSet, diags: &mut Diagnostics) -> Vec<NoteId> {
+        values.iter().map(|v| self.id(at, v, set, diags)).collect()
+    }
+
+    fn id(&self, at: &At, value: &raw::S, set: IdSet, diags: &mut Diagnostics) -> NoteId {
+        let (ids, what) = match set {
+            IdSet::Layer => (&self.layers, "layer"),
+            IdSet::Pillar => (&self.pillars, "pillar"),
+            IdSet::SecurityService => (&self.security_services, "security service"),
+        };
+        if !ids.contains(value.get_ref()) {
+            let hint = did_you_mean(value.get_ref(), ids.iter().map(String::as_str));
+            diags.error(
+                &at.span(value),
+                format!("unknown {what} `{}`{hint}", value.get_ref()),
+            );
+        }
+        NoteId(value.get_ref().clone())
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+enum IdSet {
+    Layer,
+    Pillar,
+    SecurityService,
+}
+
+fn check_url(at: &At, value: &raw::S, diags: &mut Diagnostics) {
+    let url = value.get_ref();
+    if !(url.starts_with("https://") || url.starts_with("http://"))
+        || url.contains(char::is_whitespace)
+    {
+        diags.error(
+            &at.span(value),
+            format!("source `{url}` is not an http(s) URL"),
+        );
+    }
+}
+
+impl KnowledgeBase {
+    /// Checks that span notes: checklist ids are unique across the knowledge base.
+    /// Each later use of an id is reported at its `id`, naming the use before it (navigation
+    /// order, then order in the note).
+    pub fn check_global(&self, diags: &mut Diagnostics) {
+        for (item, owners) in &self.item_owners {
+            if owners.len() < 2 {
+                continue;
+            }
+            let mut notes: Vec<&Note> = owners.iter().filter_map(|id| self.get(id)).collect();
+            notes.sort_by_key(|n| self.index_of(&n.id));
+            notes.dedup_by_key(|n| &n.id);
+            let uses: Vec<&Location> = notes
+                .iter()
+                .flat_map(|n| n.checklist().iter().filter(|i| i.id == *item))
+                .map(|i| &i.at)
+                .collect();
+            for pair in uses.windows(2) {
+                diags.error(
+                    pair[1],
+                    format!("duplicate checklist id `{item}`: also used at {}", pair[0]),
+                );
+            }
+        }
+    }
+}
+
+/// Checks `[org]` of book.toml against the knowledge base: every team names a layer, every
+/// runbook a checklist item, and runbooks are http(s) URLs (never `javascript:`).
+pub fn check_org(kb: &KnowledgeBase, org: &OrgConfig, diags: &mut Diagnostics) {
+    let layers: Vec<&str> = kb.of_kind(Kind::Layer).map(|n| n.id.as_str()).collect();
+    for (layer, team, at) in org.entries(&org.teams) {
+        if !layers.contains(&layer) {
+            let hint = did_you_mean(layer, layers.iter().copied());
+            diags.error(&at, format!("[org.teams]: unknown layer `{layer}`{hint}"));
+        }
+        if team.get_ref().trim().is_empty() {
+            diags.error(&at, format!("[org.teams]: empty team name for `{layer}`"));
+        }
+    }
+    let items: HashSet<&str> = kb.checklist_items().map(|i| i.id.as_str()).collect();
+    for (item, url, at) in org.entries(&org.runbooks) {
+        if !items.contains(item) {
+            let hint = did_you_mean(item, items.iter().copied());
+            diags.error(
+                &at,
+                format!("[org.runbooks]: unknown checklist item `{item}`{hint}"),
+            );
+        }
+        let url = url.get_ref();
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            diags.error(
+                &at,
+                format!("[org.runbooks]: `{url}` for `{item}` is not an http(s) URL"),
+            );
+        }
+    }
+}
