@@ -109,6 +109,9 @@ impl Default for BookConfig {
 pub struct BuildConfig {
     /// Output directory (default `site`).
     pub output_dir: PathBuf,
+    /// Where a build keeps what the next build reuses (default: `.whosecures-cache/<output>`
+    /// beside the output directory), so the published site holds only the site.
+    pub cache_dir: Option<PathBuf>,
     /// A knowledge directory to build instead of the embedded one.
     pub knowledge: Option<PathBuf>,
     /// Directories laid over the knowledge base, in order: their notes add to or replace it.
@@ -124,11 +127,26 @@ impl Default for BuildConfig {
     fn default() -> Self {
         Self {
             output_dir: PathBuf::from("site"),
+            cache_dir: None,
             knowledge: None,
             overlay: Vec::new(),
             theme: None,
             sanitize_html: false,
         }
+    }
+}
+
+impl BuildConfig {
+    /// The cache directory of a build into `out`: `cache-dir` when set, else
+    /// `.whosecures-cache/<name>` beside `out` (one folder for every output of a directory).
+    pub fn cache_dir_for(&self, out: &Path) -> PathBuf {
+        if let Some(dir) = &self.cache_dir {
+            return dir.clone();
+        }
+        let name = out
+            .file_name()
+            .map_or_else(|| "site".into(), |n| n.to_string_lossy().into_owned());
+        out.with_file_name(".whosecures-cache").join(name)
     }
 }
 
@@ -151,6 +169,7 @@ impl Config {
         // `join` keeps absolute paths as they are.
         let build = &mut config.build;
         build.output_dir = base_dir.join(&build.output_dir);
+        build.cache_dir = build.cache_dir.take().map(|p| base_dir.join(p));
         build.knowledge = build.knowledge.take().map(|p| base_dir.join(p));
         build.theme = build.theme.take().map(|p| base_dir.join(p));
         build.overlay = build.overlay.iter().map(|p| base_dir.join(p)).collect();

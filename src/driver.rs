@@ -119,12 +119,14 @@ pub fn build(
             out,
         });
     }
+    let cache = project.config.build.cache_dir_for(&out);
     let counts = site::build_into(
         &compiled.kb,
         &compiled.graph,
         &project.config,
         &theme,
         &out,
+        &cache,
         &project.input_dirs(),
         fresh,
         timings,

@@ -35,6 +35,7 @@ pub mod diag;
 pub mod driver;
 pub mod error;
 pub mod export;
+pub mod incremental;
 pub mod kb;
 pub mod links;
 pub mod markdown;
@@ -43,3 +44,6 @@ pub mod render;
 pub mod serve;
 pub mod site;
 pub mod source;
+
+#[cfg(test)]
+mod testing;

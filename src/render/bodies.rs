@@ -1,83 +1,20 @@
 //! Note bodies: Markdown rendered to HTML once per build (and kept between builds while the site
 //! has a print page, which holds every body), and what a body is made from, for its fingerprint.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
-use std::sync::{Mutex, OnceLock};
+use std::collections::HashSet;
 
 use rayon::prelude::*;
 
 use super::context::Ctx;
-use super::fingerprint::{self, Hasher};
 use super::urls::{note_url, root_of};
 use super::{body, sanitize};
 use crate::config::Config;
+use crate::incremental::{program, BodyKey, Hasher};
 use crate::kb::{KnowledgeBase, Note, NoteId};
 use crate::links::LinkGraph;
 
-/// Note bodies (Markdown rendered, code highlighted) by fingerprint, carried from one build to
-/// the next while the site has a print page: that page holds every body, so without them one
-/// edit would render every note's Markdown again.
-pub struct Bodies<'l> {
-    /// Reads the bodies an earlier build kept; called when the first body is needed, so a
-    /// rebuild that renders none does not read them.
-    load: Box<dyn Fn() -> HashMap<String, String> + Sync + 'l>,
-    known: OnceLock<HashMap<String, String>>,
-    made: Mutex<HashMap<String, String>>,
-}
-
-impl<'l> Bodies<'l> {
-    /// Bodies an earlier build kept, by fingerprint (see `body_keys`), read by `load`.
-    pub fn new(load: impl Fn() -> HashMap<String, String> + Sync + 'l) -> Self {
-        Bodies {
-            load: Box::new(load),
-            known: OnceLock::new(),
-            made: Mutex::default(),
-        }
-    }
-
-    /// Bodies already in memory, by fingerprint (the preview keeps them between print pages).
-    /// `used` is true from the start for these.
-    pub fn kept(bodies: HashMap<String, String>) -> Self {
-        Bodies {
-            load: Box::new(HashMap::new),
-            known: OnceLock::from(bodies),
-            made: Mutex::default(),
-        }
-    }
-
-    /// Whether any body was asked for (if not, the earlier build's bodies are still current).
-    pub fn used(&self) -> bool {
-        self.known.get().is_some()
-    }
-
-    pub(super) fn get_or_render(&self, key: String, render: impl FnOnce() -> String) -> String {
-        let known = self.known.get_or_init(|| (self.load)());
-        if let Some(html) = known.get(&key) {
-            return html.clone();
-        }
-        let html = render();
-        self.made
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, html.clone());
-        html
-    }
-
-    /// The bodies whose fingerprint is in `keys` (the current notes'), for the next build.
-    pub fn retained(self, keys: &HashSet<String>) -> BTreeMap<String, String> {
-        let made = self.made.into_inner().unwrap_or_else(|e| e.into_inner());
-        self.known
-            .into_inner()
-            .unwrap_or_default()
-            .into_iter()
-            .chain(made)
-            .filter(|(key, _)| keys.contains(key))
-            .collect()
-    }
-}
-
 /// The fingerprints of every note's body as `Bodies` keeps them.
-pub fn body_keys(kb: &KnowledgeBase, graph: &LinkGraph, config: &Config) -> HashSet<String> {
+pub fn body_keys(kb: &KnowledgeBase, graph: &LinkGraph, config: &Config) -> HashSet<BodyKey> {
     let ctx = Ctx::new(kb, graph, config);
     kb.notes
         .par_iter()
@@ -108,11 +45,11 @@ impl Ctx<'_> {
     }
 
     /// The fingerprint of a note's body HTML (see `Bodies`).
-    pub(super) fn body_key(&self, note: &Note, root: &str) -> String {
+    pub(super) fn body_key(&self, note: &Note, root: &str) -> BodyKey {
         let mut hasher = Hasher::new(None);
-        hasher.text(fingerprint::program()).text("body").text(root);
+        hasher.text(program()).text("body").text(root);
         self.body_inputs(note, &mut hasher);
-        hasher.finish().to_hex()
+        BodyKey(hasher.finish())
     }
 
     /// What a note's body HTML is made from: its Markdown, where it sits, and for each note it

@@ -5,12 +5,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use super::bodies::Bodies;
-use super::fingerprint::Hasher;
 use super::page::print::PRINT_LIMIT;
 use super::urls::{control_anchor, note_url};
 use super::view::*;
 use crate::config::{Config, OrgConfig};
+use crate::incremental::Bodies;
+use crate::incremental::Hasher;
 use crate::kb::{ChecklistItem, Kind, KindData, KnowledgeBase, Note, NoteId, Vocabulary};
 use crate::links::LinkGraph;
 

@@ -11,15 +11,13 @@
 //! | `page/` | one file per page family: home, matrix, lists, sections, note, print |
 //! | `parts.rs` | long pages rendered one element at a time, kept elements spliced in |
 //! | `reuse.rs` | the render-or-reuse decision and the build's seed |
-//! | `bodies.rs` | note bodies, and the store that keeps them between builds |
+//! | `bodies.rs` | note bodies and what each is made from (kept by `incremental::Bodies`) |
 //! | `body.rs`, `highlight.rs`, `sanitize.rs` | Markdown to HTML, code highlighting, cleaning |
 //! | `view.rs` | the typed views templates see |
-//! | `fingerprint.rs` | BLAKE3 fingerprints of what a page is made from |
 
 mod bodies;
 mod body;
 mod context;
-mod fingerprint;
 mod highlight;
 mod nav;
 mod page;
@@ -34,19 +32,18 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::incremental::{Bodies, Fingerprint, PartsStore};
 use crate::kb::KnowledgeBase;
 use crate::links::LinkGraph;
 use context::Ctx;
 use reuse::{seed, Previous};
 use view::PlainPage;
 
-pub use bodies::{body_keys, Bodies};
-pub use fingerprint::{program, Fingerprint, Hasher};
+pub use bodies::body_keys;
 pub use highlight::Highlighter;
 pub use nav::{NAV_FULL, NAV_WINDOW};
 pub use page::print::{print_page, PRINT_LIMIT};
-pub use parts::{PartSource, PartsStore, Span};
-pub use reuse::{sources_fingerprint, Reuse};
+pub use reuse::Reuse;
 pub use theme::Theme;
 pub use urls::{control_anchor, escape, note_url, pages, root_of, section_url, Page, PageKey};
 

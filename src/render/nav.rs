@@ -4,9 +4,9 @@
 use std::sync::Arc;
 
 use super::context::Ctx;
-use super::fingerprint::Hasher;
 use super::urls::{root_of, section_url};
 use super::view::*;
+use crate::incremental::Hasher;
 use crate::kb::{Kind, Note};
 
 /// Sidebar sections larger than this show a window around the current page, so a page's size

@@ -5,9 +5,9 @@
 use serde::Serialize;
 
 use super::context::Show;
-use super::fingerprint::{Fingerprint, Hasher};
 use super::theme::{error_chain, Theme};
 use crate::error::{Error, Result};
+use crate::incremental::{Fingerprint, Hasher, PartSource, Span};
 
 impl Theme {
     /// Renders `view` with `template`, then each list of `parts` in place of its marker
@@ -111,34 +111,6 @@ pub(super) struct Parts<'p, P> {
 
 /// Feeds what list element `i` is made from into a fingerprint (see `Parts::feed`).
 pub(super) type Feed<'p> = Box<dyn Fn(usize, &mut Hasher) + Sync + 'p>;
-
-/// Where a list element is in its page's HTML, in bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Span {
-    /// Offset from the start of the page.
-    pub at: u64,
-    /// Length.
-    pub len: u64,
-}
-
-/// The list elements of pages (see `Parts`) kept from one build for the next: after an edit, a
-/// page that gathers every note is made again from its previous bytes, with only the elements
-/// whose fingerprint changed rendered. An element's fingerprint covers the program, theme and
-/// configuration (the build's seed), its template, the page's root and its view, so equal
-/// fingerprints mean equal bytes.
-pub trait PartsStore: Sync {
-    /// The previous build's elements of the page at `url`, if it had any and its file is intact.
-    fn previous(&self, url: &str) -> Option<Box<dyn PartSource + '_>>;
-    /// Records the elements of the page just rendered for `url`, in order.
-    fn wrote(&self, url: &str, elements: Vec<(Fingerprint, Span)>);
-}
-
-/// A previous page's elements, by fingerprint.
-pub trait PartSource {
-    /// Appends the bytes of the element with fingerprint `print` to `out`; false (and `out` as it
-    /// was) when there is none or it cannot be read.
-    fn append(&mut self, print: &Fingerprint, out: &mut Vec<u8>) -> bool;
-}
 
 /// Where list `n` of a page's `Parts` goes in its template's output: an HTML comment, which text
 /// from notes cannot produce (templates escape `<`), replaced by the rendered elements.

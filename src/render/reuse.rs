@@ -5,29 +5,13 @@
 use serde::Serialize;
 
 use super::context::Ctx;
-use super::fingerprint::{self, Fingerprint, Hasher};
-use super::parts::{element_prints, Parts, PartsStore};
+use super::parts::{element_prints, Parts};
 use super::theme::Theme;
 use super::urls::{root_of, Page};
 use super::Outcome;
 use crate::config::Config;
 use crate::error::Result;
-use crate::kb::KnowledgeBase;
-
-/// What the files made from the whole knowledge base (search index, `kb.json`, sitemap) are made
-/// from: every note's path and text, the vocabulary and catalogs, the configuration, the program.
-pub fn sources_fingerprint(kb: &KnowledgeBase, config: &Config) -> Fingerprint {
-    let mut hasher = Hasher::new(None);
-    hasher
-        .text(fingerprint::program())
-        .text(&format!("{config:?}"))
-        .text(&format!("{:?}", kb.vocab))
-        .text(&format!("{:?}", kb.catalogs));
-    for note in kb.iter() {
-        hasher.text(&note.rel_path).text(&note.text);
-    }
-    hasher.finish()
-}
+use crate::incremental::{Fingerprint, Hasher, PartsStore, Seed};
 
 /// Asked, for each page, whether the previous build's bytes for that URL and fingerprint can be
 /// kept; `Ok(true)` means they were, and the page is not rendered.
@@ -69,13 +53,10 @@ pub(super) fn verdict(
     })
 }
 
-/// What every fingerprint of a build starts from: the program, the theme and the configuration.
+/// What every page's fingerprint starts from: the build's seed (the program and the settings
+/// that change output) and the theme's templates.
 pub(super) fn seed(theme: &Theme, config: &Config) -> Fingerprint {
-    Hasher::new(None)
-        .text(fingerprint::program())
-        .text(&theme.fingerprint.to_hex())
-        .text(&format!("{config:?}"))
-        .finish()
+    Seed::new(config).pages(&theme.fingerprint)
 }
 
 impl Ctx<'_> {

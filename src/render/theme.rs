@@ -6,10 +6,10 @@ use std::path::Path;
 use serde::Serialize;
 use tera::Tera;
 
-use super::fingerprint::{Fingerprint, Hasher};
 use super::highlight::Highlighter;
 use super::urls::escape;
 use crate::error::{Error, Result};
+use crate::incremental::{Fingerprint, Hasher};
 use crate::source::{self, SourceFile, Tree};
 
 /// Templates and static files of the theme in use: the embedded default, with any file of the

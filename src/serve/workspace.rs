@@ -3,16 +3,17 @@
 //! hands the server the files to publish; it never serves anything itself.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use super::plan::{self, Affected};
 use super::watch::{Change, Roots};
 use crate::config::{Project, ProjectArgs};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::Result;
+use crate::incremental::{Bodies, BodyKey, KeptPage};
 use crate::kb::{self, KnowledgeBase, Note, NoteId, Update};
 use crate::links::{self, LinkGraph};
-use crate::render::{self, Fingerprint, PageKey, PartSource, PartsStore, Span, Theme};
+use crate::render::{self, PageKey, Theme};
 use crate::site::Derived;
 
 /// What one rebuild produced, for the server to publish.
@@ -60,11 +61,11 @@ pub struct Workspace {
     theme_failure: Option<String>,
     /// Search index and export entries, per note.
     derived: Derived,
-    /// Note bodies the print page showed, by fingerprint (see `render::Bodies`): the next print
+    /// Note bodies the print page showed, by fingerprint (see `incremental::Bodies`): the next print
     /// page renders only the bodies whose inputs changed. Empty without a print page.
-    print_bodies: HashMap<String, String>,
+    print_bodies: HashMap<BodyKey, String>,
     /// The print page as last published, with where each note is in it.
-    print_kept: PrintKept,
+    print_kept: KeptPage,
 }
 
 impl Workspace {
@@ -91,7 +92,7 @@ impl Workspace {
             theme_failure: None,
             derived: Derived::default(),
             print_bodies: HashMap::new(),
-            print_kept: PrintKept::default(),
+            print_kept: KeptPage::default(),
         };
         workspace.load_knowledge()?;
         let output = workspace.finish(true)?;
@@ -296,7 +297,7 @@ impl Workspace {
         let mut files = self.derived.files(&self.kb, config);
         // The print page holds every note's body: refreshed here, off the edit path, too, from
         // the bodies it showed last time (one edit renders one body, not all of them).
-        let bodies = render::Bodies::kept(std::mem::take(&mut self.print_bodies));
+        let bodies = Bodies::kept(std::mem::take(&mut self.print_bodies));
         let kept = &self.print_kept;
         let has_print =
             match render::print_page(&self.kb, &self.graph, config, &self.theme, &bodies, kept) {
@@ -307,11 +308,11 @@ impl Workspace {
                     true
                 }
                 Ok(None) => {
-                    self.print_kept = PrintKept::default();
+                    self.print_kept = KeptPage::default();
                     false
                 }
                 Err(e) => {
-                    self.print_kept = PrintKept::default();
+                    self.print_kept = KeptPage::default();
                     eprintln!("print page not refreshed: {e}");
                     true
                 }
@@ -322,53 +323,6 @@ impl Workspace {
             self.print_bodies = bodies.retained(&keys).into_iter().collect();
         }
         files
-    }
-}
-
-/// The preview's print page as last published and where each note's element is in it (the
-/// build keeps the same on disk, in its manifest): the next print page copies the elements whose
-/// fingerprint did not change instead of rendering them.
-#[derive(Default)]
-struct PrintKept {
-    html: Vec<u8>,
-    elements: HashMap<Fingerprint, Span>,
-    /// The elements of the page being rendered, until `keep` is given its bytes.
-    wrote: Mutex<Vec<(Fingerprint, Span)>>,
-}
-
-impl PrintKept {
-    /// Keeps `html`, the page whose elements were just reported to `wrote`.
-    fn keep(&mut self, html: Vec<u8>) {
-        let wrote = std::mem::take(self.wrote.get_mut().unwrap_or_else(|e| e.into_inner()));
-        self.elements = wrote.into_iter().collect();
-        self.html = html;
-    }
-}
-
-impl PartsStore for PrintKept {
-    fn previous(&self, _url: &str) -> Option<Box<dyn PartSource + '_>> {
-        (!self.html.is_empty()).then(|| Box::new(self) as Box<dyn PartSource + '_>)
-    }
-
-    fn wrote(&self, _url: &str, elements: Vec<(Fingerprint, Span)>) {
-        *self.wrote.lock().unwrap_or_else(|e| e.into_inner()) = elements;
-    }
-}
-
-impl PartSource for &PrintKept {
-    fn append(&mut self, print: &Fingerprint, out: &mut Vec<u8>) -> bool {
-        let bytes = self.elements.get(print).and_then(|span| {
-            let at = usize::try_from(span.at).ok()?;
-            let end = at.checked_add(usize::try_from(span.len).ok()?)?;
-            self.html.get(at..end)
-        });
-        match bytes {
-            Some(bytes) => {
-                out.extend_from_slice(bytes);
-                true
-            }
-            None => false,
-        }
     }
 }
 

@@ -1,8 +1,6 @@
 //! The site: rendered pages plus everything that is not a page (assets, search index, sitemap,
 //! the `kb.json` export), keyed by URL. Pure until `write`, which is the only output-side I/O.
 
-mod cache;
-mod entries;
 mod kb_json;
 mod search;
 pub mod write;
@@ -15,11 +13,12 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::incremental::entries::{self, Record};
+use crate::incremental::{Bodies, Decoder, Dirs, Encoder, Fingerprint, Manifest, Seed};
 use crate::kb::{KnowledgeBase, Note, NoteId};
 use crate::links::LinkGraph;
-use crate::render::{self, escape, Fingerprint, Theme};
+use crate::render::{self, escape, Theme};
 
-pub use cache::MANIFEST;
 pub use kb_json::{export_assembled, SCHEMA};
 
 /// Every output file, by site-relative URL path.
@@ -66,8 +65,9 @@ impl std::fmt::Display for Timings {
 /// Renders a checked knowledge base straight into `out` (see `write::write_with`): pages are
 /// written as they are rendered, so memory holds the knowledge base and a few pages, not the
 /// whole site. Pages whose inputs did not change since the previous build into `out` are taken
-/// from it instead of rendered again (see `cache`), unless `fresh`. Returns how many HTML pages
-/// were rendered and reused.
+/// from it instead of rendered again (see `incremental`), unless `fresh`; what the next build
+/// needs to do the same is written into `cache`, which is replaced right after the site. Returns
+/// how many HTML pages were rendered and reused.
 #[allow(clippy::too_many_arguments)]
 pub fn build_into(
     kb: &KnowledgeBase,
@@ -75,68 +75,106 @@ pub fn build_into(
     config: &Config,
     theme: &Theme,
     out: &Path,
+    cache: &Path,
     protected: &[PathBuf],
     fresh: bool,
     timings: &mut Timings,
 ) -> Result<render::Counts> {
     let mut counts = render::Counts::default();
-    write::write_with(out, protected, |staging| {
-        let mut pages = cache::Pages::open(out, staging, fresh);
-        let sources = render::sources_fingerprint(kb, config);
-        let derived_kept = pages.reuse_derived(&sources)?;
-        timings.lap("lock and prepare the output");
-        let reuse = |url: &str, fingerprint: &render::Fingerprint| pages.reuse(url, fingerprint);
-        let bodies = (kb.notes.len() <= render::PRINT_LIMIT)
-            .then(|| render::Bodies::new(pages.bodies_loader(fresh)));
-        let sink = |page: render::Page, fingerprint: Option<render::Fingerprint>| {
-            write::put(staging, &page.url, page.html.as_bytes())?;
-            if let Some(fingerprint) = fingerprint {
-                pages.wrote(&page.url, &fingerprint);
-            }
+    let absolute = |path: &Path| {
+        std::path::absolute(path).map_err(|e| crate::error::Error::io("resolve", path, e))
+    };
+    let (site_dir, cache_dir) = (absolute(out)?, absolute(cache)?);
+    // Neither may be, hold or replace the other (nor an input).
+    let guard = |other: &Path| {
+        let mut dirs = protected.to_vec();
+        dirs.push(other.to_owned());
+        dirs
+    };
+    let (site_guard, cache_guard) = (guard(&cache_dir), guard(&site_dir));
+    write::write_with(&cache_dir, &cache_guard, |cache_staging| {
+        write::write_with(&site_dir, &site_guard, |staging| {
+            let dirs = Dirs {
+                site: site_dir.clone(),
+                cache: cache_dir.clone(),
+                site_staging: staging.to_owned(),
+                cache_staging: cache_staging.to_owned(),
+            };
+            counts = render_into(kb, graph, config, theme, dirs, fresh, timings)?;
             Ok(())
-        };
-        // The derived files need no page: made beside the pages, their one-core parts (the
-        // search index, writing kb.json) overlap with rendering instead of following it.
-        let previous = (!derived_kept).then(|| pages.previous_entries()).flatten();
-        let (rendered, derived) = rayon::join(
-            || {
-                render::render_each(
-                    kb,
-                    graph,
-                    config,
-                    theme,
-                    Some((&reuse, &pages)),
-                    bodies.as_ref(),
-                    sink,
-                )
-            },
-            || {
-                if derived_kept {
-                    Ok(None)
-                } else {
-                    write_derived(kb, graph, config, staging, BATCH, previous).map(Some)
-                }
-            },
-        );
-        counts = rendered?;
-        if let Some(paths) = derived? {
-            pages.wrote_derived(&sources, paths.iter().map(String::as_str));
-        }
-        if let Some(bodies) = bodies {
-            if bodies.used() {
-                pages.save_bodies(&bodies.retained(&render::body_keys(kb, graph, config)))?;
-            } else if !fresh {
-                pages.carry_bodies()?;
-            }
-        }
-        for (path, bytes) in &theme.assets {
-            write::put(staging, path, bytes)?;
-        }
-        pages.finish()?;
-        timings.lap("render and write pages, search index, kb.json, sitemap");
-        Ok(())
+        })
     })?;
     timings.lap("swap in the new site");
+    Ok(counts)
+}
+
+/// `build_into`'s work inside the staging directories.
+fn render_into(
+    kb: &KnowledgeBase,
+    graph: &LinkGraph,
+    config: &Config,
+    theme: &Theme,
+    dirs: Dirs,
+    fresh: bool,
+    timings: &mut Timings,
+) -> Result<render::Counts> {
+    let (staging, cache_staging) = (dirs.site_staging.clone(), dirs.cache_staging.clone());
+    let mut pages = Manifest::open(dirs, fresh);
+    let sources = Seed::new(config).derived(kb);
+    let derived_kept = pages.reuse_derived(&sources)?;
+    timings.lap("lock and prepare the output");
+    let reuse = |url: &str, fingerprint: &Fingerprint| pages.reuse(url, fingerprint);
+    let bodies =
+        (kb.notes.len() <= render::PRINT_LIMIT).then(|| Bodies::new(pages.bodies_loader(fresh)));
+    let sink = |page: render::Page, fingerprint: Option<Fingerprint>| {
+        write::put(&staging, &page.url, page.html.as_bytes())?;
+        if let Some(fingerprint) = fingerprint {
+            pages.wrote(&page.url, &fingerprint);
+        }
+        Ok(())
+    };
+    // The derived files need no page: made beside the pages, their one-core parts (the search
+    // index, writing kb.json) overlap with rendering instead of following it.
+    let previous = (!derived_kept)
+        .then(|| pages.previous_entries(KB_JSON))
+        .flatten();
+    let (rendered, derived) = rayon::join(
+        || {
+            render::render_each(
+                kb,
+                graph,
+                config,
+                theme,
+                Some((&reuse, &pages)),
+                bodies.as_ref(),
+                sink,
+            )
+        },
+        || {
+            if derived_kept {
+                Ok(None)
+            } else {
+                write_derived(kb, graph, config, &staging, &cache_staging, BATCH, previous)
+                    .map(Some)
+            }
+        },
+    );
+    let counts = rendered?;
+    if let Some(paths) = derived? {
+        pages.wrote_derived(&sources, paths.iter().map(String::as_str));
+    }
+    if let Some(bodies) = bodies {
+        if bodies.used() {
+            pages.save_bodies(&bodies.retained(&render::body_keys(kb, graph, config)))?;
+        } else if !fresh {
+            pages.carry_bodies()?;
+        }
+    }
+    for (path, bytes) in &theme.assets {
+        write::put(&staging, path, bytes)?;
+    }
+    pages.finish()?;
+    timings.lap("render and write pages, search index, kb.json, sitemap");
     Ok(counts)
 }
 
@@ -153,7 +191,8 @@ const BATCH: usize = 256;
 
 /// Writes the files computed from the whole knowledge base rather than rendered page by page
 /// (search index, `kb.json` and `sitemap.xml`: the bytes of `Derived::files`) into `root`, with
-/// the notes' entries kept for the next build (`entries::ENTRIES`), and returns their paths.
+/// the notes' entries kept for the next build in `cache` (`entries::ENTRIES`), and returns the
+/// site files' paths.
 /// Notes are serialized `batch` at a time and their `kb.json` entries written and dropped before
 /// the next batch: holding them all and then the assembled file doubled the memory of this step
 /// (~40 MB each at 10,000 notes). A note whose entries `previous` holds under the same key is
@@ -163,13 +202,14 @@ fn write_derived(
     graph: &LinkGraph,
     config: &Config,
     root: &Path,
+    cache: &Path,
     batch: usize,
     mut previous: Option<entries::Previous>,
 ) -> Result<Vec<String>> {
     write::put(root, SITEMAP, sitemap(kb, config).as_bytes())?;
     let mut json = write::create(root, KB_JSON)?;
-    let mut kept = entries::Writer::create(root)?;
-    let seed = entries::seed(kb, config);
+    let mut kept = entries::Writer::create(cache)?;
+    let seed = Seed::new(config).entries(kb);
     let mut pieces = kb_json::Pieces::new(kb);
     json.write(pieces.head().as_bytes())?;
     let mut index = search::Index::default();
@@ -211,7 +251,7 @@ fn write_derived(
                     made.search
                 }
             };
-            let span = entries::Span {
+            let span = crate::incremental::Span {
                 at,
                 len: json.written() - at,
             };
@@ -222,11 +262,7 @@ fn write_derived(
     json.write(pieces.end().as_bytes())?;
     json.finish()?;
     kept.finish()?;
-    let mut paths = vec![
-        SITEMAP.to_owned(),
-        KB_JSON.to_owned(),
-        entries::ENTRIES.to_owned(),
-    ];
+    let mut paths = vec![SITEMAP.to_owned(), KB_JSON.to_owned()];
     for (path, bytes) in index.files() {
         write::put(root, &path, &bytes)?;
         paths.push(path);
@@ -236,8 +272,30 @@ fn write_derived(
 
 /// A note's entries in the derived files: kept from the previous build, or made now.
 enum Made {
-    Kept(entries::Kept),
+    Kept(entries::Kept<search::Entry>),
     New(Entries),
+}
+
+/// A note's search entry as the build keeps it for the next (see `incremental::entries`): its
+/// record, then each term and score.
+impl Record for search::Entry {
+    fn encode(&self, out: &mut Encoder) {
+        out.str(&self.record).count(self.terms.len());
+        for (term, score) in &self.terms {
+            out.str(term).u32(u32::from(*score));
+        }
+    }
+
+    fn decode(input: &mut Decoder) -> Option<Self> {
+        let record = input.str()?.to_owned();
+        let count = input.count()?;
+        let mut terms = Vec::with_capacity(count);
+        for _ in 0..count {
+            let term = input.str()?.to_owned();
+            terms.push((term, u16::try_from(input.u32()?).ok()?));
+        }
+        Some(search::Entry { record, terms })
+    }
 }
 
 /// The sitemap's path in the site.
@@ -347,9 +405,10 @@ mod tests {
     use crate::source::{embedded, Tree};
 
     // Streaming the derived files writes exactly the files `Derived::files` assembles, plus the
-    // notes' entries for the next build, and reports their paths: for no notes, one batch, and
-    // batches of 1 and 7 notes (a last batch that is not full). Written again with those entries,
-    // every file is the same, and unchanged notes' `kb.json` bytes are copied, not remade.
+    // notes' entries for the next build in the cache directory, and reports their paths: for no
+    // notes, one batch, and batches of 1 and 7 notes (a last batch that is not full). Written
+    // again with those entries, every file is the same, and unchanged notes' `kb.json` bytes are
+    // copied, not remade.
     #[test]
     fn streamed_derived_files_match_assembled() {
         let mut diags = crate::diag::Diagnostics::new();
@@ -358,17 +417,23 @@ mod tests {
         let compiled = (kb, graph);
         let empty = (KnowledgeBase::default(), LinkGraph::default());
         let config = Config::default();
-        let root = std::env::temp_dir().join(format!("whosecures-derived-{}", std::process::id()));
-        let again = root.with_extension("again");
+        let base = crate::testing::test_dir("derived");
+        let (root, root_cache) = (base.join("site"), base.join("cache"));
+        let (again, again_cache) = (base.join("again"), base.join("again-cache"));
+        let fresh = |dirs: [&Path; 2]| {
+            for dir in dirs {
+                let _ = std::fs::remove_dir_all(dir);
+                std::fs::create_dir_all(dir).expect("create");
+            }
+        };
         let read = |root: &Path, paths: &[String]| -> BTreeMap<String, Vec<u8>> {
             paths
                 .iter()
                 .map(|p| (p.clone(), std::fs::read(root.join(p)).expect("read back")))
                 .collect()
         };
-        let previous = |root: &Path| {
-            entries::Previous::open(&root.join(entries::ENTRIES), &root.join(KB_JSON))
-        };
+        let previous =
+            || entries::Previous::open(&root_cache.join(entries::ENTRIES), &root.join(KB_JSON));
         for (kb, graph) in [(&compiled.0, &compiled.1), (&empty.0, &empty.1)] {
             let assembled: BTreeMap<String, Vec<u8>> = Derived::new(kb, graph)
                 .files(kb, &config)
@@ -376,11 +441,12 @@ mod tests {
                 .collect();
             assert!(assembled.contains_key(KB_JSON) && assembled.contains_key(SITEMAP));
             for batch in [1, 7, kb.notes.len() + 1] {
-                let _ = std::fs::remove_dir_all(&root);
-                let paths = write_derived(kb, graph, &config, &root, batch, None).expect("write");
-                let mut written = read(&root, &paths);
+                fresh([&root, &root_cache]);
+                let paths = write_derived(kb, graph, &config, &root, &root_cache, batch, None)
+                    .expect("write");
+                let written = read(&root, &paths);
                 assert_eq!(paths.len(), written.len(), "a path reported twice");
-                let kept = written.remove(entries::ENTRIES).expect("entries written");
+                let kept = std::fs::read(root_cache.join(entries::ENTRIES)).expect("entries");
                 assert_eq!(
                     written.keys().collect::<Vec<_>>(),
                     assembled.keys().collect::<Vec<_>>()
@@ -393,11 +459,14 @@ mod tests {
                     );
                 }
 
-                let _ = std::fs::remove_dir_all(&again);
-                let paths = write_derived(kb, graph, &config, &again, batch, previous(&root))
-                    .expect("write again");
-                let mut rewritten = read(&again, &paths);
-                assert_eq!(rewritten.remove(entries::ENTRIES), Some(kept));
+                fresh([&again, &again_cache]);
+                let paths =
+                    write_derived(kb, graph, &config, &again, &again_cache, batch, previous())
+                        .expect("write again");
+                let rewritten = read(&again, &paths);
+                let kept_again =
+                    std::fs::read(again_cache.join(entries::ENTRIES)).expect("entries");
+                assert_eq!(kept_again, kept);
                 assert!(rewritten == written, "written again from kept entries");
             }
             // The first note's entry is copied from the previous kb.json (altered here, keeping
@@ -408,13 +477,14 @@ mod tests {
                 let altered = json.replacen(&id, &id.to_uppercase(), 1);
                 assert_ne!(altered, json);
                 std::fs::write(root.join(KB_JSON), &altered).expect("alter");
-                write_derived(kb, graph, &config, &again, 7, previous(&root)).expect("write");
+                fresh([&again, &again_cache]);
+                write_derived(kb, graph, &config, &again, &again_cache, 7, previous())
+                    .expect("write");
                 assert_eq!(written_json(&again), altered.into_bytes());
             }
         }
         assert!(compiled.0.notes.len() > 7);
-        let _ = std::fs::remove_dir_all(&root);
-        let _ = std::fs::remove_dir_all(&again);
+        let _ = std::fs::remove_dir_all(&base);
     }
 
     fn written_json(root: &Path) -> Vec<u8> {

@@ -206,7 +206,7 @@ impl Stream {
 }
 
 /// The path of the site file `url` under `root`, its directory created and any file already
-/// there removed: it may be a hard link to the previous site's (see `cache`), which must be
+/// there removed: it may be a hard link to the previous site's (see `incremental`), which must be
 /// replaced, never written through.
 fn prepare(root: &Path, url: &str) -> Result<PathBuf> {
     let path = root.join(url);

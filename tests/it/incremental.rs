@@ -9,19 +9,20 @@ use proptest::prelude::*;
 
 use crate::{snapshot, stderr, SiteTest};
 
-const MANIFEST: &str = ".whosecures-pages.json";
-const BODIES: &str = ".whosecures-bodies.bin";
-const ENTRIES: &str = ".whosecures-entries.bin";
+/// The files a build keeps for the next one, in its cache directory (never in the site).
+const MANIFEST: &str = "pages.bin";
+const BODIES: &str = "bodies.bin";
+const ENTRIES: &str = "entries.bin";
 
-/// Every file under `dir` but the build manifest (which records file times) and the kept note
-/// bodies, path → bytes. The bodies are a cache of what earlier builds rendered: a rebuild that
-/// renders one note keeps the bodies it found plus that one, where a cold build keeps every
-/// note's (the tests below check that what is kept is current).
+/// The cache directory of the build into `out` (relative to the scratch directory).
+fn cache(t: &SiteTest, out: &str) -> PathBuf {
+    t.dir.join(".whosecures-cache").join(out)
+}
+
+/// Every file under `dir`, path → bytes: the published site holds nothing a cold build would
+/// not write (the build's metadata is in the cache directory).
 fn site(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = snapshot(dir);
-    files.remove(Path::new(MANIFEST));
-    files.remove(Path::new(BODIES));
-    files
+    snapshot(dir)
 }
 
 /// Builds into `out` and returns (pages built, pages kept from the previous build).
@@ -66,7 +67,18 @@ fn same_as_cold_with(t: &SiteTest, out: &str, extra: &[&str]) -> (usize, usize) 
             path.display()
         );
     }
-    assert!(t.dir.join(out).join(MANIFEST).is_file());
+    let manifest = cache(t, out).join(MANIFEST);
+    let configured = t.dir.join("cache/site").join(MANIFEST);
+    assert!(manifest.is_file() || configured.is_file());
+    let names: Vec<_> = warm
+        .keys()
+        .filter(|p| p.to_string_lossy().contains(".whosecures"))
+        .collect();
+    assert_eq!(
+        names,
+        [Path::new(".whosecures-site")],
+        "build metadata in the site"
+    );
     counts
 }
 
@@ -132,7 +144,7 @@ fn edits_match_a_cold_build() {
 
     // Up to 1,000 notes rendered bodies are kept between builds (by fingerprint), so that a
     // change shown on every page does not render every note's Markdown again.
-    let bodies = String::from_utf8_lossy(&fs::read(t.dir.join("out").join(BODIES)).expect("read"))
+    let bodies = String::from_utf8_lossy(&fs::read(cache(&t, "out").join(BODIES)).expect("read"))
         .into_owned();
     assert!(bodies.contains("all data"), "the edited body is kept");
     assert!(!bodies.contains("Encrypts data"), "the old body is dropped");
@@ -214,7 +226,7 @@ fn tampered_pages_are_rendered_again() {
     assert_eq!(fs::read(&page).expect("read page"), good);
 
     // A page that gathers every note is made again from its previous bytes after an edit, only
-    // the elements that changed rendered (see `render::PartsStore`); once altered on disk, its
+    // the elements that changed rendered (see `incremental::PartsStore`); once altered on disk, its
     // previous bytes are not used at all. Here the print page's element of a note that does not
     // change is altered (same size), then another note edited so the page is made again.
     let print = t.dir.join("out/print.html");
@@ -240,9 +252,10 @@ fn tampered_pages_are_rendered_again() {
     // The notes' entries kept for the next build are not used once altered: here every note's
     // search term "shared" made "SHARED" (same size), then a note added so the derived files are
     // made again.
-    let entries = t.dir.join("out").join(ENTRIES);
+    let entries = cache(&t, "out").join(ENTRIES);
     let kept = fs::read(&entries).expect("read entries");
-    fs::write(&entries, alter(&kept, b"\x06shared", b"\x06SHARED")).expect("tamper");
+    let (from, to) = (b"\x06\0\0\0\0\0\0\0shared", b"\x06\0\0\0\0\0\0\0SHARED");
+    fs::write(&entries, alter(&kept, from, to)).expect("tamper");
     fs::write(
         t.dir.join("knowledge/glossary/mfa.md"),
         "+++\ntitle = \"MFA\"\nsummary = \"Multi-factor authentication.\"\n+++\nA second factor.\n",
@@ -258,7 +271,7 @@ fn tampered_pages_are_rendered_again() {
     // Kept note bodies that were altered are not used: a title shown in every page's sidebar
     // changes, every note page is rendered again, and with bodies from a fresh render, not from
     // the altered file (every `<p>` made `<P>`, same size).
-    let bodies = t.dir.join("out").join(BODIES);
+    let bodies = cache(&t, "out").join(BODIES);
     let kept = fs::read(&bodies).expect("read bodies");
     fs::write(&bodies, alter(&kept, b"<p>", b"<P>")).expect("tamper");
     edit(
@@ -273,7 +286,7 @@ fn tampered_pages_are_rendered_again() {
     }
 
     // A manifest that is not ours is ignored: a cold build.
-    fs::write(t.dir.join("out").join(MANIFEST), "{not json").expect("write");
+    fs::write(cache(&t, "out").join(MANIFEST), "{not json").expect("write");
     assert_eq!(build(&t, "out", &[]).1, 0);
 }
 
@@ -296,6 +309,74 @@ fn theme_and_config_changes_render_everything() {
     fs::write(t.dir.join("book.toml"), "[book]\ntitle = \"Our wiki\"\n").expect("write config");
     assert_eq!(build(&t, "out", &["--theme", "theme"]).1, 0);
     assert!(t.read("out/glossary/tls.html").contains("Our wiki"));
+}
+
+// Only what reaches the output invalidates pages: the same knowledge directory spelt another way
+// (`./knowledge`, an absolute path) or a comment in book.toml keeps every page.
+#[test]
+fn paths_and_comments_keep_every_page() {
+    let t = SiteTest::new("minimal");
+    let (built, _) = build(&t, "out", &[]);
+    let args = |k: &str| {
+        vec!["build", "-k", k, "-o", "out"]
+            .into_iter()
+            .map(String::from)
+            .collect::<Vec<_>>()
+    };
+    let kept = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let text = stderr(&t.ok(&args));
+        assert!(
+            text.contains(&format!("({built} unchanged")),
+            "{args:?}: {text}"
+        );
+    };
+    kept(args("./knowledge"));
+    kept(args(&t.dir.join("knowledge").to_string_lossy()));
+    // The embedded book.toml, written out with a comment of our own: the same settings.
+    let embedded = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("book.toml"))
+        .expect("read book.toml");
+    fs::write(
+        t.dir.join("book.toml"),
+        format!("# Our wiki's settings.\n\n{embedded}"),
+    )
+    .expect("write config");
+    kept(args("knowledge"));
+}
+
+// The published folder holds only the site: the build's metadata goes to a cache directory
+// beside it, or to `build.cache-dir`, and a build with its cache removed is simply cold.
+#[test]
+fn metadata_lives_outside_the_site() {
+    let t = SiteTest::new("minimal");
+    let (built, _) = build(&t, "out", &[]);
+    assert_eq!(build(&t, "out", &[]).1, built);
+    for name in [MANIFEST, ENTRIES, BODIES] {
+        assert!(cache(&t, "out").join(name).is_file(), "{name}");
+        assert!(!t.dir.join("out").join(name).exists(), "{name} in the site");
+    }
+    fs::remove_dir_all(cache(&t, "out")).expect("remove cache");
+    assert_eq!(build(&t, "out", &[]).1, 0);
+
+    fs::write(
+        t.dir.join("book.toml"),
+        "[build]\ncache-dir = \"cache/site\"\n",
+    )
+    .expect("write config");
+    assert_eq!(
+        build(&t, "out", &[]).1,
+        0,
+        "a new cache directory is a cold build"
+    );
+    assert_eq!(build(&t, "out", &[]).1, built);
+    assert!(t.dir.join("cache/site").join(MANIFEST).is_file());
+    let other = cache(&t, "out").join(MANIFEST);
+    assert!(other.is_file(), "the default cache is left as it was");
+    // One cache directory for two outputs: each build is checked against the output it was
+    // written for, so the other output's build is cold, never wrong.
+    assert_eq!(build(&t, "other", &[]).1, 0);
+    let (_, kept) = same_as_cold(&t, "other");
+    assert_eq!(kept, built);
 }
 
 /// One edit in a random sequence; indices are taken modulo what there is to pick from.

@@ -5,12 +5,13 @@ use std::sync::OnceLock;
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::incremental::Bodies;
+use crate::incremental::PartsStore;
+use crate::incremental::{Fingerprint, Hasher};
 use crate::kb::KnowledgeBase;
 use crate::links::LinkGraph;
-use crate::render::bodies::Bodies;
 use crate::render::context::{Ctx, Show};
-use crate::render::fingerprint::{Fingerprint, Hasher};
-use crate::render::parts::{part_marker, Parts, PartsStore};
+use crate::render::parts::{part_marker, Parts};
 use crate::render::reuse::{seed, Previous};
 use crate::render::theme::Theme;
 use crate::render::urls::{note_url, root_of, Page};

@@ -1,14 +1,13 @@
-//! Fingerprints of what a page is rendered from, so a build can reuse the bytes the previous build
-//! wrote for a page whose inputs did not change. A fingerprint covers the program itself, the
-//! theme's templates, the configuration and the page's whole view (everything its template
-//! sees), with a note body stood in for by its Markdown and what its links resolve to.
+//! Fingerprints: BLAKE3 hashes of what something kept between builds is made from (a page, a
+//! list element, a note body, a note's `kb.json` and search entries), so a build can reuse what
+//! the previous one made when its inputs did not change. What goes into each is in `mod.rs`.
 
 use std::sync::OnceLock;
 
 use serde::Serialize;
 
 /// A BLAKE3 hash of a page's inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Fingerprint([u8; 32]);
 
 impl Fingerprint {
@@ -20,6 +19,11 @@ impl Fingerprint {
     /// The 32 bytes.
     pub fn as_bytes(&self) -> &[u8; 32] {
         &self.0
+    }
+
+    /// The fingerprint with these 32 bytes (as `as_bytes` gave them).
+    pub fn from_bytes(bytes: [u8; 32]) -> Self {
+        Fingerprint(bytes)
     }
 }
 
