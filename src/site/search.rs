@@ -31,11 +31,29 @@ const CHECKLIST: u16 = 4;
 const SUMMARY: u16 = 3;
 const BODY: u16 = 1;
 
-/// Words too common to index.
+/// Words too common to index. The manifest carries them (see `tokenizer`): the browser drops the
+/// same words from a query.
 const STOP: [&str; 24] = [
     "the", "and", "of", "to", "in", "is", "for", "on", "with", "by", "or", "an", "be", "are", "it",
     "as", "at", "from", "that", "this", "your", "you", "its", "can",
 ];
+
+/// The shortest and longest term, in characters.
+const MIN_TERM: usize = 2;
+const MAX_TERM: usize = 40;
+
+/// What separates terms, as a JavaScript regular expression (with the `u` flag): anything but a
+/// letter or digit (`char::is_alphanumeric`: Unicode `Alphabetic` or a number) or `.`, as in
+/// `each_term`. The browser splits a query with it.
+const SPLIT_JS: &str = r"[^\p{Alphabetic}\p{N}.]+";
+
+/// How the browser tokenizes a query, as the manifest's `terms`: split on `split`, lowercase,
+/// trim `trim` from both ends, keep tokens of at least `min` characters that are not in `stop`.
+/// The index's terms are made by `each_term` with the same values, so a query term is found
+/// exactly when a note would have it.
+fn tokenizer() -> serde_json::Value {
+    serde_json::json!({ "split": SPLIT_JS, "trim": ".", "min": MIN_TERM, "stop": STOP })
+}
 
 /// One note's part of the index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +132,7 @@ fn each_term(text: &str, mut f: impl FnMut(&str)) {
         } else {
             t.chars().count()
         };
-        (2..=40).contains(&chars) && !STOP.contains(&t)
+        (MIN_TERM..=MAX_TERM).contains(&chars) && !STOP.contains(&t)
     };
     for token in text.split(|c: char| !(c.is_alphanumeric() || c == '.')) {
         let token = token.trim_matches('.');
@@ -210,7 +228,7 @@ impl Index {
         let mut out = Vec::with_capacity(shards.len() + self.chunks.len() + 1);
         let keys: Vec<&String> = shards.keys().collect();
         let manifest = serde_json::json!({
-            "version": 1, "count": self.count, "chunk": CHUNK, "shards": keys
+            "version": 2, "count": self.count, "chunk": CHUNK, "shards": keys, "terms": tokenizer()
         });
         out.push((
             "search/manifest.js".to_owned(),
@@ -284,5 +302,65 @@ mod tests {
             "WHOSECURES_SEARCH_DOCS(0,[[\"A\"],[\"B\"]]);\n"
         );
         assert!(files["search/manifest.js"].contains("\"shards\":[\"ke\",\"km\"]"));
+    }
+
+    // The manifest hands the browser the indexer's own stop list and term rules, so a query is
+    // tokenized as the notes were.
+    #[test]
+    fn manifest_carries_the_tokenizer() {
+        let files = files(std::iter::empty());
+        let (_, bytes) = files
+            .iter()
+            .find(|(path, _)| path == "search/manifest.js")
+            .expect("a manifest");
+        let text = String::from_utf8_lossy(bytes);
+        let json = text
+            .strip_prefix("WHOSECURES_SEARCH_MANIFEST(")
+            .and_then(|t| t.strip_suffix(");\n"))
+            .expect("a manifest call");
+        let manifest: serde_json::Value = serde_json::from_str(json).expect("manifest JSON");
+        let tokenizer = &manifest["terms"];
+        let stop: Vec<&str> = tokenizer["stop"]
+            .as_array()
+            .expect("a stop list")
+            .iter()
+            .filter_map(serde_json::Value::as_str)
+            .collect();
+        assert_eq!(stop, STOP);
+        assert_eq!(tokenizer["min"], MIN_TERM);
+        assert_eq!(tokenizer["split"], SPLIT_JS);
+        assert_eq!(tokenizer["trim"], ".");
+        // The indexer drops exactly those words and the tokens shorter than `min`.
+        for word in STOP {
+            assert!(terms(word).is_empty(), "{word} indexed");
+        }
+        assert!(terms("a").is_empty());
+        assert_eq!(terms("ab"), ["ab"]);
+    }
+
+    // The split pattern the browser gets separates terms where `each_term` does: a character is
+    // a separator for one exactly when it is for the other. Latin-1, then characters where a
+    // guess would go wrong: combining marks that are (U+0345, U+093F) and are not (U+0301)
+    // alphabetic, Roman numerals, superscripts, other scripts' digits, CJK, Hangul, full-width
+    // digits, math digits, emoji, punctuation. (A fixed sample: the regex crate, Rust and browsers
+    // may each know a different Unicode version.)
+    #[test]
+    fn split_pattern_matches_the_indexer() {
+        let split = regex::Regex::new(&format!("^{SPLIT_JS}$")).expect("split pattern");
+        let sample = (0..0x100_u32)
+            .chain([
+                0x345, 0x93f, 0x301, 0x216b, 0xb2, 0x663, 0x4e2d, 0x30ab, 0xac00, 0xff10, 0x1d7ce,
+                0x1f512, 0x2019, 0x2014, 0x3002,
+            ])
+            .filter_map(char::from_u32);
+        for c in sample {
+            let separates = !(c.is_alphanumeric() || c == '.');
+            assert_eq!(
+                split.is_match(c.encode_utf8(&mut [0; 4])),
+                separates,
+                "{c:?} (U+{:04X})",
+                u32::from(c)
+            );
+        }
     }
 }
