@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::page::print::PRINT_LIMIT;
-use super::urls::{control_anchor, note_url};
+use super::urls::{control_anchor, note_url, root_of};
 use super::view::*;
 use crate::config::{Config, OrgConfig};
 use crate::incremental::Bodies;
@@ -103,6 +103,19 @@ impl<'a> Ctx<'a> {
             }
             by
         })
+    }
+
+    /// The path from the page at `url` to the site root, as templates see it (`root`): relative,
+    /// but absolute for `404.html`, which a server shows at any depth.
+    pub(super) fn root(&self, url: &str) -> String {
+        match url {
+            "404.html" => self
+                .site
+                .base_url
+                .as_deref()
+                .map_or("/".to_owned(), |b| format!("{}/", b.trim_end_matches('/'))),
+            _ => root_of(url),
+        }
     }
 
     /// A note's position in its section, in O(log N).

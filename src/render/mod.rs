@@ -154,15 +154,9 @@ impl Ctx<'_> {
                 self.finish("search.html", "search.html", page, t, c)
             }
             PageKey::NotFound => {
-                let mut page = PlainPage {
+                let page = PlainPage {
                     page: self.layout("404.html", "Page not found", "", Vec::new()),
                 };
-                // Served at any depth: links must be absolute from the site root.
-                page.page.root = self
-                    .site
-                    .base_url
-                    .as_deref()
-                    .map_or("/".to_owned(), |b| format!("{}/", b.trim_end_matches('/')));
                 self.finish("404.html", "404.html", page, t, c)
             }
             PageKey::Section(kind) => self.finish(

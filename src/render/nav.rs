@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::context::Ctx;
-use super::urls::{root_of, section_url};
+use super::urls::section_url;
 use super::view::*;
 use crate::incremental::Hasher;
 use crate::kb::{Kind, Note};
@@ -40,7 +40,6 @@ impl<'a> Ctx<'a> {
     ) -> Layout {
         Layout {
             site: self.site.clone(),
-            root: root_of(url),
             url: url.to_owned(),
             title: title.to_owned(),
             description: self.site.description.clone(),

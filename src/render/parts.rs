@@ -24,7 +24,7 @@ impl Theme {
         parts: &[Parts<'_, P>],
         mut kept: Option<(&[Vec<Fingerprint>], &mut (dyn PartSource + 's))>,
     ) -> Result<(String, Vec<Vec<Span>>)> {
-        let page = self.render(template, view)?;
+        let page = self.render(template, view, root)?;
         if parts.is_empty() {
             return Ok((page, Vec::new()));
         }

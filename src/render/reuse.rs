@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::context::Ctx;
 use super::parts::{element_prints, Parts};
 use super::theme::Theme;
-use super::urls::{root_of, Page};
+use super::urls::Page;
 use super::Outcome;
 use crate::config::Config;
 use crate::error::Result;
@@ -84,7 +84,7 @@ impl Ctx<'_> {
         theme: &Theme,
         cache: Option<&Previous>,
     ) -> Result<Outcome> {
-        let root = root_of(url);
+        let root = self.root(url);
         let prints: Option<Vec<Vec<Fingerprint>>> = cache.map(|cache| {
             parts
                 .iter()

@@ -74,9 +74,16 @@ impl Theme {
 
     /// Renders `view` with `template`. Takes the view: once Tera has its own copy of it (as JSON
     /// values) the view is dropped, so the largest pages are not held twice while they render.
-    pub(super) fn render<T: Serialize>(&self, template: &str, view: T) -> Result<String> {
-        let context =
+    /// Every template sees the relative path to the site root as `root`, beside the view.
+    pub(super) fn render<T: Serialize>(
+        &self,
+        template: &str,
+        view: T,
+        root: &str,
+    ) -> Result<String> {
+        let mut context =
             tera::Context::from_serialize(&view).map_err(|e| Error::Template(error_chain(&e)))?;
+        context.insert("root", root);
         drop(view);
         self.tera
             .render(template, &context)

@@ -23,7 +23,7 @@ pub struct SiteView {
 /// A link to another page.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct LinkView {
-    /// Site-relative URL (`services/s3.html`); templates prefix it with `page.root`.
+    /// Site-relative URL (`services/s3.html`); templates prefix it with `root`.
     pub url: String,
     /// Text to show.
     pub title: String,
@@ -62,8 +62,6 @@ pub struct TocEntry {
 pub struct Layout {
     /// Site-wide values.
     pub site: SiteView,
-    /// Relative prefix to the site root (`""`, `"../"`).
-    pub root: String,
     /// This page's site-relative URL.
     pub url: String,
     /// `<title>` and `<h1>`.

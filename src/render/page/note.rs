@@ -39,7 +39,7 @@ impl Ctx<'_> {
         }
         page.page.nav = self.nav(Some(note));
         page.note.html = self.body(note, &root_of(&url));
-        let html = theme.render("note.html", page)?;
+        let html = theme.render("note.html", page, &root_of(&url))?;
         Ok(Outcome::Rendered(Page { url, html }, fingerprint))
     }
 
