@@ -165,6 +165,16 @@ pub fn overlay(base: Vec<SourceFile>, top: Vec<SourceFile>) -> Vec<SourceFile> {
     by_path.into_values().collect()
 }
 
+/// The length of the byte-order mark `text` starts with (0 without one): the one place that
+/// knows a UTF-8 BOM, for the front-matter splitter and the loader.
+pub fn bom_len(text: &str) -> usize {
+    if text.starts_with('\u{feff}') {
+        '\u{feff}'.len_utf8()
+    } else {
+        0
+    }
+}
+
 impl SourceFile {
     /// A knowledge file for tests: `rel` under a root shown as `knowledge/`.
     #[cfg(test)]

@@ -77,7 +77,7 @@ impl Stamp {
 /// The files made from the whole knowledge base (search index, `kb.json`, sitemap): all of them
 /// are kept, or none.
 #[derive(Debug, Clone, Default)]
-struct Derived {
+struct DerivedFiles {
     key: Option<Fingerprint>,
     files: BTreeMap<String, Stamp>,
 }
@@ -91,7 +91,7 @@ struct Recorded {
     pages: BTreeMap<String, (Fingerprint, Stamp)>,
     /// The list elements of the pages that have them (see `PartsStore`), by URL.
     parts: BTreeMap<String, Vec<(Fingerprint, Span)>>,
-    derived: Option<Derived>,
+    derived: Option<DerivedFiles>,
     /// The kept bodies' file, in the cache directory.
     bodies: Option<Stamp>,
     /// The notes' kept entries (see `entries`), in the cache directory.
@@ -114,7 +114,7 @@ impl Recorded {
             }
         }
         match &self.derived {
-            Some(Derived {
+            Some(DerivedFiles {
                 key: Some(key),
                 files,
             }) => {
@@ -172,7 +172,7 @@ impl Recorded {
                     let path = input.str()?.to_owned();
                     files.insert(path, Stamp::decode(&mut input)?);
                 }
-                Some(Derived {
+                Some(DerivedFiles {
                     key: Some(key),
                     files,
                 })
@@ -277,7 +277,7 @@ impl Manifest {
             None => None,
         };
         let mut written = self.written();
-        written.derived = Some(Derived {
+        written.derived = Some(DerivedFiles {
             key: previous.key,
             files: kept,
         });
@@ -308,7 +308,7 @@ impl Manifest {
             .collect();
         let entries = Stamp::of(&self.dirs.cache_staging.join(entries::ENTRIES));
         let mut written = self.written();
-        written.derived = Some(Derived {
+        written.derived = Some(DerivedFiles {
             key: Some(*key),
             files,
         });
@@ -462,7 +462,7 @@ mod tests {
             site: "/x/site".into(),
             pages: [("a.html".to_owned(), (key(1), stamp(1)))].into(),
             parts: [("a.html".to_owned(), vec![(key(2), Span { at: 3, len: 4 })])].into(),
-            derived: Some(Derived {
+            derived: Some(DerivedFiles {
                 key: Some(key(3)),
                 files: [("kb.json".to_owned(), stamp(2))].into(),
             }),

@@ -1,6 +1,6 @@
 //! The preview's in-memory stores of what it keeps between rebuilds, where a build keeps files in
 //! the cache directory: the print page's elements (`KeptPage`). The preview's note bodies are a
-//! `Bodies::kept` map, and its `kb.json` and search entries are `site::Derived`.
+//! `Bodies::kept` map, and its `kb.json` and search entries are `site::NoteEntries`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;

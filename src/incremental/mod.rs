@@ -8,8 +8,8 @@
 //! | a page | `Seed::pages` (program, output settings, templates) + URL + template + the page's view, its sidebar and its body's inputs (`render::reuse`) | the page's file in the site, hard-linked into the next; its key in the manifest (`manifest.rs`) | — (the preview re-renders the pages its change plan names, `serve::plan`) |
 //! | a list element of a gathering page (checklists, controls, matrix, print) | `Seed::pages` + element template + root + the element's view (`render::parts`) | a span of the page's file; spans in the manifest | `memory::KeptPage` (the print page) |
 //! | a note's body HTML | `BodyKey`: program + root + the body's inputs (`render::bodies`) | `bodies.bin` (`bodies.rs`) | `Bodies::kept` |
-//! | a note's `kb.json` and search entries | `Seed::entries` (+ vocabulary, catalogs) + the note, its headings, links and backlinks (`entries::key`) | `entries.bin`, its `kb.json` bytes a span of the previous `kb.json` (`entries.rs`) | `site::Derived` |
-//! | search index, `kb.json`, sitemap | `Seed::derived`: + every note's path and text | the files in the site, hard-linked; their key in the manifest | rebuilt from `site::Derived` |
+//! | a note's `kb.json` and search entries | `Seed::entries` (+ vocabulary, catalogs) + the note, its headings, links and backlinks (`entries::key`) | `entries.bin`, its `kb.json` bytes a span of the previous `kb.json` (`entries.rs`) | `site::NoteEntries` |
+//! | search index, `kb.json`, sitemap | `Seed::derived`: + every note's path and text | the files in the site, hard-linked; their key in the manifest | rebuilt from `site::NoteEntries` |
 //!
 //! The build's metadata (`pages.bin`, `bodies.bin`, `entries.bin`) lives in a cache directory
 //! beside the output (`.whosecures-cache/<output>/`, or `build.cache-dir`), never in the

@@ -25,11 +25,7 @@ pub struct SplitError {
 
 /// Splits `text` (a byte-order mark, if any, is skipped; CRLF lines are accepted).
 pub fn split(text: &str) -> Result<Split<'_>, SplitError> {
-    let start = if text.starts_with('\u{feff}') {
-        '\u{feff}'.len_utf8()
-    } else {
-        0
-    };
+    let start = crate::source::bom_len(text);
     let mut lines = Lines { text, pos: start };
     match lines.next() {
         Some((_, line)) if is_fence(line) => {}

@@ -120,10 +120,8 @@ pub(super) fn parse_note(file: SourceFile, diags: &mut Diagnostics) -> Option<Pa
         return None;
     }
     let mut text = decode_owned(bytes, path, diags)?;
-    if text.starts_with('\u{feff}') {
-        // Moves the text down in place: the only copy, and only for files with a BOM.
-        text.drain(..'\u{feff}'.len_utf8());
-    }
+    // Moves the text down in place: the only copy, and only for files with a BOM.
+    text.drain(..crate::source::bom_len(&text));
     let split = match split(&text) {
         Ok(split) => split,
         Err(e) => {

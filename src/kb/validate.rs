@@ -378,11 +378,16 @@ enum IdSet {
     SecurityService,
 }
 
+/// Whether `url` is an http(s) URL without whitespace: the one check for every URL a note or
+/// `[org]` gives (a `javascript:` URL never reaches a page).
+pub fn is_http_url(url: &str) -> bool {
+    (url.starts_with("https://") || url.starts_with("http://"))
+        && !url.contains(char::is_whitespace)
+}
+
 fn check_url(at: &At, value: &raw::S, diags: &mut Diagnostics) {
     let url = value.get_ref();
-    if !(url.starts_with("https://") || url.starts_with("http://"))
-        || url.contains(char::is_whitespace)
-    {
+    if !is_http_url(url) {
         diags.error(
             &at.span(value),
             format!("source `{url}` is not an http(s) URL"),
@@ -440,7 +445,7 @@ pub fn check_org(kb: &KnowledgeBase, org: &OrgConfig, diags: &mut Diagnostics) {
             );
         }
         let url = url.get_ref();
-        if !(url.starts_with("https://") || url.starts_with("http://")) {
+        if !is_http_url(url) {
             diags.error(
                 &at,
                 format!("[org.runbooks]: `{url}` for `{item}` is not an http(s) URL"),

@@ -14,7 +14,7 @@ use crate::incremental::{Bodies, BodyKey, KeptPage};
 use crate::kb::{self, KnowledgeBase, Note, NoteId, Update};
 use crate::links::{self, LinkGraph};
 use crate::render::{self, PageKey, Theme};
-use crate::site::Derived;
+use crate::site::NoteEntries;
 
 /// What one rebuild produced, for the server to publish.
 #[derive(Debug, Default)]
@@ -60,7 +60,7 @@ pub struct Workspace {
     /// A theme that failed to load; reported until fixed.
     theme_failure: Option<String>,
     /// Search index and export entries, per note.
-    derived: Derived,
+    derived: NoteEntries,
     /// Note bodies the print page showed, by fingerprint (see `incremental::Bodies`): the next print
     /// page renders only the bodies whose inputs changed. Empty without a print page.
     print_bodies: HashMap<BodyKey, String>,
@@ -90,7 +90,7 @@ impl Workspace {
             link_diags: Diagnostics::new(),
             dirty: Affected::everything(),
             theme_failure: None,
-            derived: Derived::default(),
+            derived: NoteEntries::default(),
             print_bodies: HashMap::new(),
             print_kept: KeptPage::default(),
         };
@@ -266,7 +266,7 @@ impl Workspace {
         output.rendered = pages.len();
         output.replace_all = self.dirty.all || initial;
         if output.replace_all {
-            self.derived = Derived::new(&self.kb, &self.graph);
+            self.derived = NoteEntries::new(&self.kb, &self.graph);
         } else {
             let notes = self.dirty.pages.iter().filter_map(|key| match key {
                 PageKey::Note(id) => Some(id),

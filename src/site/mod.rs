@@ -5,7 +5,7 @@ mod kb_json;
 mod search;
 pub mod write;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -20,13 +20,6 @@ use crate::links::LinkGraph;
 use crate::render::{self, escape, Theme};
 
 pub use kb_json::{export_assembled, SCHEMA};
-
-/// Every output file, by site-relative URL path.
-#[derive(Debug, Clone, Default)]
-pub struct Site {
-    /// URL path (`services/s3.html`) → bytes.
-    pub files: BTreeMap<String, Vec<u8>>,
-}
 
 /// Wall time per stage of a build, in order (`whosecures build --timings`).
 #[derive(Debug)]
@@ -182,7 +175,7 @@ fn render_into(
 /// index, `kb.json` and `sitemap.xml`, in memory (`build` writes the same bytes with
 /// `write_derived` instead).
 pub fn derived(kb: &KnowledgeBase, graph: &LinkGraph, config: &Config) -> Vec<(String, Vec<u8>)> {
-    Derived::new(kb, graph).files(kb, config)
+    NoteEntries::new(kb, graph).files(kb, config)
 }
 
 /// Notes serialized at a time (in parallel) by `write_derived`: enough to keep both cores busy,
@@ -190,7 +183,7 @@ pub fn derived(kb: &KnowledgeBase, graph: &LinkGraph, config: &Config) -> Vec<(S
 const BATCH: usize = 256;
 
 /// Writes the files computed from the whole knowledge base rather than rendered page by page
-/// (search index, `kb.json` and `sitemap.xml`: the bytes of `Derived::files`) into `root`, with
+/// (search index, `kb.json` and `sitemap.xml`: the bytes of `NoteEntries::files`) into `root`, with
 /// the notes' entries kept for the next build in `cache` (`entries::ENTRIES`), and returns the
 /// site files' paths.
 /// Notes are serialized `batch` at a time and their `kb.json` entries written and dropped before
@@ -224,7 +217,7 @@ fn write_derived(
                     .and_then(|p| p.get(note.id.as_str(), &key))
                 {
                     Some(kept) => Made::Kept(kept),
-                    None => Made::New(Entries::of(note, graph)),
+                    None => Made::New(NoteEntry::of(note, graph)),
                 };
                 (key, made)
             })
@@ -245,7 +238,7 @@ fn write_derived(
                     let made = match other {
                         Made::New(made) => made,
                         // The previous kb.json could not be read there after all: serialize.
-                        Made::Kept(_) => Entries::of(note, graph),
+                        Made::Kept(_) => NoteEntry::of(note, graph),
                     };
                     json.write(made.export.as_bytes())?;
                     made.search
@@ -273,7 +266,7 @@ fn write_derived(
 /// A note's entries in the derived files: kept from the previous build, or made now.
 enum Made {
     Kept(entries::Kept<search::Entry>),
-    New(Entries),
+    New(NoteEntry),
 }
 
 /// A note's search entry as the build keeps it for the next (see `incremental::entries`): its
@@ -307,34 +300,35 @@ const KB_JSON: &str = "kb.json";
 /// only the notes an edit touched and then joins the entries: at 10,000 notes serializing the
 /// whole export costs several times more than rendering the edited page.
 #[derive(Debug, Default)]
-pub struct Derived {
-    notes: HashMap<NoteId, Entries>,
+pub struct NoteEntries {
+    notes: HashMap<NoteId, NoteEntry>,
 }
 
+/// One note's part of the derived files: its search entry and its `kb.json` entry.
 #[derive(Debug)]
-struct Entries {
+struct NoteEntry {
     search: search::Entry,
     export: String,
 }
 
-impl Entries {
-    fn of(note: &Note, graph: &LinkGraph) -> Entries {
-        Entries {
+impl NoteEntry {
+    fn of(note: &Note, graph: &LinkGraph) -> NoteEntry {
+        NoteEntry {
             search: search::entry(note, graph),
             export: kb_json::note_json(note, graph),
         }
     }
 }
 
-impl Derived {
+impl NoteEntries {
     /// Serializes every note, in parallel.
-    pub fn new(kb: &KnowledgeBase, graph: &LinkGraph) -> Derived {
+    pub fn new(kb: &KnowledgeBase, graph: &LinkGraph) -> NoteEntries {
         let notes = kb
             .notes
             .par_iter()
-            .map(|note| (note.id.clone(), Entries::of(note, graph)))
+            .map(|note| (note.id.clone(), NoteEntry::of(note, graph)))
             .collect();
-        Derived { notes }
+        NoteEntries { notes }
     }
 
     /// Re-serializes the notes `ids` (a note's entry shows its own content, links and backlinks,
@@ -348,7 +342,7 @@ impl Derived {
         for id in ids {
             match kb.get(id) {
                 Some(note) => {
-                    self.notes.insert(id.clone(), Entries::of(note, graph));
+                    self.notes.insert(id.clone(), NoteEntry::of(note, graph));
                 }
                 None => {
                     self.notes.remove(id);
@@ -403,8 +397,9 @@ fn sitemap(kb: &KnowledgeBase, config: &Config) -> String {
 mod tests {
     use super::*;
     use crate::source::{embedded, Tree};
+    use std::collections::BTreeMap;
 
-    // Streaming the derived files writes exactly the files `Derived::files` assembles, plus the
+    // Streaming the derived files writes exactly the files `NoteEntries::files` assembles, plus the
     // notes' entries for the next build in the cache directory, and reports their paths: for no
     // notes, one batch, and batches of 1 and 7 notes (a last batch that is not full). Written
     // again with those entries, every file is the same, and unchanged notes' `kb.json` bytes are
@@ -435,7 +430,7 @@ mod tests {
         let previous =
             || entries::Previous::open(&root_cache.join(entries::ENTRIES), &root.join(KB_JSON));
         for (kb, graph) in [(&compiled.0, &compiled.1), (&empty.0, &empty.1)] {
-            let assembled: BTreeMap<String, Vec<u8>> = Derived::new(kb, graph)
+            let assembled: BTreeMap<String, Vec<u8>> = NoteEntries::new(kb, graph)
                 .files(kb, &config)
                 .into_iter()
                 .collect();

@@ -2,32 +2,24 @@
 //! replaces the output only when complete, so a failed build leaves the previous site whole.
 //! Refuses to write over anything that is not a previous whosecures output.
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use rayon::prelude::*;
-
-use super::Site;
 use crate::error::{Error, Result};
 
 /// The marker file that says "this directory is a whosecures output; it may be replaced".
 pub const MARKER: &str = ".whosecures-site";
 
-/// Writes `site` into `out`. `protected` are directories the output must never be, contain or
-/// replace (the knowledge, overlay and theme directories, the current directory).
+/// Writes a site into `out`: `fill` writes its files into a staging directory (with `put`), so a
+/// build writes pages as it renders them instead of holding the whole site in memory. `protected`
+/// are directories the output must never be, contain or replace (the knowledge, overlay and theme
+/// directories, the current directory).
 ///
 /// Builds into the same output wait for each other (a lock file beside it). The new site is
 /// swapped in with one atomic rename-exchange where the OS offers it, so a process killed at any
 /// instant leaves `out` holding either the old site or the new one, whole. Elsewhere the swap is
 /// two renames, and a build finding the output moved aside by a killed build puts it back first.
-pub fn write(site: &Site, out: &Path, protected: &[PathBuf]) -> Result<()> {
-    write_with(out, protected, |staging| write_tree(site, staging))
-}
-
-/// Like `write`, but `fill` writes the files into the staging directory itself (with `put`), so
-/// a build can write pages as it renders them instead of holding the whole site in memory.
 pub fn write_with(
     out: &Path,
     protected: &[PathBuf],
@@ -140,20 +132,6 @@ fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
 #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
 fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
     Err(std::io::ErrorKind::Unsupported.into())
-}
-
-fn write_tree(site: &Site, root: &Path) -> Result<()> {
-    let dirs: BTreeSet<PathBuf> = site
-        .files
-        .keys()
-        .filter_map(|url| Path::new(url).parent().map(|p| root.join(p)))
-        .collect();
-    for dir in &dirs {
-        fs::create_dir_all(dir).map_err(|e| Error::io("create directory", dir, e))?;
-    }
-    site.files
-        .par_iter()
-        .try_for_each(|(url, bytes)| put(root, url, bytes))
 }
 
 /// Writes one site file (`url` relative to `root`), creating its directory.
@@ -314,21 +292,26 @@ pub fn write_new_files(root: &Path, files: &[(String, Vec<u8>)]) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn site(pages: &[(&str, &str)]) -> Site {
-        Site {
-            files: pages
-                .iter()
-                .map(|(u, h)| (u.to_string(), h.as_bytes().to_vec()))
-                .collect(),
-        }
+    /// Pages as (URL, text).
+    fn site(pages: &[(&str, &str)]) -> Vec<(String, String)> {
+        pages
+            .iter()
+            .map(|(u, h)| (u.to_string(), h.to_string()))
+            .collect()
+    }
+
+    /// Writes `pages` as a build does: into the staging directory, then swapped in.
+    fn write(pages: &[(String, String)], out: &Path, protected: &[PathBuf]) -> Result<()> {
+        write_with(out, protected, |staging| {
+            for (url, html) in pages {
+                put(staging, url, html.as_bytes())?;
+            }
+            Ok(())
+        })
     }
 
     fn temp(name: &str) -> PathBuf {
-        let dir =
-            std::env::temp_dir().join(format!("whosecures-write-{name}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&dir);
-        fs::create_dir_all(&dir).expect("temp dir");
-        dir
+        crate::testing::test_dir(&format!("write-{name}"))
     }
 
     // A file written in pieces replaces a hard link at its path instead of writing through it
