@@ -2,6 +2,7 @@
 //! binary on a small fixture copied into a temporary directory.
 
 mod a11y;
+mod architecture;
 mod browser;
 mod build;
 mod check;
