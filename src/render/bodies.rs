@@ -53,7 +53,7 @@ impl Ctx<'_> {
     }
 
     /// What a note's body HTML is made from: its Markdown, where it sits, and for each note it
-    /// links to whatever the link shows of it (title, summary, URL, headings).
+    /// links to what the body renderer reads of it (`body::target`, the renderer's own function).
     pub(super) fn body_inputs(&self, note: &Note, hasher: &mut Hasher) {
         hasher
             .text(note.id.as_str())
@@ -66,25 +66,12 @@ impl Ctx<'_> {
             .get(&note.id)
             .map(|o| o.links.iter().map(|l| &l.target).collect())
             .unwrap_or_default();
-        for target in targets {
-            hasher.text(target.as_str());
-            match self.kb.get(target) {
-                Some(found) => {
-                    hasher
-                        .text(found.kind.folder())
-                        .text(&found.title)
-                        .text(&found.summary);
-                }
-                None => {
-                    hasher.text("\0missing");
-                }
-            }
-            for heading in self.graph.headings(target) {
-                hasher
-                    .number(u64::from(heading.level))
-                    .text(&heading.id)
-                    .text(&heading.text);
-            }
+        for id in targets {
+            hasher.text(id.as_str());
+            match body::target(self.kb, self.graph, id) {
+                Some(target) => hasher.json(&target),
+                None => hasher.text("\0missing"),
+            };
         }
     }
 }

@@ -3,11 +3,12 @@
 //! problem was already diagnosed by `kb` and `links`.
 
 use pulldown_cmark::{html, CodeBlockKind, Event, LinkType, Tag, TagEnd};
+use serde::Serialize;
 
 use super::highlight::Highlighter;
 use super::urls::{escape, note_url};
 use crate::kb::{KnowledgeBase, Note, NoteId};
-use crate::links::{split_target, LinkGraph};
+use crate::links::{split_target, Heading, LinkGraph};
 use crate::markdown::{self, Callout};
 
 /// Renders `note`'s body for a page whose path to the site root is `root`.
@@ -135,28 +136,59 @@ fn find_end(events: &[Event], start: usize) -> usize {
     events.len() - 1
 }
 
+/// What a body shows of a note it links to: its URL, its title (a link's text), its summary (the
+/// link's tooltip) and its headings (a link's text, and whether an anchor resolves). The renderer
+/// reads other notes only through this, and a body's fingerprint is fed the same (see
+/// `bodies.rs`), so the two cannot drift apart.
+#[derive(Serialize)]
+pub(super) struct Target<'a> {
+    id: &'a str,
+    url: String,
+    title: &'a str,
+    summary: &'a str,
+    headings: &'a [Heading],
+}
+
+/// The note `id` as a body linking to it shows it; `None` when there is no such note.
+pub(super) fn target<'a>(
+    kb: &'a KnowledgeBase,
+    graph: &'a LinkGraph,
+    id: &NoteId,
+) -> Option<Target<'a>> {
+    let found = kb.get(id)?;
+    Some(Target {
+        id: found.id.as_str(),
+        url: note_url(found),
+        title: &found.title,
+        summary: &found.summary,
+        headings: graph.headings(id),
+    })
+}
+
 fn wiki_link(note: &Note, kb: &KnowledgeBase, graph: &LinkGraph, root: &str, dest: &str) -> String {
-    let (target, anchor) = split_target(dest);
-    let target = if target.is_empty() {
+    let (target_id, anchor) = split_target(dest);
+    let target_id = if target_id.is_empty() {
         note.id.clone()
     } else {
-        NoteId(target.to_owned())
+        NoteId(target_id.to_owned())
     };
     let fragment = anchor.map(|a| format!("#{a}")).unwrap_or_default();
-    match kb.get(&target) {
-        Some(found) if graph.resolves(kb, &target, anchor) => {
-            let href = if found.id == note.id {
+    let found = target(kb, graph, &target_id)
+        .filter(|t| anchor.is_none_or(|a| t.headings.iter().any(|h| h.id == a)));
+    match found {
+        Some(found) => {
+            let href = if found.id == note.id.as_str() {
                 fragment
             } else {
-                format!("{root}{}{fragment}", note_url(found))
+                format!("{root}{}{fragment}", found.url)
             };
             format!(
                 "<a class=\"wikilink\" href=\"{}\" title=\"{}\">",
                 escape(&href),
-                escape(&found.summary)
+                escape(found.summary)
             )
         }
-        _ => format!(
+        None => format!(
             "<a class=\"broken-link\" title=\"unresolved link: {}\">",
             escape(dest)
         ),
@@ -165,20 +197,20 @@ fn wiki_link(note: &Note, kb: &KnowledgeBase, graph: &LinkGraph, root: &str, des
 
 /// The text of a `[[target]]` link without a label: the target's title, plus the heading.
 fn wiki_label(note: &Note, kb: &KnowledgeBase, graph: &LinkGraph, dest: &str) -> String {
-    let (target, anchor) = split_target(dest);
-    let id = if target.is_empty() {
+    let (target_id, anchor) = split_target(dest);
+    let id = if target_id.is_empty() {
         note.id.clone()
     } else {
-        NoteId(target.to_owned())
+        NoteId(target_id.to_owned())
     };
-    let Some(found) = kb.get(&id) else {
+    let Some(found) = target(kb, graph, &id) else {
         return dest.to_owned();
     };
-    let heading = anchor.and_then(|a| graph.headings(&id).iter().find(|h| h.id == a));
-    match (heading, target.is_empty()) {
+    let heading = anchor.and_then(|a| found.headings.iter().find(|h| h.id == a));
+    match (heading, target_id.is_empty()) {
         (Some(h), true) => h.text.clone(),
         (Some(h), false) => format!("{} › {}", found.title, h.text),
-        (None, _) => found.title.clone(),
+        (None, _) => found.title.to_owned(),
     }
 }
 

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::page::print::PRINT_LIMIT;
-use super::urls::{control_anchor, note_url, root_of};
+use serde::Serialize;
+
+use super::urls::{control_anchor, page_url, root_of};
 use super::view::*;
 use crate::config::{Config, OrgConfig};
 use crate::incremental::Bodies;
@@ -124,12 +126,9 @@ impl<'a> Ctx<'a> {
         Some(index - self.kb.section_start(note.kind))
     }
 
+    /// A link to `note`'s page, as every page shows one.
     pub(super) fn link(&self, note: &Note) -> LinkView {
-        LinkView {
-            url: note_url(note),
-            title: note.title.clone(),
-            summary: note.summary.clone(),
-        }
+        LinkRef::of(note).view()
     }
 
     pub(super) fn link_id(&self, id: &NoteId) -> LinkView {
@@ -211,6 +210,37 @@ impl<'a> Ctx<'a> {
             Some(name) => format!("{name}: {team}"),
             None => team.to_owned(),
         })
+    }
+}
+
+/// What a link to a note shows of it, borrowed from the note: pages make their `LinkView`s from
+/// it, and fingerprints that must not build the views (a page's sidebar, see `nav_inputs`) are fed
+/// it instead, so what a link shows and what its fingerprint covers cannot drift apart.
+#[derive(Serialize)]
+pub(super) struct LinkRef<'n> {
+    folder: &'static str,
+    id: &'n str,
+    title: &'n str,
+    summary: &'n str,
+}
+
+impl<'n> LinkRef<'n> {
+    pub(super) fn of(note: &'n Note) -> Self {
+        LinkRef {
+            folder: note.kind.folder(),
+            id: note.id.as_str(),
+            title: &note.title,
+            summary: &note.summary,
+        }
+    }
+
+    /// The link as templates see it.
+    pub(super) fn view(&self) -> LinkView {
+        LinkView {
+            url: page_url(self.folder, self.id),
+            title: self.title.to_owned(),
+            summary: self.summary.to_owned(),
+        }
     }
 }
 

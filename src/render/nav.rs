@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use super::context::Ctx;
+use super::context::{Ctx, LinkRef};
 use super::urls::section_url;
 use super::view::*;
 use crate::incremental::Hasher;
@@ -69,9 +69,9 @@ impl<'a> Ctx<'a> {
             .collect()
     }
 
-    /// What `nav` shows, fed to a fingerprint without building it: the same sections, counts and
-    /// flags, and for each note shown exactly what `link` takes from it. A note page's nav is
-    /// most of its view, and a rebuild fingerprints every page.
+    /// What `nav` shows, fed to a fingerprint without building it: the same plan (`nav_plan`:
+    /// sections, counts, flags) and for each note shown the `LinkRef` that `link` makes its view
+    /// from. A note page's nav is most of its view, and a rebuild fingerprints every page.
     pub(super) fn nav_inputs(&self, current: Option<&Note>, hasher: &mut Hasher) {
         for (kind, shown, total, is_current) in self.nav_plan(current) {
             hasher
@@ -79,11 +79,7 @@ impl<'a> Ctx<'a> {
                 .number(total as u64)
                 .number(u64::from(is_current));
             for note in shown {
-                hasher
-                    .text(note.kind.folder())
-                    .text(note.id.as_str())
-                    .text(&note.title)
-                    .text(&note.summary);
+                hasher.json(&LinkRef::of(note));
             }
         }
     }

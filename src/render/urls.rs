@@ -15,7 +15,12 @@ pub struct Page {
 
 /// The URL of a note's page.
 pub fn note_url(note: &Note) -> String {
-    format!("{}/{}.html", note.kind.folder(), note.id)
+    page_url(note.kind.folder(), note.id.as_str())
+}
+
+/// The URL of the page of the note `id` in the kind folder `folder`.
+pub fn page_url(folder: &str, id: &str) -> String {
+    format!("{folder}/{id}.html")
 }
 
 /// The URL of a kind's index page.
