@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::{Project, ProjectArgs};
 use crate::error::{Error, Result};
-use workspace::{Output, Workspace};
+pub use workspace::{Output, Workspace};
 
 pub use http::{route, Route};
 pub use plan::{affected, Affected};
