@@ -43,3 +43,5 @@ pub mod render;
 pub mod serve;
 pub mod site;
 pub mod source;
+#[cfg(test)]
+mod testing;

@@ -278,9 +278,7 @@ mod tests {
     // only under the same key; a cut or foreign file is not read at all.
     #[test]
     fn entries_read_back() {
-        let dir = std::env::temp_dir().join(format!("whosecures-entries-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).expect("mkdir");
+        let dir = crate::testing::test_dir("entries");
         let json = b"[{\"a\": 1}, {\"b\": \"\xc3\xa9\"}]";
         std::fs::write(dir.join("kb.json"), json).expect("write kb.json");
         let key = |s: &str| Hasher::new(None).text(s).finish();
