@@ -109,7 +109,8 @@ fn same_as_cold(t: &SiteTest, served: &Published, after: &str) {
 }
 
 proptest! {
-    // As `incremental::any_edit_sequence_matches_a_cold_build`, few cases of a sequence each
+    // After each edit of a random sequence the preview serves a cold build's files, byte for byte.
+    // As in `incremental::any_edit_sequence_matches_a_cold_build`, few cases of a sequence each
     // (every step one in-memory rebuild and one cold build of the real binary).
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
     #[test]
