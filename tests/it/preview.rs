@@ -210,7 +210,7 @@ proptest! {
     // Edits come in batches of one to three, as the server folds saves that arrive during a
     // rebuild into one. As in `incremental::any_edit_sequence_matches_a_cold_build`, few cases of
     // a sequence each: every batch is one in-memory rebuild and one cold build of the real
-    // binary (the whole test takes about 10 s in debug on two shared cores).
+    // binary (the whole test takes 7 to 16 s in debug on two busy shared cores).
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
     #[test]
     fn any_edit_sequence_serves_a_cold_build(
