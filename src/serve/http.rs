@@ -72,8 +72,11 @@ impl Shared {
     }
 
     /// Replaces files without moving the generation (derived files that no open page shows).
-    pub fn update(&self, files: Vec<(String, Vec<u8>)>) {
+    pub fn update(&self, files: Vec<(String, Vec<u8>)>, removed: &[String]) {
         let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
+        for url in removed {
+            site.files.remove(url);
+        }
         for (url, bytes) in files {
             site.files.insert(url, Arc::new(bytes));
         }

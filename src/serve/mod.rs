@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 
 use crate::config::{Project, ProjectArgs};
 use crate::error::{Error, Result};
-use workspace::{Output, Workspace};
+pub use workspace::{Output, Refreshed, Workspace};
 
 pub use http::{route, Route};
 pub use plan::{affected, Affected};
@@ -111,7 +111,8 @@ pub fn run(options: Options) -> Result<()> {
                 Ok(event) => event,
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     // Nothing waiting: bring the search index and exports up to date, quietly.
-                    shared.update(workspace.derived());
+                    let refreshed = workspace.derived();
+                    shared.update(refreshed.files, &refreshed.removed);
                     derived_due = false;
                     continue;
                 }

@@ -44,6 +44,15 @@ impl Output {
     }
 }
 
+/// The files made from the whole knowledge base, brought up to date (see `Workspace::derived`).
+#[derive(Debug, Default)]
+pub struct Refreshed {
+    /// New or changed files (site-relative URL, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
+    /// URLs given by the previous refresh that no longer exist.
+    pub removed: Vec<String>,
+}
+
 /// The state a preview rebuilds from.
 pub struct Workspace {
     args: ProjectArgs,
@@ -66,6 +75,8 @@ pub struct Workspace {
     print_bodies: HashMap<BodyKey, String>,
     /// The print page as last published, with where each note is in it.
     print_kept: KeptPage,
+    /// The URLs `derived` gave last time.
+    derived_urls: BTreeSet<String>,
 }
 
 impl Workspace {
@@ -93,6 +104,7 @@ impl Workspace {
             derived: NoteEntries::default(),
             print_bodies: HashMap::new(),
             print_kept: KeptPage::default(),
+            derived_urls: BTreeSet::new(),
         };
         workspace.load_knowledge()?;
         let output = workspace.finish(true)?;
@@ -281,7 +293,7 @@ impl Workspace {
             output.files.extend(self.theme.assets.iter().cloned());
         }
         if initial {
-            output.files.extend(self.derived());
+            output.files.extend(self.derived().files);
         }
         self.dirty = Affected::default();
         Ok(output)
@@ -290,9 +302,22 @@ impl Workspace {
 
 impl Workspace {
     /// The search index, `kb.json` and `sitemap.xml` for the current state, joined from the
-    /// per-note entries `finish` keeps fresh, and the print page. Kept out of the edit-to-page
-    /// path: `serve` publishes them once no further change is waiting.
-    pub fn derived(&mut self) -> Vec<(String, Vec<u8>)> {
+    /// per-note entries `finish` keeps fresh, and the print page; with the URLs of the files the
+    /// previous call gave that are gone now (a search shard whose terms all went, the print page
+    /// past `PRINT_LIMIT` notes). Kept out of the edit-to-page path: `serve` publishes them once
+    /// no further change is waiting.
+    pub fn derived(&mut self) -> Refreshed {
+        let refreshed = self.derived_files();
+        let urls: BTreeSet<String> = refreshed.iter().map(|(url, _)| url.clone()).collect();
+        let removed = self.derived_urls.difference(&urls).cloned().collect();
+        self.derived_urls = urls;
+        Refreshed {
+            files: refreshed,
+            removed,
+        }
+    }
+
+    fn derived_files(&mut self) -> Vec<(String, Vec<u8>)> {
         let config = &self.project.config;
         let mut files = self.derived.files(&self.kb, config);
         // The print page holds every note's body: refreshed here, off the edit path, too, from

@@ -7,8 +7,10 @@ mod browser;
 mod build;
 mod check;
 mod corpus;
+mod edits;
 mod incremental;
 mod output;
+mod preview;
 mod query;
 mod safety;
 mod serve;
@@ -169,6 +171,16 @@ fn copy_dir(from: &Path, to: &Path) {
             fs::copy(entry.path(), &target).expect("copy file");
         }
     }
+}
+
+/// Whether the slow stress tests run: only with `WHOSECURES_STRESS=1` (`.ci/run` sets it), so a
+/// local `cargo test` stays quick. Prints a note naming `test` when it is skipped.
+pub fn stress(test: &str) -> bool {
+    let on = std::env::var_os("WHOSECURES_STRESS").is_some_and(|v| v == "1");
+    if !on {
+        eprintln!("{test}: skipped, a slow stress test (set WHOSECURES_STRESS=1 to run it)");
+    }
+    on
 }
 
 /// A running `whosecures serve` on 127.0.0.1 with a free port; killed when dropped.

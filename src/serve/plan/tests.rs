@@ -1,0 +1,363 @@
+//! `plan::affected` table tests: which pages an edit to a glossary, service or layer note, or to
+//! a checklist item, marks for rendering again.
+
+use super::*;
+use crate::diag::Diagnostics;
+use crate::kb::{load, Update};
+use crate::links;
+use crate::source::SourceFile;
+
+const VOCAB: &str = "owners = []\nservice_models = []\nlayer_groups = []\nseverities = []\n";
+
+fn file(rel: &str, text: &str) -> SourceFile {
+    SourceFile::knowledge(rel, text)
+}
+
+fn term(id: &str, title: &str, body: &str) -> SourceFile {
+    file(
+        &format!("glossary/{id}.md"),
+        &format!("+++\ntitle = \"{title}\"\nsummary = \"s\"\n+++\n{body}"),
+    )
+}
+
+/// Loads a base, applies one changed file, and plans the rebuild for `id`.
+#[track_caller]
+fn plan_for(
+    base: Vec<SourceFile>,
+    changed: Option<SourceFile>,
+    removed: &[&str],
+    id: &str,
+) -> Affected {
+    let mut diags = Diagnostics::new();
+    let kb = load(base, &mut diags);
+    let graph = links::build(&kb, &mut diags);
+    let id = NoteId(id.into());
+    let before = before(&kb, &graph, &id);
+    let removed: Vec<String> = removed.iter().map(|r| format!("knowledge/{r}")).collect();
+    let changed: Vec<SourceFile> = changed.into_iter().collect();
+    let Update::Applied(kb, _) = kb.update(changed, &removed) else {
+        panic!("expected an incremental update");
+    };
+    let graph = links::update(&kb, graph, std::slice::from_ref(&id), &mut diags);
+    affected(&kb, &graph, &id, &before)
+}
+
+fn keys(ids: &[&str]) -> BTreeSet<PageKey> {
+    ids.iter()
+        .map(|id| PageKey::Note(NoteId((*id).into())))
+        .collect()
+}
+
+fn base() -> Vec<SourceFile> {
+    vec![
+        file("vocabulary.toml", VOCAB),
+        term("a", "A", "[[b]]\n"),
+        term("b", "B", "## Keys\n"),
+        term("c", "C", "[[b#keys]]\n"),
+        term("d", "D", "nothing\n"),
+    ]
+}
+
+// A body edit that keeps links and headings re-renders only the note itself.
+#[test]
+fn body_edit_touches_one_page() {
+    let plan = plan_for(
+        base(),
+        Some(term("b", "B", "## Keys\nMore text.\n")),
+        &[],
+        "b",
+    );
+    assert_eq!(
+        plan,
+        Affected {
+            all: false,
+            pages: keys(&["b"])
+        }
+    );
+}
+
+// A new link re-renders the new target (its backlinks list grows); a removed one, the old target.
+#[test]
+fn link_changes_touch_targets() {
+    let plan = plan_for(base(), Some(term("a", "A", "[[d]]\n")), &[], "a");
+    assert_eq!(plan.pages, keys(&["a", "b", "d"]));
+}
+
+// A renamed heading re-renders the pages that link to the note (their labels and anchors).
+#[test]
+fn heading_change_touches_linkers() {
+    let plan = plan_for(base(), Some(term("b", "B", "## Locks\n")), &[], "b");
+    assert_eq!(plan.pages, keys(&["a", "b", "c"]));
+}
+
+// A title change in a small section shows in every sidebar: everything is rebuilt.
+#[test]
+fn title_change_in_small_section_is_everything() {
+    let plan = plan_for(base(), Some(term("d", "Dee", "nothing\n")), &[], "d");
+    assert!(plan.all);
+}
+
+// In a large section only the sidebar window, linkers and the section index are rebuilt.
+#[test]
+fn title_change_in_large_section_is_bounded() {
+    let mut files = vec![file("vocabulary.toml", VOCAB)];
+    for i in 0..200 {
+        files.push(term(&format!("t{i:03}"), &format!("T{i:03}"), ""));
+    }
+    files.push(term("linker", "Zed", "[[t100]]\n"));
+    let plan = plan_for(files, Some(term("t100", "T100 renamed", "")), &[], "t100");
+    assert!(!plan.all);
+    assert!(plan.pages.contains(&PageKey::Note(NoteId("linker".into()))));
+    assert!(plan.pages.contains(&PageKey::Section(Kind::Glossary)));
+    assert!(plan.pages.contains(&PageKey::Note(NoteId("t087".into()))));
+    assert!(!plan.pages.contains(&PageKey::Note(NoteId("t050".into()))));
+    assert!(plan.pages.len() < 40, "{}", plan.pages.len());
+}
+
+// Neighbours of a note in a small section are every page.
+#[test]
+fn neighbours_small_and_missing() {
+    let mut diags = Diagnostics::new();
+    let kb = load(base(), &mut diags);
+    assert_eq!(neighbours(&kb, &NoteId("a".into())), Neighbours::All);
+    assert_eq!(neighbours(&kb, &NoteId("zz".into())), Neighbours::None);
+}
+
+/// More notes of a kind than a sidebar lists in full, so a front-matter edit is planned page by
+/// page instead of as "everything".
+const MANY: usize = NAV_FULL + 10;
+
+const FULL_VOCAB: &str = r#"
+owners = [{ id = "provider", label = "Provider" }, { id = "customer", label = "Customer" }]
+service_models = [{ id = "abstracted", label = "Abstracted" }]
+layer_groups = [{ id = "data", label = "Data" }]
+severities = [{ id = "high", label = "High" }]
+"#;
+
+const SOURCE: &str = "https://example.com/source";
+
+fn layer(i: usize, title: &str, body: &str) -> SourceFile {
+    file(
+        &format!("layers/l{i:03}.md"),
+        &format!(
+            "+++\ntitle = \"{title}\"\nsummary = \"s\"\ngroup = \"data\"\norder = {i}\n\
+             sources = [\"{SOURCE}\"]\n+++\n{body}"
+        ),
+    )
+}
+
+fn pillar(id: &str) -> SourceFile {
+    file(
+        &format!("pillars/{id}.md"),
+        &format!("+++\ntitle = \"{id}\"\nsummary = \"s\"\nsources = [\"{SOURCE}\"]\n+++\n"),
+    )
+}
+
+/// Service `s{i:03}` with a responsibility row for each of `layers` layers, the provider's and
+/// noted "n" unless `row` says otherwise for one (layer index, owner, note), and checklist items
+/// (title, layer index, pillar).
+fn service(
+    i: usize,
+    layers: usize,
+    row: Option<(usize, &str, &str)>,
+    items: &[(&str, usize, &str)],
+) -> SourceFile {
+    let mut text = format!(
+        "+++\ntitle = \"Service {i:03}\"\nsummary = \"s\"\nsources = [\"{SOURCE}\"]\n\
+         provider = \"aws\"\ncategory = \"storage\"\nservice_model = \"abstracted\"\n"
+    );
+    for layer in 0..layers {
+        let (owner, note) = match row {
+            Some((at, owner, note)) if at == layer => (owner, note),
+            _ => ("provider", "n"),
+        };
+        text.push_str(&format!(
+            "\n[[responsibility]]\nlayer = \"l{layer:03}\"\nowner = \"{owner}\"\n\
+             note = \"{note}\"\nsource = \"{SOURCE}\"\n"
+        ));
+    }
+    for (n, (title, layer, pillar)) in items.iter().enumerate() {
+        text.push_str(&format!(
+            "\n[[checklist]]\nid = \"s{i:03}-item-{n}\"\ntitle = \"{title}\"\n\
+             layer = \"l{layer:03}\"\npillar = \"{pillar}\"\nseverity = \"high\"\n\
+             source = \"{SOURCE}\"\n"
+        ));
+    }
+    file(
+        &format!("services/s{i:03}.md"),
+        &format!("{text}+++\nBody.\n"),
+    )
+}
+
+/// `layers` layers, `services` services (each with a row per layer), pillars `protect` and
+/// `detect`; service 50, when there is one, has a checklist item on layer 1 in `protect`.
+/// Checked free of errors, so no note is left out.
+#[track_caller]
+fn kb_of(layers: usize, services: usize) -> Vec<SourceFile> {
+    let mut files = vec![
+        file("vocabulary.toml", FULL_VOCAB),
+        pillar("protect"),
+        pillar("detect"),
+    ];
+    files.extend((0..layers).map(|i| layer(i, &format!("Layer {i:03}"), "")));
+    for i in 0..services {
+        let items: &[(&str, usize, &str)] = if i == 50 {
+            &[("Encrypt", 1, "protect")]
+        } else {
+            &[]
+        };
+        files.push(service(i, layers, None, items));
+    }
+    let mut diags = Diagnostics::new();
+    let kb = load(files.clone(), &mut diags);
+    links::build(&kb, &mut diags);
+    kb.check_global(&mut diags);
+    let errors: Vec<String> = diags
+        .sorted()
+        .iter()
+        .filter(|d| d.severity == crate::diag::Severity::Error)
+        .map(ToString::to_string)
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    files
+}
+
+/// Like `plan_for` with one changed file, but as the preview plans it: a structural file (a
+/// layer, pillar or security service, see `kb::update`) makes it load everything again, and
+/// then it renders every page.
+#[track_caller]
+fn preview_plan(base: Vec<SourceFile>, changed: SourceFile, id: &str) -> Affected {
+    let mut diags = Diagnostics::new();
+    let kb = load(base, &mut diags);
+    let graph = links::build(&kb, &mut diags);
+    let id = NoteId(id.into());
+    let before = before(&kb, &graph, &id);
+    match kb.update(vec![changed], &[]) {
+        Update::Applied(kb, _) => {
+            let graph = links::update(&kb, graph, std::slice::from_ref(&id), &mut diags);
+            affected(&kb, &graph, &id, &before)
+        }
+        Update::NeedsFullLoad => Affected::everything(),
+    }
+}
+
+fn note(id: &str) -> PageKey {
+    PageKey::Note(NoteId(id.into()))
+}
+
+// Service-row, layer and checklist-item edits plan the pages that show them (a layer: every page).
+#[test]
+fn service_layer_and_checklist_edits() {
+    // In a knowledge base whose edited section is too large for full sidebars, each plan names
+    // the pages that show what changed (`must`) and leaves alone pages that show nothing of it
+    // (`must_not`); no pages named means every page.
+    let many_services = || kb_of(3, MANY);
+    let many_layers = || kb_of(MANY, 1);
+    type Case = (
+        &'static str,
+        Vec<SourceFile>,
+        SourceFile,
+        &'static str,
+        Vec<PageKey>,
+        Vec<PageKey>,
+    );
+    let cases: Vec<Case> = vec![
+        (
+            "a service's row changes owner: the layer pages, the matrix and the home page",
+            many_services(),
+            service(40, 3, Some((1, "customer", "n")), &[]),
+            "s040",
+            vec![
+                note("s040"),
+                note("s039"),
+                note("s041"),
+                note("l001"),
+                PageKey::Matrix,
+                PageKey::Home,
+                PageKey::Section(Kind::Service),
+            ],
+            vec![
+                note("s000"),
+                PageKey::Checklists,
+                PageKey::Controls,
+                note("protect"),
+            ],
+        ),
+        (
+            "a service's row note changes: the layer page that shows the cell, the matrix",
+            many_services(),
+            service(40, 3, Some((2, "provider", "Patched for you.")), &[]),
+            "s040",
+            vec![note("s040"), note("l002"), PageKey::Matrix],
+            vec![note("s000"), PageKey::Checklists, note("detect")],
+        ),
+        (
+            "a layer is retitled: every page (layers are structural: the preview loads all again)",
+            many_layers(),
+            layer(45, "Layer 45 renamed", ""),
+            "l045",
+            Vec::new(),
+            Vec::new(),
+        ),
+        (
+            "a layer's body changes: every page, as for any layer edit",
+            many_layers(),
+            layer(45, "Layer 045", "More about this layer.\n"),
+            "l045",
+            Vec::new(),
+            Vec::new(),
+        ),
+        (
+            "a checklist item is retitled: the pages that gather items",
+            many_services(),
+            service(50, 3, None, &[("Encrypt at rest", 1, "protect")]),
+            "s050",
+            vec![
+                note("s050"),
+                PageKey::Checklists,
+                PageKey::Controls,
+                note("l001"),
+                note("protect"),
+            ],
+            vec![note("detect"), note("s000")],
+        ),
+        (
+            "a checklist item moves to another pillar: the old and the new pillar's pages",
+            many_services(),
+            service(50, 3, None, &[("Encrypt", 1, "detect")]),
+            "s050",
+            vec![
+                note("s050"),
+                PageKey::Checklists,
+                PageKey::Controls,
+                note("protect"),
+                note("detect"),
+            ],
+            vec![note("s000")],
+        ),
+        (
+            "a checklist item is added to a service that had none",
+            many_services(),
+            service(60, 3, None, &[("Log access", 2, "detect")]),
+            "s060",
+            vec![
+                note("s060"),
+                PageKey::Checklists,
+                PageKey::Controls,
+                note("l002"),
+                note("detect"),
+            ],
+            vec![note("protect"), note("s000")],
+        ),
+    ];
+    for (what, base, changed, id, must, must_not) in cases {
+        let plan = preview_plan(base, changed, id);
+        assert_eq!(plan.all, must.is_empty(), "{what}: {plan:?}");
+        for key in &must {
+            assert!(plan.pages.contains(key), "{what}: {key:?} missing");
+        }
+        for key in &must_not {
+            assert!(!plan.pages.contains(key), "{what}: {key:?} planned");
+        }
+    }
+}

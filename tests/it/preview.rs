@@ -1,0 +1,203 @@
+//! The preview's in-memory site, driven through random edit sequences the way `serve` drives it,
+//! is after every edit the site a cold `build` of the same input writes, byte for byte.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use proptest::prelude::*;
+use whosecures::config::ProjectArgs;
+use whosecures::serve::{self, Output, Workspace};
+
+use crate::edits::{self, apply};
+use crate::{snapshot, stderr, SiteTest};
+
+/// Files a build writes that the preview never serves (every other file is compared, and the
+/// preview serves nothing a build does not write): the marker that lets the next build replace
+/// the output directory. (What a build keeps for the next one is in its cache directory, outside
+/// the site.)
+const BUILD_ONLY: [&str; 1] = [".whosecures-site"];
+
+/// The site as the server publishes it, URL → bytes.
+#[derive(Default)]
+struct Published(BTreeMap<String, Vec<u8>>);
+
+impl Published {
+    /// What `serve::publish` does with a rebuild: a failed one changes no file (the last good
+    /// site stays live under an overlay), so a failure is reported rather than published.
+    #[track_caller]
+    fn publish(&mut self, output: Output) {
+        assert!(
+            !output.failed(),
+            "the preview failed where a build succeeds: {:?} {:?}",
+            output
+                .diagnostics
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>(),
+            output.failures
+        );
+        if output.replace_all {
+            self.0.clear();
+        }
+        for url in &output.removed {
+            self.0.remove(url);
+        }
+        self.0.extend(output.files);
+    }
+
+    /// What the server does with `Workspace::derived` once no change is waiting.
+    fn update(&mut self, refreshed: serve::Refreshed) {
+        for url in &refreshed.removed {
+            self.0.remove(url);
+        }
+        self.0.extend(refreshed.files);
+    }
+}
+
+/// Builds the input under `t` cold into a fresh directory; returns every file it wrote but
+/// [`BUILD_ONLY`], as URL → bytes.
+#[track_caller]
+fn cold_build(t: &SiteTest) -> BTreeMap<String, Vec<u8>> {
+    let out = t.dir.join("cold");
+    let _ = std::fs::remove_dir_all(&out);
+    let built = t.run(&[
+        "build",
+        "--knowledge",
+        "knowledge",
+        "--theme",
+        "theme",
+        "--output",
+        "cold",
+    ]);
+    assert!(built.status.success(), "build failed:\n{}", stderr(&built));
+    let mut files: BTreeMap<String, Vec<u8>> = snapshot(&out)
+        .into_iter()
+        .map(|(path, bytes)| (url(&path), bytes))
+        .collect();
+    for name in BUILD_ONLY {
+        assert!(files.remove(name).is_some(), "the build wrote no {name}");
+    }
+    files
+}
+
+fn url(path: &Path) -> String {
+    path.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// Every served file is the built one and the other way round; names the first difference.
+#[track_caller]
+fn same_as_cold(t: &SiteTest, served: &Published, after: &str) {
+    let built = cold_build(t);
+    let only_served: Vec<&String> = served
+        .0
+        .keys()
+        .filter(|u| !built.contains_key(*u))
+        .collect();
+    let only_built: Vec<&String> = built
+        .keys()
+        .filter(|u| !served.0.contains_key(*u))
+        .collect();
+    assert!(
+        only_served.is_empty() && only_built.is_empty(),
+        "after {after}: served only {only_served:?}, built only {only_built:?}"
+    );
+    for (url, bytes) in &built {
+        assert!(
+            served.0[url] == *bytes,
+            "{url}: the preview's differs from a cold build's after {after}"
+        );
+    }
+}
+
+/// Loads the workspace for the input under `t` as `serve` does; returns it and what the server
+/// publishes from its first load.
+#[track_caller]
+fn preview(t: &SiteTest) -> (Workspace, Published) {
+    // `serve` reads `./book.toml` when there is one, and the test runs in the crate root, which
+    // has one: the input gets its own, named explicitly, and the build finds it in its directory.
+    std::fs::write(t.dir.join("book.toml"), "[book]\ntitle = \"Wiki\"\n").expect("write config");
+    let args = ProjectArgs {
+        config: Some(t.dir.join("book.toml")),
+        knowledge: Some(t.dir.join("knowledge")),
+        theme: Some(t.dir.join("theme")),
+        ..ProjectArgs::default()
+    };
+    let (workspace, output) = Workspace::load(args).expect("load the workspace");
+    let mut served = Published::default();
+    served.publish(output);
+    (workspace, served)
+}
+
+/// Applies `changes` and publishes the result as the server does, the derived files included.
+#[track_caller]
+fn rebuild(workspace: &mut Workspace, served: &mut Published, changes: &[serve::Change]) {
+    let output = workspace.apply(changes).expect("apply the changes");
+    served.publish(output);
+    served.update(workspace.derived());
+}
+
+// A search shard whose terms are all gone is no longer served, as a build no longer writes it.
+#[test]
+fn stale_search_shards_are_dropped() {
+    let t = edits::fixture();
+    let (mut workspace, mut served) = preview(&t);
+    let note = t.dir.join("knowledge/glossary/tls.md");
+    let text = std::fs::read_to_string(&note).expect("read note");
+    let change = [serve::Change::Note("glossary/tls.md".into())];
+    std::fs::write(&note, format!("{text}\nZebras.\n")).expect("write note");
+    rebuild(&mut workspace, &mut served, &change);
+    assert!(
+        served.0.contains_key("search/t-ze.js"),
+        "the shard of `zebras`"
+    );
+    std::fs::write(&note, text).expect("write note");
+    rebuild(&mut workspace, &mut served, &change);
+    same_as_cold(&t, &served, "the note put back");
+    assert!(
+        !served.0.contains_key("search/t-ze.js"),
+        "the shard of `zebras` is still served"
+    );
+}
+
+proptest! {
+    // After each batch of random edits the preview serves a cold build's files, byte for byte.
+    // Edits come in batches of one to three, as the server folds saves that arrive during a
+    // rebuild into one. As in `incremental::any_edit_sequence_matches_a_cold_build`, few cases of
+    // a sequence each: every batch is one in-memory rebuild and one cold build of the real
+    // binary (the whole test takes 7 to 16 s in debug on two busy shared cores).
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #[test]
+    fn any_edit_sequence_serves_a_cold_build(
+        steps in edits::steps(),
+        batches in prop::collection::vec(1..4usize, 12),
+    ) {
+        let t = edits::fixture();
+        let (mut workspace, mut served) = preview(&t);
+        same_as_cold(&t, &served, "the first load");
+        let mut rest = &steps[..];
+        for size in batches {
+            if rest.is_empty() {
+                break;
+            }
+            let (batch, after) = rest.split_at(size.min(rest.len()));
+            rest = after;
+            let roots = workspace.roots();
+            let mut changes = Vec::new();
+            for step in batch {
+                let touched = apply(&t, step);
+                let before = changes.len();
+                changes.extend(touched.iter().filter_map(|path| serve::classify(path, &roots)));
+                prop_assert_eq!(changes.len() - before, touched.len(), "unwatched: {:?}", touched);
+            }
+            changes.sort();
+            changes.dedup();
+            if !changes.is_empty() {
+                rebuild(&mut workspace, &mut served, &changes);
+            }
+            same_as_cold(&t, &served, &format!("{batch:?}"));
+        }
+    }
+}
