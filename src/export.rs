@@ -218,13 +218,12 @@ fn md(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{embedded, Tree};
 
     // CSV quotes commas and quotes; Markdown escapes pipes; JSON keeps the kb.json schema.
     #[test]
     fn formats() {
-        let compiled = crate::driver::load(embedded(Tree::Knowledge));
-        let (kb, graph) = (&compiled.kb, &compiled.graph);
+        let (kb, graph) = crate::testing::embedded_kb();
+        let (kb, graph) = (&kb, &graph);
         let s3 = kb.get_str("s3").expect("s3");
         let csv_text = export(kb, graph, Selection::Service(s3), Format::Csv);
         let mut reader = csv::Reader::from_reader(csv_text.as_bytes());

@@ -11,7 +11,7 @@ use crate::kb::{KnowledgeBase, Note, NoteId};
 use crate::markdown::{self, Slugger};
 
 /// A heading of a note, with the id the renderer gives it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Heading {
     /// 1 to 6.
     pub level: u8,

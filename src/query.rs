@@ -183,10 +183,9 @@ fn team(org: &OrgConfig, row: &Responsibility) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{embedded, Tree};
 
     fn kb() -> KnowledgeBase {
-        crate::driver::load(embedded(Tree::Knowledge)).kb
+        crate::testing::embedded_kb().0
     }
 
     // Names people type reach the same note; near misses suggest the id.

@@ -3,6 +3,18 @@
 
 use std::path::PathBuf;
 
+use crate::kb::KnowledgeBase;
+use crate::links::LinkGraph;
+use crate::source::{embedded, Tree};
+
+/// The embedded knowledge base, loaded and linked (its diagnostics dropped: `check` tests them).
+pub fn embedded_kb() -> (KnowledgeBase, LinkGraph) {
+    let mut diags = crate::diag::Diagnostics::new();
+    let kb = crate::kb::load(embedded(Tree::Knowledge), &mut diags);
+    let graph = crate::links::build(&kb, &mut diags);
+    (kb, graph)
+}
+
 /// A fresh, empty directory for one test, `target/tmp/unit-<name>-<pid>`.
 #[track_caller]
 pub fn test_dir(name: &str) -> PathBuf {

@@ -69,9 +69,11 @@ impl Ctx<'_> {
         for id in targets {
             hasher.text(id.as_str());
             match body::target(self.kb, self.graph, id) {
-                Some(target) => hasher.json(&target),
-                None => hasher.text("\0missing"),
-            };
+                Some(target) => target.feed(hasher),
+                None => {
+                    hasher.text("\0missing");
+                }
+            }
         }
     }
 }

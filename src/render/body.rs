@@ -3,10 +3,10 @@
 //! problem was already diagnosed by `kb` and `links`.
 
 use pulldown_cmark::{html, CodeBlockKind, Event, LinkType, Tag, TagEnd};
-use serde::Serialize;
 
 use super::highlight::Highlighter;
 use super::urls::{escape, note_url};
+use crate::incremental::Hasher;
 use crate::kb::{KnowledgeBase, Note, NoteId};
 use crate::links::{split_target, Heading, LinkGraph};
 use crate::markdown::{self, Callout};
@@ -138,15 +138,33 @@ fn find_end(events: &[Event], start: usize) -> usize {
 
 /// What a body shows of a note it links to: its URL, its title (a link's text), its summary (the
 /// link's tooltip) and its headings (a link's text, and whether an anchor resolves). The renderer
-/// reads other notes only through this, and a body's fingerprint is fed the same (see
+/// reads other notes only through this, and a body's fingerprint is fed the same (`feed`, see
 /// `bodies.rs`), so the two cannot drift apart.
-#[derive(Serialize)]
 pub(super) struct Target<'a> {
     id: &'a str,
     url: String,
     title: &'a str,
     summary: &'a str,
     headings: &'a [Heading],
+}
+
+impl Target<'_> {
+    /// Feeds every field to a fingerprint (a field added to `Target` must be added here: the
+    /// patterns name them all).
+    pub(super) fn feed(&self, hasher: &mut Hasher) {
+        let Target {
+            id,
+            url,
+            title,
+            summary,
+            headings,
+        } = self;
+        hasher.text(id).text(url).text(title).text(summary);
+        hasher.number(headings.len() as u64);
+        for Heading { level, id, text } in headings.iter() {
+            hasher.number(u64::from(*level)).text(id).text(text);
+        }
+    }
 }
 
 /// The note `id` as a body linking to it shows it; `None` when there is no such note.

@@ -79,7 +79,7 @@ impl<'a> Ctx<'a> {
                 .number(total as u64)
                 .number(u64::from(is_current));
             for note in shown {
-                hasher.json(&LinkRef::of(note));
+                LinkRef::of(note).feed(hasher);
             }
         }
     }

@@ -221,15 +221,12 @@ fn note_export<'a>(note: &'a Note, graph: &'a LinkGraph) -> NoteExport<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{embedded, Tree};
 
     // Assembling per-note entries gives exactly the bytes of serializing the whole export at
     // once, for the embedded knowledge base and for an empty one.
     #[test]
     fn assembled_export_matches_whole_serialization() {
-        let mut diags = crate::diag::Diagnostics::new();
-        let loaded = crate::kb::load(embedded(Tree::Knowledge), &mut diags);
-        let graph = crate::links::build(&loaded, &mut diags);
+        let (loaded, graph) = crate::testing::embedded_kb();
         for kb in [&loaded, &KnowledgeBase::default()] {
             let notes = kb.notes.iter().map(|n| note_export(n, &graph)).collect();
             let whole = envelope(kb, notes);

@@ -396,7 +396,6 @@ fn sitemap(kb: &KnowledgeBase, config: &Config) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::source::{embedded, Tree};
     use std::collections::BTreeMap;
 
     // Streaming the derived files writes exactly the files `NoteEntries::files` assembles, plus the
@@ -406,10 +405,7 @@ mod tests {
     // copied, not remade.
     #[test]
     fn streamed_derived_files_match_assembled() {
-        let mut diags = crate::diag::Diagnostics::new();
-        let kb = crate::kb::load(embedded(Tree::Knowledge), &mut diags);
-        let graph = crate::links::build(&kb, &mut diags);
-        let compiled = (kb, graph);
+        let compiled = crate::testing::embedded_kb();
         let empty = (KnowledgeBase::default(), LinkGraph::default());
         let config = Config::default();
         let base = crate::testing::test_dir("derived");
