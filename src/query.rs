@@ -1,6 +1,6 @@
 //! Terminal queries over a loaded knowledge base: finding a service or layer by the names people
 //! type (`ec2`, `Amazon EC2`, `os patching`), and the "who secures this?" answer of `who`.
-//! Pure: text in, text out; `cli` prints it.
+//! Pure: text in, text out; the binary prints it.
 
 use std::fmt::Write;
 

@@ -118,3 +118,32 @@ fn check_renders_every_page() {
     t.run(&[&["check"][..], &args].concat());
     assert!(crate::snapshot(&t.dir) == before, "check wrote something");
 }
+
+// A theme template that includes itself through another is an error naming the file and the
+// loop, from `check` as from `build` (Tera would recurse until the stack overflows), and
+// nothing is written.
+#[test]
+fn template_include_loops_are_errors() {
+    let t = SiteTest::new("minimal");
+    std::fs::create_dir_all(t.dir.join("theme/templates")).expect("theme dir");
+    std::fs::write(
+        t.dir.join("theme/templates/search.html"),
+        "{% extends \"base.html\" %}{% block content %}{% include \"loop.html\" %}{% endblock content %}",
+    )
+    .expect("write template");
+    std::fs::write(
+        t.dir.join("theme/templates/loop.html"),
+        "{% include \"search.html\" %}",
+    )
+    .expect("write template");
+    let args = ["--knowledge", "knowledge", "--theme", "theme"];
+    let check = t.run(&[&["check"][..], &args].concat());
+    let build = t.run(&[&["build", "--output", "out"][..], &args].concat());
+    let expected = "error: theme/templates/loop.html: template `loop.html` includes itself \
+                    (`loop.html` → `search.html` → `loop.html`)";
+    for out in [&check, &build] {
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
+        assert!(stderr(out).starts_with(expected), "{}", stderr(out));
+    }
+    assert!(!t.dir.join("out").exists());
+}
