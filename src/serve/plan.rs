@@ -97,7 +97,7 @@ fn targets(graph: &LinkGraph, id: &NoteId) -> Vec<NoteId> {
         .unwrap_or_default()
 }
 
-/// The pages whose sidebar or previous/next links show `id` (see `render::Ctx::nav`).
+/// The pages whose sidebar or previous/next links show `id` (see `render/nav.rs`).
 pub fn neighbours(kb: &KnowledgeBase, id: &NoteId) -> Neighbours {
     let Some(note) = kb.get(id) else {
         return Neighbours::None;
