@@ -1,7 +1,8 @@
 //! Note bodies (Markdown rendered, code highlighted) kept by their key while the site has a print
 //! page: that page holds every body, so without them one edit would render every note's
 //! Markdown again. The build keeps them in a file of the cache directory (`encode`, `decode`);
-//! the preview keeps them in memory between print pages (`Bodies::kept`).
+//! the preview keeps them in memory between print pages (`Memory`). Either is a `Store`'s
+//! `kept_bodies`.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::{Mutex, OnceLock};
@@ -29,16 +30,6 @@ impl<'l> Bodies<'l> {
         Bodies {
             load: Box::new(load),
             known: OnceLock::new(),
-            made: Mutex::default(),
-        }
-    }
-
-    /// Bodies already in memory (the preview keeps them between print pages). `used` is true
-    /// from the start for these.
-    pub fn kept(bodies: HashMap<BodyKey, String>) -> Self {
-        Bodies {
-            load: Box::new(HashMap::new),
-            known: OnceLock::from(bodies),
             made: Mutex::default(),
         }
     }

@@ -20,7 +20,8 @@ use super::bodies::{self, BodyKey};
 use super::codec::{Decoder, Encoder};
 use super::entries;
 use super::fingerprint::Fingerprint;
-use super::parts::{PartSource, PartsStore, Span, SpanReader};
+use super::parts::{PartSource, Span, SpanReader};
+use super::store::Store;
 use crate::error::{Error, Result};
 
 /// The manifest's file name in the cache directory.
@@ -89,7 +90,7 @@ struct Recorded {
     /// (`build.cache-dir`) is used only for the one it was written for.
     site: String,
     pages: BTreeMap<String, (Fingerprint, Stamp)>,
-    /// The list elements of the pages that have them (see `PartsStore`), by URL.
+    /// The list elements of the pages that have them (see `Store::previous_parts`), by URL.
     parts: BTreeMap<String, Vec<(Fingerprint, Span)>>,
     derived: Option<DerivedFiles>,
     /// The kept bodies' file, in the cache directory.
@@ -389,11 +390,11 @@ impl Manifest {
         Ok(())
     }
 
-    /// Reads the note bodies the previous build kept, when asked (see `Bodies`): none when
-    /// `fresh`, or when the file is not the one that build wrote.
-    pub fn bodies_loader(&self, fresh: bool) -> impl Fn() -> HashMap<BodyKey, String> + Sync {
+    /// Reads the note bodies the previous build kept (see `Bodies`): none after `fresh`, or when
+    /// the file is not the one that build wrote.
+    fn bodies_loader(&self) -> impl Fn() -> HashMap<BodyKey, String> + Sync {
         let path = self.dirs.cache.join(BODIES);
-        let expected = self.previous.bodies.filter(|_| !fresh);
+        let expected = self.previous.bodies;
         move || match &expected {
             Some(stamp) if stamp.describes(&path) => fs::read(&path)
                 .ok()
@@ -411,8 +412,16 @@ impl Manifest {
     }
 }
 
-impl PartsStore for Manifest {
-    fn previous(&self, url: &str) -> Option<Box<dyn PartSource + '_>> {
+impl Store for Manifest {
+    fn keep_page(&self, url: &str, key: &Fingerprint) -> Result<bool> {
+        self.reuse(url, key)
+    }
+
+    fn kept_bodies(&self) -> HashMap<BodyKey, String> {
+        (self.bodies_loader())()
+    }
+
+    fn previous_parts(&self, url: &str) -> Option<Box<dyn PartSource + '_>> {
         let parts = self.previous.parts.get(url)?;
         let (_, stamp) = self.previous.pages.get(url)?;
         let path = self.dirs.site.join(url);
@@ -425,7 +434,7 @@ impl PartsStore for Manifest {
         }))
     }
 
-    fn wrote(&self, url: &str, elements: Vec<(Fingerprint, Span)>) {
+    fn wrote_parts(&self, url: &str, elements: Vec<(Fingerprint, Span)>) {
         self.written().parts.insert(url.to_owned(), elements);
     }
 }

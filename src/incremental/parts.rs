@@ -1,8 +1,7 @@
 //! The list elements of the pages that gather every note, kept from one build for the next (see
 //! `render::parts`, which renders a page one element at a time): where each element is in its
-//! page's bytes (`Span`), the store the renderer asks for a previous page's elements and tells
-//! where the new page's are (`PartsStore`, on disk in the manifest, in memory in `memory`), and
-//! reading spans of a previous file (`SpanReader`).
+//! page's bytes (`Span`), a previous page's elements (`PartSource`), and reading spans of a
+//! previous file (`SpanReader`).
 
 use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
@@ -17,18 +16,6 @@ pub struct Span {
     pub at: u64,
     /// Length.
     pub len: u64,
-}
-
-/// The list elements of pages (see `render::parts`) kept from one build for the next: after an edit, a
-/// page that gathers every note is made again from its previous bytes, with only the elements
-/// whose fingerprint changed rendered. An element's fingerprint covers the program, theme and
-/// configuration (the build's seed), its template, the page's root and its view, so equal
-/// fingerprints mean equal bytes.
-pub trait PartsStore: Sync {
-    /// The previous build's elements of the page at `url`, if it had any and its file is intact.
-    fn previous(&self, url: &str) -> Option<Box<dyn PartSource + '_>>;
-    /// Records the elements of the page just rendered for `url`, in order.
-    fn wrote(&self, url: &str, elements: Vec<(Fingerprint, Span)>);
 }
 
 /// A previous page's elements, by fingerprint.

@@ -32,7 +32,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::Result;
-use crate::incremental::{Bodies, Fingerprint, PartsStore};
+use crate::incremental::{Bodies, Fingerprint, Store};
 use crate::kb::KnowledgeBase;
 use crate::links::LinkGraph;
 use context::Ctx;
@@ -43,7 +43,6 @@ pub use bodies::body_keys;
 pub use highlight::Highlighter;
 pub use nav::{NAV_FULL, NAV_WINDOW};
 pub use page::print::{print_page, PRINT_LIMIT};
-pub use reuse::Reuse;
 pub use theme::Theme;
 pub use urls::{control_anchor, escape, note_url, pages, root_of, section_url, Page, PageKey};
 
@@ -52,7 +51,7 @@ pub use urls::{control_anchor, escape, note_url, pages, root_of, section_url, Pa
 pub struct Counts {
     /// Pages rendered.
     pub rendered: usize,
-    /// Pages whose previous bytes were kept (see `Reuse`).
+    /// Pages whose previous bytes were kept (see `Store::keep_page`).
     pub reused: usize,
 }
 
@@ -66,14 +65,14 @@ enum Outcome {
 
 /// Renders every page (and the print page) in parallel, handing each to `sink` with its
 /// fingerprint as soon as it is ready, so a build holds a few pages in memory at a time rather
-/// than the whole site. With `reuse`, a page is first fingerprinted (its view, without rendering
-/// Markdown or templates) and only rendered when `reuse` declines it.
+/// than the whole site. With a `store`, a page is first fingerprinted (its view, without rendering
+/// Markdown or templates) and only rendered when the store does not keep it.
 pub fn render_each(
     kb: &KnowledgeBase,
     graph: &LinkGraph,
     config: &Config,
     theme: &Theme,
-    reuse: Option<(Reuse, &dyn PartsStore)>,
+    store: Option<&dyn Store>,
     bodies: Option<&Bodies<'_>>,
     sink: impl Fn(Page, Option<Fingerprint>) -> Result<()> + Sync,
 ) -> Result<Counts> {
@@ -81,10 +80,9 @@ pub fn render_each(
     if ctx.bodies.is_some() {
         ctx.store = bodies;
     }
-    let cache = reuse.map(|(reuse, parts)| Previous {
+    let cache = store.map(|store| Previous {
         seed: seed(theme, config),
-        reuse,
-        parts,
+        store,
     });
     let keys = pages(kb);
     let rendered = std::sync::atomic::AtomicUsize::new(0);

@@ -1,6 +1,6 @@
 //! Long pages rendered one element at a time: a page's template shows a marker where a list goes
 //! (`part_marker`), and each element is rendered with its own template and spliced in, or copied
-//! from the previous build's page when its fingerprint is unchanged (`PartsStore`).
+//! from the previous build's page when its fingerprint is unchanged (`Store::previous_parts`).
 
 use serde::Serialize;
 
@@ -118,7 +118,7 @@ pub(super) fn part_marker(n: usize) -> String {
     format!("<!--whosecures:parts:{n}-->")
 }
 
-/// The fingerprints of a list's elements (see `PartsStore`). One after the other: made in
+/// The fingerprints of a list's elements (see `Store::previous_parts`). One after the other: made in
 /// parallel, the other core would pick up another of the large pages meanwhile, and two of them
 /// in memory at once raised the build's peak by ~20 MB at 10,000 notes.
 pub(super) fn element_prints<P>(

@@ -11,17 +11,12 @@ use super::urls::Page;
 use super::Outcome;
 use crate::config::Config;
 use crate::error::Result;
-use crate::incremental::{Fingerprint, Hasher, PartsStore, Seed};
-
-/// Asked, for each page, whether the previous build's bytes for that URL and fingerprint can be
-/// kept; `Ok(true)` means they were, and the page is not rendered.
-pub type Reuse<'r> = &'r (dyn Fn(&str, &Fingerprint) -> Result<bool> + Sync);
+use crate::incremental::{Fingerprint, Hasher, Seed, Store};
 
 /// Reuse, with the build-wide part of every fingerprint.
 pub(super) struct Previous<'r> {
     pub(super) seed: Fingerprint,
-    pub(super) reuse: Reuse<'r>,
-    pub(super) parts: &'r dyn PartsStore,
+    pub(super) store: &'r dyn Store,
 }
 
 /// What becomes of a page before it is rendered.
@@ -46,7 +41,7 @@ pub(super) fn verdict(
     hasher.text(url);
     feed(&mut hasher);
     let fingerprint = hasher.finish();
-    Ok(if (cache.reuse)(url, &fingerprint)? {
+    Ok(if cache.store.keep_page(url, &fingerprint)? {
         Verdict::Kept
     } else {
         Verdict::Render(Some(fingerprint))
@@ -103,8 +98,8 @@ impl Ctx<'_> {
         let Verdict::Render(fingerprint) = verdict else {
             return Ok(Outcome::Reused);
         };
-        let store = cache.map(|c| c.parts).filter(|_| !parts.is_empty());
-        let mut previous = store.and_then(|store| store.previous(url));
+        let store = cache.map(|c| c.store).filter(|_| !parts.is_empty());
+        let mut previous = store.and_then(|store| store.previous_parts(url));
         let kept = prints.as_deref().zip(previous.as_deref_mut());
         let (html, spans) = theme.render_in_parts(template, view, &root, parts, kept)?;
         if let (Some(store), Some(prints)) = (store, prints) {
@@ -112,7 +107,7 @@ impl Ctx<'_> {
                 .into_iter()
                 .flatten()
                 .zip(spans.into_iter().flatten());
-            store.wrote(url, elements.collect());
+            store.wrote_parts(url, elements.collect());
         }
         Ok(Outcome::Rendered(
             Page {

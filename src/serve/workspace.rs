@@ -2,7 +2,7 @@
 //! updated in place by each batch of file changes. Renders only the pages a change touches and
 //! hands the server the files to publish; it never serves anything itself.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::plan::{self, Affected};
@@ -10,7 +10,7 @@ use super::watch::{Change, Roots};
 use crate::config::{Project, ProjectArgs};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::Result;
-use crate::incremental::{Bodies, BodyKey, KeptPage};
+use crate::incremental::{Bodies, Memory, Store};
 use crate::kb::{self, KnowledgeBase, Note, NoteId, Update};
 use crate::links::{self, LinkGraph};
 use crate::render::{self, PageKey, Theme};
@@ -70,11 +70,9 @@ pub struct Workspace {
     theme_failure: Option<String>,
     /// Search index and export entries, per note.
     derived: NoteEntries,
-    /// Note bodies the print page showed, by fingerprint (see `incremental::Bodies`): the next print
-    /// page renders only the bodies whose inputs changed. Empty without a print page.
-    print_bodies: HashMap<BodyKey, String>,
-    /// The print page as last published, with where each note is in it.
-    print_kept: KeptPage,
+    /// The print page as last published, where each note is in it and the bodies it showed: the
+    /// next print page renders only the notes and bodies whose inputs changed.
+    print: Memory,
     /// The URLs `derived` gave last time.
     derived_urls: BTreeSet<String>,
 }
@@ -102,8 +100,7 @@ impl Workspace {
             dirty: Affected::everything(),
             theme_failure: None,
             derived: NoteEntries::default(),
-            print_bodies: HashMap::new(),
-            print_kept: KeptPage::default(),
+            print: Memory::default(),
             derived_urls: BTreeSet::new(),
         };
         workspace.load_knowledge()?;
@@ -321,31 +318,26 @@ impl Workspace {
         let config = &self.project.config;
         let mut files = self.derived.files(&self.kb, config);
         // The print page holds every note's body: refreshed here, off the edit path, too, from
-        // the bodies it showed last time (one edit renders one body, not all of them).
-        let bodies = Bodies::kept(std::mem::take(&mut self.print_bodies));
-        let kept = &self.print_kept;
-        let has_print =
-            match render::print_page(&self.kb, &self.graph, config, &self.theme, &bodies, kept) {
-                Ok(Some(page)) => {
-                    let html = page.html.into_bytes();
-                    self.print_kept.keep(html.clone());
-                    files.push((page.url, html));
-                    true
-                }
-                Ok(None) => {
-                    self.print_kept = KeptPage::default();
-                    false
-                }
-                Err(e) => {
-                    self.print_kept = KeptPage::default();
-                    eprintln!("print page not refreshed: {e}");
-                    true
-                }
-            };
-        if has_print {
-            // Only the current notes' bodies stay (an edited note's old body goes).
-            let keys = render::body_keys(&self.kb, &self.graph, config);
-            self.print_bodies = bodies.retained(&keys).into_iter().collect();
+        // the elements and bodies it showed last time (one edit renders one body, not all).
+        let printed = {
+            let (kb, graph, theme, print) = (&self.kb, &self.graph, &self.theme, &self.print);
+            let bodies = Bodies::new(|| print.kept_bodies());
+            render::print_page(kb, graph, config, theme, &bodies, print).map(|page| {
+                // Only the current notes' bodies stay (an edited note's old body goes).
+                page.map(|page| (page, bodies.retained(&render::body_keys(kb, graph, config))))
+            })
+        };
+        match printed {
+            Ok(Some((page, kept))) => {
+                let html = page.html.into_bytes();
+                self.print.keep(html.clone(), kept.into_iter().collect());
+                files.push((page.url, html));
+            }
+            Ok(None) => self.print.clear(),
+            Err(e) => {
+                self.print.clear();
+                eprintln!("print page not refreshed: {e}");
+            }
         }
         files
     }

@@ -14,7 +14,7 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::error::Result;
 use crate::incremental::entries::{self, Record};
-use crate::incremental::{Bodies, Decoder, Dirs, Encoder, Fingerprint, Manifest, Seed};
+use crate::incremental::{Bodies, Decoder, Dirs, Encoder, Fingerprint, Manifest, Seed, Store};
 use crate::kb::{KnowledgeBase, Note, NoteId};
 use crate::links::LinkGraph;
 use crate::render::{self, escape, Theme};
@@ -116,9 +116,8 @@ fn render_into(
     let sources = Seed::new(config).derived(kb);
     let derived_kept = pages.reuse_derived(&sources)?;
     timings.lap("lock and prepare the output");
-    let reuse = |url: &str, fingerprint: &Fingerprint| pages.reuse(url, fingerprint);
     let bodies =
-        (kb.notes.len() <= render::PRINT_LIMIT).then(|| Bodies::new(pages.bodies_loader(fresh)));
+        (kb.notes.len() <= render::PRINT_LIMIT).then(|| Bodies::new(|| pages.kept_bodies()));
     let sink = |page: render::Page, fingerprint: Option<Fingerprint>| {
         write::put(&staging, &page.url, page.html.as_bytes())?;
         if let Some(fingerprint) = fingerprint {
@@ -138,7 +137,7 @@ fn render_into(
                 graph,
                 config,
                 theme,
-                Some((&reuse, &pages)),
+                Some(&pages),
                 bodies.as_ref(),
                 sink,
             )
@@ -153,15 +152,20 @@ fn render_into(
         },
     );
     let counts = rendered?;
-    if let Some(paths) = derived? {
+    let derived = derived?;
+    // The bodies for the next build: those kept or rendered, when any was asked for (if none
+    // was, the previous build's are still the current notes').
+    let bodies = bodies.map(|b| {
+        b.used()
+            .then(|| b.retained(&render::body_keys(kb, graph, config)))
+    });
+    if let Some(paths) = derived {
         pages.wrote_derived(&sources, paths.iter().map(String::as_str));
     }
-    if let Some(bodies) = bodies {
-        if bodies.used() {
-            pages.save_bodies(&bodies.retained(&render::body_keys(kb, graph, config)))?;
-        } else if !fresh {
-            pages.carry_bodies()?;
-        }
+    match bodies {
+        Some(Some(kept)) => pages.save_bodies(&kept)?,
+        Some(None) if !fresh => pages.carry_bodies()?,
+        _ => {}
     }
     for (path, bytes) in &theme.assets {
         write::put(&staging, path, bytes)?;

@@ -6,8 +6,8 @@ use std::sync::OnceLock;
 use crate::config::Config;
 use crate::error::Result;
 use crate::incremental::Bodies;
-use crate::incremental::PartsStore;
-use crate::incremental::{Fingerprint, Hasher};
+use crate::incremental::Hasher;
+use crate::incremental::Store;
 use crate::kb::KnowledgeBase;
 use crate::links::LinkGraph;
 use crate::render::context::{Ctx, Show};
@@ -23,23 +23,22 @@ pub const PRINT_LIMIT: usize = 1000;
 
 /// `print.html`: every note on one page, for onboarding packs, with links between notes turned
 /// into links within the page. `None` above `PRINT_LIMIT` notes. The preview's way to it: each
-/// note's element is copied from the previous page in `parts` when its fingerprint is unchanged;
-/// the others are rendered, their bodies taken from `bodies` where an earlier page kept them.
+/// note's element is copied from the previous page `store` kept when its fingerprint is
+/// unchanged; the others are rendered, their bodies taken from `bodies` where an earlier page kept
+/// them.
 pub fn print_page(
     kb: &KnowledgeBase,
     graph: &LinkGraph,
     config: &Config,
     theme: &Theme,
     bodies: &Bodies<'_>,
-    parts: &dyn PartsStore,
+    store: &dyn Store,
 ) -> Result<Option<Page>> {
     let mut ctx = Ctx::new(kb, graph, config).printing();
     ctx.store = Some(bodies);
-    let never = |_: &str, _: &Fingerprint| Ok(false);
     let cache = Previous {
         seed: seed(theme, config),
-        reuse: &never,
-        parts,
+        store,
     };
     match ctx.print(theme, Some(&cache))? {
         Outcome::Rendered(page, _) => Ok(Some(page)),
