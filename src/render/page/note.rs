@@ -2,7 +2,7 @@
 //! backlinks), its sidebar and its body.
 
 use crate::error::Result;
-use crate::kb::{Kind, KindData, Note, NoteId, Vocabulary};
+use crate::kb::{Kind, KindData, Note, NoteId, Responsibility, Vocabulary};
 use crate::render::context::{layer_group_label, Ctx, Show};
 use crate::render::reuse::{verdict, Previous, Verdict};
 use crate::render::theme::Theme;
@@ -140,33 +140,37 @@ impl Ctx<'_> {
         }
     }
 
+    /// A note's responsibility cells: a service's, one per layer; a layer's, one per service.
     fn cells(&self, note: &Note) -> Vec<CellView> {
         let vocab = &self.kb.vocab;
-        let variants = |row: &crate::kb::Responsibility| -> Vec<VariantView> {
-            row.variants
+        // A row as one cell, named by `subject` in its `group`.
+        let cell = |subject: LinkView, group: String, row: &Responsibility| CellView {
+            subject,
+            group,
+            owner: self.owner(&row.owner),
+            note: row.note.clone(),
+            source: row.source.clone(),
+            variants: row
+                .variants
                 .iter()
                 .map(|v| VariantView {
                     when: v.when.clone(),
                     owner: self.owner(&v.owner),
                     note: v.note.clone(),
                 })
-                .collect()
+                .collect(),
+            team: self.team(row),
         };
         match &note.data {
             KindData::Service(service) => service
                 .responsibility
                 .iter()
-                .map(|row| CellView {
-                    subject: self.link_id(&row.layer),
-                    group: self
+                .map(|row| {
+                    let group = self
                         .kb
                         .get(&row.layer)
-                        .map_or_else(String::new, |l| layer_group_label(self.kb, l)),
-                    owner: self.owner(&row.owner),
-                    note: row.note.clone(),
-                    source: row.source.clone(),
-                    variants: variants(row),
-                    team: self.team(row),
+                        .map_or_else(String::new, |l| layer_group_label(self.kb, l));
+                    cell(self.link_id(&row.layer), group, row)
                 })
                 .collect(),
             KindData::Layer(_) => self
@@ -174,16 +178,8 @@ impl Ctx<'_> {
                 .services()
                 .filter_map(|(service_note, service)| {
                     let row = service.row(&note.id)?;
-                    Some(CellView {
-                        subject: self.link(service_note),
-                        group: Vocabulary::label(&vocab.service_models, &service.service_model)
-                            .to_owned(),
-                        owner: self.owner(&row.owner),
-                        note: row.note.clone(),
-                        source: row.source.clone(),
-                        variants: variants(row),
-                        team: self.team(row),
-                    })
+                    let group = Vocabulary::label(&vocab.service_models, &service.service_model);
+                    Some(cell(self.link(service_note), group.to_owned(), row))
                 })
                 .collect(),
             _ => Vec::new(),
