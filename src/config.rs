@@ -165,6 +165,18 @@ impl Config {
                 message: first_line(e.message()),
             })
         })?;
+        if let Some(url) = config.book.base_url.as_deref().filter(|u| !is_http_url(u)) {
+            // Every page's canonical link and the sitemap start with it.
+            let offset = text.find("base-url").unwrap_or(0);
+            let (line, column) = LineIndex::new(text).position(offset);
+            return Err(Error::Config(Diagnostic {
+                path: display_path.to_owned(),
+                line,
+                column,
+                severity: Severity::Error,
+                message: format!("`base-url` must be an absolute http(s) URL, not `{url}`"),
+            }));
+        }
         config.org.source = Some((display_path.to_owned(), text.to_owned()));
         // `join` keeps absolute paths as they are.
         let build = &mut config.build;
@@ -175,6 +187,17 @@ impl Config {
         build.overlay = build.overlay.iter().map(|p| base_dir.join(p)).collect();
         Ok(config)
     }
+}
+
+/// Whether `url` is an absolute http(s) URL (a host after the scheme, no whitespace): the one
+/// check for every URL a user gives (note sources, `[org]` runbooks, `base-url`), so a
+/// `javascript:` URL never reaches a page.
+pub fn is_http_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|host| !host.is_empty() && !host.starts_with('/'))
+        && !url.contains(char::is_whitespace)
 }
 
 /// What the user named on the command line; `Project::resolve` turns it into inputs.

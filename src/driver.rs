@@ -19,7 +19,7 @@ use crate::diag::{Diagnostics, Location};
 use crate::error::Result;
 use crate::kb::{self, KnowledgeBase};
 use crate::links::{self, LinkGraph};
-use crate::render::{self, Counts, Theme};
+use crate::render::{self, Counts, PageKey, Theme};
 use crate::site::{self, Timings};
 use crate::source::SourceFile;
 
@@ -48,6 +48,7 @@ pub fn compile(project: &Project) -> Result<Compiled> {
     let mut compiled = load(project.knowledge_files()?);
     kb::check_org(&compiled.kb, &project.config.org, &mut compiled.diags);
     check_file_names(&compiled.kb, &mut compiled.diags);
+    check_collisions(&compiled.kb, &mut compiled.diags);
     Ok(compiled)
 }
 
@@ -66,6 +67,29 @@ fn check_file_names(kb: &KnowledgeBase, diags: &mut Diagnostics) {
                     "note id is {} bytes long: its page `{name}` would exceed the {NAME_MAX}-byte \
                      file name limit; use a shorter file name",
                     note.id.as_str().len()
+                ),
+            );
+        }
+    }
+}
+
+/// A note whose page would be another page (`glossary/index.md` is the glossary's section page,
+/// `glossary/index.html`) is an error at the note: one would silently replace the other.
+fn check_collisions(kb: &KnowledgeBase, diags: &mut Diagnostics) {
+    let generated: std::collections::HashMap<String, PageKey> = render::pages(kb)
+        .into_iter()
+        .filter(|key| !matches!(key, PageKey::Note(_)))
+        .filter_map(|key| Some((key.url(kb)?, key)))
+        .collect();
+    for note in kb.iter() {
+        let url = render::note_url(note);
+        if generated.contains_key(&url) {
+            diags.error(
+                &Location::file(&note.path),
+                format!(
+                    "note id `{}` is taken: its page `{url}` is the {} section's page; rename the file",
+                    note.id,
+                    note.kind.label()
                 ),
             );
         }

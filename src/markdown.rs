@@ -44,20 +44,30 @@ pub fn slugify(text: &str) -> String {
 /// Gives each heading of one page a unique id: the second `Setup` becomes `setup-1`.
 #[derive(Debug, Default)]
 pub struct Slugger {
-    seen: std::collections::HashMap<String, usize>,
+    /// Every id given so far.
+    used: std::collections::HashSet<String>,
+    /// Per base id, the next suffix to try.
+    next: std::collections::HashMap<String, usize>,
 }
 
 impl Slugger {
-    /// The unique id for a heading, from an explicit `{#id}` or from its text.
+    /// The unique id for a heading, from an explicit `{#id}` or from its text: the base id, or
+    /// the first of `base-1`, `base-2`, … no heading has yet (`Setup`, `Setup`, `Setup 1` get
+    /// `setup`, `setup-1`, `setup-1-1`).
     pub fn id(&mut self, explicit: Option<&str>, text: &str) -> String {
         let base = explicit.map_or_else(|| slugify(text), str::to_owned);
-        let count = self.seen.entry(base.clone()).or_insert(0);
-        let id = if *count == 0 {
-            base.clone()
-        } else {
-            format!("{base}-{count}")
-        };
-        *count += 1;
+        let mut id = base.clone();
+        if self.used.contains(&id) {
+            let next = self.next.entry(base.clone()).or_insert(1);
+            loop {
+                id = format!("{base}-{next}");
+                *next += 1;
+                if !self.used.contains(&id) {
+                    break;
+                }
+            }
+        }
+        self.used.insert(id.clone());
         id
     }
 }
@@ -115,6 +125,24 @@ impl Callout {
 
 #[cfg(test)]
 mod tests {
+    // Heading ids are unique whatever the texts: a later `Setup 1` does not take the id an
+    // earlier duplicate `Setup` was given, and an explicit id counts too.
+    #[test]
+    fn heading_ids_are_unique() {
+        let mut s = Slugger::default();
+        let ids: Vec<String> = [
+            (None, "Setup"),
+            (None, "Setup"),
+            (None, "Setup 1"),
+            (Some("setup-2"), ""),
+            (None, "Setup"),
+        ]
+        .into_iter()
+        .map(|(explicit, text)| s.id(explicit, text))
+        .collect();
+        assert_eq!(ids, ["setup", "setup-1", "setup-1-1", "setup-2", "setup-3"]);
+    }
+
     use super::*;
 
     // Slugs drop punctuation and fold spaces and dashes, as links `[[id#slug]]` expect.

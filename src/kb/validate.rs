@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashSet};
 
 use toml::Spanned;
 
-use crate::config::OrgConfig;
+use crate::config::{is_http_url, OrgConfig};
 use crate::diag::{did_you_mean, Diagnostics, LineIndex, Location};
 
 use super::note::{
@@ -376,13 +376,6 @@ enum IdSet {
     Layer,
     Pillar,
     SecurityService,
-}
-
-/// Whether `url` is an http(s) URL without whitespace: the one check for every URL a note or
-/// `[org]` gives (a `javascript:` URL never reaches a page).
-pub fn is_http_url(url: &str) -> bool {
-    (url.starts_with("https://") || url.starts_with("http://"))
-        && !url.contains(char::is_whitespace)
 }
 
 fn check_url(at: &At, value: &raw::S, diags: &mut Diagnostics) {

@@ -147,3 +147,37 @@ fn template_include_loops_are_errors() {
     }
     assert!(!t.dir.join("out").exists());
 }
+
+// `base-url` goes into every page's canonical link and the sitemap: anything but an absolute
+// http(s) URL is a located error, and nothing is built.
+#[test]
+fn base_url_must_be_http() {
+    let t = SiteTest::new("minimal");
+    for url in [
+        "javascript:alert(1)",
+        "https://",
+        "/wiki",
+        "https://x.example/a b",
+    ] {
+        std::fs::write(
+            t.dir.join("book.toml"),
+            format!("[book]\ntitle = \"x\"\nbase-url = \"{url}\"\n"),
+        )
+        .expect("write");
+        for command in ["check", "build"] {
+            let out = t.run(&[command, "--knowledge", "knowledge"]);
+            assert_eq!(out.status.code(), Some(1), "{url}: {}", stderr(&out));
+            let expected = format!(
+                "book.toml:3:1: error: `base-url` must be an absolute http(s) URL, not `{url}`\n"
+            );
+            assert_eq!(stderr(&out), expected);
+        }
+    }
+    assert!(!t.dir.join("site").exists());
+    std::fs::write(
+        t.dir.join("book.toml"),
+        "[book]\nbase-url = \"https://security.example.com/wiki\"\n",
+    )
+    .expect("write");
+    t.ok(&["check", "--knowledge", "knowledge"]);
+}

@@ -332,6 +332,8 @@ corpus! {
     overlay_replaces_with_broken = "69-overlay-replaces-with-broken", inputs::committed;
     // A note saved as `.MD`.
     uppercase_md_extension = "70-uppercase-md-extension", inputs::committed;
+    // A note whose page would be a section page.
+    note_named_index = "71-note-named-index", inputs::committed;
 }
 
 // Every case directory has a test, a README and an expected stderr, and the corpus is big enough.
