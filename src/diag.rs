@@ -37,11 +37,29 @@ impl fmt::Display for Diagnostic {
         write!(
             f,
             "{}:{}:{}: {severity}: {}",
-            self.path,
+            Printable(&self.path),
             ordinal(self.line),
             ordinal(self.column),
-            self.message
+            Printable(&self.message)
         )
+    }
+}
+
+/// Text from the user (a file name, an id, a value) as a diagnostic prints it: control
+/// characters escaped (`\n`, `\u{1b}`), so a newline or a terminal escape in a file name can
+/// neither forge another diagnostic line nor reach the terminal.
+pub struct Printable<'a>(pub &'a str);
+
+impl fmt::Display for Printable<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for c in self.0.chars() {
+            if c.is_control() {
+                write!(f, "{}", c.escape_default())?;
+            } else {
+                write!(f, "{c}")?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -259,6 +277,23 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
 
 #[cfg(test)]
 mod tests {
+    // Control characters in a path or a message print escaped, on one line.
+    #[test]
+    fn control_characters_are_escaped() {
+        let diag = Diagnostic {
+            path: "knowledge/glossary/a\nknowledge/x.md:1:1: error: forged.md".into(),
+            line: 0,
+            column: 0,
+            severity: Severity::Error,
+            message: "invalid note id `\u{1b}[31mred`".into(),
+        };
+        assert_eq!(
+            diag.to_string(),
+            "knowledge/glossary/a\\nknowledge/x.md:1:1: error: forged.md:1:1: error: \
+             invalid note id `\\u{1b}[31mred`"
+        );
+    }
+
     use super::*;
 
     // Byte offsets map to 0-based line and character column, multi-byte characters counted once.

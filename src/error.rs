@@ -5,7 +5,7 @@ use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
 
-use crate::diag::Diagnostic;
+use crate::diag::{Diagnostic, Printable};
 
 /// An error that stops the command.
 #[derive(Debug)]
@@ -49,7 +49,8 @@ impl fmt::Display for Error {
                 path,
                 source,
             } => {
-                write!(f, "cannot {action} `{}`: {source}", path.display())
+                let path = path.display().to_string();
+                write!(f, "cannot {action} `{}`: {source}", Printable(&path))
             }
             Error::Config(diag) => write!(f, "{diag}"),
             Error::Template(message) => write!(f, "{message}"),

@@ -181,3 +181,27 @@ fn base_url_must_be_http() {
     .expect("write");
     t.ok(&["check", "--knowledge", "knowledge"]);
 }
+
+// A newline or a terminal escape in a file name is printed escaped: it can neither forge a
+// diagnostic line nor reach the terminal.
+#[test]
+fn control_characters_in_file_names_are_escaped() {
+    let t = SiteTest::new("minimal");
+    let name = "a\nforged.md:1:1: error: x\u{1b}[2J.md";
+    std::fs::write(
+        t.dir.join("knowledge/glossary").join(name),
+        "+++\ntitle = \"x\"\nsummary = \"x\"\n+++\n",
+    )
+    .expect("write note");
+    let out = t.run(&["check", "--knowledge", "knowledge"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stderr(&out);
+    assert!(!text.contains('\u{1b}'), "{text:?}");
+    assert_eq!(text.lines().count(), 2, "{text:?}");
+    assert!(
+        text.starts_with(
+            "knowledge/glossary/a\\nforged.md:1:1: error: x\\u{1b}[2J.md:1:1: error: "
+        ),
+        "{text:?}"
+    );
+}
