@@ -21,6 +21,10 @@ pub struct Args {
     /// Open the preview in the default browser.
     #[arg(long)]
     open: bool,
+    /// Also answer requests for this host name (repeatable); by default only the bound address
+    /// and localhost are answered, so no other web page can read the preview.
+    #[arg(long, value_name = "NAME")]
+    allow_host: Vec<String>,
 }
 
 /// Serves until Ctrl-C.
@@ -30,6 +34,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         port: args.port,
         open: args.open,
         args: args.input.project_args(),
+        allow_hosts: args.allow_host.clone(),
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -41,9 +41,19 @@ struct Waiter {
 pub struct Shared {
     site: RwLock<Published>,
     waiters: Mutex<Vec<Waiter>>,
+    /// The host names requests may carry (see `host_allowed`); empty: any.
+    hosts: Vec<String>,
 }
 
 impl Shared {
+    /// Answers only requests whose `Host` is one of `hosts` (names or addresses, without a port).
+    pub fn with_hosts(hosts: Vec<String>) -> Shared {
+        Shared {
+            hosts,
+            ..Shared::default()
+        }
+    }
+
     /// Applies a rebuild: replaces or updates files, records errors, bumps the generation and
     /// answers every waiter.
     pub fn publish(
@@ -126,6 +136,19 @@ impl Shared {
 
     /// Handles one request to completion, or parks it (reload waiters).
     pub fn handle(&self, request: Request) {
+        let host = request
+            .headers()
+            .iter()
+            .find(|h| h.field.equiv("Host"))
+            .map(|h| h.value.as_str().to_owned());
+        if !host_allowed(host.as_deref(), &self.hosts) {
+            let _ = request.respond(text(
+                403,
+                "forbidden: this preview answers only its own address (whosecures serve \
+                 --allow-host NAME adds a name)",
+            ));
+            return;
+        }
         let target = request.url().to_owned();
         match route(&target) {
             Route::Invalid => {
@@ -209,6 +232,21 @@ pub enum Route {
     Script,
     /// A target that cannot name a site file: rejected with 400.
     Invalid,
+}
+
+/// Whether a request with this `Host` header may be answered: its name (the port left out) is
+/// one of `hosts`, case-insensitively. A web page the author visits could otherwise read the
+/// drafts through DNS rebinding (its own name, resolved to 127.0.0.1). No `Host` (HTTP/1.0) is
+/// not a browser's request and is answered; an empty `hosts` answers every name.
+pub fn host_allowed(host: Option<&str>, hosts: &[String]) -> bool {
+    let Some(host) = host.map(str::trim) else {
+        return true;
+    };
+    let name = match host.find(']') {
+        Some(end) if host.starts_with('[') => &host[..=end],
+        _ => host.split(':').next().unwrap_or(host),
+    };
+    hosts.is_empty() || hosts.iter().any(|h| h.eq_ignore_ascii_case(name))
 }
 
 /// Maps a request target to a route. Percent-decoding happens before the checks, so `%2e%2e`
@@ -388,6 +426,28 @@ const LIVE_JS: &str = r#"(function () {
 
 #[cfg(test)]
 mod tests {
+    // Only the preview's own names are answered, whatever the port and case; IPv6 in brackets.
+    #[test]
+    fn hosts() {
+        let hosts: Vec<String> = ["localhost", "127.0.0.1", "[::1]", "wiki.internal"]
+            .map(String::from)
+            .to_vec();
+        for (host, allowed) in [
+            (Some("127.0.0.1:3000"), true),
+            (Some("LOCALHOST:3000"), true),
+            (Some("[::1]:3000"), true),
+            (Some("wiki.internal"), true),
+            (None, true),
+            (Some("evil.example:3000"), false),
+            (Some("127.0.0.1.evil.example"), false),
+            (Some("[::1"), false),
+            (Some(""), false),
+        ] {
+            assert_eq!(host_allowed(host, &hosts), allowed, "{host:?}");
+        }
+        assert!(host_allowed(Some("anything"), &[]));
+    }
+
     use super::*;
 
     // Request targets map to site paths; every traversal or malformed target is invalid.

@@ -33,6 +33,8 @@ pub struct Options {
     pub open: bool,
     /// Inputs, as for `build`.
     pub args: ProjectArgs,
+    /// Host names answered besides the bound address, `localhost`, `127.0.0.1` and `[::1]`.
+    pub allow_hosts: Vec<String>,
 }
 
 /// Worker threads answering requests. Reload waiters do not hold one: they are parked.
@@ -54,7 +56,7 @@ pub fn run(options: Options) -> Result<()> {
     let mut watcher = watch::start(&workspace::roots(&project), change_tx)?;
     forward(change_rx, tx.clone());
     let (mut workspace, output) = Workspace::load_project(options.args.clone(), project)?;
-    let shared = Arc::new(http::Shared::default());
+    let shared = Arc::new(http::Shared::with_hosts(hosts(&options)));
     let failed = output.failed();
     report(&output, started);
     publish(&shared, output);
@@ -63,6 +65,14 @@ pub fn run(options: Options) -> Result<()> {
     }
 
     let address = SocketAddr::new(options.bind, options.port);
+    if !options.bind.is_loopback() {
+        eprintln!(
+            "warning: serving on `{}`: anyone who can reach this machine there can read your \
+             drafts and the whole knowledge base (only requests naming {} are answered)",
+            options.bind,
+            hosts(&options).join(", ")
+        );
+    }
     let server = tiny_http::Server::http(address)
         .map_err(|e| Error::Refused(format!("cannot listen on `{address}`: {e}")))?;
     let server = Arc::new(server);
@@ -158,6 +168,20 @@ pub fn run(options: Options) -> Result<()> {
     server.unblock();
     eprintln!("stopped");
     Ok(())
+}
+
+/// The host names the preview answers: loopback, the bound address and `--allow-host` names.
+fn hosts(options: &Options) -> Vec<String> {
+    let bound = match options.bind {
+        IpAddr::V6(ip) => format!("[{ip}]"),
+        IpAddr::V4(ip) => ip.to_string(),
+    };
+    let mut hosts: Vec<String> = ["localhost", "127.0.0.1", "[::1]"]
+        .map(String::from)
+        .to_vec();
+    hosts.push(bound);
+    hosts.extend(options.allow_hosts.iter().cloned());
+    hosts
 }
 
 /// Hands the watcher's batches to the rebuild loop until either side is gone.

@@ -298,3 +298,39 @@ fn build_output_has_no_reload_script() {
     t.ok(&["build", "--knowledge", "knowledge", "--output", "out"]);
     assert!(!t.read("out/index.html").contains("__whosecures"));
 }
+
+/// Sends `GET /index.html` with the `Host` header `host` to 127.0.0.1:`port`; the status.
+fn status_for_host(port: u16, host: &str) -> u16 {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return 0;
+    };
+    let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(10)));
+    let request = format!("GET /index.html HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    if stream.write_all(request.as_bytes()).is_err() {
+        return 0;
+    }
+    let mut head = [0u8; 12];
+    if stream.read_exact(&mut head).is_err() {
+        return 0;
+    }
+    String::from_utf8_lossy(&head[9..12]).parse().unwrap_or(0)
+}
+
+// Only the preview's own names are answered: a web page on another name (DNS rebinding to
+// 127.0.0.1) gets 403, `--allow-host` adds a name, and any port or case of `localhost` works.
+#[test]
+fn other_hosts_are_refused() {
+    let t = SiteTest::new("minimal");
+    let server = t.serve(&["--knowledge", "knowledge", "--allow-host", "wiki.internal"]);
+    let port = server.port;
+    for (host, status) in [
+        (format!("127.0.0.1:{port}"), 200),
+        (format!("LocalHost:{port}"), 200),
+        ("wiki.internal".to_owned(), 200),
+        (format!("evil.example:{port}"), 403),
+        ("127.0.0.1.evil.example".to_owned(), 403),
+    ] {
+        assert_eq!(status_for_host(port, &host), status, "Host: {host}");
+    }
+}
