@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::Project;
 use crate::diag::{Diagnostics, Location};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::kb::{self, KnowledgeBase};
 use crate::links::{self, LinkGraph};
 use crate::render::{self, Counts, PageKey, Theme};
@@ -109,6 +109,65 @@ pub fn check(project: &Project) -> Result<Compiled> {
     Ok(compiled)
 }
 
+/// Refuses to write `dir` (the site or the cache, `what`) inside a directory the build reads (the
+/// knowledge, an overlay, the theme): every build would read its previous output as input (a
+/// theme's `static/` holding the site copied the site into itself, growing at every build). A
+/// path starting with `~` is refused too: no shell expanded it, and a folder named `~` is
+/// almost never what was meant.
+fn refuse_inside_inputs(project: &Project, dir: &Path, what: &str) -> Result<()> {
+    if dir
+        .components()
+        .next()
+        .is_some_and(|c| c.as_os_str() == "~")
+    {
+        return Err(Error::Refused(format!(
+            "refusing to write the {what} to `{}`: `~` is not expanded here; write the home \
+             directory's path out (or $HOME in a shell)",
+            dir.display()
+        )));
+    }
+    let build = &project.config.build;
+    let inputs = build
+        .knowledge
+        .iter()
+        .map(|d| ("knowledge", d))
+        .chain(build.overlay.iter().map(|d| ("overlay", d)))
+        .chain(build.theme.iter().map(|d| ("theme", d)));
+    let target = resolved(dir);
+    for (kind, input) in inputs {
+        // The directory itself is refused by `site::write` ("it would replace").
+        let input_dir = resolved(input);
+        if target != input_dir && target.starts_with(&input_dir) {
+            return Err(Error::Refused(format!(
+                "refusing to write the {what} to `{}`: it is inside the {kind} directory `{}`, \
+                 which the build reads",
+                dir.display(),
+                input.display()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// `path` made absolute with its existing part's links resolved (the rest need not exist yet).
+fn resolved(path: &Path) -> PathBuf {
+    let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_owned());
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_owned());
+                existing = parent;
+            }
+            _ => return absolute,
+        }
+    }
+    let mut out = std::fs::canonicalize(existing).unwrap_or_else(|_| existing.to_owned());
+    out.extend(rest.iter().rev());
+    out
+}
+
 /// What `build` did.
 pub struct Built {
     /// The knowledge base, with every problem found.
@@ -144,6 +203,8 @@ pub fn build(
         });
     }
     let cache = project.config.build.cache_dir_for(&out);
+    refuse_inside_inputs(project, &out, "site")?;
+    refuse_inside_inputs(project, &cache, "cache")?;
     let counts = site::build_into(
         &compiled.kb,
         &compiled.graph,

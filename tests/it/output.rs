@@ -127,3 +127,35 @@ fn concurrent_builds_do_not_corrupt_output() {
     assert_eq!(snapshot(&t.dir.join("site")), expected);
     assert_eq!(leftovers(&t.dir), Vec::<String>::new());
 }
+
+// The site (or its cache) inside a directory the build reads is refused before anything is
+// written: it would be read back as input (a theme's `static/` copied the site into itself at
+// every build); a path starting with `~` is refused, not made into a folder named `~`.
+#[test]
+fn output_inside_inputs_is_refused() {
+    let t = SiteTest::new("minimal");
+    std::fs::create_dir_all(t.dir.join("theme/static")).expect("theme dir");
+    for (args, expected) in [
+        (
+            vec!["-o", "theme/static/site", "--theme", "theme"],
+            "error: refusing to write the site to `theme/static/site`: it is inside the theme directory `theme`",
+        ),
+        (
+            vec!["-o", "knowledge/out"],
+            "error: refusing to write the site to `knowledge/out`: it is inside the knowledge directory `knowledge`",
+        ),
+        (
+            vec!["-o", "~/site"],
+            "error: refusing to write the site to `~/site`: `~` is not expanded here",
+        ),
+    ] {
+        let mut all = vec!["build", "--knowledge", "knowledge"];
+        all.extend(args.iter().copied());
+        let out = t.run(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(stderr(&out).starts_with(expected), "{args:?}: {}", stderr(&out));
+    }
+    assert!(!t.dir.join("theme/static/site").exists());
+    assert!(!t.dir.join("knowledge/out").exists());
+    assert!(!t.dir.join("~").exists());
+}
