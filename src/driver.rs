@@ -76,14 +76,14 @@ fn check_file_names(kb: &KnowledgeBase, diags: &mut Diagnostics) {
 /// A note whose page would be another page (`glossary/index.md` is the glossary's section page,
 /// `glossary/index.html`) is an error at the note: one would silently replace the other.
 fn check_collisions(kb: &KnowledgeBase, diags: &mut Diagnostics) {
-    let generated: std::collections::HashMap<String, PageKey> = render::pages(kb)
+    let generated: std::collections::HashSet<String> = render::pages(kb)
         .into_iter()
         .filter(|key| !matches!(key, PageKey::Note(_)))
-        .filter_map(|key| Some((key.url(kb)?, key)))
+        .filter_map(|key| key.url(kb))
         .collect();
     for note in kb.iter() {
         let url = render::note_url(note);
-        if generated.contains_key(&url) {
+        if generated.contains(&url) {
             diags.error(
                 &Location::file(&note.path),
                 format!(

@@ -316,28 +316,6 @@ impl Manifest {
         written.entries = entries;
     }
 
-    /// Puts the previous build's file for `url` into the new site when it was rendered from the
-    /// same `key` and is unchanged on disk. `Ok(false)`: render the page.
-    pub fn reuse(&self, url: &str, key: &Fingerprint) -> Result<bool> {
-        let Some((previous, stamp)) = self.previous.pages.get(url) else {
-            return Ok(false);
-        };
-        if previous != key {
-            return Ok(false);
-        }
-        match self.keep(&self.dirs.site, &self.dirs.site_staging, url, stamp)? {
-            Some(stamp) => {
-                let mut written = self.written();
-                written.pages.insert(url.to_owned(), (*key, stamp));
-                if let Some(parts) = self.previous.parts.get(url) {
-                    written.parts.insert(url.to_owned(), parts.clone());
-                }
-                Ok(true)
-            }
-            None => Ok(false),
-        }
-    }
-
     /// Hard-links (or copies) the file at `path` in `from` into `to` if it is still what `stamp`
     /// describes; returns the new file's stamp.
     fn keep(&self, from: &Path, to: &Path, path: &str, stamp: &Stamp) -> Result<Option<Stamp>> {
@@ -390,20 +368,6 @@ impl Manifest {
         Ok(())
     }
 
-    /// Reads the note bodies the previous build kept (see `Bodies`): none after `fresh`, or when
-    /// the file is not the one that build wrote.
-    fn bodies_loader(&self) -> impl Fn() -> HashMap<BodyKey, String> + Sync {
-        let path = self.dirs.cache.join(BODIES);
-        let expected = self.previous.bodies;
-        move || match &expected {
-            Some(stamp) if stamp.describes(&path) => fs::read(&path)
-                .ok()
-                .and_then(|bytes| bodies::decode(&bytes))
-                .unwrap_or_default(),
-            _ => HashMap::new(),
-        }
-    }
-
     /// Writes the new build's manifest into the new cache directory.
     pub fn finish(self) -> Result<()> {
         let written = self.written.into_inner().unwrap_or_else(|e| e.into_inner());
@@ -413,12 +377,39 @@ impl Manifest {
 }
 
 impl Store for Manifest {
+    /// Puts the previous build's file for `url` into the new site when it was rendered from the
+    /// same `key` and is unchanged on disk. `Ok(false)`: render the page.
     fn keep_page(&self, url: &str, key: &Fingerprint) -> Result<bool> {
-        self.reuse(url, key)
+        let Some((previous, stamp)) = self.previous.pages.get(url) else {
+            return Ok(false);
+        };
+        if previous != key {
+            return Ok(false);
+        }
+        match self.keep(&self.dirs.site, &self.dirs.site_staging, url, stamp)? {
+            Some(stamp) => {
+                let mut written = self.written();
+                written.pages.insert(url.to_owned(), (*key, stamp));
+                if let Some(parts) = self.previous.parts.get(url) {
+                    written.parts.insert(url.to_owned(), parts.clone());
+                }
+                Ok(true)
+            }
+            None => Ok(false),
+        }
     }
 
+    /// The note bodies the previous build kept: none after `fresh`, or when the file is not the
+    /// one that build wrote.
     fn kept_bodies(&self) -> HashMap<BodyKey, String> {
-        (self.bodies_loader())()
+        let path = self.dirs.cache.join(BODIES);
+        match self.previous.bodies {
+            Some(stamp) if stamp.describes(&path) => fs::read(&path)
+                .ok()
+                .and_then(|bytes| bodies::decode(&bytes))
+                .unwrap_or_default(),
+            _ => HashMap::new(),
+        }
     }
 
     fn previous_parts(&self, url: &str) -> Option<Box<dyn PartSource + '_>> {

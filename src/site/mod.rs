@@ -74,10 +74,7 @@ pub fn build_into(
     timings: &mut Timings,
 ) -> Result<render::Counts> {
     let mut counts = render::Counts::default();
-    let absolute = |path: &Path| {
-        std::path::absolute(path).map_err(|e| crate::error::Error::io("resolve", path, e))
-    };
-    let (site_dir, cache_dir) = (absolute(out)?, absolute(cache)?);
+    let (site_dir, cache_dir) = (write::absolute(out)?, write::absolute(cache)?);
     // Neither may be, hold or replace the other (nor an input).
     let guard = |other: &Path| {
         let mut dirs = protected.to_vec();

@@ -241,7 +241,8 @@ fn check_target(out: &Path, protected: &[PathBuf]) -> Result<()> {
     }
 }
 
-fn absolute(path: &Path) -> Result<PathBuf> {
+/// `path` made absolute (not resolving links), the error naming it.
+pub fn absolute(path: &Path) -> Result<PathBuf> {
     std::path::absolute(path).map_err(|e| Error::io("resolve", path, e))
 }
 
