@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::kb::{ChecklistItem, KnowledgeBase, Note, Responsibility, Vocabulary};
+use crate::kb::{ChecklistItem, Duty, KnowledgeBase, Note, Responsibility, Vocabulary};
 use crate::links::LinkGraph;
 use crate::site::{export_assembled, SCHEMA};
 
@@ -84,6 +84,13 @@ fn tables(kb: &KnowledgeBase, services: &[&Note], format: Format) -> String {
             .collect::<Vec<_>>()
             .join("; ")
     };
+    // One party's duties in one cell: `duty (source); duty (source)`.
+    let duties = |list: &[Duty]| -> String {
+        list.iter()
+            .map(|d| format!("{} ({})", d.duty, d.source))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
     match format {
         Format::Csv => {
             let mut out = csv::Writer::from_writer(Vec::new());
@@ -94,8 +101,11 @@ fn tables(kb: &KnowledgeBase, services: &[&Note], format: Format) -> String {
                 "layer_title",
                 "owner",
                 "note",
+                "provider_duties",
+                "customer_duties",
                 "variants",
                 "source",
+                "verified",
             ]);
             for service in services {
                 for row in service.responsibility() {
@@ -106,8 +116,11 @@ fn tables(kb: &KnowledgeBase, services: &[&Note], format: Format) -> String {
                         &layer(row.layer.as_str()),
                         &row.owner,
                         &row.note,
+                        &duties(&row.duties.provider),
+                        &duties(&row.duties.customer),
                         &variants(row),
                         &row.source,
+                        &row.verified.to_string(),
                     ]);
                 }
             }
@@ -122,18 +135,36 @@ fn tables(kb: &KnowledgeBase, services: &[&Note], format: Format) -> String {
                     md(&service.summary)
                 ));
                 out.push_str(
-                    "| Layer | Owner | What it means | Source |\n| --- | --- | --- | --- |\n",
+                    "| Layer | Owner | Provider does | Customer does | Verified |\n| --- | --- | --- | --- | --- |\n",
                 );
-                for row in service.responsibility() {
-                    let mut note = md(&row.note);
-                    if !row.variants.is_empty() {
-                        note.push_str(&format!(" ({})", md(&variants(row))));
+                // One party's duties in one Markdown cell, each linked to its source.
+                let cell = |list: &[Duty]| -> String {
+                    if list.is_empty() {
+                        return "—".to_owned();
                     }
+                    list.iter()
+                        .map(|d| format!("{} ([source](<{}>))", md(&d.duty), d.source))
+                        .collect::<Vec<_>>()
+                        .join("<br>")
+                };
+                for row in service.responsibility() {
+                    let mut owner_cell = owner(&row.owner);
+                    if !row.variants.is_empty() {
+                        owner_cell.push_str(&format!(" ({})", md(&variants(row))));
+                    }
+                    let (provider, customer) =
+                        if row.duties.provider.is_empty() && row.duties.customer.is_empty() {
+                            (
+                                format!("{} ([source](<{}>))", md(&row.note), row.source),
+                                "—".into(),
+                            )
+                        } else {
+                            (cell(&row.duties.provider), cell(&row.duties.customer))
+                        };
                     out.push_str(&format!(
-                        "| {} | {} | {note} | <{}> |\n",
+                        "| {} | {owner_cell} | {provider} | {customer} | {} |\n",
                         md(&layer(row.layer.as_str())),
-                        owner(&row.owner),
-                        row.source
+                        row.verified
                     ));
                 }
                 out.push('\n');
@@ -172,7 +203,7 @@ fn checklist(kb: &KnowledgeBase, items: &[&ChecklistItem], format: Format) -> St
             let mut out = csv::Writer::from_writer(Vec::new());
             let _ = out.write_record([
                 "id", "note", "title", "layer", "pillar", "severity", "controls", "verify",
-                "source",
+                "source", "verified",
             ]);
             for i in items {
                 let _ = out.write_record([
@@ -185,6 +216,7 @@ fn checklist(kb: &KnowledgeBase, items: &[&ChecklistItem], format: Format) -> St
                     &controls(i),
                     i.verify.as_deref().unwrap_or(""),
                     &i.source,
+                    &i.verified.to_string(),
                 ]);
             }
             String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -229,7 +261,7 @@ mod tests {
         let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
         let records: Vec<csv::StringRecord> = reader.records().map_while(Result::ok).collect();
         assert_eq!(records.len(), s3.responsibility().len());
-        assert!(records.iter().all(|r| r.len() == 8 && r[0] == *"s3"));
+        assert!(records.iter().all(|r| r.len() == 11 && r[0] == *"s3"));
         let json: serde_json::Value =
             serde_json::from_str(&export(kb, graph, Selection::Service(s3), Format::Json))
                 .expect("json");

@@ -338,6 +338,7 @@ mod tests {
             title: id.into(),
             summary: String::new(),
             aliases: Vec::new(),
+            aliases_at: Vec::new(),
             sources: Vec::new(),
             order: None,
             data: KindData::Glossary,

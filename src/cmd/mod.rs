@@ -80,3 +80,13 @@ pub fn plural(n: usize) -> &'static str {
         "s"
     }
 }
+
+/// Writes `text` to stdout. A reader that went away (`who ... | head`) is not an error: the
+/// rest is dropped quietly instead of panicking as `print!` would.
+pub fn out(text: &str) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush());
+}

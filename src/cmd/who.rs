@@ -1,40 +1,67 @@
-//! `whosecures who`: who secures a service, or one layer of it, from the terminal.
+//! `whosecures who`: who does what for a service: its whole table, one layer, or a question in
+//! words (`whosecures who eks "build the node AMI"`); `--model` asks the model notes.
 
 use std::process::ExitCode;
 
 use whosecures::error::Result;
 use whosecures::kb::Kind;
-use whosecures::query;
+use whosecures::query::{self, ask};
 
-use super::{load_for_query, InputArgs};
+use super::{load_for_query, out, InputArgs};
+
+/// Output format of `who`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Lines for a terminal.
+    Text,
+    /// The `whosecures-who/1` schema (docs/who-json.md).
+    Json,
+}
 
 /// Arguments of `who`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     input: InputArgs,
-    /// Service: id, name or alias (`ec2`, `Amazon EC2`).
-    #[arg(required_unless_present = "list")]
+    /// Service: id, name or alias (`ec2`, `Amazon EC2`, `kms`); with `--model`, the first word
+    /// of the question.
+    #[arg(required_unless_present_any = ["list"])]
     service: Option<String>,
-    /// Layer: id, name or alias; several words are joined (`os patching`).
-    layer: Vec<String>,
+    /// A layer (id, name or alias: `guest-os`, `os patching`) or a question in words (`patch the
+    /// guest OS`, `build the node AMI`); several words are joined.
+    question: Vec<String>,
+    /// Answer a model-level question (patch management, physical controls, ...) from the model
+    /// notes instead of a service.
+    #[arg(long, conflicts_with = "list")]
+    model: bool,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Text)]
+    format: Format,
     /// List every service and layer id.
     #[arg(long)]
     list: bool,
 }
 
-/// Prints the service's table, one layer of it, or the list; exit 1 when a name matches nothing.
+/// Prints the answer; exit 1 when a name or question matches nothing.
 pub fn run(args: &Args) -> Result<ExitCode> {
     let (project, compiled) = load_for_query(&args.input)?;
     let kb = &compiled.kb;
     if args.list {
-        print!("{}", query::list(kb));
+        out(&query::list(kb));
         return Ok(ExitCode::SUCCESS);
     }
-    let Some(service) = args.service.as_deref() else {
+    let Some(first) = args.service.as_deref() else {
         return Ok(ExitCode::from(2));
     };
-    let service = match query::find(kb, Kind::Service, service) {
+    if args.model {
+        let question = std::iter::once(first.to_owned())
+            .chain(args.question.iter().cloned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let answers = ask::ask_model(kb, &question);
+        return Ok(print_answers(kb, &answers, args.format, None));
+    }
+    let service = match query::find_service(kb, first) {
         Ok(note) => note,
         Err(e) => {
             eprintln!("error: {e}");
@@ -42,19 +69,63 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         }
     };
     let org = &project.config.org;
-    let layer = args.layer.join(" ");
-    if layer.trim().is_empty() {
-        print!("{}", query::who_table(kb, service, org));
+    let question = args.question.join(" ");
+    if question.trim().is_empty() {
+        if args.format == Format::Json {
+            let answers = ask::Answers {
+                schema: ask::SCHEMA,
+                service: Some(service.id.to_string()),
+                question: String::new(),
+                answers: Vec::new(),
+            };
+            return Ok(print_answers(kb, &answers, args.format, Some(service)));
+        }
+        out(&query::who_table(kb, service, org));
         return Ok(ExitCode::SUCCESS);
     }
-    match query::find(kb, Kind::Layer, &layer) {
-        Ok(layer) => {
-            print!("{}", query::who_layer(kb, service, layer, org));
-            Ok(ExitCode::SUCCESS)
-        }
-        Err(e) => {
-            eprintln!("error: {e}");
-            Ok(ExitCode::from(1))
+    if args.format == Format::Text {
+        if let Ok(layer) = query::find(kb, Kind::Layer, &question) {
+            out(&query::who_layer(kb, service, layer, org));
+            return Ok(ExitCode::SUCCESS);
         }
     }
+    let answers = ask::ask(kb, service, &question);
+    Ok(print_answers(kb, &answers, args.format, Some(service)))
+}
+
+fn print_answers(
+    kb: &whosecures::kb::KnowledgeBase,
+    answers: &ask::Answers,
+    format: Format,
+    service: Option<&whosecures::kb::Note>,
+) -> ExitCode {
+    if format == Format::Json {
+        match serde_json::to_string_pretty(answers) {
+            Ok(json) => out(&format!("{json}\n")),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(2);
+            }
+        }
+        return if answers.answers.is_empty() && !answers.question.is_empty() {
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        };
+    }
+    if let Some(text) = query::who_answers(kb, answers) {
+        out(&text);
+        return ExitCode::SUCCESS;
+    }
+    let subject = service.map_or("the model notes", |s| s.title.as_str());
+    let nearest: Vec<String> = query::nearest_layers(kb, &answers.question)
+        .iter()
+        .map(|l| format!("`{}` ({})", l.id, l.title))
+        .collect();
+    eprintln!(
+        "nothing in {subject} matches `{}`; nearest layers: {}",
+        answers.question,
+        nearest.join(", ")
+    );
+    ExitCode::from(1)
 }

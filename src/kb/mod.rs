@@ -6,6 +6,7 @@ mod frontmatter;
 mod note;
 mod parse;
 mod raw;
+mod stale;
 mod update;
 mod validate;
 mod vocab;
@@ -20,13 +21,14 @@ use crate::source::SourceFile;
 
 pub use frontmatter::{split, Split, SplitError};
 pub use note::{
-    ChecklistItem, Control, Kind, KindData, Layer, Note, NoteId, Pillar, Practice, Responsibility,
-    SecurityService, Service, Variant,
+    name_key, ChecklistItem, Control, Date, Duties, Duty, Kind, KindData, Layer, Note, NoteId,
+    Party, Pillar, Practice, Responsibility, SecurityService, Service, Table, Topic, Variant,
 };
 pub use parse::is_valid_id;
+pub use stale::{dated, stale, Stale};
 pub use update::{is_structural, Update};
 pub use validate::check_org;
-pub use vocab::{Catalog, CompiledCatalog, Term, Vocabulary};
+pub use vocab::{Catalog, CompiledCatalog, Synonyms, Term, Vocabulary};
 
 use parse::{layer_order, parse_note, Parsed};
 use update::index_items;
@@ -87,12 +89,10 @@ impl KnowledgeBase {
         self.notes.partition_point(|n| n.kind < kind)
     }
 
-    /// Services with their data.
-    pub fn services(&self) -> impl Iterator<Item = (&Note, &Service)> {
-        self.iter().filter_map(|n| match &n.data {
-            KindData::Service(s) => Some((n, s)),
-            _ => None,
-        })
+    /// Every note with a responsibility table (services, then security services that have
+    /// one), with its table.
+    pub fn services(&self) -> impl Iterator<Item = (&Note, &Table)> {
+        self.iter().filter_map(|n| n.table().map(|t| (n, t)))
     }
 
     /// Every checklist item, in note order.

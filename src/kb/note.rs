@@ -13,6 +13,18 @@ use crate::diag::Location;
 #[serde(transparent)]
 pub struct NoteId(pub String);
 
+/// The key a name is looked up by: lowercase words joined by `-`, without a leading
+/// `amazon`/`aws` (`Amazon EC2` → `ec2`, `OS patching` → `os-patching`).
+pub fn name_key(name: &str) -> String {
+    let words: Vec<String> = name
+        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '/' | '.'))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect();
+    let skip = usize::from(words.len() > 1 && matches!(words[0].as_str(), "amazon" | "aws"));
+    words[skip..].join("-")
+}
+
 impl NoteId {
     /// The id as a string.
     pub fn as_str(&self) -> &str {
@@ -124,6 +136,8 @@ pub struct Note {
     pub summary: String,
     /// Other names readers look for.
     pub aliases: Vec<String>,
+    /// Where each alias is written.
+    pub aliases_at: Vec<Location>,
     /// Provider documentation the note is based on.
     pub sources: Vec<String>,
     /// Navigation position.
@@ -147,12 +161,18 @@ impl Note {
         }
     }
 
-    /// The responsibility rows of a service, in layer order; empty for other kinds.
-    pub fn responsibility(&self) -> &[Responsibility] {
+    /// The responsibility table of a service or of a security service that has one.
+    pub fn table(&self) -> Option<&Table> {
         match &self.data {
-            KindData::Service(s) => &s.responsibility,
-            _ => &[],
+            KindData::Service(s) => Some(&s.table),
+            KindData::SecurityService(s) => s.table.as_ref(),
+            _ => None,
         }
+    }
+
+    /// The responsibility rows, in layer order; empty for notes without a table.
+    pub fn responsibility(&self) -> &[Responsibility] {
+        self.table().map_or(&[], |t| &t.responsibility)
     }
 
     /// The security services a note names in its front matter.
@@ -181,8 +201,8 @@ impl Note {
 /// Kind-specific data.
 #[derive(Debug, Clone)]
 pub enum KindData {
-    /// `model/`
-    Model,
+    /// `model/`, with its topics (may be none).
+    Model(Vec<Topic>),
     /// `glossary/`
     Glossary,
     /// `layers/`
@@ -195,6 +215,30 @@ pub enum KindData {
     SecurityService(SecurityService),
     /// `practices/`
     Practice(Practice),
+}
+
+/// A model-level question (patch management, physical and environmental controls...) and what
+/// each party does about it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Topic {
+    /// The question's name.
+    pub title: String,
+    /// Other words for it.
+    pub aliases: Vec<String>,
+    /// One line summing it up.
+    pub note: String,
+    /// When it was last checked.
+    pub verified: Date,
+    /// What each party does.
+    #[serde(flatten)]
+    pub duties: Duties,
+}
+
+impl Topic {
+    /// The owner its duties make.
+    pub fn owner(&self) -> &'static str {
+        self.duties.owner()
+    }
 }
 
 /// A responsibility layer.
@@ -218,20 +262,157 @@ pub struct Service {
     pub provider: String,
     /// e.g. `storage`.
     pub category: String,
-    /// Service-model id.
-    pub service_model: String,
     /// Security services that help secure it.
     pub security_services: Vec<NoteId>,
-    /// One row per layer, in layer order.
-    pub responsibility: Vec<Responsibility>,
+    /// Who does what, layer by layer.
+    #[serde(flatten)]
+    pub table: Table,
     /// Checklist items.
     pub checklist: Vec<ChecklistItem>,
 }
 
-impl Service {
+/// A responsibility table: what a service is, in the model, and one row per layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Table {
+    /// Service-model id.
+    pub service_model: String,
+    /// One row per layer, in layer order.
+    pub responsibility: Vec<Responsibility>,
+}
+
+impl Table {
     /// The row for `layer`, if any.
     pub fn row(&self, layer: &NoteId) -> Option<&Responsibility> {
         self.responsibility.iter().find(|r| &r.layer == layer)
+    }
+}
+
+/// A calendar date, `YYYY-MM-DD`: when a claim was last checked against its source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Date {
+    /// Year.
+    pub year: u16,
+    /// Month, 1-12.
+    pub month: u8,
+    /// Day, 1-31.
+    pub day: u8,
+}
+
+impl Date {
+    /// Days since 1970-01-01 (proleptic Gregorian).
+    pub fn days(self) -> i64 {
+        let (y, m, d) = (
+            i64::from(self.year),
+            i64::from(self.month),
+            i64::from(self.day),
+        );
+        let y = if m <= 2 { y - 1 } else { y };
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let mp = (m + 9) % 12;
+        let doy = (153 * mp + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
+    }
+
+    /// The date `days` after 1970-01-01.
+    pub fn from_days(days: i64) -> Date {
+        let z = days + 719_468;
+        let era = z.div_euclid(146_097);
+        let doe = z - era * 146_097;
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        let mp = (5 * doy + 2) / 153;
+        let day = doy - (153 * mp + 2) / 5 + 1;
+        let month = if mp < 10 { mp + 3 } else { mp - 9 };
+        let year = yoe + era * 400 + i64::from(month <= 2);
+        Date {
+            year: u16::try_from(year).unwrap_or(0),
+            month: u8::try_from(month).unwrap_or(1),
+            day: u8::try_from(day).unwrap_or(1),
+        }
+    }
+
+    /// Today in UTC, from the system clock.
+    pub fn today() -> Date {
+        let secs = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        Date::from_days(i64::try_from(secs / 86_400).unwrap_or(0))
+    }
+}
+
+impl fmt::Display for Date {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:04}-{:02}-{:02}", self.year, self.month, self.day)
+    }
+}
+
+impl Serialize for Date {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// Who acts: the two parties of the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Party {
+    /// The cloud provider.
+    Provider,
+    /// The customer.
+    Customer,
+}
+
+impl Party {
+    /// The owner id of a duty of this party alone.
+    pub fn id(self) -> &'static str {
+        match self {
+            Party::Provider => "provider",
+            Party::Customer => "customer",
+        }
+    }
+}
+
+/// One act of one party, in our words, with the page that says so.
+#[derive(Debug, Clone, Serialize)]
+pub struct Duty {
+    /// The act, the party left out: "Patches the guest OS".
+    pub duty: String,
+    /// Provider documentation that states it.
+    pub source: String,
+    /// When it was last checked against `source`.
+    pub verified: Date,
+    /// Where the duty is written.
+    #[serde(skip)]
+    pub at: Location,
+}
+
+/// What each party does under one configuration (a row, or one of its variants).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Duties {
+    /// The provider's duties.
+    pub provider: Vec<Duty>,
+    /// The customer's duties.
+    pub customer: Vec<Duty>,
+}
+
+impl Duties {
+    /// The owner these duties make: provider only, customer only, both = shared, none =
+    /// not applicable.
+    pub fn owner(&self) -> &'static str {
+        match (self.provider.is_empty(), self.customer.is_empty()) {
+            (false, true) => "provider",
+            (true, false) => "customer",
+            (false, false) => "shared",
+            (true, true) => "not-applicable",
+        }
+    }
+
+    /// Every duty with its party, provider first.
+    pub fn all(&self) -> impl Iterator<Item = (Party, &Duty)> {
+        let provider = self.provider.iter().map(|d| (Party::Provider, d));
+        provider.chain(self.customer.iter().map(|d| (Party::Customer, d)))
     }
 }
 
@@ -240,14 +421,25 @@ impl Service {
 pub struct Responsibility {
     /// Layer id.
     pub layer: NoteId,
-    /// Owner id.
+    /// Owner id, derived from the duties (never written).
     pub owner: String,
+    /// Other names of this row for this service, e.g. the provider's own term in its
+    /// responsibility table ("database install and patching").
+    pub aliases: Vec<String>,
     /// One line on what that means for this service.
     pub note: String,
-    /// Provider documentation backing the claim.
+    /// The row's main source: its own `source`, else its first duty's.
     pub source: String,
+    /// When the row was last checked against its sources.
+    pub verified: Date,
+    /// What each party does in the default configuration.
+    #[serde(flatten)]
+    pub duties: Duties,
     /// Answers that depend on a customer choice.
     pub variants: Vec<Variant>,
+    /// Where its `layer` is written.
+    #[serde(skip)]
+    pub at: Location,
 }
 
 impl Responsibility {
@@ -257,6 +449,19 @@ impl Responsibility {
         let customer_part = |owner: &str| matches!(owner, "customer" | "shared");
         customer_part(&self.owner) || self.variants.iter().any(|v| customer_part(&v.owner))
     }
+
+    /// The oldest `verified` date of the row, its duties and its variants.
+    pub fn oldest_verified(&self) -> Date {
+        let duties = self
+            .variants
+            .iter()
+            .flat_map(|v| v.duties.all().map(|(_, d)| d.verified).chain([v.verified]));
+        self.duties
+            .all()
+            .map(|(_, d)| d.verified)
+            .chain(duties)
+            .fold(self.verified, Date::min)
+    }
 }
 
 /// A responsibility answer that holds under one choice.
@@ -264,10 +469,17 @@ impl Responsibility {
 pub struct Variant {
     /// The choice, e.g. `Fargate launch type`.
     pub when: String,
-    /// Owner id under that choice.
+    /// Owner id under that choice, derived from its duties.
     pub owner: String,
     /// Optional detail.
     pub note: Option<String>,
+    /// The page that says the layer does not apply under this choice (variants without duties).
+    pub source: Option<String>,
+    /// When it was last checked.
+    pub verified: Date,
+    /// What each party does under that choice (complete: replaces the row's duties).
+    #[serde(flatten)]
+    pub duties: Duties,
 }
 
 /// A provider security service.
@@ -275,6 +487,13 @@ pub struct Variant {
 pub struct SecurityService {
     /// e.g. `detection`.
     pub category: String,
+    /// Its own responsibility table, when it is a service in its own right (KMS, GuardDuty...).
+    pub table: Option<Table>,
+    /// The service note that holds its table instead (IAM's is `iam-service`).
+    pub service: Option<NoteId>,
+    /// Where `service` is written.
+    #[serde(skip)]
+    pub service_at: Option<Location>,
     /// Layers it helps the customer cover.
     pub layers: Vec<NoteId>,
     /// Pillars it serves.
@@ -313,6 +532,8 @@ pub struct ChecklistItem {
     pub verify: Option<String>,
     /// Provider documentation.
     pub source: String,
+    /// When it was last checked against `source`.
+    pub verified: Date,
     /// Longer explanation.
     pub detail: Option<String>,
     /// Security services that do or check this item.

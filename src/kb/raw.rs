@@ -21,7 +21,7 @@ macro_rules! front_matter {
             #[serde(default)]
             pub sources: Vec<S>,
             #[serde(default)]
-            pub aliases: Vec<String>,
+            pub aliases: Vec<S>,
             #[serde(default)]
             pub order: Option<i64>,
             $($(#[$fmeta])* pub $field: $ty,)*
@@ -53,13 +53,16 @@ pub struct Common {
     pub title: S,
     pub summary: S,
     pub sources: Vec<S>,
-    pub aliases: Vec<String>,
+    pub aliases: Vec<S>,
     pub order: Option<i64>,
 }
 
 front_matter!(
     /// `model/`
-    ModelFm {}
+    ModelFm {
+        #[serde(default)]
+        topic: Vec<TopicFm>,
+    }
 );
 
 front_matter!(
@@ -86,6 +89,12 @@ front_matter!(
     /// `security-services/`
     SecurityServiceFm {
         category: S,
+        #[serde(default)]
+        service: Option<S>,
+        #[serde(default)]
+        service_model: Option<S>,
+        #[serde(default)]
+        responsibility: Vec<RowFm>,
         #[serde(default)]
         layers: Vec<S>,
         #[serde(default)]
@@ -120,26 +129,78 @@ front_matter!(
     }
 );
 
+/// A date as written: `verified = 2026-12-06`.
+pub type D = Spanned<toml::value::Datetime>;
+
 /// One `[[responsibility]]` row.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RowFm {
     pub layer: S,
-    pub owner: S,
-    pub note: String,
-    pub source: S,
+    /// Other names of this row for this service (the provider's own term in its table).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// The old single label: refused with a hint to write duties.
+    #[serde(default)]
+    pub owner: Option<S>,
+    pub note: S,
+    #[serde(default)]
+    pub source: Option<S>,
+    #[serde(default)]
+    pub verified: Option<D>,
+    #[serde(default)]
+    pub provider: Vec<DutyFm>,
+    #[serde(default)]
+    pub customer: Vec<DutyFm>,
     #[serde(default)]
     pub variants: Vec<VariantFm>,
+}
+
+/// One duty: `{ duty = "...", source = "..." }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DutyFm {
+    pub duty: S,
+    pub source: S,
+    #[serde(default)]
+    pub verified: Option<D>,
 }
 
 /// One `variants` entry of a row.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VariantFm {
-    pub when: String,
-    pub owner: S,
+    pub when: S,
+    /// The old single label: refused with a hint to write duties.
+    #[serde(default)]
+    pub owner: Option<S>,
     #[serde(default)]
     pub note: Option<String>,
+    /// For a choice with no duties (not applicable under it): the page that says so.
+    #[serde(default)]
+    pub source: Option<S>,
+    #[serde(default)]
+    pub verified: Option<D>,
+    #[serde(default)]
+    pub provider: Vec<DutyFm>,
+    #[serde(default)]
+    pub customer: Vec<DutyFm>,
+}
+
+/// One `[[topic]]` of a model note: a model-level question (patch management, physical
+/// controls...) and what each party does about it.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicFm {
+    pub title: S,
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    pub note: String,
+    pub verified: D,
+    #[serde(default)]
+    pub provider: Vec<DutyFm>,
+    #[serde(default)]
+    pub customer: Vec<DutyFm>,
 }
 
 /// One `[[checklist]]` item.
@@ -156,6 +217,8 @@ pub struct ChecklistFm {
     #[serde(default)]
     pub verify: Option<String>,
     pub source: S,
+    #[serde(default)]
+    pub verified: Option<D>,
     #[serde(default)]
     pub detail: Option<String>,
     #[serde(default)]

@@ -46,7 +46,7 @@ fn service(front_extra: &str) -> String {
     )
 }
 
-const ROW: &str = "[[responsibility]]\nlayer = \"data\"\nowner = \"customer\"\nnote = \"Yours.\"\nsource = \"https://docs.aws.amazon.com/s3/\"\n";
+const ROW: &str = "[[responsibility]]\nlayer = \"data\"\nnote = \"Yours.\"\nverified = 2026-12-06\ncustomer = [{ duty = \"Classifies the data\", source = \"https://docs.aws.amazon.com/s3/\" }]\n";
 
 #[track_caller]
 fn diagnostics_of(extra: Vec<SourceFile>) -> Vec<String> {
@@ -60,7 +60,7 @@ fn diagnostics_of(extra: Vec<SourceFile>) -> Vec<String> {
 // A complete service note loads without diagnostics and keeps its typed data.
 #[test]
 fn valid_service_loads() {
-    let checklist = "[[checklist]]\nid = \"s3-bpa\"\ntitle = \"Block public access\"\nlayer = \"data\"\npillar = \"data-protection\"\nseverity = \"high\"\ncontrols = [\"fsbp:S3.1\"]\nsource = \"https://docs.aws.amazon.com/s3/\"\n";
+    let checklist = "[[checklist]]\nid = \"s3-bpa\"\ntitle = \"Block public access\"\nlayer = \"data\"\npillar = \"data-protection\"\nseverity = \"high\"\ncontrols = [\"fsbp:S3.1\"]\nsource = \"https://docs.aws.amazon.com/s3/\"\nverified = 2026-11-23\n";
     let mut files = base_files();
     files.push(file(
         "services/s3.md",
@@ -71,9 +71,14 @@ fn valid_service_loads() {
     assert!(diags.is_empty(), "{:?}", diags.sorted());
     let (note, s3) = kb.services().next().expect("one service");
     assert_eq!((note.id.as_str(), note.body()), ("s3", "Body.\n"));
-    assert_eq!(s3.responsibility[0].owner, "customer");
+    let row = &s3.responsibility[0];
+    assert_eq!(row.owner, "customer");
+    assert_eq!(row.verified.to_string(), "2026-12-06");
+    assert_eq!(row.duties.customer[0].duty, "Classifies the data");
+    assert_eq!(row.duties.customer[0].verified, row.verified);
+    assert_eq!(note.checklist()[0].verified.to_string(), "2026-11-23");
     assert_eq!(
-        s3.checklist[0].controls,
+        note.checklist()[0].controls,
         [Control {
             catalog: "fsbp".into(),
             id: "S3.1".into()
@@ -84,14 +89,14 @@ fn valid_service_loads() {
 // Every kind of id problem is reported at the exact line and column of the value.
 #[test]
 fn unknown_ids_are_located() {
-    let bad_row = ROW.replace("owner = \"customer\"", "owner = \"customr\"");
-    let checklist = "[[checklist]]\nid = \"s3-x\"\ntitle = \"X\"\nlayer = \"dta\"\npillar = \"data-protection\"\nseverity = \"urgent\"\ncontrols = [\"fsbp:S3-1\", \"nist:AC.1\"]\nsource = \"https://docs.aws.amazon.com/s3/\"\n";
+    let bad_row = ROW.replace("verified = 2026-12-06", "verified = 2026-12-06T10:00:00");
+    let checklist = "[[checklist]]\nid = \"s3-x\"\ntitle = \"X\"\nlayer = \"dta\"\npillar = \"data-protection\"\nseverity = \"urgent\"\ncontrols = [\"fsbp:S3-1\", \"nist:AC.1\"]\nsource = \"https://docs.aws.amazon.com/s3/\"\nverified = 2026-11-23\n";
     let text = service(&format!("{bad_row}{checklist}"));
     let got = diagnostics_of(vec![file("services/s3.md", &text)]);
     assert_eq!(
         got,
         [
-            "knowledge/services/s3.md:10:9: error: unknown owner `customr`; expected one of `provider`, `customer`",
+            "knowledge/services/s3.md:11:12: error: `verified` must be a date alone, `YYYY-MM-DD`, not `2026-12-06T10:00:00`",
             "knowledge/services/s3.md:16:9: error: unknown layer `dta`; did you mean `data`?",
             "knowledge/services/s3.md:18:12: error: unknown severity `urgent`; expected one of `high`",
             "knowledge/services/s3.md:19:13: error: control id `S3-1` does not match the `fsbp` pattern `^[A-Za-z][A-Za-z0-9]*\\.[0-9]+$`",
@@ -103,10 +108,12 @@ fn unknown_ids_are_located() {
 // A service without a row for a layer, and TOML problems, are errors at their line.
 #[test]
 fn missing_rows_and_toml_errors() {
-    let cases: [(&str, String, &str); 6] = [
+    let cases: [(&str, String, &str); 8] = [
         ("glossary/x.md", "+++\ntitle = \"X\"\n+++\n".into(), "knowledge/glossary/x.md:2:1: error: missing field `summary`"),
         ("services/s3.md", service(""), "knowledge/services/s3.md:1:1: error: service `s3` has no responsibility row for layer `data`"),
-        ("services/s3.md", service(&format!("{ROW}colour = 1\n")), "knowledge/services/s3.md:13:1: error: unknown field `colour`, expected one of `layer`, `owner`, `note`, `source`, `variants`"),
+        ("services/s3.md", service(&format!("{ROW}colour = 1\n")), "knowledge/services/s3.md:13:1: error: unknown field `colour`, expected one of `layer`, `aliases`, `owner`, `note`, `source`, `verified`, `provider`, `customer`, `variants`"),
+        ("services/s3.md", service("[[responsibility]]\nlayer = \"data\"\nowner = \"shared\"\nnote = \"Both.\"\nsource = \"https://docs.aws.amazon.com/s3/\"\nverified = 2026-12-06\n"), "knowledge/services/s3.md:10:9: error: `owner` is no longer written: say what each party does and the owner is derived; for `shared` write provider = [{ duty = ..., source = ... }] and customer = [{ duty = ..., source = ... }], with `verified = YYYY-MM-DD` on the row (see docs/note-format.md)"),
+        ("services/s3.md", service("[[responsibility]]\nlayer = \"data\"\nnote = \"None.\"\nverified = 2026-12-06\n"), "knowledge/services/s3.md:9:9: error: the `data` row has no duties, so it says the layer does not apply: give the page that says so in `source`"),
         ("layers/data.md", "+++\ntitle = \"x\"\n".into(), "knowledge/layers/data.md:1:1: error: front matter opened with `+++` is never closed"),
         ("glossary/tls.md", "+++\ntitle = \"TLS\"\nsummary = 3\n+++\n".into(), "knowledge/glossary/tls.md:3:11: error: invalid type: integer `3`, expected a string"),
         ("glossary/Bad_Id.md", "+++\n+++\n".into(), "knowledge/glossary/Bad_Id.md:1:1: error: invalid note id `Bad_Id`: use lowercase letters, digits and `-` in the file name"),

@@ -3,7 +3,7 @@
 //! (`KnowledgeBase::check_global`) and book.toml's `[org]` (`check_org`). No reading or parsing.
 
 use std::cell::OnceCell;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use toml::Spanned;
 
@@ -11,8 +11,8 @@ use crate::config::{is_http_url, OrgConfig};
 use crate::diag::{did_you_mean, Diagnostics, LineIndex, Location};
 
 use super::note::{
-    ChecklistItem, Control, Kind, KindData, Layer, Note, NoteId, Pillar, Practice, Responsibility,
-    SecurityService, Service, Variant,
+    name_key, ChecklistItem, Control, Date, Duties, Duty, Kind, KindData, Layer, Note, NoteId,
+    Pillar, Practice, Responsibility, SecurityService, Service, Table, Topic, Variant,
 };
 use super::parse::{is_valid_id, Front, Parsed};
 use super::raw;
@@ -72,7 +72,10 @@ impl Context<'_> {
         };
         let note_id = NoteId(id.clone());
         let (common, data, kind) = match front {
-            Front::Model(mut fm) => (fm.common(), KindData::Model, Kind::Model),
+            Front::Model(mut fm) => {
+                let topics = self.topics(&at, &fm.topic, diags);
+                (fm.common(), KindData::Model(topics), Kind::Model)
+            }
             Front::Glossary(mut fm) => (fm.common(), KindData::Glossary, Kind::Glossary),
             Front::Layer(mut fm) => {
                 self.term(
@@ -95,8 +98,24 @@ impl Context<'_> {
                 )
             }
             Front::SecurityService(mut fm) => {
+                let table = match (&fm.service_model, fm.responsibility.is_empty()) {
+                    (None, true) => None,
+                    (Some(model), _) => {
+                        Some(self.table(&at, &note_id, model, &fm.responsibility, diags))
+                    }
+                    (None, false) => {
+                        diags.error(
+                            &at.span(&fm.responsibility[0].layer),
+                            "a security service with `[[responsibility]]` rows needs `service_model` too",
+                        );
+                        None
+                    }
+                };
                 let data = SecurityService {
                     category: fm.category.get_ref().clone(),
+                    table,
+                    service: fm.service.as_ref().map(|s| NoteId(s.get_ref().clone())),
+                    service_at: fm.service.as_ref().map(|s| at.span(s)),
                     layers: self.ids(&at, &fm.layers, IdSet::Layer, diags),
                     pillars: self.ids(&at, &fm.pillars, IdSet::Pillar, diags),
                 };
@@ -125,7 +144,12 @@ impl Context<'_> {
             kind,
             title: common.title.into_inner(),
             summary: common.summary.into_inner(),
-            aliases: common.aliases,
+            aliases_at: common.aliases.iter().map(|a| at.span(a)).collect(),
+            aliases: common
+                .aliases
+                .into_iter()
+                .map(Spanned::into_inner)
+                .collect(),
             sources: common
                 .sources
                 .into_iter()
@@ -167,15 +191,34 @@ impl Context<'_> {
         fm: &raw::ServiceFm,
         diags: &mut Diagnostics,
     ) -> Service {
+        let table = self.table(at, id, &fm.service_model, &fm.responsibility, diags);
+        Service {
+            provider: fm.provider.get_ref().clone(),
+            category: fm.category.get_ref().clone(),
+            security_services: self.ids(at, &fm.security_services, IdSet::SecurityService, diags),
+            table,
+            checklist: self.checklist(at, id, &fm.checklist, diags),
+        }
+    }
+
+    /// A responsibility table: one row per layer, in layer order, duties checked.
+    fn table(
+        &self,
+        at: &At,
+        id: &NoteId,
+        service_model: &raw::S,
+        rows_fm: &[raw::RowFm],
+        diags: &mut Diagnostics,
+    ) -> Table {
         self.term(
             at,
-            &fm.service_model,
+            service_model,
             &self.vocab.service_models,
             "service model",
             diags,
         );
         let mut rows: BTreeMap<usize, Responsibility> = BTreeMap::new();
-        for row in &fm.responsibility {
+        for row in rows_fm {
             let layer = row.layer.get_ref();
             let Some(position) = self.layer_order.iter().position(|l| l == layer) else {
                 let hint = did_you_mean(layer, self.layer_order.iter().map(String::as_str));
@@ -185,27 +228,7 @@ impl Context<'_> {
                 );
                 continue;
             };
-            self.owner(at, &row.owner, diags);
-            check_url(at, &row.source, diags);
-            let variants = row
-                .variants
-                .iter()
-                .map(|v| {
-                    self.owner(at, &v.owner, diags);
-                    Variant {
-                        when: v.when.clone(),
-                        owner: v.owner.get_ref().clone(),
-                        note: v.note.clone(),
-                    }
-                })
-                .collect();
-            let value = Responsibility {
-                layer: NoteId(layer.clone()),
-                owner: row.owner.get_ref().clone(),
-                note: row.note.clone(),
-                source: row.source.get_ref().clone(),
-                variants,
-            };
+            let value = self.row(at, row, diags);
             if rows.insert(position, value).is_some() {
                 diags.error(
                     &at.span(&row.layer),
@@ -221,14 +244,190 @@ impl Context<'_> {
                 );
             }
         }
-        Service {
-            provider: fm.provider.get_ref().clone(),
-            category: fm.category.get_ref().clone(),
-            service_model: fm.service_model.get_ref().clone(),
-            security_services: self.ids(at, &fm.security_services, IdSet::SecurityService, diags),
+        Table {
+            service_model: service_model.get_ref().clone(),
             responsibility: rows.into_values().collect(),
-            checklist: self.checklist(at, id, &fm.checklist, diags),
         }
+    }
+
+    /// One row: its duties, its variants' duties, dates and sources.
+    fn row(&self, at: &At, row: &raw::RowFm, diags: &mut Diagnostics) -> Responsibility {
+        let layer = row.layer.get_ref();
+        if let Some(owner) = &row.owner {
+            old_owner(at, owner, diags);
+        }
+        if row.note.get_ref().trim().is_empty() {
+            diags.error(&at.span(&row.note), "`note` must not be empty");
+        }
+        let verified = match &row.verified {
+            Some(date) => self.date(at, date, diags),
+            // An old-format row already has an error that says what to write.
+            None if row.owner.is_some() => Date::default(),
+            None => {
+                diags.error(
+                    &at.span(&row.layer),
+                    format!(
+                        "the `{layer}` row needs `verified = YYYY-MM-DD`: when its duties were last checked against their sources"
+                    ),
+                );
+                Date::default()
+            }
+        };
+        if let Some(source) = &row.source {
+            check_url(at, source, diags);
+        }
+        let duties = self.duties(at, &row.provider, &row.customer, verified, diags);
+        let variants: Vec<Variant> = row
+            .variants
+            .iter()
+            .map(|v| {
+                if let Some(owner) = &v.owner {
+                    old_owner(at, owner, diags);
+                }
+                let verified = v
+                    .verified
+                    .as_ref()
+                    .map_or(verified, |d| self.date(at, d, diags));
+                let duties = self.duties(at, &v.provider, &v.customer, verified, diags);
+                if let Some(source) = &v.source {
+                    check_url(at, source, diags);
+                }
+                if duties.provider.is_empty() && duties.customer.is_empty() && v.source.is_none() {
+                    diags.error(
+                        &at.span(&v.when),
+                        format!(
+                            "the variant `{}` has no duties, so it says the layer does not apply under that choice: give the page that says so in `source`",
+                            v.when.get_ref()
+                        ),
+                    );
+                }
+                Variant {
+                    when: v.when.get_ref().clone(),
+                    owner: duties.owner().to_owned(),
+                    note: v.note.clone(),
+                    source: v.source.as_ref().map(|s| s.get_ref().clone()),
+                    verified,
+                    duties,
+                }
+            })
+            .collect();
+        let first_duty = duties
+            .all()
+            .chain(variants.iter().flat_map(|v| v.duties.all()))
+            .map(|(_, d)| d.source.clone())
+            .next();
+        let source = match (&row.source, first_duty) {
+            (Some(source), _) => source.get_ref().clone(),
+            (None, Some(source)) => source,
+            (None, None) if row.owner.is_some() => String::new(),
+            (None, None) => {
+                diags.error(
+                    &at.span(&row.layer),
+                    format!(
+                        "the `{layer}` row has no duties, so it says the layer does not apply: give the page that says so in `source`"
+                    ),
+                );
+                String::new()
+            }
+        };
+        let owner =
+            if duties.provider.is_empty() && duties.customer.is_empty() && !variants.is_empty() {
+                // No default: the owner is what the choices make together.
+                let provider = variants.iter().any(|v| !v.duties.provider.is_empty());
+                let customer = variants.iter().any(|v| !v.duties.customer.is_empty());
+                match (provider, customer) {
+                    (true, false) => "provider",
+                    (false, true) => "customer",
+                    (true, true) => "shared",
+                    (false, false) => "not-applicable",
+                }
+            } else {
+                duties.owner()
+            };
+        Responsibility {
+            layer: NoteId(layer.clone()),
+            owner: owner.to_owned(),
+            aliases: row.aliases.clone(),
+            note: row.note.get_ref().clone(),
+            source,
+            verified,
+            duties,
+            variants,
+            at: at.span(&row.layer),
+        }
+    }
+
+    /// The duties of each party; each inherits `verified` unless it carries its own.
+    fn duties(
+        &self,
+        at: &At,
+        provider: &[raw::DutyFm],
+        customer: &[raw::DutyFm],
+        verified: Date,
+        diags: &mut Diagnostics,
+    ) -> Duties {
+        let mut one = |d: &raw::DutyFm| {
+            if d.duty.get_ref().trim().is_empty() {
+                diags.error(&at.span(&d.duty), "a duty must not be empty");
+            }
+            check_url(at, &d.source, diags);
+            Duty {
+                duty: d.duty.get_ref().trim().to_owned(),
+                source: d.source.get_ref().clone(),
+                verified: d
+                    .verified
+                    .as_ref()
+                    .map_or(verified, |v| self.date(at, v, diags)),
+                at: at.span(&d.duty),
+            }
+        };
+        Duties {
+            provider: provider.iter().map(&mut one).collect(),
+            customer: customer.iter().map(&mut one).collect(),
+        }
+    }
+
+    /// A `verified` value: a date alone, no time or offset.
+    fn date(&self, at: &At, value: &raw::D, diags: &mut Diagnostics) -> Date {
+        let datetime = value.get_ref();
+        match (&datetime.date, &datetime.time, &datetime.offset) {
+            (Some(d), None, None) => Date {
+                year: d.year,
+                month: d.month,
+                day: d.day,
+            },
+            _ => {
+                diags.error(
+                    &at.span(value),
+                    format!("`verified` must be a date alone, `YYYY-MM-DD`, not `{datetime}`"),
+                );
+                Date::default()
+            }
+        }
+    }
+
+    /// The topics of a model note.
+    fn topics(&self, at: &At, topics: &[raw::TopicFm], diags: &mut Diagnostics) -> Vec<Topic> {
+        topics
+            .iter()
+            .map(|t| {
+                let verified = self.date(at, &t.verified, diags);
+                let duties = self.duties(at, &t.provider, &t.customer, verified, diags);
+                if duties.provider.is_empty() && duties.customer.is_empty() {
+                    diags.error(
+                        &at.span(&t.title),
+                        "a topic needs at least one `provider` or `customer` duty",
+                    );
+                }
+                Topic {
+                    title: t.title.get_ref().clone(),
+                    aliases: t.aliases.clone(),
+                    note: t.note.clone(),
+                    verified,
+                    duties,
+                }
+            })
+            .collect()
     }
 
     fn checklist(
@@ -260,6 +459,19 @@ impl Context<'_> {
                     diags,
                 );
                 check_url(at, &item.source, diags);
+                let verified = match &item.verified {
+                    Some(date) => self.date(at, date, diags),
+                    None => {
+                        diags.error(
+                            &at.span(&item.id),
+                            format!(
+                                "checklist item `{}` needs `verified = YYYY-MM-DD`: when it was last checked against its source",
+                                item.id.get_ref()
+                            ),
+                        );
+                        Date::default()
+                    }
+                };
                 let controls = item
                     .controls
                     .iter()
@@ -275,6 +487,7 @@ impl Context<'_> {
                     controls,
                     verify: item.verify.clone(),
                     source: item.source.get_ref().clone(),
+                    verified,
                     detail: item.detail.clone(),
                     security_services: self.ids(
                         at,
@@ -331,10 +544,6 @@ impl Context<'_> {
         })
     }
 
-    fn owner(&self, at: &At, value: &raw::S, diags: &mut Diagnostics) {
-        self.term(at, value, &self.vocab.owners, "owner", diags);
-    }
-
     fn term(&self, at: &At, value: &raw::S, terms: &[Term], what: &str, diags: &mut Diagnostics) {
         // An empty list means the vocabulary did not load (reported once, at the vocabulary):
         // do not repeat that at every use.
@@ -371,6 +580,24 @@ impl Context<'_> {
     }
 }
 
+/// An `owner = "..."` of the old format: says how to write the row now.
+fn old_owner(at: &At, owner: &raw::S, diags: &mut Diagnostics) {
+    let example = match owner.get_ref().as_str() {
+        "provider" => "provider = [{ duty = \"...\", source = \"https://...\" }]",
+        "customer" => "customer = [{ duty = \"...\", source = \"https://...\" }]",
+        "shared" => "provider = [{ duty = ..., source = ... }] and customer = [{ duty = ..., source = ... }]",
+        "not-applicable" => "no duties, a `note` saying why and a `source`",
+        _ => "`provider = [...]` duties, `customer = [...]` duties, both (shared) or neither (not applicable)",
+    };
+    diags.error(
+        &at.span(owner),
+        format!(
+            "`owner` is no longer written: say what each party does and the owner is derived; for `{}` write {example}, with `verified = YYYY-MM-DD` on the row (see docs/note-format.md)",
+            owner.get_ref()
+        ),
+    );
+}
+
 #[derive(Debug, Clone, Copy)]
 enum IdSet {
     Layer,
@@ -389,10 +616,68 @@ fn check_url(at: &At, value: &raw::S, diags: &mut Diagnostics) {
 }
 
 impl KnowledgeBase {
+    /// Checks that no alias names another note: an alias equal to another note's id or alias
+    /// (as `who` and searches compare names) would make one of them unreachable by that name.
+    fn check_aliases(&self, diags: &mut Diagnostics) {
+        let mut names: HashMap<String, (&Note, &str)> = HashMap::new();
+        for note in self.iter() {
+            names.insert(name_key(&note.title), (note, "title"));
+        }
+        for note in self.iter() {
+            names.insert(name_key(note.id.as_str()), (note, "id"));
+        }
+        let mut seen: HashMap<String, (&Note, &Location)> = HashMap::new();
+        for note in self.iter() {
+            for (alias, at) in note.aliases.iter().zip(&note.aliases_at) {
+                let key = name_key(alias);
+                if let Some((other, what)) = names.get(&key).filter(|(o, _)| o.id != note.id) {
+                    diags.error(
+                        at,
+                        format!(
+                            "alias `{alias}` is the {what} of another note, `{}` ({}); remove it or rename one",
+                            other.id, other.path
+                        ),
+                    );
+                    continue;
+                }
+                match seen.get(&key) {
+                    Some((other, first)) if other.id != note.id => diags.error(
+                        at,
+                        format!(
+                            "alias `{alias}` is also an alias of `{}` at {first}; a name must lead to one note",
+                            other.id
+                        ),
+                    ),
+                    Some(_) => {}
+                    None => {
+                        seen.insert(key, (note, at));
+                    }
+                }
+            }
+        }
+    }
+
     /// Checks that span notes: checklist ids are unique across the knowledge base.
     /// Each later use of an id is reported at its `id`, naming the use before it (navigation
     /// order, then order in the note).
     pub fn check_global(&self, diags: &mut Diagnostics) {
+        self.check_aliases(diags);
+        for note in self.iter() {
+            let KindData::SecurityService(s) = &note.data else {
+                continue;
+            };
+            if let (Some(service), Some(at)) = (&s.service, &s.service_at) {
+                let ok = self.get(service).is_some_and(|n| n.kind == Kind::Service);
+                if !ok {
+                    diags.error(at, format!("`service`: no service note `{service}`"));
+                } else if s.table.is_some() {
+                    diags.error(
+                        at,
+                        "a security service has either its own `[[responsibility]]` rows or a `service` that holds them, not both",
+                    );
+                }
+            }
+        }
         for (item, owners) in &self.item_owners {
             if owners.len() < 2 {
                 continue;

@@ -21,6 +21,10 @@ pub struct Term {
     /// One-sentence explanation.
     #[serde(default)]
     pub description: String,
+    /// For a service model: the service whose table stands for the model in summaries (the
+    /// home page's "how responsibility shifts"), e.g. `ec2` for infrastructure.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub representative: Option<String>,
 }
 
 /// A control catalog such as Security Hub FSBP or a CIS benchmark version.
@@ -52,6 +56,22 @@ pub struct Vocabulary {
     /// Control catalogs checklist items map to.
     #[serde(default)]
     pub catalogs: Vec<Catalog>,
+    /// Words and phrases that mean the same in a question (`patch`, `update`, `upgrade`), for
+    /// `whosecures who SERVICE "free words"`.
+    #[serde(default)]
+    pub synonyms: Vec<Synonyms>,
+}
+
+/// One group of words or phrases a question may use for the same thing.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Synonyms {
+    /// The words, lowercase; a phrase of several words matches as a whole.
+    pub words: Vec<String>,
+    /// Other groups (named by their first word) these words are a kind of: `customer managed
+    /// key` is also a `key`.
+    #[serde(default)]
+    pub also: Vec<String>,
 }
 
 /// A catalog with its pattern compiled.

@@ -173,6 +173,7 @@ impl<'a> Ctx<'a> {
                 .collect(),
             verify: item.verify.clone(),
             source: item.source.clone(),
+            verified: item.verified.to_string(),
             detail: item.detail.clone(),
             runbook: self.org.runbook(&item.id).map(str::to_owned),
             security_services: item

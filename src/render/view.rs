@@ -91,6 +91,17 @@ pub struct OwnerView {
     pub label: String,
 }
 
+/// One duty of one party, with the page that states it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DutyView {
+    /// The act.
+    pub duty: String,
+    /// Provider documentation.
+    pub source: String,
+    /// When it was last checked, `YYYY-MM-DD`.
+    pub verified: String,
+}
+
 /// A choice-dependent answer in a responsibility cell.
 #[derive(Debug, Clone, Serialize)]
 pub struct VariantView {
@@ -100,6 +111,10 @@ pub struct VariantView {
     pub owner: OwnerView,
     /// Detail.
     pub note: Option<String>,
+    /// What the provider does under it.
+    pub provider: Vec<DutyView>,
+    /// What the customer does under it.
+    pub customer: Vec<DutyView>,
 }
 
 /// A responsibility row of a service table, or a service cell of a layer page.
@@ -115,6 +130,14 @@ pub struct CellView {
     pub note: String,
     /// Provider documentation.
     pub source: String,
+    /// When the row was last checked against its sources, `YYYY-MM-DD`.
+    pub verified: String,
+    /// What the provider does (default configuration).
+    pub provider: Vec<DutyView>,
+    /// What the customer does (default configuration).
+    pub customer: Vec<DutyView>,
+    /// The anchor of the row on the service page (`layer-guest-os`).
+    pub anchor: String,
     /// Choice-dependent answers.
     pub variants: Vec<VariantView>,
     /// The organisation's team for the customer's side (`[org.teams]`), where the customer has one.
@@ -173,6 +196,8 @@ pub struct ItemView {
     pub verify: Option<String>,
     /// Provider documentation.
     pub source: String,
+    /// When it was last checked against `source`, `YYYY-MM-DD`.
+    pub verified: String,
     /// Longer explanation.
     pub detail: Option<String>,
     /// The organisation's runbook (`[org.runbooks]`).
@@ -303,6 +328,8 @@ pub struct MatrixCell {
     pub note: String,
     /// Whether the answer depends on a choice.
     pub depends: bool,
+    /// The row's anchor on the service page (`layer-guest-os`); empty when there is no row.
+    pub anchor: String,
 }
 
 /// `matrix.html`.
@@ -415,7 +442,9 @@ pub struct ChecklistsPage {
 pub struct ModelColumn {
     /// Service model.
     pub model: OwnerView,
-    /// Example services.
+    /// The service whose table the column shows (the model's declared representative).
+    pub representative: Option<LinkView>,
+    /// Every service of the model.
     pub services: Vec<LinkView>,
     /// Per layer: who usually secures it under this model.
     pub cells: Vec<MatrixCell>,

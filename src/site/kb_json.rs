@@ -7,13 +7,13 @@ use serde::Serialize;
 
 use crate::kb::{
     Catalog, ChecklistItem, Kind, KindData, KnowledgeBase, Layer, Note, NoteId, Practice,
-    Responsibility, SecurityService, Term,
+    Responsibility, SecurityService, Term, Topic,
 };
 use crate::links::LinkGraph;
 use crate::render::note_url;
 
 /// The schema id written into every export.
-pub const SCHEMA: &str = "whosecures-kb/1";
+pub const SCHEMA: &str = "whosecures-kb/2";
 
 #[derive(Serialize)]
 struct Export<'a> {
@@ -48,6 +48,8 @@ struct NoteExport<'a> {
     practice: Option<PracticeExport<'a>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pillar_security_services: Option<&'a [NoteId]>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    topics: Option<&'a [Topic]>,
 }
 
 #[derive(Serialize)]
@@ -187,6 +189,7 @@ fn note_export<'a>(note: &'a Note, graph: &'a LinkGraph) -> NoteExport<'a> {
         security_service: None,
         practice: None,
         pillar_security_services: None,
+        topics: None,
     };
     match &note.data {
         KindData::Layer(l) => export.layer = Some(l),
@@ -194,9 +197,9 @@ fn note_export<'a>(note: &'a Note, graph: &'a LinkGraph) -> NoteExport<'a> {
             export.service = Some(ServiceExport {
                 provider: &s.provider,
                 category: &s.category,
-                service_model: &s.service_model,
+                service_model: &s.table.service_model,
                 security_services: &s.security_services,
-                responsibility: &s.responsibility,
+                responsibility: &s.table.responsibility,
                 checklist: &s.checklist,
             })
         }
@@ -213,7 +216,8 @@ fn note_export<'a>(note: &'a Note, graph: &'a LinkGraph) -> NoteExport<'a> {
             })
         }
         KindData::Pillar(p) => export.pillar_security_services = Some(&p.security_services),
-        KindData::Model | KindData::Glossary => {}
+        KindData::Model(topics) => export.topics = Some(topics),
+        KindData::Glossary => {}
     }
     export
 }

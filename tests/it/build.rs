@@ -72,8 +72,35 @@ fn service_page_table_and_checklist() {
         ["row-provider", "row-customer"]
     );
     assert_eq!(
-        texts(&html, ".variants li"),
+        texts(&html, ".variants li > p"),
         ["With <b>managed</b> keys: ◆ Shared The provider holds the key."]
+    );
+    // Both parties' duties side by side, each with its source; the verified date per row.
+    assert_eq!(
+        texts(
+            &html,
+            ".resp-table > tbody > tr > td > .split .side-provider li"
+        ),
+        ["Patches the OS under the service source"]
+    );
+    assert_eq!(
+        texts(
+            &html,
+            ".resp-table > tbody > tr > td > .split .side-customer li"
+        ),
+        ["Classifies and protects what it stores source"]
+    );
+    assert_eq!(
+        texts(&html, ".variants .side-provider li"),
+        ["Holds and rotates the managed key source"]
+    );
+    assert_eq!(
+        texts(&html, ".resp-table .verified time"),
+        ["2026-11-23", "2026-11-23"]
+    );
+    assert_eq!(
+        attrs(&html, ".resp-table tbody > tr", "id"),
+        ["layer-guest-os", "layer-data"]
     );
     assert_eq!(
         texts(&html, ".check-item .check-title"),
@@ -132,7 +159,7 @@ fn escaping() {
     );
     let kb: serde_json::Value =
         serde_json::from_str(&t.read("out/kb.json")).expect("kb.json is JSON");
-    assert_eq!(kb["schema"], "whosecures-kb/1");
+    assert_eq!(kb["schema"], "whosecures-kb/2");
     let widget = kb["notes"]
         .as_array()
         .expect("notes")
@@ -155,6 +182,32 @@ fn embedded_build_in_empty_directory() {
     );
     let home = t.html("site/index.html");
     assert!(!texts(&home, ".band-provider li").is_empty());
+    // "How responsibility shifts" reads each model's declared representative, never a vote:
+    // every cell says what that service's own table says (IaaS guest OS = Customer, as on EC2).
+    let layers = texts(&home, ".shift-table tbody th a");
+    assert_eq!(
+        layers.len(),
+        texts(&t.html("site/layers/index.html"), ".card").len()
+    );
+    let representatives = [
+        ("ec2", "Amazon EC2"),
+        ("rds", "Amazon RDS"),
+        ("s3", "Amazon S3"),
+    ];
+    let heads = texts(&home, ".shift-table thead th .group a");
+    assert_eq!(heads, representatives.map(|(_, title)| title));
+    for (col, (id, _)) in representatives.iter().enumerate() {
+        let page = t.html(&format!("site/services/{id}.html"));
+        let own = texts(&page, ".resp-table > tbody > tr > td:nth-child(2) > .owner");
+        let shown = texts(
+            &home,
+            &format!(".shift-table tbody td:nth-of-type({}) .owner", col + 1),
+        );
+        assert_eq!(shown, own, "{id}");
+    }
+    let guest = layers.iter().position(|l| l == "Guest operating system");
+    let ec2 = texts(&home, ".shift-table tbody td:nth-of-type(1) .owner");
+    assert_eq!(guest.map(|i| ec2[i].as_str()), Some("● Customer"));
     let s3 = t.html("site/services/s3.html");
     assert_eq!(
         texts(&s3, ".resp-table tbody tr").len(),

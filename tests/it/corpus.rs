@@ -334,6 +334,14 @@ corpus! {
     uppercase_md_extension = "70-uppercase-md-extension", inputs::committed;
     // A note whose page would be a section page.
     note_named_index = "71-note-named-index", inputs::committed;
+    // A responsibility row that does not say when it was verified.
+    row_without_verified = "72-row-without-verified", inputs::committed;
+    // Aliases that are another note's id or title.
+    alias_collision = "73-alias-collision", inputs::committed;
+    // A `verified` that is not a date.
+    verified_not_a_date = "74-verified-not-a-date", inputs::committed;
+    // A security service with a table but no service model.
+    security_service_table_without_model = "75-security-service-table-without-model", inputs::committed;
 }
 
 // Every case directory has a test, a README and an expected stderr, and the corpus is big enough.
@@ -519,10 +527,10 @@ mod inputs {
         Setup::Run
     }
 
-    /// The base service note with CRLF line endings, an unknown owner and a broken link.
+    /// The base service note with CRLF line endings, an unknown layer and a broken link.
     pub fn crlf(k: &Path) -> Setup {
         let text = base("services/widget.md")
-            .replace("owner = \"customer\"", "owner = \"customr\"")
+            .replacen("layer = \"data\"", "layer = \"dta\"", 1)
             .replace("[[data]]", "[[dta]]")
             .replace('\n', "\r\n");
         write(k, "services/widget.md", text);

@@ -176,10 +176,26 @@ pub fn apply(t: &SiteTest, step: &Step) -> Vec<PathBuf> {
             write_note("services/widget.md", format!("{}{item}", &text[..at]))
         }
         Step::Owner { to } => {
-            let owner = ["provider", "customer", "shared"][to % 3];
+            // Swaps the parties of the duties of the first row (or, on odd steps, the second):
+            // its derived owner changes, and the TOML stays valid.
+            let text = read("services/widget.md");
+            let rows: Vec<usize> = text
+                .match_indices("[[responsibility]]")
+                .map(|(i, _)| i)
+                .collect();
+            let Some(&start) = rows.get(to % 2).or(rows.first()) else {
+                return Vec::new();
+            };
+            let end = text[start + 1..]
+                .find("\n[[")
+                .map_or(text.len(), |e| start + 1 + e);
+            let row = text[start..end]
+                .replace("provider = [", "\u{0}")
+                .replace("customer = [", "provider = [")
+                .replace('\u{0}', "customer = [");
             write_note(
                 "services/widget.md",
-                set_line(&read("services/widget.md"), "owner", owner),
+                format!("{}{row}{}", &text[..start], &text[end..]),
             )
         }
         Step::AddNote { extra, links_to } => {

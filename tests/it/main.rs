@@ -2,6 +2,7 @@
 //! binary on a small fixture copied into a temporary directory.
 
 mod a11y;
+mod answers;
 mod architecture;
 mod browser;
 mod build;

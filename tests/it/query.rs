@@ -13,13 +13,29 @@ fn who_answers_and_suggests() {
         "{text}"
     );
     assert!(
-        text.contains("source: https://docs.aws.amazon.com/"),
+        text.contains("Customer does:\n    - Patches and updates the guest OS"),
         "{text}"
     );
+    assert!(
+        text.contains("source:   https://docs.aws.amazon.com/"),
+        "{text}"
+    );
+    assert!(text.contains("verified: 2026-"), "{text}");
     let table = stdout(&t.ok(&["who", "eks"]));
     assert!(
-        table.contains("Managed node groups with a custom AMI: Customer"),
+        table.contains("Managed node groups with a custom AMI: Shared"),
         "{table}"
+    );
+    // A security service with its own table, and one whose table a service note holds.
+    assert!(stdout(&t.ok(&["who", "kms"])).starts_with("AWS Key Management Service"));
+    assert!(
+        stdout(&t.ok(&["who", "iam"])).starts_with("AWS IAM (knowledge/services/iam-service.md)")
+    );
+    // Words, not a layer: the act asked about, with its party first.
+    let words = stdout(&t.ok(&["who", "eks", "build", "the", "worker", "node", "AMI"]));
+    assert!(
+        words.starts_with("Amazon EKS: build the worker node AMI\n\n  Provider: "),
+        "{words}"
     );
     let out = t.run(&["who", "elasticach"]);
     assert_eq!(out.status.code(), Some(1));
@@ -28,10 +44,10 @@ fn who_answers_and_suggests() {
         "{}",
         stderr(&out)
     );
-    let out = t.run(&["who", "s3", "guest-0s"]);
+    let out = t.run(&["who", "s3", "zzyzx", "qwv"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(
-        stderr(&out).contains("no layer matches `guest-0s`; did you mean `guest-os`?"),
+        stderr(&out).contains("nothing in Amazon S3 matches `zzyzx qwv`; nearest layers: "),
         "{}",
         stderr(&out)
     );
@@ -45,7 +61,7 @@ fn who_answers_and_suggests() {
 fn export_formats() {
     let t = SiteTest::empty();
     let json: serde_json::Value = serde_json::from_str(&stdout(&t.ok(&["export"]))).expect("JSON");
-    assert_eq!(json["schema"], "whosecures-kb/1");
+    assert_eq!(json["schema"], "whosecures-kb/2");
     assert!(json["notes"].as_array().map_or(0, Vec::len) > 100);
     std::fs::write(t.dir.join("s3.csv"), "old contents").expect("seed file");
     t.ok(&[
@@ -59,12 +75,12 @@ fn export_formats() {
     ]);
     let csv = t.read("s3.csv");
     assert!(
-        csv.starts_with("service,service_title,layer,layer_title,owner,note,variants,source\n"),
+        csv.starts_with("service,service_title,layer,layer_title,owner,note,provider_duties,customer_duties,variants,source,verified\n"),
         "{csv}"
     );
     assert_eq!(
         csv.lines().filter(|l| l.starts_with("s3,")).count(),
-        22,
+        23,
         "{csv}"
     );
     let md = stdout(&t.ok(&["export", "--checklist", "s3", "--format", "markdown"]));

@@ -10,7 +10,8 @@ impl Ctx<'_> {
     pub(in crate::render) fn home(&self) -> HomePage {
         let layers: Vec<&Note> = self.kb.of_kind(Kind::Layer).collect();
         let services: Vec<_> = self.kb.services().collect();
-        // Per layer, how often each owner holds it across services of one model.
+        // Per service model, the table of its declared representative (EC2 for infrastructure):
+        // a summary read from the model, never a vote that lets EBS outvote EC2.
         let models: Vec<ModelColumn> = self
             .kb
             .vocab
@@ -21,20 +22,22 @@ impl Ctx<'_> {
                     .iter()
                     .filter(|(_, s)| s.service_model == model.id)
                     .collect();
+                let representative = model
+                    .representative
+                    .as_deref()
+                    .and_then(|id| services.iter().find(|(n, _)| n.id.as_str() == id));
                 let cells = layers
                     .iter()
                     .map(|layer| {
-                        let owners: Vec<&str> = of_model
-                            .iter()
-                            .filter_map(|(_, s)| s.row(&layer.id).map(|r| r.owner.as_str()))
-                            .collect();
-                        let owner = majority(&owners).unwrap_or("not-applicable");
-                        let depends = owners.iter().any(|o| *o != owner);
+                        let row = representative.and_then(|(_, t)| t.row(&layer.id));
                         MatrixCell {
                             layer: layer.title.clone(),
-                            owner: self.owner(owner),
-                            note: String::new(),
-                            depends,
+                            owner: self.owner(row.map_or("not-applicable", |r| r.owner.as_str())),
+                            note: row.map(|r| r.note.clone()).unwrap_or_default(),
+                            depends: row.is_some_and(|r| !r.variants.is_empty()),
+                            anchor: row
+                                .map(|r| format!("layer-{}", r.layer))
+                                .unwrap_or_default(),
                         }
                     })
                     .collect();
@@ -43,6 +46,7 @@ impl Ctx<'_> {
                         id: model.id.clone(),
                         label: model.label.clone(),
                     },
+                    representative: representative.map(|(n, _)| self.link(n)),
                     services: of_model.iter().map(|(n, _)| self.link(n)).collect(),
                     cells,
                 }
@@ -78,39 +82,5 @@ impl Ctx<'_> {
                 .get_str("shared-responsibility-model")
                 .map(|n| self.link(n)),
         }
-    }
-}
-
-/// The most frequent owner; ties go to the first in `owners`.
-fn majority<'a>(owners: &[&'a str]) -> Option<&'a str> {
-    let mut counts: Vec<(&str, usize)> = Vec::new();
-    for owner in owners {
-        match counts.iter_mut().find(|(o, _)| o == owner) {
-            Some((_, n)) => *n += 1,
-            None => counts.push((owner, 1)),
-        }
-    }
-    counts
-        .into_iter()
-        .fold(None, |best: Option<(&str, usize)>, (o, n)| match best {
-            Some((_, m)) if m >= n => best,
-            _ => Some((o, n)),
-        })
-        .map(|(o, _)| o)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    // The majority owner wins; ties go to the first seen.
-    #[test]
-    fn majorities() {
-        assert_eq!(
-            majority(&["customer", "provider", "customer"]),
-            Some("customer")
-        );
-        assert_eq!(majority(&["shared", "provider"]), Some("shared"));
-        assert_eq!(majority(&[]), None);
     }
 }

@@ -40,12 +40,14 @@ impl Ctx<'_> {
                             owner: self.owner(&row.owner),
                             note: row.note.clone(),
                             depends: !row.variants.is_empty(),
+                            anchor: format!("layer-{}", row.layer),
                         },
                         None => MatrixCell {
                             layer: layer.title.clone(),
                             owner: self.owner("not-applicable"),
                             note: String::new(),
                             depends: false,
+                            anchor: String::new(),
                         },
                     })
                     .collect(),

@@ -2,7 +2,7 @@
 //! backlinks), its sidebar and its body.
 
 use crate::error::Result;
-use crate::kb::{Kind, KindData, Note, NoteId, Responsibility, Vocabulary};
+use crate::kb::{Duty, Kind, KindData, Note, NoteId, Responsibility, Vocabulary};
 use crate::render::context::{layer_group_label, Ctx, Show};
 use crate::render::reuse::{verdict, Previous, Verdict};
 use crate::render::theme::Theme;
@@ -113,7 +113,7 @@ impl Ctx<'_> {
                 group("Pillars", &s.pillars),
             ],
             KindData::Practice(p) => vec![group("Pillars", &p.pillars), group("Layers", &p.layers)],
-            KindData::Layer(_) | KindData::Model | KindData::Glossary => Vec::new(),
+            KindData::Layer(_) | KindData::Model(_) | KindData::Glossary => Vec::new(),
         };
         groups.into_iter().filter(|g| !g.links.is_empty()).collect()
     }
@@ -128,14 +128,21 @@ impl Ctx<'_> {
             KindData::Service(s) => vec![
                 fact(
                     "Service model",
-                    Vocabulary::label(&vocab.service_models, &s.service_model).to_owned(),
+                    Vocabulary::label(&vocab.service_models, &s.table.service_model).to_owned(),
                 ),
                 fact("Category", s.category.clone()),
                 fact("Provider", s.provider.to_uppercase()),
                 fact("Checklist items", s.checklist.len().to_string()),
             ],
             KindData::Layer(_) => vec![fact("Group", layer_group_label(self.kb, note))],
-            KindData::SecurityService(s) => vec![fact("Category", s.category.clone())],
+            KindData::SecurityService(s) => {
+                let mut facts = vec![fact("Category", s.category.clone())];
+                if let Some(table) = &s.table {
+                    let model = Vocabulary::label(&vocab.service_models, &table.service_model);
+                    facts.insert(0, fact("Service model", model.to_owned()));
+                }
+                facts
+            }
             _ => Vec::new(),
         }
     }
@@ -150,6 +157,10 @@ impl Ctx<'_> {
             owner: self.owner(&row.owner),
             note: row.note.clone(),
             source: row.source.clone(),
+            verified: row.verified.to_string(),
+            provider: duty_views(&row.duties.provider),
+            customer: duty_views(&row.duties.customer),
+            anchor: format!("layer-{}", row.layer),
             variants: row
                 .variants
                 .iter()
@@ -157,13 +168,15 @@ impl Ctx<'_> {
                     when: v.when.clone(),
                     owner: self.owner(&v.owner),
                     note: v.note.clone(),
+                    provider: duty_views(&v.duties.provider),
+                    customer: duty_views(&v.duties.customer),
                 })
                 .collect(),
             team: self.team(row),
         };
         match &note.data {
-            KindData::Service(service) => service
-                .responsibility
+            KindData::Service(_) | KindData::SecurityService(_) => note
+                .responsibility()
                 .iter()
                 .map(|row| {
                     let group = self
@@ -202,4 +215,16 @@ impl Ctx<'_> {
             items.iter().map(|i| self.item_slot(i, show)).collect()
         })
     }
+}
+
+/// The views of one party's duties.
+fn duty_views(duties: &[Duty]) -> Vec<DutyView> {
+    duties
+        .iter()
+        .map(|d| DutyView {
+            duty: d.duty.clone(),
+            source: d.source.clone(),
+            verified: d.verified.to_string(),
+        })
+        .collect()
 }

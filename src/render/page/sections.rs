@@ -16,7 +16,8 @@ impl Ctx<'_> {
                     link: self.link(n),
                     extra: match &n.data {
                         KindData::Service(s) => {
-                            Vocabulary::label(&vocab.service_models, &s.service_model).to_owned()
+                            Vocabulary::label(&vocab.service_models, &s.table.service_model)
+                                .to_owned()
                         }
                         KindData::Layer(_) => layer_group_label(self.kb, n),
                         KindData::SecurityService(s) => s.category.clone(),

@@ -171,16 +171,22 @@ fn service(
             Some((at, owner, note)) if at == layer => (owner, note),
             _ => ("provider", "n"),
         };
+        let duty = format!("[{{ duty = \"{note}\", source = \"{SOURCE}\" }}]");
+        let duties = match owner {
+            "provider" => format!("provider = {duty}\n"),
+            "customer" => format!("customer = {duty}\n"),
+            _ => format!("provider = {duty}\ncustomer = {duty}\n"),
+        };
         text.push_str(&format!(
-            "\n[[responsibility]]\nlayer = \"l{layer:03}\"\nowner = \"{owner}\"\n\
-             note = \"{note}\"\nsource = \"{SOURCE}\"\n"
+            "\n[[responsibility]]\nlayer = \"l{layer:03}\"\nnote = \"{note}\"\n\
+             verified = 2026-12-06\n{duties}"
         ));
     }
     for (n, (title, layer, pillar)) in items.iter().enumerate() {
         text.push_str(&format!(
             "\n[[checklist]]\nid = \"s{i:03}-item-{n}\"\ntitle = \"{title}\"\n\
              layer = \"l{layer:03}\"\npillar = \"{pillar}\"\nseverity = \"high\"\n\
-             source = \"{SOURCE}\"\n"
+             source = \"{SOURCE}\"\nverified = 2026-12-06\n"
         ));
     }
     file(

@@ -4,9 +4,13 @@
 
 use std::fmt::Write;
 
+pub mod ask;
+
 use crate::config::OrgConfig;
 use crate::diag::suggest;
-use crate::kb::{Kind, KnowledgeBase, Note, Responsibility, Variant, Vocabulary};
+use crate::kb::{
+    name_key, Duties, Kind, KnowledgeBase, Note, Party, Responsibility, Variant, Vocabulary,
+};
 
 /// A name that matched nothing, with the closest id when one is near.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -30,22 +34,49 @@ impl std::fmt::Display for NotFound {
 }
 
 /// Lowercase, words joined by `-`, without a leading `amazon`/`aws`: `Amazon EC2` → `ec2`,
-/// `OS patching` → `os-patching`.
+/// `OS patching` → `os-patching` (the key `kb` checks aliases by).
 pub fn normalize(name: &str) -> String {
-    let words: Vec<String> = name
-        .split(|c: char| c.is_whitespace() || matches!(c, '-' | '_' | '/' | '.'))
-        .filter(|w| !w.is_empty())
-        .map(str::to_lowercase)
-        .collect();
-    let skip = usize::from(words.len() > 1 && matches!(words[0].as_str(), "amazon" | "aws"));
-    words[skip..].join("-")
+    name_key(name)
 }
 
 /// The note of `kind` whose id, title or an alias is `query` once normalized.
 pub fn find<'a>(kb: &'a KnowledgeBase, kind: Kind, query: &str) -> Result<&'a Note, NotFound> {
+    find_in(kb.of_kind(kind), kind.singular(), query)
+}
+
+/// The note with a responsibility table (a service, or a security service that has one) whose
+/// id, title or an alias is `query` once normalized.
+pub fn find_service<'a>(kb: &'a KnowledgeBase, query: &str) -> Result<&'a Note, NotFound> {
+    let found = find_in(kb.services().map(|(n, _)| n), "service", query);
+    if found.is_ok() {
+        return found;
+    }
+    // A security service whose table a service note holds (`iam` → `iam-service`).
+    let redirects = kb
+        .of_kind(Kind::SecurityService)
+        .filter(|n| redirect(n).is_some());
+    find_in(redirects, "service", query)
+        .ok()
+        .and_then(|n| redirect(n).and_then(|id| kb.get(id)))
+        .ok_or(())
+        .or(found)
+}
+
+fn redirect(note: &Note) -> Option<&crate::kb::NoteId> {
+    match &note.data {
+        crate::kb::KindData::SecurityService(s) => s.service.as_ref(),
+        _ => None,
+    }
+}
+
+fn find_in<'a>(
+    notes: impl Iterator<Item = &'a Note>,
+    what: &'static str,
+    query: &str,
+) -> Result<&'a Note, NotFound> {
     let wanted = normalize(query);
     let mut names: Vec<(String, &Note)> = Vec::new();
-    for note in kb.of_kind(kind) {
+    for note in notes {
         let all = [note.id.as_str(), note.title.as_str()]
             .into_iter()
             .chain(note.aliases.iter().map(String::as_str));
@@ -61,7 +92,7 @@ pub fn find<'a>(kb: &'a KnowledgeBase, kind: Kind, query: &str) -> Result<&'a No
         .and_then(|best| names.iter().find(|(n, _)| n == best))
         .map(|(_, note)| note.id.to_string());
     Err(NotFound {
-        what: kind.singular(),
+        what,
         query: query.to_owned(),
         suggestion,
     })
@@ -70,10 +101,18 @@ pub fn find<'a>(kb: &'a KnowledgeBase, kind: Kind, query: &str) -> Result<&'a No
 /// Every service and layer id with its title, for `who --list`.
 pub fn list(kb: &KnowledgeBase) -> String {
     let mut out = String::new();
-    for (kind, heading) in [(Kind::Service, "services"), (Kind::Layer, "layers")] {
+    let services: Vec<&Note> = kb.services().map(|(n, _)| n).collect();
+    let layers: Vec<&Note> = kb.of_kind(Kind::Layer).collect();
+    let width = services
+        .iter()
+        .chain(&layers)
+        .map(|n| n.id.as_str().chars().count())
+        .max()
+        .unwrap_or(0);
+    for (notes, heading) in [(services, "services"), (layers, "layers")] {
         let _ = writeln!(out, "{heading}:");
-        for note in kb.of_kind(kind) {
-            let _ = writeln!(out, "  {:<24} {}", note.id, note.title);
+        for note in notes {
+            let _ = writeln!(out, "  {:<width$}  {}", note.id.as_str(), note.title);
         }
     }
     out
@@ -144,12 +183,98 @@ pub fn who_layer(kb: &KnowledgeBase, service: &Note, layer: &Note, org: &OrgConf
         team(org, row)
     );
     let _ = writeln!(out, "  {}", row.note);
-    for variant in &row.variants {
-        let _ = writeln!(out, "  - {}", variant_line(kb, variant, ": ", ""));
+    duty_lines(&mut out, "  ", &row.duties);
+    if !row.variants.is_empty() {
+        let _ = writeln!(out, "  When you choose otherwise:");
     }
-    let _ = writeln!(out, "  source: {}", row.source);
-    let _ = writeln!(out, "  note:   {}", service.path);
+    for variant in &row.variants {
+        let _ = writeln!(out, "  * {}", variant_line(kb, variant, ": ", ""));
+        duty_lines(&mut out, "      ", &variant.duties);
+    }
+    let _ = writeln!(out, "  source:   {}", row.source);
+    let _ = writeln!(out, "  verified: {}", row.verified);
+    let _ = writeln!(out, "  note:     {}", service.path);
     out
+}
+
+/// `Provider does:` and `Customer does:` blocks, one line per duty with its source below.
+fn duty_lines(out: &mut String, indent: &str, duties: &Duties) {
+    for (party, list) in [
+        (Party::Provider, &duties.provider),
+        (Party::Customer, &duties.customer),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let who = match party {
+            Party::Provider => "Provider",
+            Party::Customer => "Customer",
+        };
+        let _ = writeln!(out, "{indent}{who} does:");
+        for duty in list.iter() {
+            let _ = writeln!(out, "{indent}  - {}", duty.duty);
+            let _ = writeln!(out, "{indent}    {}", duty.source);
+        }
+    }
+}
+
+/// The answers to a question in words, best first, as text; `None` when nothing matches.
+pub fn who_answers(kb: &KnowledgeBase, answers: &ask::Answers) -> Option<String> {
+    let best = answers.answers.first()?;
+    let mut out = String::new();
+    let subject = answers
+        .service
+        .as_deref()
+        .and_then(|id| kb.get_str(id))
+        .map_or("The model", |n| n.title.as_str());
+    let _ = writeln!(out, "{subject}: {}\n", answers.question);
+    let place = |a: &ask::Answer| {
+        let layer = kb.get_str(&a.layer).map_or(a.layer.as_str(), |l| &l.title);
+        match &a.variant {
+            Some(v) => format!("{layer} / {v}"),
+            None => layer.to_owned(),
+        }
+    };
+    let _ = writeln!(out, "  {}: {}", owner(&kb.vocab, &best.party), best.duty);
+    let _ = writeln!(out, "    {} (verified {})", place(best), best.verified);
+    let _ = writeln!(out, "    {}", best.source);
+    if answers.answers.len() > 1 {
+        let _ = writeln!(out, "\n  Also relevant:");
+        for a in &answers.answers[1..] {
+            let _ = writeln!(out, "  - {}: {}", owner(&kb.vocab, &a.party), a.duty);
+            let _ = writeln!(out, "      {} (verified {})", place(a), a.verified);
+            let _ = writeln!(out, "      {}", a.source);
+        }
+    }
+    Some(out)
+}
+
+/// The layers whose names look most like `question` (shared letter pairs), for "nothing
+/// matches" messages.
+pub fn nearest_layers<'a>(kb: &'a KnowledgeBase, question: &str) -> Vec<&'a Note> {
+    fn pairs(text: &str) -> Vec<(char, char)> {
+        let chars: Vec<char> = text.to_lowercase().chars().collect();
+        chars.windows(2).map(|w| (w[0], w[1])).collect()
+    }
+    let asked = pairs(question);
+    let similarity = |name: &str| {
+        let theirs = pairs(name);
+        let shared = asked.iter().filter(|p| theirs.contains(p)).count();
+        (2 * shared) as f64 / (asked.len() + theirs.len()).max(1) as f64
+    };
+    let mut scored: Vec<(f64, &Note)> = kb
+        .of_kind(Kind::Layer)
+        .map(|layer| {
+            let best = [layer.title.as_str()]
+                .into_iter()
+                .chain(layer.aliases.iter().map(String::as_str))
+                .map(similarity)
+                .fold(0.0, f64::max);
+            (best, layer)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, l)| l).collect()
 }
 
 /// `when: Owner` and the variant's note between `open` and `close`.
@@ -235,15 +360,18 @@ mod tests {
             "{one}"
         );
         assert!(
-            one.contains("- Container image on a non-AWS base image: Customer"),
+            one.contains("* Container image on a non-AWS base image: Customer"),
             "{one}"
         );
+        assert!(one.contains("  Provider does:\n    - "), "{one}");
+        assert!(one.contains("      Customer does:\n        - "), "{one}");
         assert!(
-            one.contains("source: https://docs.aws.amazon.com/"),
+            one.contains("source:   https://docs.aws.amazon.com/"),
             "{one}"
         );
+        assert!(one.contains("verified: 2026-"), "{one}");
         assert!(
-            one.contains("note:   knowledge/services/lambda.md"),
+            one.contains("note:     knowledge/services/lambda.md"),
             "{one}"
         );
         let table = who_table(&kb, lambda, &org);
