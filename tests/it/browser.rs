@@ -119,7 +119,12 @@ impl Browser {
             session: session.to_owned(),
             _profile: profile,
         };
-        browser.call("timeouts", json!({ "script": 120_000, "pageLoad": 60_000 }));
+        // Generous bounds, not performance claims: axe-core on the print page (every note, ~5 MB)
+        // takes over a minute on a loaded 2-core machine.
+        browser.call(
+            "timeouts",
+            json!({ "script": 300_000, "pageLoad": 120_000 }),
+        );
         Some(browser)
     }
 
