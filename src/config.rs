@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::diag::{first_line, Diagnostic, LineIndex, Location, Severity};
+use crate::diag::{parse_message, Diagnostic, LineIndex, Location, Severity};
 use crate::error::{Error, Result};
 use crate::source::{self, SourceFile};
 
@@ -162,7 +162,7 @@ impl Config {
                 line,
                 column,
                 severity: Severity::Error,
-                message: first_line(e.message()),
+                message: parse_message(e.message()),
             })
         })?;
         if let Some(url) = config.book.base_url.as_deref().filter(|u| !is_http_url(u)) {

@@ -1,6 +1,7 @@
 //! Content diagnostics: problems in the notes, each with a file location, collected for the whole
 //! run and printed like a compiler, plus the message helpers every stage shares (`first_line`,
-//! the "did you mean" hint). Environment failures are `error::Error`, not diagnostics.
+//! `parse_message`, the "did you mean" hint). Environment failures are `error::Error`, not
+//! diagnostics.
 
 use std::fmt;
 
@@ -227,6 +228,28 @@ pub fn first_line(message: &str) -> String {
     message.lines().next().unwrap_or(message).trim().to_owned()
 }
 
+/// A parser's message on one line (`first_line`) that, when it names an unknown field or variant
+/// and the ones expected (serde: "unknown field `sumary`, expected one of `title`, `summary`"),
+/// ends with the "did you mean" hint for the closest expected one.
+pub fn parse_message(message: &str) -> String {
+    let line = first_line(message);
+    let hint = unknown_and_expected(&line)
+        .map(|(word, expected)| did_you_mean(word, expected))
+        .unwrap_or_default();
+    line + &hint
+}
+
+/// The unknown word and the expected ones of serde's "unknown field `x`, expected `a` or `b`"
+/// (or "expected one of `a`, `b`, `c`"; variants alike).
+fn unknown_and_expected(line: &str) -> Option<(&str, Vec<&str>)> {
+    let rest = line
+        .strip_prefix("unknown field `")
+        .or_else(|| line.strip_prefix("unknown variant `"))?;
+    let (word, expected) = rest.split_once("`, expected ")?;
+    // The names are the odd pieces between backticks.
+    Some((word, expected.split('`').skip(1).step_by(2).collect()))
+}
+
 /// `; did you mean `x`?` naming the closest candidate (see `suggest`), or nothing when none is
 /// close: the hint every "unknown ..." message ends with.
 pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
@@ -355,5 +378,35 @@ mod tests {
         assert_eq!(suggest("lambda", words.into_iter()), None);
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("tsl", "tls"), 1);
+    }
+
+    // An unknown field or variant gets the closest expected name as a hint, from serde's own
+    // list; other messages are only cut to their first line.
+    #[test]
+    fn parse_messages_suggest_expected_names() {
+        assert_eq!(
+            parse_message("unknown field `sumary`, expected one of `title`, `summary`, `order`\n"),
+            "unknown field `sumary`, expected one of `title`, `summary`, `order`; did you mean `summary`?"
+        );
+        assert_eq!(
+            parse_message("unknown field `custmer`, expected `provider` or `customer`"),
+            "unknown field `custmer`, expected `provider` or `customer`; did you mean `customer`?"
+        );
+        assert_eq!(
+            parse_message("unknown variant `hgih`, expected `low` or `high`"),
+            "unknown variant `hgih`, expected `low` or `high`; did you mean `high`?"
+        );
+        assert_eq!(
+            parse_message("unknown field `zzz`, expected one of `title`, `summary`"),
+            "unknown field `zzz`, expected one of `title`, `summary`"
+        );
+        assert_eq!(
+            parse_message("unknown field `x`, there are no fields"),
+            "unknown field `x`, there are no fields"
+        );
+        assert_eq!(
+            parse_message("invalid type: string \"a\", expected an integer\nmore"),
+            "invalid type: string \"a\", expected an integer"
+        );
     }
 }

@@ -4,6 +4,7 @@
 
 mod frontmatter;
 mod note;
+mod order;
 mod parse;
 mod raw;
 mod stale;
@@ -24,6 +25,7 @@ pub use note::{
     name_key, ChecklistItem, Control, Date, Duties, Duty, Kind, KindData, Layer, Note, NoteId,
     Party, Pillar, Practice, Responsibility, SecurityService, Service, Table, Topic, Variant,
 };
+pub use order::{natural_cmp, sort_name, without_vendor, Natural, VENDOR_PREFIXES};
 pub use parse::is_valid_id;
 pub use stale::{dated, stale, Stale};
 pub use update::{is_structural, Update};
@@ -42,7 +44,7 @@ pub struct KnowledgeBase {
     pub vocab: Vocabulary,
     /// Control catalogs with compiled patterns.
     pub catalogs: Vec<CompiledCatalog>,
-    /// Every note, sorted by kind, order, title, id. Shared so an incremental update (serve)
+    /// Every note, sorted by kind, order, name (`order::sort_name`, naturally), id. Shared so an incremental update (serve)
     /// copies pointers, not notes.
     pub notes: Vec<Arc<Note>>,
     index: HashMap<NoteId, usize>,

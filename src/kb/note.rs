@@ -147,6 +147,12 @@ pub struct Note {
 }
 
 impl Note {
+    /// The name this note sorts by in every list: its title, for services and security services
+    /// without the vendor prefix ("Amazon S3" sorts as "S3"). Compare with `Natural`.
+    pub fn sort_name(&self) -> &str {
+        super::order::sort_name(self.kind, &self.title)
+    }
+
     /// The Markdown body.
     pub fn body(&self) -> &str {
         &self.text[self.body_offset..]

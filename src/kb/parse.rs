@@ -2,7 +2,7 @@
 //! the id from the file name and the TOML of each kind. Ids inside the front matter are not
 //! checked here; that is `validate`'s job.
 
-use crate::diag::{first_line, Diagnostics, LineIndex, Location};
+use crate::diag::{parse_message, Diagnostics, LineIndex, Location};
 use crate::source::SourceFile;
 
 use super::frontmatter::split;
@@ -135,7 +135,7 @@ pub(super) fn parse_note(file: SourceFile, diags: &mut Diagnostics) -> Option<Pa
             let offset = split.front_offset + e.span().map_or(0, |s| s.start);
             diags.error(
                 &LineIndex::new(&text).locate(path, offset),
-                first_line(e.message()),
+                parse_message(e.message()),
             );
             return None;
         }

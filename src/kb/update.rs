@@ -9,6 +9,7 @@ use crate::diag::{Diagnostics, Location};
 use crate::source::SourceFile;
 
 use super::note::{Kind, Note, NoteId};
+use super::order::Natural;
 use super::parse::parse_note;
 use super::validate::Context;
 use super::KnowledgeBase;
@@ -158,12 +159,13 @@ fn is_structural_kind(kind: Kind) -> bool {
     matches!(kind, Kind::Layer | Kind::Pillar | Kind::SecurityService)
 }
 
-/// The navigation order: kind, then `order`, title and id.
-fn nav_key(note: &Note) -> (Kind, i64, &str, &NoteId) {
+/// The navigation order: kind, then `order`, the name it sorts by (natural, case-insensitive,
+/// services without their vendor prefix) and id.
+fn nav_key(note: &Note) -> (Kind, i64, Natural<'_>, &NoteId) {
     (
         note.kind,
         note.order.unwrap_or(i64::MAX),
-        &note.title,
+        Natural(note.sort_name()),
         &note.id,
     )
 }

@@ -5,7 +5,7 @@
 use regex::Regex;
 use serde::{Deserialize, Serialize};
 
-use crate::diag::{first_line, Diagnostics, LineIndex, Location};
+use crate::diag::{parse_message, Diagnostics, LineIndex, Location};
 use crate::source::SourceFile;
 
 use super::parse::decode;
@@ -138,7 +138,7 @@ pub(super) fn load_vocabulary(
         Err(e) => {
             let at =
                 LineIndex::new(text).locate(&file.display_path, e.span().map_or(0, |s| s.start));
-            diags.error(&at, first_line(e.message()));
+            diags.error(&at, parse_message(e.message()));
             return (empty, Vec::new());
         }
     };

@@ -48,6 +48,18 @@ enum Event {
 /// Runs the preview until Ctrl-C.
 pub fn run(options: Options) -> Result<()> {
     let started = Instant::now();
+    // The port is taken before anything is read or built, so an address in use is reported at
+    // once. Requests made during the first build wait in the listen queue for the workers.
+    let address = SocketAddr::new(options.bind, options.port);
+    if !options.bind.is_loopback() {
+        eprintln!(
+            "warning: serving on `{}`: anyone who can reach this machine there can read your \
+             drafts and the whole knowledge base (only requests naming {} are answered)",
+            options.bind,
+            hosts(&options).join(", ")
+        );
+    }
+    let server = Arc::new(listen(address)?);
     // The watcher starts before the first load reads anything, so a save made while the site is
     // being built is queued and applied after it, never lost.
     let (tx, rx) = mpsc::channel::<Event>();
@@ -64,18 +76,6 @@ pub fn run(options: Options) -> Result<()> {
         eprintln!("serving the error page until the knowledge base is fixed");
     }
 
-    let address = SocketAddr::new(options.bind, options.port);
-    if !options.bind.is_loopback() {
-        eprintln!(
-            "warning: serving on `{}`: anyone who can reach this machine there can read your \
-             drafts and the whole knowledge base (only requests naming {} are answered)",
-            options.bind,
-            hosts(&options).join(", ")
-        );
-    }
-    let server = tiny_http::Server::http(address)
-        .map_err(|e| Error::Refused(format!("cannot listen on `{address}`: {e}")))?;
-    let server = Arc::new(server);
     let url = match server.server_addr().to_ip() {
         Some(addr) => format!("http://{addr}/"),
         None => format!("http://{address}/"),
@@ -168,6 +168,21 @@ pub fn run(options: Options) -> Result<()> {
     server.unblock();
     eprintln!("stopped");
     Ok(())
+}
+
+/// Listens on `address`; an error names it, and for an address in use says how to pick another.
+fn listen(address: SocketAddr) -> Result<tiny_http::Server> {
+    tiny_http::Server::http(address).map_err(|e| {
+        let in_use = e
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::AddrInUse);
+        let hint = if in_use {
+            " (another program listens there; `--port 0` picks a free port)"
+        } else {
+            ""
+        };
+        Error::Refused(format!("cannot listen on `{address}`: {e}{hint}"))
+    })
 }
 
 /// The host names the preview answers: loopback, the bound address and `--allow-host` names.

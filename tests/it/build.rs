@@ -215,6 +215,86 @@ fn embedded_build_in_empty_directory() {
     );
 }
 
+// Every list reads in natural, case-insensitive order, services by their name without the
+// vendor prefix (shown all the same): the glossary, section pages, the sidebar, checklist groups,
+// control ids and `who --list`.
+#[test]
+fn lists_sort_naturally() {
+    let t = SiteTest::empty();
+    t.ok(&["build"]);
+    let glossary = texts(&t.html("site/glossary/index.html"), "dl.glossary dt");
+    assert_eq!(glossary[..3], ["Access key", "AMI", "ARN"], "{glossary:?}");
+    let services = texts(&t.html("site/services/index.html"), ".card > a");
+    assert_eq!(
+        services[..3],
+        ["Amazon API Gateway", "AWS AppSync", "Amazon Athena"],
+        "{services:?}"
+    );
+    let at = |title: &str| services.iter().position(|s| s == title).expect(title);
+    assert!(at("Amazon Kinesis Data Streams") < at("AWS Lambda"));
+    assert!(at("AWS Lambda") < at("Amazon MQ"));
+    assert!(at("Amazon RDS Custom") < at("Amazon S3"));
+    assert!(at("Amazon S3") < at("Amazon S3 Glacier"));
+    assert!(at("Amazon SQS") < at("AWS Step Functions"));
+    // The sidebar on any page shows its sections in the same order.
+    let page = t.html("site/glossary/ami.html");
+    let sidebar = texts(
+        &page,
+        "#sidebar .nav-section li:not(.section-index):not(.more) a",
+    );
+    let shown_services: Vec<&String> = sidebar.iter().filter(|s| services.contains(s)).collect();
+    assert_eq!(
+        shown_services,
+        services.iter().collect::<Vec<_>>()[..shown_services.len()]
+    );
+    assert!(
+        sidebar
+            .windows(3)
+            .any(|w| w == ["Access key", "AMI", "ARN"]),
+        "{sidebar:?}"
+    );
+    let security = texts(&t.html("site/security-services/index.html"), ".card > a");
+    let at = |title: &str| security.iter().position(|s| s == title).expect(title);
+    assert!(at("AWS Firewall Manager") < at("Amazon GuardDuty"));
+    assert!(at("Amazon GuardDuty") < at("AWS IAM Access Analyzer"));
+    let groups = texts(&t.html("site/checklists.html"), "h2 a");
+    assert_eq!(
+        groups[..2],
+        ["Amazon API Gateway", "AWS AppSync"],
+        "{groups:?}"
+    );
+    let controls = texts(&t.html("site/controls.html"), "section.control h3");
+    let at = |id: &str| controls.iter().position(|c| c == id).expect(id);
+    assert!(at("fsbp:Account.1") < at("fsbp:ACM.1"));
+    assert!(at("fsbp:CloudFront.9") < at("fsbp:CloudFront.10"));
+    // Backlinks by name too, across kinds (by id, `multi-cloud-comparison` would come late).
+    let backlinks = texts(&t.html("site/layers/guest-os.html"), ".backlinks li a");
+    assert_eq!(
+        backlinks[..4],
+        [
+            "AMI",
+            "Application dependencies",
+            "AWS, Azure and Google Cloud compared",
+            "AWS Batch"
+        ],
+        "{backlinks:?}"
+    );
+    let list = crate::stdout(&t.ok(&["who", "--list"]));
+    let ids: Vec<&str> = list
+        .lines()
+        .skip(1)
+        .take(4)
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert_eq!(
+        ids,
+        ["api-gateway", "appsync", "athena", "aurora"],
+        "{list}"
+    );
+    let at = |id: &str| list.find(&format!("  {id} ")).expect(id);
+    assert!(at("kinesis-data-streams") < at("lambda") && at("lambda") < at("mq"));
+}
+
 // An overlay adds a note and replaces an embedded one without forking the knowledge base.
 #[test]
 fn overlay_adds_and_replaces() {

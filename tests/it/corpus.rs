@@ -342,6 +342,10 @@ corpus! {
     verified_not_a_date = "74-verified-not-a-date", inputs::committed;
     // A security service with a table but no service model.
     security_service_table_without_model = "75-security-service-table-without-model", inputs::committed;
+    // A misspelt front-matter key: the closest valid key as a hint.
+    misspelt_front_matter_key = "76-misspelt-front-matter-key", inputs::committed;
+    // A misspelt key in a glossary term, whose keys are few.
+    misspelt_glossary_key = "77-misspelt-glossary-key", inputs::committed;
 }
 
 // Every case directory has a test, a README and an expected stderr, and the corpus is big enough.

@@ -334,3 +334,22 @@ fn other_hosts_are_refused() {
         assert_eq!(status_for_host(port, &host), status, "Host: {host}");
     }
 }
+
+// The port is taken before the site is built: an address in use fails at once, naming the
+// address, with no build report before it.
+#[test]
+fn address_in_use_is_reported_before_building() {
+    let t = SiteTest::empty();
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a port");
+    let port = taken.local_addr().expect("address").port().to_string();
+    let out = t.run(&["serve", "--port", &port]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = crate::stderr(&out);
+    assert!(
+        err.starts_with(&format!("error: cannot listen on `127.0.0.1:{port}`: ")),
+        "{err}"
+    );
+    assert!(err.contains("`--port 0` picks a free port"), "{err}");
+    assert!(!err.contains("rebuilt"), "{err}");
+    assert_eq!(crate::stdout(&out), "");
+}

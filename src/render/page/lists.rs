@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::error::Result;
-use crate::kb::{ChecklistItem, Kind, Note};
+use crate::kb::{ChecklistItem, Kind, Natural, Note};
 use crate::render::context::{Ctx, Show};
 use crate::render::parts::{part_marker, Parts};
 use crate::render::reuse::Previous;
@@ -21,24 +21,24 @@ impl Ctx<'_> {
         theme: &Theme,
         cache: Option<&Previous>,
     ) -> Result<Outcome> {
-        let mut by_control: BTreeMap<(&str, ControlOrder), Vec<&ChecklistItem>> = BTreeMap::new();
+        let mut by_control: BTreeMap<(&str, Natural<'_>), Vec<&ChecklistItem>> = BTreeMap::new();
         for item in self.kb.checklist_items() {
             for control in &item.controls {
                 by_control
-                    .entry((control.catalog.as_str(), ControlOrder::of(&control.id)))
+                    .entry((control.catalog.as_str(), Natural(&control.id)))
                     .or_default()
                     .push(item);
             }
         }
         let catalogs = &self.kb.vocab.catalogs;
         // Per catalog, its controls with their items, in natural order.
-        let grouped: Vec<Vec<(&ControlOrder, &Vec<&ChecklistItem>)>> = catalogs
+        let grouped: Vec<Vec<(&str, &Vec<&ChecklistItem>)>> = catalogs
             .iter()
             .map(|catalog| {
                 by_control
                     .iter()
                     .filter(|((c, _), _)| *c == catalog.id)
-                    .map(|((_, order), items)| (order, items))
+                    .map(|((_, id), items)| (id.0, items))
                     .collect()
             })
             .collect();
@@ -72,12 +72,12 @@ impl Ctx<'_> {
                 slot: "catalog.controls_html",
                 len: controls.len(),
                 view: Box::new(move |i: usize, show: Show| {
-                    let (order, items) = controls[i];
-                    let key = format!("{}:{}", catalog.id, order.id);
+                    let (id, items) = controls[i];
+                    let key = format!("{}:{id}", catalog.id);
                     ControlGroup {
                         anchor: control_anchor(&key),
                         key,
-                        id: order.id.clone(),
+                        id: id.to_owned(),
                         items: items
                             .iter()
                             .map(|item| self.item_slot(item, show))
@@ -141,29 +141,5 @@ impl Ctx<'_> {
             feed: None,
         }];
         self.finish_in_parts(url, url, view, &groups, theme, cache)
-    }
-}
-
-/// Sorts control ids naturally: the numbers in `S3.10` compare as numbers.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-struct ControlOrder {
-    parts: Vec<(String, u64)>,
-    id: String,
-}
-
-impl ControlOrder {
-    fn of(id: &str) -> Self {
-        let parts = id
-            .split('.')
-            .map(|part| {
-                let digits = part.trim_start_matches(|c: char| !c.is_ascii_digit());
-                let prefix = &part[..part.len() - digits.len()];
-                (prefix.to_owned(), digits.parse().unwrap_or(0))
-            })
-            .collect();
-        ControlOrder {
-            parts,
-            id: id.to_owned(),
-        }
     }
 }

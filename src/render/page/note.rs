@@ -2,7 +2,7 @@
 //! backlinks), its sidebar and its body.
 
 use crate::error::Result;
-use crate::kb::{Duty, Kind, KindData, Note, NoteId, Responsibility, Vocabulary};
+use crate::kb::{Duty, Kind, KindData, Natural, Note, NoteId, Responsibility, Vocabulary};
 use crate::render::context::{layer_group_label, Ctx, Show};
 use crate::render::reuse::{verdict, Previous, Verdict};
 use crate::render::theme::Theme;
@@ -87,17 +87,24 @@ impl Ctx<'_> {
             html: String::new(),
             aliases: note.aliases.clone(),
             sources: note.sources.clone(),
-            backlinks: self
-                .graph
-                .backlinks(&note.id)
-                .iter()
-                .map(|id| self.link_id(id))
-                .collect(),
+            backlinks: self.backlinks(note),
             related: self.related(note),
             facts: self.facts(note),
             cells: self.cells(note),
             items: self.items(note, show),
         }
+    }
+
+    /// The notes that link to `note`, by name (`Note::sort_name`, naturally), then id.
+    fn backlinks(&self, note: &Note) -> Vec<LinkView> {
+        let mut notes: Vec<(&str, &NoteId)> = self
+            .graph
+            .backlinks(&note.id)
+            .iter()
+            .map(|id| (self.kb.get(id).map_or(id.as_str(), Note::sort_name), id))
+            .collect();
+        notes.sort_by(|a, b| (Natural(a.0), a.1).cmp(&(Natural(b.0), b.1)));
+        notes.into_iter().map(|(_, id)| self.link_id(id)).collect()
     }
 
     fn related(&self, note: &Note) -> Vec<RelatedView> {
