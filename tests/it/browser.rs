@@ -604,3 +604,56 @@ fn screenshots_and_no_sideways_scroll_on_phones() {
         assert!(size > 5_000, "{} is only {size} bytes", path.display());
     }
 }
+
+// The controls page reads in the body font (only the control-id badges are monospace), and a
+// heading's `#` link is in the page but shows only on hover or keyboard focus.
+#[test]
+fn controls_font_and_heading_anchors() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.open(&site_url("controls.html"));
+    let font = "return getComputedStyle(document.querySelector(arguments[0])).fontFamily";
+    for selector in [
+        "section.control h3",
+        "section.control .check-title",
+        "main p",
+    ] {
+        let family = browser.eval_with(font, json!([selector]));
+        assert!(
+            family.as_str().is_some_and(|f| !f.contains("monospace")),
+            "{selector} is monospace: {family}"
+        );
+    }
+    let badge = browser.eval_with(font, json!(["a.badge.control"]));
+    assert!(
+        badge.as_str().is_some_and(|f| f.contains("monospace")),
+        "{badge}"
+    );
+
+    browser.open(&site_url("services/s3.html"));
+    let clip = "var a = document.querySelector('.prose h2 .anchor'); return a ? getComputedStyle(a).clipPath : null";
+    assert_eq!(
+        browser.eval(clip),
+        json!("inset(50%)"),
+        "anchor shown at rest"
+    );
+    // Keyboard focus shows it.
+    browser.eval("document.querySelector('.prose h2 .anchor').focus();");
+    assert_eq!(
+        browser.eval(clip),
+        json!("none"),
+        "anchor hidden when focused"
+    );
+    browser.eval("document.activeElement.blur();");
+    assert_eq!(browser.eval(clip), json!("inset(50%)"));
+    // So does the pointer over its heading.
+    let heading = browser.find(".prose h2");
+    browser.call(
+        "actions",
+        json!({ "actions": [{ "type": "pointer", "id": "mouse", "actions": [
+            { "type": "pointerMove", "origin": { ELEMENT: heading }, "x": 0, "y": 0 }
+        ]}]}),
+    );
+    assert_eq!(browser.eval(clip), json!("none"), "anchor hidden on hover");
+}

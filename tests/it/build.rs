@@ -397,3 +397,38 @@ fn checklist_detail_is_inline_markdown() {
             .all(|h| h == "https://aws.amazon.com/compliance/shared-responsibility-model/"));
     }
 }
+
+// Every page links the theme's favicon by a path relative to itself, so it shows from file://
+// at any depth (a missing icon was a 404 on every page).
+#[test]
+fn favicon_on_every_page() {
+    let t = SiteTest::new("minimal");
+    t.ok(&["build", "--knowledge", "knowledge", "--output", "out"]);
+    let icon = t.read("out/static/favicon.svg");
+    assert!(
+        icon.starts_with("<svg") && icon.contains("viewBox"),
+        "{icon}"
+    );
+    for (page, href) in [
+        ("index.html", "static/favicon.svg"),
+        ("checklists.html", "static/favicon.svg"),
+        ("services/widget.html", "../static/favicon.svg"),
+        ("glossary/index.html", "../static/favicon.svg"),
+    ] {
+        let html = t.html(&format!("out/{page}"));
+        assert_eq!(attrs(&html, "link[rel=icon]", "href"), [href], "{page}");
+        assert_eq!(
+            attrs(&html, "link[rel=icon]", "type"),
+            ["image/svg+xml"],
+            "{page}"
+        );
+        let target = t
+            .dir
+            .join("out")
+            .join(page)
+            .parent()
+            .expect("parent")
+            .join(href);
+        assert!(target.is_file(), "{page}: {href} does not resolve");
+    }
+}
