@@ -1,7 +1,7 @@
 //! The one Markdown dialect: CommonMark plus GFM tables, task lists, strikethrough, footnotes,
 //! heading attributes, callouts and wiki-links. Every parse in the crate goes through `parser`.
 
-use pulldown_cmark::{BlockQuoteKind, Options, Parser};
+use pulldown_cmark::{html, BlockQuoteKind, Event, LinkType, Options, Parser, Tag, TagEnd};
 
 /// The options every parse uses, so links found by `links` are the links `render` draws.
 pub fn options() -> Options {
@@ -17,6 +17,74 @@ pub fn options() -> Options {
 /// A parser over `text` with the crate's dialect.
 pub fn parser(text: &str) -> Parser<'_> {
     Parser::new_ext(text, options())
+}
+
+/// `text` as one line of inline Markdown, for short texts shown inside a page's own markup (a
+/// checklist item's `detail`): code spans, emphasis, strong, strikethrough and links to `http(s)`
+/// and `mailto` addresses become HTML; everything else is its text, escaped. Raw HTML shows as
+/// written, blocks are flattened (paragraphs joined by a space, list and heading markers
+/// dropped), an image is its alt text, and any other link (a wiki-link, a relative path, whose
+/// target depends on the page) is its text.
+pub fn inline_html(text: &str) -> String {
+    let mut events: Vec<Event> = Vec::new();
+    let mut links: Vec<bool> = Vec::new(); // per open link: drawn?
+    let mut gap = false; // a block ended since the last text
+    for event in parser(text) {
+        let inline = match event {
+            Event::Text(_) | Event::Code(_) => event,
+            Event::Html(raw) | Event::InlineHtml(raw) => Event::Text(raw),
+            Event::SoftBreak | Event::HardBreak => Event::Text(" ".into()),
+            Event::FootnoteReference(label) => Event::Text(format!("[^{label}]").into()),
+            Event::TaskListMarker(done) => Event::Text(if done { "[x] " } else { "[ ] " }.into()),
+            Event::Start(Tag::Emphasis | Tag::Strong | Tag::Strikethrough)
+            | Event::End(TagEnd::Emphasis | TagEnd::Strong | TagEnd::Strikethrough) => event,
+            Event::Start(Tag::Link {
+                link_type,
+                ref dest_url,
+                ..
+            }) => {
+                let url = dest_url.to_ascii_lowercase();
+                let drawn = !matches!(link_type, LinkType::WikiLink { .. })
+                    && ["https://", "http://", "mailto:"]
+                        .iter()
+                        .any(|scheme| url.starts_with(scheme));
+                links.push(drawn);
+                if !drawn {
+                    continue;
+                }
+                event
+            }
+            Event::End(TagEnd::Link) => {
+                if links.pop() != Some(true) {
+                    continue;
+                }
+                event
+            }
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::CodeBlock
+                | TagEnd::HtmlBlock
+                | TagEnd::TableCell
+                | TagEnd::FootnoteDefinition,
+            ) => {
+                gap = true;
+                continue;
+            }
+            _ => continue,
+        };
+        if gap && matches!(inline, Event::Text(_) | Event::Code(_) | Event::Start(_)) {
+            if !events.is_empty() {
+                events.push(Event::Text(" ".into()));
+            }
+            gap = false;
+        }
+        events.push(inline);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    html::push_html(&mut out, events.into_iter());
+    out.trim_end().to_owned()
 }
 
 /// A heading's anchor id from its text: lowercase alphanumerics, runs of spaces and dashes become
@@ -168,6 +236,38 @@ mod tests {
         assert_eq!(slugger.id(None, "Setup"), "setup");
         assert_eq!(slugger.id(None, "Setup"), "setup-1");
         assert_eq!(slugger.id(Some("custom"), "Setup"), "custom");
+    }
+
+    // Inline Markdown: code spans, emphasis and web links are drawn; HTML is escaped; blocks
+    // are flattened and links whose target depends on the page are their text.
+    #[test]
+    fn inline_markdown() {
+        let cases = [
+            (
+                "Run `aws s3api get-public-access-block` and *check* **all four**.",
+                "Run <code>aws s3api get-public-access-block</code> and <em>check</em> <strong>all four</strong>.",
+            ),
+            (
+                "See [the guide](https://docs.aws.amazon.com/x?a=1&b=2).",
+                r#"See <a href="https://docs.aws.amazon.com/x?a=1&amp;b=2">the guide</a>."#,
+            ),
+            (
+                "Then <script>alert(1)</script> `<b>`",
+                "Then &lt;script&gt;alert(1)&lt;/script&gt; <code>&lt;b&gt;</code>",
+            ),
+            // A line starting with `<script>` is an HTML block: all of it is text.
+            (
+                "<script>alert(1)</script> `x`",
+                "&lt;script&gt;alert(1)&lt;/script&gt; `x`",
+            ),
+            ("A <b>bold</b> claim", "A &lt;b&gt;bold&lt;/b&gt; claim"),
+            ("[x](javascript:alert(1)) [[s3|S3]] [y](../services/s3.md)", "x S3 y"),
+            ("# Title\n\n- one\n- two", "Title one two"),
+            ("![diagram](https://x.example/d.png)", "diagram"),
+        ];
+        for (text, html) in cases {
+            assert_eq!(inline_html(text), html, "{text}");
+        }
     }
 
     // Both callout spellings map to the same kinds.

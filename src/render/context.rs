@@ -174,7 +174,7 @@ impl<'a> Ctx<'a> {
             verify: item.verify.clone(),
             source: item.source.clone(),
             verified: item.verified.to_string(),
-            detail: item.detail.clone(),
+            detail: item.detail.as_deref().map(crate::markdown::inline_html),
             runbook: self.org.runbook(&item.id).map(str::to_owned),
             security_services: item
                 .security_services

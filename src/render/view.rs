@@ -198,7 +198,7 @@ pub struct ItemView {
     pub source: String,
     /// When it was last checked against `source`, `YYYY-MM-DD`.
     pub verified: String,
-    /// Longer explanation.
+    /// Longer explanation, as inline HTML (`markdown::inline_html`: escaped, no blocks).
     pub detail: Option<String>,
     /// The organisation's runbook (`[org.runbooks]`).
     pub runbook: Option<String>,

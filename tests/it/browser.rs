@@ -609,3 +609,125 @@ fn screenshots_and_no_sideways_scroll_on_phones() {
         assert!(size > 5_000, "{} is only {size} bytes", path.display());
     }
 }
+
+// Filtering the checklists hides the groups left with no item and says how many items are
+// shown ("N of M items shown"); clearing the filters shows everything again.
+#[test]
+fn checklist_filters_count_and_hide_empty_groups() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.open(&site_url("checklists.html"));
+    // Visible items and groups, the total, and the status text.
+    let state = "var items = document.querySelectorAll('.check-item'), groups = document.querySelectorAll('section.checklist');
+        var shown = Array.prototype.filter.call(items, function (li) { return li.getClientRects().length > 0; }).length;
+        var open = Array.prototype.filter.call(groups, function (g) { return g.getClientRects().length > 0; });
+        var empty = open.filter(function (g) { return !Array.prototype.some.call(g.querySelectorAll('.check-item'), function (li) { return li.getClientRects().length > 0; }); }).length;
+        return { shown: shown, total: items.length, groups: groups.length, open: open.length, empty: empty,
+                 status: document.querySelector('[data-filter-status]').textContent };";
+    let status_of = |v: &Value| format!("{} of {} items shown", v["shown"], v["total"]);
+    let all = browser.wait_for(state, |v| {
+        v["status"].as_str().is_some_and(|s| !s.is_empty())
+    });
+    assert!(all["total"].as_u64().unwrap_or(0) > 50, "{all}");
+    assert_eq!(all["shown"], all["total"], "{all}");
+    assert_eq!(all["open"], all["groups"], "{all}");
+    assert_eq!(all["status"], json!(status_of(&all)), "{all}");
+
+    browser.click("select[data-filter-select=severity] option[value=critical]");
+    let critical = browser.wait_for(state, |v| v["shown"] != all["shown"]);
+    let shown = critical["shown"].as_u64().unwrap_or(0);
+    assert!(
+        shown > 0 && shown < all["total"].as_u64().unwrap_or(0),
+        "{critical}"
+    );
+    assert_eq!(
+        critical["status"],
+        json!(status_of(&critical)),
+        "{critical}"
+    );
+    assert_eq!(
+        critical["empty"],
+        json!(0),
+        "empty groups shown: {critical}"
+    );
+    assert!(
+        critical["open"].as_u64() < all["groups"].as_u64(),
+        "no group hidden: {critical}"
+    );
+    let critical_only = browser.eval(
+        "return Array.prototype.every.call(document.querySelectorAll('.check-item'), function (li) {
+           return (li.getClientRects().length > 0) === (li.dataset.severity === 'critical'); })",
+    );
+    assert_eq!(critical_only, json!(true));
+    browser.screenshot("checklists-filtered");
+    browser.eval("document.documentElement.dataset.theme = 'dark';");
+    browser.screenshot("checklists-filtered-dark");
+    browser.eval("document.documentElement.dataset.theme = 'light';");
+
+    // A control id narrows it further; nothing matching leaves no group at all.
+    browser.type_into("[data-filter-text=controls]", "no-such-control");
+    let none = browser.wait_for(state, |v| v["shown"] == json!(0));
+    assert_eq!(none["open"], json!(0), "{none}");
+    assert_eq!(none["status"], json!(status_of(&none)), "{none}");
+
+    // Clearing both filters shows every item and group again.
+    browser.eval("var c = document.querySelector('[data-filter-text=controls]'); c.value = ''; c.dispatchEvent(new Event('input'));");
+    browser.click("select[data-filter-select=severity] option[value='']");
+    let again = browser.wait_for(state, |v| v["shown"] == all["total"]);
+    assert_eq!(again["open"], all["groups"], "{again}");
+    assert_eq!(again["status"], all["status"], "{again}");
+}
+
+// The controls page reads in the body font (only the control-id badges are monospace), and a
+// heading's `#` link is in the page but shows only on hover or keyboard focus.
+#[test]
+fn controls_font_and_heading_anchors() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.open(&site_url("controls.html"));
+    let font = "return getComputedStyle(document.querySelector(arguments[0])).fontFamily";
+    for selector in [
+        "section.control h3",
+        "section.control .check-title",
+        "main p",
+    ] {
+        let family = browser.eval_with(font, json!([selector]));
+        assert!(
+            family.as_str().is_some_and(|f| !f.contains("monospace")),
+            "{selector} is monospace: {family}"
+        );
+    }
+    let badge = browser.eval_with(font, json!(["a.badge.control"]));
+    assert!(
+        badge.as_str().is_some_and(|f| f.contains("monospace")),
+        "{badge}"
+    );
+
+    browser.open(&site_url("services/s3.html"));
+    let clip = "var a = document.querySelector('.prose h2 .anchor'); return a ? getComputedStyle(a).clipPath : null";
+    assert_eq!(
+        browser.eval(clip),
+        json!("inset(50%)"),
+        "anchor shown at rest"
+    );
+    // Keyboard focus shows it.
+    browser.eval("document.querySelector('.prose h2 .anchor').focus();");
+    assert_eq!(
+        browser.eval(clip),
+        json!("none"),
+        "anchor hidden when focused"
+    );
+    browser.eval("document.activeElement.blur();");
+    assert_eq!(browser.eval(clip), json!("inset(50%)"));
+    // So does the pointer over its heading.
+    let heading = browser.find(".prose h2");
+    browser.call(
+        "actions",
+        json!({ "actions": [{ "type": "pointer", "id": "mouse", "actions": [
+            { "type": "pointerMove", "origin": { ELEMENT: heading }, "x": 0, "y": 0 }
+        ]}]}),
+    );
+    assert_eq!(browser.eval(clip), json!("none"), "anchor hidden on hover");
+}

@@ -373,3 +373,142 @@ fn print_page_links_stay_in_the_page() {
         );
     }
 }
+
+/// Every rule of `css` as (selector list, declarations), `@media` blocks opened up.
+fn css_rules(css: &str) -> Vec<(String, String)> {
+    let mut css = css.to_owned();
+    while let Some(start) = css.find("/*") {
+        let end = css[start..].find("*/").map_or(css.len(), |e| start + e + 2);
+        css.replace_range(start..end, "");
+    }
+    css.split('}')
+        .filter_map(|chunk| {
+            let (selector, body) = chunk.rsplit_once('{')?;
+            Some((
+                selector.split('{').next_back()?.trim().to_owned(),
+                body.trim().to_owned(),
+            ))
+        })
+        .filter(|(selector, _)| !selector.is_empty() && !selector.starts_with('@'))
+        .collect()
+}
+
+// The controls page reads in the body font: the theme's monospace rules match only code and
+// control-id badges, never a control's section, heading or items (they once matched
+// `<section class="control">` and set the whole page in monospace).
+#[test]
+fn controls_page_is_not_monospace() {
+    let t = SiteTest::new("minimal");
+    t.ok(&["build", "--knowledge", "knowledge", "--output", "out"]);
+    let page = t.html("out/controls.html");
+    assert_eq!(
+        texts(&page, "section.control h3"),
+        ["fsbp:S3.1", "cis-aws-3.0.0:2.1.1"]
+    );
+    let css = t.read("out/static/style.css");
+    let mono: Vec<(String, String)> = css_rules(&css)
+        .into_iter()
+        .filter(|(_, body)| body.contains("font-family") && body.contains("monospace"))
+        .collect();
+    assert!(mono.iter().any(|(s, _)| s.contains(".control")), "{mono:?}");
+    for (selector, _) in &mono {
+        let parsed = scraper::Selector::parse(selector)
+            .unwrap_or_else(|e| panic!("monospace selector `{selector}`: {e:?}"));
+        for element in page.select(&parsed) {
+            let e = element.value();
+            let badge =
+                e.name() == "a" && e.has_class("badge", scraper::CaseSensitivity::CaseSensitive);
+            assert!(
+                badge || ["code", "pre", "kbd", "samp"].contains(&e.name()),
+                "`{selector}` sets <{} class=\"{}\"> in monospace",
+                e.name(),
+                e.attr("class").unwrap_or_default()
+            );
+        }
+    }
+    // The badges themselves still are.
+    assert!(mono.iter().any(|(s, _)| {
+        scraper::Selector::parse(s).is_ok_and(|sel| {
+            page.select(&sel).any(|e| {
+                e.value()
+                    .has_class("badge", scraper::CaseSensitivity::CaseSensitive)
+            })
+        })
+    }));
+}
+
+// A checklist item's `detail` is inline Markdown: code spans, emphasis and web links drawn,
+// HTML escaped, on every page that shows the item.
+#[test]
+fn checklist_detail_is_inline_markdown() {
+    let t = SiteTest::new("minimal");
+    t.ok(&["build", "--knowledge", "knowledge", "--output", "out"]);
+    for page in ["checklists.html", "services/widget.html", "controls.html"] {
+        let html = t.html(&format!("out/{page}"));
+        let details = texts(&html, ".check-detail");
+        assert!(!details.is_empty(), "{page}: no detail");
+        for detail in &details {
+            assert!(!detail.contains('`'), "{page}: backticks shown: {detail}");
+            assert!(!detail.contains('*'), "{page}: asterisks shown: {detail}");
+            assert!(
+                detail.contains("<b>raw</b> HTML stays text"),
+                "{page}: {detail}"
+            );
+        }
+        assert!(texts(&html, ".check-detail code")
+            .iter()
+            .all(|c| c == "aws widget describe"));
+        assert_eq!(
+            texts(&html, ".check-detail code").len(),
+            details.len(),
+            "{page}"
+        );
+        assert_eq!(
+            texts(&html, ".check-detail em").len(),
+            details.len(),
+            "{page}"
+        );
+        assert!(
+            texts(&html, ".check-detail b").is_empty(),
+            "{page}: raw HTML drawn"
+        );
+        assert!(attrs(&html, ".check-detail a", "href")
+            .iter()
+            .all(|h| h == "https://aws.amazon.com/compliance/shared-responsibility-model/"));
+    }
+}
+
+// Every page links the theme's favicon by a path relative to itself, so it shows from file://
+// at any depth (a missing icon was a 404 on every page).
+#[test]
+fn favicon_on_every_page() {
+    let t = SiteTest::new("minimal");
+    t.ok(&["build", "--knowledge", "knowledge", "--output", "out"]);
+    let icon = t.read("out/static/favicon.svg");
+    assert!(
+        icon.starts_with("<svg") && icon.contains("viewBox"),
+        "{icon}"
+    );
+    for (page, href) in [
+        ("index.html", "static/favicon.svg"),
+        ("checklists.html", "static/favicon.svg"),
+        ("services/widget.html", "../static/favicon.svg"),
+        ("glossary/index.html", "../static/favicon.svg"),
+    ] {
+        let html = t.html(&format!("out/{page}"));
+        assert_eq!(attrs(&html, "link[rel=icon]", "href"), [href], "{page}");
+        assert_eq!(
+            attrs(&html, "link[rel=icon]", "type"),
+            ["image/svg+xml"],
+            "{page}"
+        );
+        let target = t
+            .dir
+            .join("out")
+            .join(page)
+            .parent()
+            .expect("parent")
+            .join(href);
+        assert!(target.is_file(), "{page}: {href} does not resolve");
+    }
+}

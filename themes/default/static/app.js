@@ -128,19 +128,32 @@
     });
   }
 
-  // Checklist filters: severity, pillar, layer and control id narrow the items shown.
+  // Checklist filters: severity, pillar, layer and control id narrow the items shown; a group
+  // with no item left is hidden, and the status says how many items are shown ("12 of 120").
   function checklistFilters() {
+    var status = document.querySelector("[data-filter-status]");
+    var controls = document.querySelectorAll("[data-filter-select], [data-filter-text]");
+    if (!controls.length) return;
     function filterItems() {
       var sev = document.querySelector("[data-filter-select=severity]"), pil = document.querySelector("[data-filter-select=pillar]"), lay = document.querySelector("[data-filter-select=layer]"), ctl = document.querySelector("[data-filter-text=controls]");
+      var shown = 0, total = 0;
       document.querySelectorAll(".check-item").forEach(function (li) {
         var show = (!sev || !sev.value || li.dataset.severity === sev.value) &&
           (!pil || !pil.value || li.dataset.pillar === pil.value) &&
           (!lay || !lay.value || li.dataset.layer === lay.value) &&
-          (!ctl || !ctl.value || li.dataset.controls.toLowerCase().indexOf(ctl.value.toLowerCase()) >= 0);
+          (!ctl || !ctl.value || li.dataset.controls.toLowerCase().indexOf(ctl.value.trim().toLowerCase()) >= 0);
         li.classList.toggle("hidden", !show);
+        total++;
+        if (show) shown++;
       });
+      document.querySelectorAll("section.checklist").forEach(function (group) {
+        group.hidden = !group.querySelector(".check-item:not(.hidden)");
+      });
+      if (status) status.textContent = shown + " of " + total + " item" + (total === 1 ? "" : "s") + " shown";
     }
-    document.querySelectorAll("[data-filter-select], [data-filter-text]").forEach(function (el) { el.addEventListener("input", filterItems); });
+    controls.forEach(function (el) { el.addEventListener("input", filterItems); el.addEventListener("change", filterItems); });
+    // The browser may have kept the filters' values across a reload: apply them at once.
+    filterItems();
   }
 
   // Matrix: dim every cell but the chosen owner's (told by text and icon too, not colour alone).
