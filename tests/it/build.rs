@@ -512,3 +512,116 @@ fn favicon_on_every_page() {
         assert!(target.is_file(), "{page}: {href} does not resolve");
     }
 }
+
+/// Every `.html` file under `dir`, as paths relative to it, sorted.
+fn html_pages(dir: &std::path::Path) -> Vec<String> {
+    fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("read_dir").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                walk(root, &path, out);
+            } else if path.extension().is_some_and(|e| e == "html") {
+                let rel = path.strip_prefix(root).expect("under root");
+                out.push(rel.to_string_lossy().into_owned());
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+/// A heading's own text: the `#` link beside it and the checklist's progress left out.
+fn heading_text(heading: scraper::ElementRef) -> String {
+    let mut text = String::new();
+    for node in heading.descendants() {
+        let Some(t) = node.value().as_text() else {
+            continue;
+        };
+        let skipped = node
+            .ancestors()
+            .filter_map(scraper::ElementRef::wrap)
+            .any(|a| {
+                a.value()
+                    .classes()
+                    .any(|c| c == "anchor" || c == "progress")
+            });
+        if !skipped {
+            text.push_str(t);
+        }
+    }
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+// "On this page" lists the sections people come for: on a service page the responsibility table
+// first and the checklist last (both headed by the template, outside the Markdown body), every
+// entry a real heading of the page, in page order. No page repeats a heading's text at the same
+// level (S3 and RDS once had two h2 "Who secures what": the template's and the body's).
+#[test]
+fn on_this_page_lists_every_section_once() {
+    let t = SiteTest::empty();
+    t.ok(&["build"]);
+    let site = t.dir.join("site");
+    let heading = scraper::Selector::parse("main h2, main h3").expect("selector");
+    let with_id = scraper::Selector::parse("main [id]").expect("selector");
+    let mut service_pages = 0;
+    for page in html_pages(&site) {
+        if page == "print.html" {
+            continue; // every note on one page: its headings repeat by design
+        }
+        let html = t.html(&format!("site/{page}"));
+        let mut seen = std::collections::BTreeSet::new();
+        for h in html.select(&heading) {
+            let key = (h.value().name().to_owned(), heading_text(h));
+            assert!(
+                seen.insert(key.clone()),
+                "{page}: two {} \"{}\"",
+                key.0,
+                key.1
+            );
+        }
+        let ids: Vec<String> = html
+            .select(&with_id)
+            .filter_map(|e| e.value().attr("id").map(str::to_owned))
+            .collect();
+        let toc = attrs(&html, ".toc a", "href");
+        let mut last = None;
+        for href in &toc {
+            let id = href.strip_prefix('#').expect("an anchor in the page");
+            let pos = ids.iter().position(|i| i == id);
+            assert!(
+                pos.is_some(),
+                "{page}: the TOC links to #{id}, which no heading has"
+            );
+            assert!(pos > last, "{page}: the TOC lists #{id} out of page order");
+            last = pos;
+        }
+        if page.starts_with("services/") && page != "services/index.html" {
+            service_pages += 1;
+            assert_eq!(
+                texts(&html, "#responsibility-title").len(),
+                1,
+                "{page}: no responsibility table"
+            );
+            assert_eq!(
+                toc.first().map(String::as_str),
+                Some("#responsibility-title"),
+                "{page}"
+            );
+            if !texts(&html, ".check-list li").is_empty() {
+                assert_eq!(
+                    toc.last().map(String::as_str),
+                    Some("#checklist-title"),
+                    "{page}"
+                );
+            }
+            let who = html
+                .select(&heading)
+                .filter(|h| heading_text(*h).eq_ignore_ascii_case("who secures what"))
+                .count();
+            assert_eq!(who, 1, "{page}: \"Who secures what\" {who} times");
+        }
+    }
+    assert!(service_pages > 10, "only {service_pages} service pages");
+}

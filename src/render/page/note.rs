@@ -10,6 +10,55 @@ use crate::render::urls::{note_url, root_of, section_url, Page};
 use crate::render::view::*;
 use crate::render::Outcome;
 
+/// The "On this page" entries of a note's page, in page order: the responsibility table (its
+/// heading is `note.html`'s, above the body), the body's h2 and h3, then the checklist (below
+/// the body). The ids and texts here are the ones `note.html` gives those two headings.
+fn note_toc(note: &Note, view: &NoteView, headings: &[crate::links::Heading]) -> Vec<TocEntry> {
+    let mut toc = Vec::new();
+    if !view.cells.is_empty() {
+        match note.kind {
+            Kind::Service => toc.push(TocEntry {
+                level: 2,
+                id: "responsibility-title".into(),
+                text: "Who secures what".into(),
+            }),
+            Kind::Layer => toc.push(TocEntry {
+                level: 2,
+                id: "by-service-title".into(),
+                text: format!(
+                    "Who secures {}, service by service",
+                    note.title.to_lowercase()
+                ),
+            }),
+            _ => {}
+        }
+    }
+    toc.extend(
+        headings
+            .iter()
+            .filter(|h| (2..=3).contains(&h.level))
+            .map(|h| TocEntry {
+                level: h.level,
+                id: h.id.clone(),
+                text: h.text.clone(),
+            }),
+    );
+    if !view.items.is_empty() {
+        let text = match note.kind {
+            Kind::Pillar | Kind::Layer => {
+                format!("Checklist items for this {}", note.kind.singular())
+            }
+            _ => "Checklist".into(),
+        };
+        toc.push(TocEntry {
+            level: 2,
+            id: "checklist-title".into(),
+            text,
+        });
+    }
+    toc
+}
+
 impl Ctx<'_> {
     /// Renders a note's page, unless `cache` finds its fingerprint reusable: the view is
     /// fingerprinted with checklist items as their fingerprints, and made whole only to render.
@@ -46,17 +95,8 @@ impl Ctx<'_> {
     /// A note's page, its body and sidebar left empty (see `body`, `nav`).
     pub(in crate::render) fn note_page(&self, note: &Note, show: Show) -> NotePage {
         let url = note_url(note);
-        let toc = self
-            .graph
-            .headings(&note.id)
-            .iter()
-            .filter(|h| (2..=3).contains(&h.level))
-            .map(|h| TocEntry {
-                level: h.level,
-                id: h.id.clone(),
-                text: h.text.clone(),
-            })
-            .collect();
+        let view = self.note_view(note, show);
+        let toc = note_toc(note, &view, self.graph.headings(&note.id));
         let mut page = self.layout_without_nav(&url, &note.title, note.kind.folder(), toc);
         page.description = note.summary.clone();
         page.breadcrumbs.push(LinkView {
@@ -70,10 +110,7 @@ impl Ctx<'_> {
                 page.next = siblings.get(pos + 1).map(|n| self.link(n));
             }
         }
-        NotePage {
-            page,
-            note: self.note_view(note, show),
-        }
+        NotePage { page, note: view }
     }
 
     /// What a note's page shows of the note, its body left empty (see `body`).
