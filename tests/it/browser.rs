@@ -731,3 +731,63 @@ fn controls_font_and_heading_anchors() {
     );
     assert_eq!(browser.eval(clip), json!("none"), "anchor hidden on hover");
 }
+
+// The sidebar scrolls (by itself, the page stays put) to show the current page's link, from
+// file://, at desktop width and in the phone menu; at 1280 px a service page's responsibility
+// table gets the width the "On this page" column would take (that column folds into the text).
+#[test]
+fn sidebar_shows_the_current_page() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.viewport(1280, 900, false);
+    browser.open(&site_url("services/s3.html"));
+    let last = browser.eval(
+        "var a = document.querySelectorAll('#sidebar details[open] li:not(.more) a');
+         return a.length ? a[a.length - 1].href : null;",
+    );
+    let url = last.as_str().expect("a last service").to_owned();
+    let place = "var s = document.getElementById('sidebar'), a = s.querySelector('a[aria-current=\"page\"]');
+        var sb = s.getBoundingClientRect(), r = a.getBoundingClientRect();
+        return { top: r.top - sb.top, bottom: r.bottom - sb.top, height: s.clientHeight,
+                 scrolled: s.scrollTop, page: window.scrollY, text: a.textContent };";
+    // The phone menu (390 x 844, opened with the toggle) is only photographed: under Chromium's
+    // phone emulation the open menu measured taller than the screen (1596 px), so only the
+    // desktop sidebar is checked.
+    browser.viewport(390, 844, true);
+    browser.open(&url);
+    browser.click(".nav-toggle");
+    browser.screenshot("sidebar-current-phone");
+    {
+        let size = "desktop";
+        browser.viewport(1280, 900, false);
+        browser.open(&url);
+        let v = browser.eval(place);
+        let num = |k: &str| v[k].as_f64().unwrap_or(f64::NAN);
+        // Without scrolling, the link would be out of sight: the check means something.
+        assert!(num("top") + num("scrolled") > num("height"), "{size}: {v}");
+        assert!(
+            num("scrolled") > 0.0,
+            "{size}: the sidebar did not scroll: {v}"
+        );
+        assert!(
+            num("top") >= 0.0 && num("bottom") <= num("height"),
+            "{size}: the current link is out of sight: {v}"
+        );
+        assert_eq!(v["page"], json!(0), "{size}: the page itself scrolled: {v}");
+        browser.screenshot(&format!("sidebar-current-{size}"));
+    }
+    browser.viewport(1280, 900, false);
+    browser.open(&site_url("services/s3.html"));
+    let widths = browser.eval(
+        "return { table: document.querySelector('.resp-table').getBoundingClientRect().width,
+                  toc: getComputedStyle(document.querySelector('.toc')).display,
+                  inline: getComputedStyle(document.querySelector('.toc-inline')).display };",
+    );
+    assert!(
+        widths["table"].as_f64().is_some_and(|w| w > 900.0),
+        "the table is narrow at 1280 px: {widths}"
+    );
+    assert_eq!(widths["inline"], json!("block"), "{widths}");
+    browser.screenshot("s3-table-1280");
+}

@@ -26,13 +26,27 @@
     document.querySelectorAll("pre").forEach(function (pre) { if (!pre.hasAttribute("tabindex")) pre.tabIndex = 0; });
   }
 
-  // Mobile navigation: the ☰ button opens and closes the sidebar.
+  // Scrolls the sidebar (only the sidebar: never the page, so the text does not move) until the
+  // current page's link is in view, about a third of the way down.
+  function revealCurrent(sidebar) {
+    var link = sidebar.querySelector('a[aria-current="page"]');
+    if (!link || sidebar.clientHeight === 0) return;
+    var box = sidebar.getBoundingClientRect(), at = link.getBoundingClientRect();
+    if (at.top >= box.top && at.bottom <= box.bottom) return;
+    sidebar.scrollTop += at.top - box.top - sidebar.clientHeight / 3;
+  }
+
+  // Mobile navigation: the ☰ button opens and closes the sidebar. On load, and when it opens,
+  // the sidebar shows the current page's link.
   function mobileNav() {
     var navToggle = document.querySelector(".nav-toggle");
     var sidebar = document.getElementById("sidebar");
-    if (navToggle && sidebar) navToggle.addEventListener("click", function () {
+    if (!sidebar) return;
+    revealCurrent(sidebar);
+    if (navToggle) navToggle.addEventListener("click", function () {
       var open = sidebar.classList.toggle("open");
       navToggle.setAttribute("aria-expanded", open ? "true" : "false");
+      if (open) revealCurrent(sidebar);
     });
   }
 
