@@ -30,7 +30,7 @@ struct State<'a> {
     setup: &'static str,
 }
 
-const STATES: [State<'static>; 4] = [
+const STATES: [State<'static>; 5] = [
     // Search results, the second one picked with the arrow keys.
     State {
         page: "search.html?q=s3",
@@ -52,6 +52,13 @@ const STATES: [State<'static>; 4] = [
         phone: true,
         ready: "",
         setup: "document.querySelector('.nav-toggle').click();",
+    },
+    // A matrix cell's detail open (a click, as a tap or Enter would).
+    State {
+        page: "matrix.html",
+        phone: false,
+        ready: "",
+        setup: "document.querySelector('a.cell-link').click();",
     },
     // A responsibility table stacked into cards on a phone.
     State {

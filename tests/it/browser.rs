@@ -791,3 +791,116 @@ fn sidebar_shows_the_current_page() {
     assert_eq!(widths["inline"], json!("block"), "{widths}");
     browser.screenshot("s3-table-1280");
 }
+
+// The matrix at 1280 px shows every layer beside the service column (the sidebar folded behind
+// its button); a cell's detail opens from the keyboard with the layer, service, owner, the row's
+// note and a link to the row, and Escape closes it, back on the cell. On a phone the service
+// column stays in view while the table scrolls sideways.
+#[test]
+fn matrix_cell_detail_by_keyboard() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.viewport(1280, 900, false);
+    browser.open(&site_url("matrix.html"));
+    let fit = browser.eval(
+        "var wrap = document.querySelector('.matrix-wrap'), heads = document.querySelectorAll('.matrix thead th');
+         var last = heads[heads.length - 1].getBoundingClientRect();
+         return { scroll: wrap.scrollWidth, client: wrap.clientWidth, lastRight: Math.round(last.right),
+                  columns: heads.length - 1, sidebar: document.getElementById('sidebar').getClientRects().length,
+                  toggle: document.querySelector('.nav-toggle').getClientRects().length };",
+    );
+    assert!(fit["columns"].as_u64().unwrap_or(0) > 20, "{fit}");
+    assert!(
+        fit["scroll"].as_u64() <= fit["client"].as_u64() && fit["lastRight"].as_u64() <= Some(1280),
+        "not every layer fits at 1280 px: {fit}"
+    );
+    assert_eq!(fit["sidebar"], json!(0), "sidebar shown: {fit}");
+    assert_eq!(
+        fit["toggle"],
+        json!(1),
+        "no button to open the sidebar: {fit}"
+    );
+
+    // The S3 row's "Data" cell: focused, then Enter.
+    let expected = browser.eval(
+        "var tr = Array.prototype.find.call(document.querySelectorAll('.matrix tbody tr'), function (tr) { return tr.cells[0].textContent.indexOf('Amazon S3') === 0; });
+         var heads = document.querySelectorAll('.matrix thead th');
+         var link = Array.prototype.find.call(tr.querySelectorAll('a.cell-link'), function (a) { return heads[a.parentElement.cellIndex].textContent.trim() === 'Data'; });
+         link.id = 'probe'; link.focus();
+         return { note: link.dataset.note, owner: link.querySelector('.cell-label').textContent, href: link.href };",
+    );
+    assert!(
+        expected["note"].as_str().is_some_and(|n| !n.is_empty()),
+        "{expected}"
+    );
+    browser.press("\u{E007}");
+    let state = "var d = document.getElementById('cell-detail'), a = document.activeElement;
+        return { shown: !!d && !d.hidden && d.getClientRects().length > 0, text: d ? d.textContent : '',
+                 link: d && d.querySelector('a') ? d.querySelector('a').href : '',
+                 expanded: document.getElementById('probe').getAttribute('aria-expanded'),
+                 focus: a.id || a.textContent, url: location.href };";
+    let open = browser.wait_for(state, |v| v["shown"] == json!(true));
+    assert_eq!(open["shown"], json!(true), "{open}");
+    assert_eq!(open["expanded"], json!("true"), "{open}");
+    assert!(
+        open["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with("matrix.html")),
+        "Enter navigated: {open}"
+    );
+    let text = open["text"].as_str().unwrap_or_default();
+    for part in [
+        "Data",
+        "Amazon S3",
+        expected["owner"].as_str().unwrap_or("?"),
+        expected["note"].as_str().unwrap_or("?"),
+        "the full row",
+    ] {
+        assert!(text.contains(part), "detail lacks {part:?}: {open}");
+    }
+    assert_eq!(open["link"], expected["href"], "{open}");
+    assert!(
+        open["link"]
+            .as_str()
+            .is_some_and(|l| l.ends_with("services/s3.html#layer-data")),
+        "{open}"
+    );
+    browser.screenshot("matrix-detail-desktop");
+
+    // Tab reaches the detail's link; Escape closes the detail and returns to the cell.
+    browser.press("\u{E004}");
+    let tabbed = browser.eval(state);
+    assert_eq!(
+        tabbed["focus"],
+        json!("Who does what: the full row →"),
+        "{tabbed}"
+    );
+    browser.press("\u{E00C}");
+    let closed = browser.wait_for(state, |v| v["shown"] == json!(false));
+    assert_eq!(closed["shown"], json!(false), "{closed}");
+    assert_eq!(closed["expanded"], json!("false"), "{closed}");
+    assert_eq!(closed["focus"], json!("probe"), "{closed}");
+
+    // A phone: the service column sticks while the table scrolls sideways; a tap opens a detail.
+    browser.viewport(390, 844, true);
+    browser.open(&site_url("matrix.html"));
+    let sticky = browser.eval(
+        "var wrap = document.querySelector('.matrix-wrap'); wrap.scrollLeft = 400;
+         var th = document.querySelector('.matrix tbody th');
+         return { scrolled: wrap.scrollLeft, left: Math.round(th.getBoundingClientRect().left), wrap: Math.round(wrap.getBoundingClientRect().left) };",
+    );
+    assert!(sticky["scrolled"].as_u64().unwrap_or(0) > 0, "{sticky}");
+    assert_eq!(
+        sticky["left"], sticky["wrap"],
+        "service column scrolled away: {sticky}"
+    );
+    browser.eval("document.querySelector('.matrix-wrap').scrollIntoView();");
+    browser.click(".matrix tbody tr:nth-child(3) td:nth-child(14) a.cell-link");
+    let tapped = browser.wait_for(
+        "var d = document.getElementById('cell-detail'); return !!d && !d.hidden;",
+        |v| v == &json!(true),
+    );
+    assert_eq!(tapped, json!(true));
+    browser.screenshot("matrix-detail-phone");
+}

@@ -192,6 +192,100 @@
     });
   }
 
+  // Matrix: a cell's detail for keyboard, touch and pointer alike. A click, tap or Enter on a cell
+  // opens it under the cell: the layer, the service, the owner, the row's note and a link to the
+  // full row (without script the cell itself is that link). The detail follows the cell in the
+  // page, so Tab reaches its link; Escape closes it and returns to the cell, as do choosing the
+  // cell again, clicking elsewhere and moving focus out of the cell.
+  function matrixCellDetail() {
+    var table = document.querySelector("table.matrix");
+    if (!table) return;
+    var detail = document.createElement("div");
+    detail.className = "cell-detail";
+    detail.id = "cell-detail";
+    detail.tabIndex = -1;
+    detail.hidden = true;
+    detail.setAttribute("role", "group");
+    detail.setAttribute("aria-labelledby", "cell-detail-title");
+    var current = null;
+    table.querySelectorAll("a.cell-link").forEach(function (link) {
+      link.setAttribute("aria-expanded", "false");
+      link.setAttribute("aria-controls", "cell-detail");
+    });
+    function el(tag, className, text) {
+      var e = document.createElement(tag);
+      if (className) e.className = className;
+      if (text) e.textContent = text;
+      return e;
+    }
+    function close(refocus) {
+      if (!current) return;
+      var link = current;
+      current = null;
+      link.setAttribute("aria-expanded", "false");
+      detail.hidden = true;
+      if (refocus) link.focus();
+    }
+    // Under the cell (above it when there is no room below), kept inside the window.
+    function place() {
+      if (!current) return;
+      var r = current.getBoundingClientRect(), w = detail.offsetWidth, h = detail.offsetHeight;
+      var left = Math.max(8, Math.min(r.left, window.innerWidth - w - 8));
+      var top = r.bottom + 4;
+      if (top + h > window.innerHeight - 8 && r.top - h - 4 > 0) top = r.top - h - 4;
+      detail.style.left = left + "px";
+      detail.style.top = top + "px";
+    }
+    function open(link) {
+      var td = link.closest("td"), tr = td.parentElement;
+      var head = table.tHead.rows[0].cells[td.cellIndex];
+      var owner = (/\bcell-([\w-]+)/.exec(td.className) || [])[1] || "";
+      detail.textContent = "";
+      var title = el("p", "cell-detail-title");
+      title.id = "cell-detail-title";
+      title.appendChild(el("span", "", head.textContent.trim()));
+      title.appendChild(el("span", "group", tr.cells[0].querySelector("a").textContent.trim()));
+      detail.appendChild(title);
+      var who = el("p");
+      var badge = el("span", "owner owner-" + owner);
+      var icon = el("span", "owner-icon", td.querySelector(".owner-icon").textContent);
+      icon.setAttribute("aria-hidden", "true");
+      badge.appendChild(icon);
+      badge.appendChild(document.createTextNode(" " + td.querySelector(".cell-label").textContent));
+      who.appendChild(badge);
+      detail.appendChild(who);
+      if (link.dataset.note) detail.appendChild(el("p", "cell-detail-note", link.dataset.note));
+      if (td.querySelector(".depends")) detail.appendChild(el("p", "depends-note", "◇ Depends on how you configure the service: the full row says how."));
+      var more = el("a", "", "Who does what: the full row →");
+      more.href = link.href;
+      detail.appendChild(more);
+      td.appendChild(detail);
+      detail.hidden = false;
+      current = link;
+      link.setAttribute("aria-expanded", "true");
+      place();
+    }
+    table.addEventListener("click", function (e) {
+      var link = e.target.closest("a.cell-link");
+      if (!link || e.button || e.ctrlKey || e.metaKey || e.shiftKey || e.altKey) return;
+      e.preventDefault();
+      var again = link === current;
+      close(false);
+      if (!again) open(link);
+    });
+    document.addEventListener("click", function (e) {
+      if (current && !current.parentElement.contains(e.target)) close(false);
+    });
+    document.addEventListener("keydown", function (e) {
+      if (current && e.key === "Escape") { e.preventDefault(); close(true); }
+    });
+    table.addEventListener("focusout", function (e) {
+      if (current && e.relatedTarget && !current.parentElement.contains(e.relatedTarget)) close(false);
+    });
+    window.addEventListener("resize", place);
+    window.addEventListener("scroll", place, true);
+  }
+
   // The search index (see src/site/search.rs): a manifest, term shards by their first two
   // characters, result records in chunks. Each file is a script calling back into this page, so
   // it loads from file:// too; load(name) loads one once, and only the ones a query needs are
@@ -340,6 +434,7 @@
     checklistFilters();
     matrixOwnerFilter();
     matrixModelFilter();
+    matrixCellDetail();
     searchPage();
   }
 
