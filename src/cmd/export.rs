@@ -1,7 +1,6 @@
 //! `whosecures export`: the knowledge base, a service's table or checklists, to standard output
 //! or a file (`whosecures::export` makes the text).
 
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -11,7 +10,7 @@ use whosecures::kb::Kind;
 use whosecures::query;
 use whosecures::site::write;
 
-use super::{load_for_query, InputArgs};
+use super::{load_for_query, out, InputArgs};
 
 /// Output format, as the command line names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -83,11 +82,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             write::write_file_atomic(path, text.as_bytes())?;
             eprintln!("wrote `{}`", path.display());
         }
-        None => {
-            let mut stdout = std::io::stdout().lock();
-            // A closed pipe (`| head`) is not an error worth reporting.
-            let _ = stdout.write_all(text.as_bytes());
-        }
+        None => out(&text),
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -407,18 +407,29 @@ impl Duties {
     /// The owner these duties make: provider only, customer only, both = shared, none =
     /// not applicable.
     pub fn owner(&self) -> &'static str {
-        match (self.provider.is_empty(), self.customer.is_empty()) {
-            (false, true) => "provider",
-            (true, false) => "customer",
-            (false, false) => "shared",
-            (true, true) => "not-applicable",
-        }
+        owner_of(!self.provider.is_empty(), !self.customer.is_empty())
+    }
+
+    /// The oldest `verified` date among these duties and `since`.
+    pub fn oldest(&self, since: Date) -> Date {
+        self.all().map(|(_, d)| d.verified).fold(since, Date::min)
     }
 
     /// Every duty with its party, provider first.
     pub fn all(&self) -> impl Iterator<Item = (Party, &Duty)> {
         let provider = self.provider.iter().map(|d| (Party::Provider, d));
         provider.chain(self.customer.iter().map(|d| (Party::Customer, d)))
+    }
+}
+
+/// The owner id of a row whose parties with duties are `provider` and `customer`: one of them
+/// alone, both (shared) or neither (not applicable).
+pub fn owner_of(provider: bool, customer: bool) -> &'static str {
+    match (provider, customer) {
+        (true, false) => "provider",
+        (false, true) => "customer",
+        (true, true) => "shared",
+        (false, false) => "not-applicable",
     }
 }
 
@@ -458,15 +469,11 @@ impl Responsibility {
 
     /// The oldest `verified` date of the row, its duties and its variants.
     pub fn oldest_verified(&self) -> Date {
-        let duties = self
-            .variants
+        self.variants
             .iter()
-            .flat_map(|v| v.duties.all().map(|(_, d)| d.verified).chain([v.verified]));
-        self.duties
-            .all()
-            .map(|(_, d)| d.verified)
-            .chain(duties)
-            .fold(self.verified, Date::min)
+            .fold(self.duties.oldest(self.verified), |oldest, v| {
+                v.duties.oldest(v.verified.min(oldest))
+            })
     }
 }
 

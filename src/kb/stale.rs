@@ -42,11 +42,7 @@ pub fn stale(kb: &KnowledgeBase, today: Date, days: u32) -> Vec<Stale> {
         }
         if let KindData::Model(topics) = &note.data {
             for topic in topics {
-                let oldest = topic
-                    .duties
-                    .all()
-                    .map(|(_, d)| d.verified)
-                    .fold(topic.verified, Date::min);
+                let oldest = topic.duties.oldest(topic.verified);
                 let at = topic
                     .duties
                     .all()

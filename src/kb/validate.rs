@@ -11,8 +11,8 @@ use crate::config::{is_http_url, OrgConfig};
 use crate::diag::{did_you_mean, Diagnostics, LineIndex, Location};
 
 use super::note::{
-    name_key, ChecklistItem, Control, Date, Duties, Duty, Kind, KindData, Layer, Note, NoteId,
-    Pillar, Practice, Responsibility, SecurityService, Service, Table, Topic, Variant,
+    name_key, owner_of, ChecklistItem, Control, Date, Duties, Duty, Kind, KindData, Layer, Note,
+    NoteId, Pillar, Practice, Responsibility, SecurityService, Service, Table, Topic, Variant,
 };
 use super::parse::{is_valid_id, Front, Parsed};
 use super::raw;
@@ -333,14 +333,10 @@ impl Context<'_> {
         let owner =
             if duties.provider.is_empty() && duties.customer.is_empty() && !variants.is_empty() {
                 // No default: the owner is what the choices make together.
-                let provider = variants.iter().any(|v| !v.duties.provider.is_empty());
-                let customer = variants.iter().any(|v| !v.duties.customer.is_empty());
-                match (provider, customer) {
-                    (true, false) => "provider",
-                    (false, true) => "customer",
-                    (true, true) => "shared",
-                    (false, false) => "not-applicable",
-                }
+                owner_of(
+                    variants.iter().any(|v| !v.duties.provider.is_empty()),
+                    variants.iter().any(|v| !v.duties.customer.is_empty()),
+                )
             } else {
                 duties.owner()
             };

@@ -7,7 +7,7 @@ use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::kb::{Date, Duties, KindData, KnowledgeBase, Note, Party, Synonyms, Topic};
+use crate::kb::{Date, Duties, KindData, KnowledgeBase, Note, Synonyms, Topic};
 
 /// The schema id of `who --format json`.
 pub const SCHEMA: &str = "whosecures-who/1";
@@ -504,7 +504,7 @@ pub fn ask_model(kb: &KnowledgeBase, question: &str) -> Answers {
                 verb,
                 answer: Answer {
                     layer: title.clone(),
-                    party: party_id(party).to_owned(),
+                    party: party.id().to_owned(),
                     duty: duty.duty.clone(),
                     variant: None,
                     source: duty.source.clone(),
@@ -521,10 +521,6 @@ pub fn ask_model(kb: &KnowledgeBase, question: &str) -> Answers {
         question: question.to_owned(),
         answers,
     }
-}
-
-fn party_id(party: Party) -> &'static str {
-    party.id()
 }
 
 /// Scores every candidate against the question's tokens and keeps the good ones, best first.

@@ -55,11 +55,10 @@ pub fn find_service<'a>(kb: &'a KnowledgeBase, query: &str) -> Result<&'a Note, 
     let redirects = kb
         .of_kind(Kind::SecurityService)
         .filter(|n| redirect(n).is_some());
-    find_in(redirects, "service", query)
-        .ok()
-        .and_then(|n| redirect(n).and_then(|id| kb.get(id)))
-        .ok_or(())
-        .or(found)
+    match find_in(redirects, "service", query).map(|n| redirect(n).and_then(|id| kb.get(id))) {
+        Ok(Some(service)) => Ok(service),
+        _ => found,
+    }
 }
 
 fn redirect(note: &Note) -> Option<&crate::kb::NoteId> {
@@ -183,13 +182,13 @@ pub fn who_layer(kb: &KnowledgeBase, service: &Note, layer: &Note, org: &OrgConf
         team(org, row)
     );
     let _ = writeln!(out, "  {}", row.note);
-    duty_lines(&mut out, "  ", &row.duties);
+    duty_lines(&mut out, "  ", &kb.vocab, &row.duties);
     if !row.variants.is_empty() {
         let _ = writeln!(out, "  When you choose otherwise:");
     }
     for variant in &row.variants {
         let _ = writeln!(out, "  * {}", variant_line(kb, variant, ": ", ""));
-        duty_lines(&mut out, "      ", &variant.duties);
+        duty_lines(&mut out, "      ", &kb.vocab, &variant.duties);
     }
     let _ = writeln!(out, "  source:   {}", row.source);
     let _ = writeln!(out, "  verified: {}", row.verified);
@@ -198,7 +197,7 @@ pub fn who_layer(kb: &KnowledgeBase, service: &Note, layer: &Note, org: &OrgConf
 }
 
 /// `Provider does:` and `Customer does:` blocks, one line per duty with its source below.
-fn duty_lines(out: &mut String, indent: &str, duties: &Duties) {
+fn duty_lines(out: &mut String, indent: &str, vocab: &Vocabulary, duties: &Duties) {
     for (party, list) in [
         (Party::Provider, &duties.provider),
         (Party::Customer, &duties.customer),
@@ -206,11 +205,7 @@ fn duty_lines(out: &mut String, indent: &str, duties: &Duties) {
         if list.is_empty() {
             continue;
         }
-        let who = match party {
-            Party::Provider => "Provider",
-            Party::Customer => "Customer",
-        };
-        let _ = writeln!(out, "{indent}{who} does:");
+        let _ = writeln!(out, "{indent}{} does:", owner(vocab, party.id()));
         for duty in list.iter() {
             let _ = writeln!(out, "{indent}  - {}", duty.duty);
             let _ = writeln!(out, "{indent}    {}", duty.source);
