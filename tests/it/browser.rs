@@ -12,7 +12,11 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::{http, stderr, SiteTest};
+use crate::{http, http_within, stderr, SiteTest};
+
+/// The longest a WebDriver script may run (axe-core on the ~5 MB print page takes over a minute
+/// on a loaded 2-core machine); requests to the driver wait this long and a little more.
+const SCRIPT_TIMEOUT_SECS: u64 = 300;
 
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -123,7 +127,7 @@ impl Browser {
         // takes over a minute on a loaded 2-core machine.
         browser.call(
             "timeouts",
-            json!({ "script": 300_000, "pageLoad": 120_000 }),
+            json!({ "script": SCRIPT_TIMEOUT_SECS * 1000, "pageLoad": 120_000 }),
         );
         Some(browser)
     }
@@ -134,11 +138,14 @@ impl Browser {
     }
 
     fn request(&self, method: &str, path: &str, body: Option<Value>) -> Value {
-        let (_, text) = http(
+        // Outlasts the WebDriver script timeout, so a long axe run answers instead of being
+        // cut off by the socket (which read as `null`).
+        let (_, text) = http_within(
             self.port,
             method,
             &format!("/session/{}/{path}", self.session),
             body.map(|b| b.to_string()).as_deref(),
+            Duration::from_secs(SCRIPT_TIMEOUT_SECS + 30),
         );
         serde_json::from_str::<Value>(&text)
             .map(|v| v["value"].clone())

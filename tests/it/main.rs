@@ -264,12 +264,24 @@ impl Server {
     }
 }
 
-/// One HTTP/1.1 request over a fresh connection to 127.0.0.1; returns status and body.
+/// One HTTP/1.1 request over a fresh connection to 127.0.0.1; returns status and body. A peer
+/// silent for 60 s ends the read (a hang, not a slow answer).
 pub fn http(port: u16, method: &str, target: &str, body: Option<&str>) -> (u16, String) {
+    http_within(port, method, target, body, Duration::from_secs(60))
+}
+
+/// `http`, with `silence` as the longest wait for the peer between reads.
+pub fn http_within(
+    port: u16,
+    method: &str,
+    target: &str,
+    body: Option<&str>,
+    silence: Duration,
+) -> (u16, String) {
     let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else {
         return (0, String::new());
     };
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(60)));
+    let _ = stream.set_read_timeout(Some(silence));
     let body = body.unwrap_or("");
     let request = format!(
         "{method} {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
