@@ -3,7 +3,7 @@
 (Debian package `wrk`) hammers pages, then one edit must wake every waiter.
 
 Prints wrk's requests/s, socket errors, non-2xx replies and latency percentiles, and how many
-waiters woke. Usage: bench/serve-load.py [--waiters 500] [--connections 100] [--seconds 10]
+waiters woke. Usage: bench/serve-load.py [--waiters 500] [--connections 100] [--seconds 10] [--bin PATH]
 Everything runs on 127.0.0.1.
 """
 import argparse, os, re, shutil, socket, subprocess, sys, tempfile, threading, time
@@ -17,13 +17,16 @@ def main():
     ap.add_argument("--waiters", type=int, default=500)
     ap.add_argument("--connections", type=int, default=100)
     ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--bin", help="binary to run (default: build and run target/release)")
     args = ap.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk not found: apt-get install wrk")
-    subprocess.run(["cargo", "build", "--release", "--quiet", "--bins"], cwd=ROOT, check=True)
+    binary = os.path.abspath(args.bin) if args.bin else BIN
+    if not args.bin:
+        subprocess.run(["cargo", "build", "--release", "--quiet", "--bins"], cwd=ROOT, check=True)
     with tempfile.TemporaryDirectory() as work:
-        subprocess.run([BIN, "init", work], check=True, stdout=subprocess.DEVNULL)
-        proc = subprocess.Popen([BIN, "serve", "-p", "0"], cwd=work, stdout=subprocess.PIPE,
+        subprocess.run([binary, "init", work], check=True, stdout=subprocess.DEVNULL)
+        proc = subprocess.Popen([binary, "serve", "-p", "0"], cwd=work, stdout=subprocess.PIPE,
                                 stderr=subprocess.DEVNULL, text=True)
         try:
             port = None
@@ -39,7 +42,7 @@ def main():
             waiters = []
             for _ in range(args.waiters):
                 s = socket.create_connection(("127.0.0.1", port), timeout=60)
-                s.sendall(f"GET /__whosecures/wait?since={since} HTTP/1.1\r\nHost: x\r\n"
+                s.sendall(f"GET /__whosecures/wait?since={since} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                           "Connection: close\r\n\r\n".encode())
                 waiters.append(s)
             out = subprocess.run(["wrk", "-t2", f"-c{args.connections}", f"-d{args.seconds}s",
@@ -72,7 +75,7 @@ def main():
 
 def fetch(port, path):
     s = socket.create_connection(("127.0.0.1", port), timeout=30)
-    s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+    s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
     data = b""
     while chunk := s.recv(65536):
         data += chunk

@@ -39,6 +39,7 @@ pub mod incremental;
 pub mod kb;
 pub mod links;
 pub mod markdown;
+pub mod os;
 pub mod query;
 pub mod render;
 pub mod serve;

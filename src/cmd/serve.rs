@@ -25,6 +25,11 @@ pub struct Args {
     /// and localhost are answered, so no other web page can read the preview.
     #[arg(long, value_name = "NAME")]
     allow_host: Vec<String>,
+    /// Connections held open at once (browser tabs, each with its reload waiter, and their
+    /// requests); one more is answered 503 and closed.
+    #[arg(long, value_name = "N", default_value_t = serve::MAX_CONNECTIONS,
+          value_parser = clap::value_parser!(u32).range(1..=65_536))]
+    max_connections: u32,
 }
 
 /// Serves until Ctrl-C.
@@ -35,6 +40,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         open: args.open,
         args: args.input.project_args(),
         allow_hosts: args.allow_host.clone(),
+        max_connections: args.max_connections as usize,
     })?;
     Ok(ExitCode::SUCCESS)
 }

@@ -35,6 +35,8 @@ pub struct Options {
     pub args: ProjectArgs,
     /// Host names answered besides the bound address, `localhost`, `127.0.0.1` and `[::1]`.
     pub allow_hosts: Vec<String>,
+    /// Connections held open at once; one more is answered 503 (see `limits`).
+    pub max_connections: usize,
 }
 
 /// Worker threads answering requests. Reload waiters do not hold one: they are parked.
@@ -59,7 +61,7 @@ pub fn run(options: Options) -> Result<()> {
             hosts(&options).join(", ")
         );
     }
-    let server = Arc::new(listen(address)?);
+    let server = Arc::new(listen(address, options.max_connections)?);
     // The watcher starts before the first load reads anything, so a save made while the site is
     // being built is queued and applied after it, never lost.
     let (tx, rx) = mpsc::channel::<Event>();
@@ -170,9 +172,51 @@ pub fn run(options: Options) -> Result<()> {
     Ok(())
 }
 
+/// What one client can make the preview hold (see SECURITY.md). Browsers send heads of a few
+/// hundred bytes and no bodies; a parked reload waiter holds its connection, so the cap leaves
+/// room for many tabs and a load test beside them.
+pub fn limits(max_connections: usize) -> tiny_http::Limits {
+    tiny_http::Limits {
+        max_request_line: 8 * 1024,
+        max_header_line: 8 * 1024,
+        max_headers: 100,
+        max_header_bytes: 32 * 1024,
+        max_body: Some(0),
+        header_timeout: Some(Duration::from_secs(10)),
+        idle_timeout: Some(Duration::from_secs(10)),
+        write_timeout: Some(Duration::from_secs(10)),
+        max_connections: Some(max_connections),
+    }
+}
+
+/// Connections open at once by default; one more is answered 503 and closed.
+pub const MAX_CONNECTIONS: u32 = 2048;
+
+/// File descriptors the preview needs besides its connections (watcher, files being read).
+const SPARE_FILES: u64 = 256;
+
+/// The connection cap in force: `wanted`, or fewer when the open-file limit cannot be raised to
+/// hold that many (then a warning says so), so that a connection beyond it is refused with a
+/// 503 rather than left in the kernel's queue by an `accept` out of descriptors.
+fn connection_cap(wanted: usize) -> usize {
+    let need = wanted as u64 + SPARE_FILES;
+    match crate::os::raise_open_files(need) {
+        Some(limit) if limit < need => {
+            let cap = limit.saturating_sub(SPARE_FILES).max(16) as usize;
+            eprintln!(
+                "warning: the open-file limit ({limit}) holds only {cap} connections, not \
+                 {wanted}; raise it with `ulimit -n` to serve more"
+            );
+            cap
+        }
+        _ => wanted,
+    }
+}
+
 /// Listens on `address`; an error names it, and for an address in use says how to pick another.
-fn listen(address: SocketAddr) -> Result<tiny_http::Server> {
-    tiny_http::Server::http(address).map_err(|e| {
+fn listen(address: SocketAddr, max_connections: usize) -> Result<tiny_http::Server> {
+    let limits = limits(connection_cap(max_connections));
+    tiny_http::Server::http_with_limits(address, limits).map_err(|e| {
         let in_use = e
             .downcast_ref::<std::io::Error>()
             .is_some_and(|e| e.kind() == std::io::ErrorKind::AddrInUse);

@@ -54,7 +54,7 @@ pub fn write_with(
         return fs::rename(&staging, &out)
             .map_err(|e| Error::io("move the new site into place", &out, e));
     }
-    if exchange(&staging, &out).is_ok() {
+    if crate::os::exchange(&staging, &out).is_ok() {
         // `staging` now holds the previous site.
         return fs::remove_dir_all(&staging)
             .map_err(|e| Error::io("remove the previous site", &staging, e));
@@ -119,19 +119,6 @@ fn recover(parent: &Path, name: &str, out: &Path) -> Result<()> {
         fs::remove_dir_all(path).map_err(|e| Error::io("remove a stale build", path, e))?;
     }
     Ok(())
-}
-
-/// Swaps two directories in one step.
-#[cfg(all(target_os = "linux", target_env = "gnu"))]
-fn exchange(a: &Path, b: &Path) -> std::io::Result<()> {
-    use nix::fcntl::{renameat2, RenameFlags, AT_FDCWD};
-    renameat2(AT_FDCWD, a, AT_FDCWD, b, RenameFlags::RENAME_EXCHANGE).map_err(std::io::Error::from)
-}
-
-/// Swaps two directories in one step: not offered here, so `write` falls back to two renames.
-#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-fn exchange(_: &Path, _: &Path) -> std::io::Result<()> {
-    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 /// Writes one site file (`url` relative to `root`), creating its directory.

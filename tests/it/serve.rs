@@ -353,3 +353,168 @@ fn address_in_use_is_reported_before_building() {
     assert!(!err.contains("rebuilt"), "{err}");
     assert_eq!(crate::stdout(&out), "");
 }
+
+/// Sends `bytes` to 127.0.0.1:`port` (a request as an attacker writes it) and reads until the
+/// server closes or `wait` passes in silence; the reply's status (0: none) and the whole reply.
+fn raw_request(port: u16, bytes: &[u8], wait: std::time::Duration) -> (u16, String) {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(("127.0.0.1", port)) else {
+        return (0, String::new());
+    };
+    let _ = stream.set_read_timeout(Some(wait));
+    // The server may answer and close before taking the whole request: that is the point.
+    let _ = stream.write_all(bytes);
+    let mut reply = Vec::new();
+    let _ = stream.read_to_end(&mut reply);
+    let reply = String::from_utf8_lossy(&reply).into_owned();
+    let status = reply
+        .strip_prefix("HTTP/1.1 ")
+        .and_then(|r| r.get(..3))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, reply)
+}
+
+// Request heads are bounded (8 KiB request line and header line, 100 headers, 32 KiB in all)
+// and the preview takes no body: each excess is refused with its status and the connection
+// closed, and the server goes on answering.
+#[test]
+fn oversized_requests_are_refused() {
+    use std::time::Duration;
+    let t = SiteTest::new("minimal");
+    let server = t.serve(&["--knowledge", "knowledge"]);
+    let port = server.port;
+    let head = |extra: &str| format!("GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n{extra}\r\n");
+    let long = "a".repeat(9000);
+    let cases: Vec<(&str, String, u16)> =
+        vec![
+        (
+            "request line",
+            format!("GET /{long} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+            414,
+        ),
+        ("header line", head(&format!("X-Long: {long}\r\n")), 431),
+        ("header count", head(&"X-Many: 1\r\n".repeat(101)), 431),
+        (
+            "whole head",
+            head(&format!("X-Big: {}\r\n", "b".repeat(8000)).repeat(5)),
+            431,
+        ),
+        (
+            "declared body",
+            "POST /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 100000000000\r\n\r\n"
+                .to_owned(),
+            413,
+        ),
+        (
+            "chunked body",
+            "POST /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+                .to_owned(),
+            413,
+        ),
+        // Just under every limit: answered.
+        ("largest head", head(&format!("X-Fits: {}\r\n", "c".repeat(8000))), 200),
+    ];
+    for (what, request, status) in cases {
+        let (got, reply) = raw_request(port, request.as_bytes(), Duration::from_secs(20));
+        assert_eq!(
+            got,
+            status,
+            "{what}: {}",
+            reply.lines().next().unwrap_or("")
+        );
+        if status != 200 {
+            assert!(reply.contains("Connection: close"), "{what}: {reply}");
+        }
+    }
+    // An endless header line: refused after 8 KiB, long before the client is done sending.
+    let (got, _) = raw_request(
+        port,
+        &[
+            b"GET / HTTP/1.1\r\nX-Flood: ".as_slice(),
+            &vec![b'a'; 4 << 20],
+        ]
+        .concat(),
+        Duration::from_secs(20),
+    );
+    assert!(got == 431 || got == 0, "flood answered {got}");
+    assert_eq!(server.get("/index.html").0, 200, "still answering");
+}
+
+// A head that is not complete 10 s after its first byte gets 408 and is closed, however slowly
+// it drips; an idle connection is closed without a word after 10 s. Both free their thread.
+#[test]
+fn slow_requests_time_out() {
+    use std::io::{Read, Write};
+    use std::net::TcpStream;
+    use std::time::{Duration, Instant};
+    let t = SiteTest::new("minimal");
+    let server = t.serve(&["--knowledge", "knowledge"]);
+    let port = server.port;
+    let started = Instant::now();
+    let mut idle = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    let mut drip = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    drip.set_read_timeout(Some(Duration::from_millis(500)))
+        .expect("timeout");
+    let head = b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ";
+    let mut reply = Vec::new();
+    for byte in head.iter().cycle().take(60) {
+        if drip.write_all(&[*byte]).is_err() {
+            break;
+        }
+        let mut buf = [0u8; 1024];
+        match drip.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => reply.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+        if !reply.is_empty() {
+            break;
+        }
+    }
+    let took = started.elapsed();
+    let reply = String::from_utf8_lossy(&reply);
+    assert!(reply.starts_with("HTTP/1.1 408 "), "{reply}");
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(25),
+        "408 after {took:?}"
+    );
+    idle.set_read_timeout(Some(Duration::from_secs(20)))
+        .expect("timeout");
+    let mut rest = Vec::new();
+    assert_eq!(
+        idle.read_to_end(&mut rest).ok(),
+        Some(0),
+        "idle connection closed silently"
+    );
+    assert_eq!(server.get("/index.html").0, 200);
+}
+
+// Beyond `--max-connections` a connection is told 503 at once and closed; the server answers
+// again as soon as one closes.
+#[test]
+fn connections_beyond_the_cap_are_refused() {
+    use std::net::TcpStream;
+    use std::time::Duration;
+    let t = SiteTest::new("minimal");
+    let server = t.serve(&["--knowledge", "knowledge", "--max-connections", "20"]);
+    let port = server.port;
+    let held: Vec<TcpStream> = (0..20)
+        .map(|_| TcpStream::connect(("127.0.0.1", port)).expect("connect"))
+        .collect();
+    std::thread::sleep(Duration::from_millis(300));
+    let (status, reply) = raw_request(
+        port,
+        b"GET /index.html HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+        Duration::from_secs(10),
+    );
+    assert_eq!(status, 503, "{reply}");
+    assert!(reply.contains("too many connections"), "{reply}");
+    assert!(reply.contains("Retry-After: 1"), "{reply}");
+    drop(held);
+    let answered = (0..50).any(|_| {
+        std::thread::sleep(Duration::from_millis(100));
+        server.get("/index.html").0 == 200
+    });
+    assert!(answered, "answers once the held connections close");
+}
