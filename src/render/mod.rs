@@ -19,6 +19,7 @@ mod bodies;
 mod body;
 mod context;
 mod highlight;
+mod loops;
 mod nav;
 mod page;
 mod parts;

@@ -119,9 +119,9 @@ fn check_renders_every_page() {
     assert!(crate::snapshot(&t.dir) == before, "check wrote something");
 }
 
-// A theme template that includes itself through another is an error naming the file and the
-// loop, from `check` as from `build` (Tera would recurse until the stack overflows), and
-// nothing is written.
+// A theme template that includes itself through another, or a macro that calls itself through
+// another, is an error naming the file, the place and the loop, from `check` as from `build`
+// (Tera would recurse until the stack overflows), and nothing is written.
 #[test]
 fn template_include_loops_are_errors() {
     let t = SiteTest::new("minimal");
@@ -139,11 +139,32 @@ fn template_include_loops_are_errors() {
     let args = ["--knowledge", "knowledge", "--theme", "theme"];
     let check = t.run(&[&["check"][..], &args].concat());
     let build = t.run(&[&["build", "--output", "out"][..], &args].concat());
-    let expected = "error: theme/templates/loop.html: template `loop.html` includes itself \
+    let expected = "error: theme/templates/loop.html:1:1: template `loop.html` includes itself \
                     (`loop.html` → `search.html` → `loop.html`)";
     for out in [&check, &build] {
         assert_eq!(out.status.code(), Some(2), "{}", stderr(out));
         assert!(stderr(out).starts_with(expected), "{}", stderr(out));
+    }
+    assert!(!t.dir.join("out").exists());
+    // A macro calling itself through another: the same, located at the call.
+    std::fs::remove_file(t.dir.join("theme/templates/loop.html")).expect("remove");
+    std::fs::write(
+        t.dir.join("theme/templates/search.html"),
+        "{% extends \"base.html\" %}\n{% macro a() %}{{ self::b() }}{% endmacro a %}\n\
+         {% macro b() %}{{ self::a() }}{% endmacro b %}\n\
+         {% block content %}{{ self::a() }}{% endblock content %}",
+    )
+    .expect("write template");
+    for command in [&["check"][..], &["build", "--output", "out"][..]] {
+        let out = t.run(&[command, &args[..]].concat());
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        assert!(
+            stderr(&out).starts_with(
+                "error: theme/templates/search.html:2:19: macro `a` calls itself (`a` → `b` → `a`)"
+            ),
+            "{}",
+            stderr(&out)
+        );
     }
     assert!(!t.dir.join("out").exists());
 }

@@ -111,6 +111,47 @@ fn broken_note_shows_overlay_until_fixed() {
     assert!(page.contains("unresolved link `[[data]]`"), "{page}");
 }
 
+// A theme template saved with recursion in it (a macro calling itself, an include loop, tags
+// nested past the limit) does not crash the preview: the last good site stays live under the
+// error, located in the theme file, and fixing the template clears it.
+#[test]
+fn recursive_template_save_shows_overlay() {
+    let t = SiteTest::new("minimal");
+    let templates = t.dir.join("theme/templates");
+    fs::create_dir_all(&templates).expect("theme dir");
+    let good =
+        "{% extends \"base.html\" %}{% block content %}<p>Search here</p>{% endblock content %}";
+    fs::write(templates.join("search.html"), good).expect("write template");
+    let server = t.serve(&["--knowledge", "knowledge", "--theme", "theme"]);
+    assert!(server.get("/search.html").1.contains("Search here"));
+    for (bad, message) in [
+        (
+            "{% macro t(n) %}{{ self::t(n=n) }}{% endmacro t %}{{ self::t(n=1) }}".to_owned(),
+            "theme/templates/search.html:1:20: macro `t` calls itself",
+        ),
+        (
+            "{% include \"search.html\" %}".to_owned(),
+            "theme/templates/search.html:1:1: template `search.html` includes itself",
+        ),
+        (
+            format!(
+                "{}x{}",
+                "{% if a %}".repeat(20_000),
+                "{% endif %}".repeat(20_000)
+            ),
+            "theme/templates/search.html:1:1001: tags nested more than 100 deep",
+        ),
+    ] {
+        fs::write(templates.join("search.html"), bad).expect("break template");
+        let page = server.wait_for("/index.html", |p| p.contains(message));
+        assert!(page.contains(message), "{page}");
+        assert!(page.contains("whosecures-errors"), "overlay shown");
+        fs::write(templates.join("search.html"), good).expect("fix template");
+        let page = server.wait_for("/search.html", |p| !p.contains("whosecures-errors"));
+        assert!(page.contains("Search here"), "{page}");
+    }
+}
+
 // 500 browsers parked on the reload long-poll while four clients fetch pages as fast as they
 // can: every page request is answered, and one edit wakes every parked browser.
 #[test]
