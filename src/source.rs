@@ -75,6 +75,17 @@ pub fn embedded_all() -> impl Iterator<Item = (&'static str, &'static [u8])> {
 /// Reads every file below `root` (hidden files and editor droppings skipped).
 /// Symlinked directories are followed once; a loop is an error naming the path.
 pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>> {
+    read_tree(root, false)
+}
+
+/// `read_dir` for a directory whose files are published as they are (a theme's): a symlink that
+/// resolves outside `root` is an error naming it, so a link cannot publish a file from elsewhere
+/// on the machine.
+pub fn read_dir_confined(root: &Path) -> Result<Vec<SourceFile>> {
+    read_tree(root, true)
+}
+
+fn read_tree(root: &Path, confined: bool) -> Result<Vec<SourceFile>> {
     let meta = fs::metadata(root).map_err(|e| Error::io("read directory", root, e))?;
     if !meta.is_dir() {
         return Err(Error::io(
@@ -85,7 +96,12 @@ pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>> {
     }
     let mut paths = Vec::new();
     let mut seen = HashSet::new();
-    walk(root, &mut seen, &mut paths)?;
+    let inside = if confined {
+        Some(fs::canonicalize(root).map_err(|e| Error::io("resolve", root, e))?)
+    } else {
+        None
+    };
+    walk(root, inside.as_deref(), &mut seen, &mut paths)?;
     // Reading is most of the time for a large wiki (10,000 files): in parallel.
     let mut files = paths
         .into_par_iter()
@@ -109,10 +125,36 @@ pub fn read_dir(root: &Path) -> Result<Vec<SourceFile>> {
     Ok(files)
 }
 
-/// The files below `dir` (hidden files and editor droppings skipped), into `files`.
-fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, files: &mut Vec<PathBuf>) -> Result<()> {
-    let canonical = fs::canonicalize(dir).map_err(|e| Error::io("resolve", dir, e))?;
-    if !seen.insert(canonical) {
+/// What identifies a directory however it is reached: device and inode where there are inodes
+/// (one `stat`, so the walk stays linear in the files however deep the tree), else its resolved
+/// path.
+#[cfg(unix)]
+fn identity(dir: &Path) -> std::io::Result<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let meta = fs::metadata(dir)?;
+    Ok((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn identity(dir: &Path) -> std::io::Result<PathBuf> {
+    fs::canonicalize(dir)
+}
+
+#[cfg(unix)]
+type Identity = (u64, u64);
+#[cfg(not(unix))]
+type Identity = PathBuf;
+
+/// The files below `dir` (hidden files and editor droppings skipped), into `files`; with
+/// `inside`, a symlink resolving outside that (resolved) directory is an error.
+fn walk(
+    dir: &Path,
+    inside: Option<&Path>,
+    seen: &mut HashSet<Identity>,
+    files: &mut Vec<PathBuf>,
+) -> Result<()> {
+    let id = identity(dir).map_err(|e| Error::io("resolve", dir, e))?;
+    if !seen.insert(id) {
         return Err(Error::io(
             "read directory",
             dir,
@@ -132,12 +174,27 @@ fn walk(dir: &Path, seen: &mut HashSet<PathBuf>, files: &mut Vec<PathBuf>) -> Re
         let kind = entry.file_type().map_err(|e| Error::io("read", &path, e))?;
         let (is_dir, is_file) = if kind.is_symlink() {
             let meta = fs::metadata(&path).map_err(|e| Error::io("read", &path, e))?;
+            if let Some(root) = inside {
+                let target = fs::canonicalize(&path).map_err(|e| Error::io("resolve", &path, e))?;
+                if !target.starts_with(root) {
+                    return Err(Error::io(
+                        "read",
+                        &path,
+                        std::io::Error::other(format!(
+                            "a symlink to `{}`, outside `{}`, would publish that file: copy it \
+                             into the theme instead",
+                            target.display(),
+                            root.display()
+                        )),
+                    ));
+                }
+            }
             (meta.is_dir(), meta.is_file())
         } else {
             (kind.is_dir(), kind.is_file())
         };
         if is_dir {
-            walk(&path, seen, files)?;
+            walk(&path, inside, seen, files)?;
         } else if is_file {
             files.push(path);
         }

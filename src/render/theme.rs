@@ -28,7 +28,7 @@ impl Theme {
     pub fn load(dir: Option<&Path>) -> Result<Theme> {
         let mut files = source::embedded(Tree::DefaultTheme);
         if let Some(dir) = dir {
-            files = source::overlay(files, source::read_dir(dir)?);
+            files = source::overlay(files, source::read_dir_confined(dir)?);
         }
         Theme::from_files(files)
     }

@@ -226,3 +226,33 @@ fn control_characters_in_file_names_are_escaped() {
         "{text:?}"
     );
 }
+
+// A theme's files are published as they are, so a symlink in the theme that resolves outside
+// it (to a private file) is an error naming the link, from `check` as from `build`; a symlink
+// to another file of the theme is followed.
+#[cfg(unix)]
+#[test]
+fn theme_symlinks_out_of_the_theme_are_refused() {
+    let t = SiteTest::new("minimal");
+    let dir = t.dir.join("theme/static");
+    std::fs::create_dir_all(&dir).expect("theme dir");
+    std::fs::write(t.dir.join("private.txt"), "secret").expect("write");
+    std::fs::write(dir.join("extra.css"), "p{}").expect("write");
+    std::os::unix::fs::symlink("extra.css", dir.join("alias.css")).expect("symlink");
+    let args = ["--knowledge", "knowledge", "--theme", "theme"];
+    t.ok(&[&["build", "--output", "out"][..], &args].concat());
+    assert_eq!(t.read("out/static/alias.css"), "p{}");
+    std::os::unix::fs::symlink("../../private.txt", dir.join("leak.txt")).expect("symlink");
+    for command in [&["check"][..], &["build", "--output", "out2"][..]] {
+        let out = t.run(&[command, &args[..]].concat());
+        assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+        let err = stderr(&out);
+        assert!(
+            err.starts_with("error: cannot read `theme/static/leak.txt`: a symlink to `")
+                && err.contains("private.txt`, outside `")
+                && err.contains("copy it into the theme instead"),
+            "{err}"
+        );
+    }
+    assert!(!t.dir.join("out2").exists());
+}
