@@ -213,6 +213,10 @@ fn check(kb: &KnowledgeBase, graph: &LinkGraph, note: &Note, link: &Link, diags:
         None => link.target.to_string(),
     };
     if kb.get(&link.target).is_none() {
+        if kb.broken.contains_key(link.target.as_str()) {
+            // The note exists but could not be read: its own errors say why.
+            return;
+        }
         let hint = did_you_mean(link.target.as_str(), kb.notes.iter().map(|n| n.id.as_str()));
         diags.error(
             &link.location,

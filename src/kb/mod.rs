@@ -32,7 +32,8 @@ pub use update::{is_structural, Update};
 pub use validate::check_org;
 pub use vocab::{Catalog, CompiledCatalog, Synonyms, Term, Vocabulary};
 
-use parse::{layer_order, parse_note, Parsed};
+pub use parse::Broken;
+use parse::{layer_order, parse_note, Read};
 use update::index_items;
 use validate::Context;
 use vocab::load_vocabulary;
@@ -51,6 +52,9 @@ pub struct KnowledgeBase {
     /// Every checklist item id, with the notes that use it (more than one is an error), kept up
     /// to date note by note so the uniqueness check does not walk every item on every edit.
     item_owners: HashMap<String, Vec<NoteId>>,
+    /// Notes whose text or front matter could not be read, by id: their errors are reported,
+    /// and links to them are not errors too.
+    pub broken: HashMap<String, Broken>,
 }
 
 impl KnowledgeBase {
@@ -126,7 +130,7 @@ pub fn load(files: Vec<SourceFile>, diags: &mut Diagnostics) -> KnowledgeBase {
 pub fn load_notes(files: Vec<SourceFile>, diags: &mut Diagnostics) -> KnowledgeBase {
     let (vocab, catalogs) = load_vocabulary(&files, diags);
 
-    let parsed: Vec<(Option<Parsed>, Diagnostics)> = files
+    let parsed: Vec<(Read, Diagnostics)> = files
         .into_par_iter()
         .filter(|f| f.rel_path.ends_with(".md"))
         .map(|file| {
@@ -136,9 +140,16 @@ pub fn load_notes(files: Vec<SourceFile>, diags: &mut Diagnostics) -> KnowledgeB
         })
         .collect();
     let mut notes_raw = Vec::with_capacity(parsed.len());
-    for (note, local) in parsed {
+    let mut broken = HashMap::new();
+    for (read, local) in parsed {
         diags.extend(local);
-        notes_raw.extend(note);
+        match read {
+            Read::Note(note) => notes_raw.push(note),
+            Read::Broken(b) => {
+                broken.insert(b.id.clone(), b);
+            }
+            Read::Skipped => {}
+        }
     }
 
     // Ids are unique across folders; the first file in path order keeps the id.
@@ -158,11 +169,19 @@ pub fn load_notes(files: Vec<SourceFile>, diags: &mut Diagnostics) -> KnowledgeB
         }
     });
 
+    // A broken layer, pillar or security service still names one: rows and items that use it
+    // are not errors on top of its own.
     let ids_of = |kind: Kind| -> HashSet<String> {
         notes_raw
             .iter()
             .filter(|n| n.kind() == kind)
             .map(|n| n.id.clone())
+            .chain(
+                broken
+                    .values()
+                    .filter(|b| b.kind == kind)
+                    .map(|b| b.id.clone()),
+            )
             .collect()
     };
     let ctx = Context {
@@ -192,6 +211,7 @@ pub fn load_notes(files: Vec<SourceFile>, diags: &mut Diagnostics) -> KnowledgeB
         notes,
         index: HashMap::new(),
         item_owners: HashMap::new(),
+        broken,
     };
     kb.reindex();
     for note in &kb.notes {

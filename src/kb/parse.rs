@@ -83,9 +83,42 @@ pub(super) enum Front {
     Practice(raw::PracticeFm),
 }
 
-/// Reads one note file up to typed front matter; the note's text is the file's bytes. `None`
-/// when it cannot be used at all.
-pub(super) fn parse_note(file: SourceFile, diags: &mut Diagnostics) -> Option<Parsed> {
+/// What reading one note file gave.
+pub(super) enum Read {
+    /// The note, up to typed front matter.
+    Note(Parsed),
+    /// A note whose id is known (from its file name) but whose text or front matter is broken:
+    /// its errors are reported, and its id still answers links, so that one typo in `ec2.md` is
+    /// one error, not one per link to it.
+    Broken(Broken),
+    /// Not a note (a warning says why), or a file name that is no id.
+    Skipped,
+}
+
+/// A note that could not be read, by id.
+#[derive(Debug, Clone)]
+pub struct Broken {
+    pub id: String,
+    pub kind: Kind,
+    /// The path shown in diagnostics.
+    pub path: String,
+}
+
+impl Read {
+    /// The note, if it could be read.
+    pub(super) fn note(self) -> Option<Parsed> {
+        match self {
+            Read::Note(note) => Some(note),
+            _ => None,
+        }
+    }
+}
+
+/// At most this many front-matter errors are reported per note.
+const MAX_FRONT_ERRORS: usize = 20;
+
+/// Reads one note file up to typed front matter; the note's text is the file's bytes.
+pub(super) fn parse_note(file: SourceFile, diags: &mut Diagnostics) -> Read {
     let SourceFile {
         rel_path,
         display_path,
@@ -99,7 +132,7 @@ pub(super) fn parse_note(file: SourceFile, diags: &mut Diagnostics) -> Option<Pa
                 &Location::file(path),
                 "note is not directly inside a kind folder (`model/`, `layers/`, `services/`, ...); skipped",
             );
-            return None;
+            return Read::Skipped;
         }
     };
     let Some(kind) = Kind::from_folder(folder) else {
@@ -107,7 +140,7 @@ pub(super) fn parse_note(file: SourceFile, diags: &mut Diagnostics) -> Option<Pa
             &Location::file(path),
             format!("unknown folder `{folder}`; note skipped"),
         );
-        return None;
+        return Read::Skipped;
     };
     let id = name.trim_end_matches(".md");
     if !is_valid_id(id) {
@@ -117,32 +150,40 @@ pub(super) fn parse_note(file: SourceFile, diags: &mut Diagnostics) -> Option<Pa
                 "invalid note id `{id}`: use lowercase letters, digits and `-` in the file name"
             ),
         );
-        return None;
+        return Read::Skipped;
     }
-    let mut text = decode_owned(bytes, path, diags)?;
+    let broken = || {
+        Read::Broken(Broken {
+            id: id.to_owned(),
+            kind,
+            path: display_path.clone(),
+        })
+    };
+    let Some(mut text) = decode_owned(bytes, path, diags) else {
+        return broken();
+    };
     // Moves the text down in place: the only copy, and only for files with a BOM.
     text.drain(..crate::source::bom_len(&text));
     let split = match split(&text) {
         Ok(split) => split,
         Err(e) => {
             diags.error(&LineIndex::new(&text).locate(path, e.offset), e.message);
-            return None;
+            return broken();
         }
     };
-    let front = match deserialize(kind, split.front) {
+    let front = match deserialize_all(kind, split.front) {
         Ok(front) => front,
-        Err(e) => {
-            let offset = split.front_offset + e.span().map_or(0, |s| s.start);
-            diags.error(
-                &LineIndex::new(&text).locate(path, offset),
-                parse_message(e.message()),
-            );
-            return None;
+        Err(errors) => {
+            let lines = LineIndex::new(&text);
+            for (offset, message) in errors {
+                diags.error(&lines.locate(path, split.front_offset + offset), message);
+            }
+            return broken();
         }
     };
     let (front_offset, body_offset) = (split.front_offset, split.body_offset);
     let id = id.to_owned();
-    Some(Parsed {
+    Read::Note(Parsed {
         id,
         rel_path,
         path: display_path,
@@ -151,6 +192,58 @@ pub(super) fn parse_note(file: SourceFile, diags: &mut Diagnostics) -> Option<Pa
         body_offset,
         front,
     })
+}
+
+/// Deserializes front matter, collecting every error the parser lets us find: after an error in
+/// the data (an unknown or misspelt key, a value of the wrong type), the lines it covers are
+/// blanked and the rest read again. A syntax error, or an error that blanking caused (a field
+/// now missing), ends the search. Offsets are into `front`.
+fn deserialize_all(kind: Kind, front: &str) -> Result<Front, Vec<(usize, String)>> {
+    let mut text = std::borrow::Cow::Borrowed(front);
+    let mut errors: Vec<(usize, String)> = Vec::new();
+    while errors.len() < MAX_FRONT_ERRORS {
+        let e = match deserialize(kind, &text) {
+            Ok(front) if errors.is_empty() => return Ok(front),
+            Ok(_) => break,
+            Err(e) => e,
+        };
+        let message = e.message();
+        let data = [
+            "unknown field",
+            "invalid type",
+            "invalid value",
+            "unknown variant",
+        ]
+        .iter()
+        .any(|m| message.starts_with(m));
+        let span = e.span();
+        if !errors.is_empty() && !data {
+            break;
+        }
+        errors.push((span.as_ref().map_or(0, |s| s.start), parse_message(message)));
+        let Some(span) = span.filter(|_| data) else {
+            break;
+        };
+        // The whole lines the error covers, blanked (offsets and line numbers stay put).
+        let start = text[..span.start].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[span.end.min(text.len())..]
+            .find('\n')
+            .map_or(text.len(), |i| span.end + i);
+        if text[start..end].trim().is_empty() || (start == 0 && end == text.len()) {
+            break;
+        }
+        let blanked: String = text[start..end]
+            .chars()
+            .map(|c| match c {
+                '\n' => "\n".to_owned(),
+                c => " ".repeat(c.len_utf8()),
+            })
+            .collect();
+        let mut next = text.into_owned();
+        next.replace_range(start..end, &blanked);
+        text = std::borrow::Cow::Owned(next);
+    }
+    Err(errors)
 }
 
 fn deserialize(kind: Kind, front: &str) -> Result<Front, toml::de::Error> {

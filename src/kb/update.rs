@@ -10,7 +10,7 @@ use crate::source::SourceFile;
 
 use super::note::{Kind, Note, NoteId};
 use super::order::Natural;
-use super::parse::parse_note;
+use super::parse::{parse_note, Read};
 use super::validate::Context;
 use super::KnowledgeBase;
 
@@ -67,6 +67,7 @@ impl KnowledgeBase {
         // or moves in the navigation order; only then are notes sorted and indexed again.
         let mut reorder = false;
         for path in removed {
+            self.broken.retain(|_, b| &b.path != path);
             let Some(pos) = self.notes.iter().position(|n| &n.path == path) else {
                 continue;
             };
@@ -97,7 +98,12 @@ impl KnowledgeBase {
             let mut local = Diagnostics::new();
             let path = file.display_path.clone();
             let old_pos = self.notes.iter().position(|n| n.path == path);
-            let new = parse_note(file, &mut local).and_then(|raw| {
+            self.broken.retain(|_, b| b.path != path);
+            let read = parse_note(file, &mut local);
+            if let Read::Broken(b) = &read {
+                self.broken.insert(b.id.clone(), b.clone());
+            }
+            let new = read.note().and_then(|raw| {
                 match self
                     .notes
                     .iter()

@@ -221,6 +221,10 @@ impl Context<'_> {
         for row in rows_fm {
             let layer = row.layer.get_ref();
             let Some(position) = self.layer_order.iter().position(|l| l == layer) else {
+                if self.layers.contains(layer.as_str()) {
+                    // A layer whose own note is broken: its errors say why; the row waits.
+                    continue;
+                }
                 let hint = did_you_mean(layer, self.layer_order.iter().map(String::as_str));
                 diags.error(
                     &at.span(&row.layer),

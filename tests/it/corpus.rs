@@ -346,6 +346,8 @@ corpus! {
     misspelt_front_matter_key = "76-misspelt-front-matter-key", inputs::committed;
     // A misspelt key in a glossary term, whose keys are few.
     misspelt_glossary_key = "77-misspelt-glossary-key", inputs::committed;
+    broken_note_keeps_its_id = "78-broken-note-keeps-its-id", inputs::committed;
+    broken_layer_keeps_its_id = "79-broken-layer-keeps-its-id", inputs::committed;
 }
 
 // Every case directory has a test, a README and an expected stderr, and the corpus is big enough.

@@ -105,6 +105,17 @@ fn broken_note_shows_overlay_until_fixed() {
     fs::write(&note, good.replace("Encrypts data", "Protects data")).expect("fix note");
     let page = server.wait_for("/glossary/tls.html", |p| !p.contains("whosecures-errors"));
     assert!(page.contains("Protects data"), "{page}");
+    // A broken note keeps its id: notes linking to it get no errors of their own, and it is
+    // one error until it is fixed.
+    let data = t.dir.join("knowledge/layers/data.md");
+    let data_text = fs::read_to_string(&data).expect("read");
+    fs::write(&data, data_text.replacen("title =", "titel =", 1)).expect("break layer");
+    let page = server.wait_for("/index.html", |p| p.contains("whosecures-errors"));
+    assert!(page.contains("unknown field `titel`"), "{page}");
+    assert!(!page.contains("unresolved link"), "{page}");
+    fs::write(&data, &data_text).expect("fix layer");
+    let page = server.wait_for("/index.html", |p| !p.contains("whosecures-errors"));
+    assert!(!page.contains("whosecures-errors"), "{page}");
     // Deleting a note removes its page and turns links to it into diagnostics.
     fs::remove_file(t.dir.join("knowledge/layers/data.md")).expect("delete note");
     let page = server.wait_for("/index.html", |p| p.contains("whosecures-errors"));
