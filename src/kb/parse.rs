@@ -84,6 +84,8 @@ pub(super) enum Front {
 }
 
 /// What reading one note file gave.
+// Nearly every value is a `Note`: boxing it would add an allocation per note for nothing.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Read {
     /// The note, up to typed front matter.
     Note(Parsed),
