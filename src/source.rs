@@ -24,6 +24,29 @@ pub struct SourceFile {
     pub bytes: Vec<u8>,
 }
 
+/// The most a knowledge file may hold. A larger one is read only this far (plus one byte, so
+/// the loader can tell) and reported: a 50 MiB note took 2 GB to check.
+pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
+
+/// The most files a knowledge directory may hold (ten times the largest wiki measured); more is
+/// an error naming the directory rather than memory growing without end.
+pub const MAX_FILES: usize = 100_000;
+
+/// True when `file` was read only up to `MAX_FILE_BYTES` and holds more.
+pub fn too_large(file: &SourceFile) -> bool {
+    file.bytes.len() > MAX_FILE_BYTES
+}
+
+/// Reads `path`, at most `MAX_FILE_BYTES + 1` bytes of it.
+fn read_bounded(path: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let file = fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_FILE_BYTES as u64 + 1)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Which tree of embedded files to take.
 #[derive(Debug, Clone, Copy)]
 pub enum Tree {
@@ -102,11 +125,27 @@ fn read_tree(root: &Path, confined: bool) -> Result<Vec<SourceFile>> {
         None
     };
     walk(root, inside.as_deref(), &mut seen, &mut paths)?;
+    // A theme's files are published whole (images, fonts); a knowledge directory's are notes.
+    if !confined && paths.len() > MAX_FILES {
+        return Err(Error::io(
+            "read directory",
+            root,
+            std::io::Error::other(format!(
+                "{} files, more than the {MAX_FILES} a knowledge directory may hold",
+                paths.len()
+            )),
+        ));
+    }
     // Reading is most of the time for a large wiki (10,000 files): in parallel.
     let mut files = paths
         .into_par_iter()
         .map(|path| {
-            let bytes = fs::read(&path).map_err(|e| Error::io("read", &path, e))?;
+            let bytes = if confined {
+                fs::read(&path)
+            } else {
+                read_bounded(&path)
+            }
+            .map_err(|e| Error::io("read", &path, e))?;
             let rel = path
                 .strip_prefix(root)
                 .unwrap_or(&path)
@@ -289,10 +328,11 @@ pub fn knowledge_file(
     }
 }
 
-/// Reads `root/rel` if it is a file; `None` if it does not exist.
+/// Reads the knowledge file `root/rel` (bounded like every knowledge file) if it is a file;
+/// `None` if it does not exist.
 pub fn read_one(root: &Path, rel: &str) -> Result<Option<SourceFile>> {
     let path = root.join(rel);
-    match fs::read(&path) {
+    match read_bounded(&path) {
         Ok(bytes) => Ok(Some(SourceFile {
             rel_path: rel.to_owned(),
             display_path: path.display().to_string(),

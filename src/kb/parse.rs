@@ -161,6 +161,16 @@ pub(super) fn parse_note(file: SourceFile, diags: &mut Diagnostics) -> Read {
             path: display_path.clone(),
         })
     };
+    if bytes.len() > crate::source::MAX_FILE_BYTES {
+        diags.error(
+            &Location::file(path),
+            format!(
+                "note is larger than {} MiB, the most a note may hold: split it into several notes",
+                crate::source::MAX_FILE_BYTES >> 20
+            ),
+        );
+        return broken();
+    }
     let Some(mut text) = decode_owned(bytes, path, diags) else {
         return broken();
     };

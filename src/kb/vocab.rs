@@ -130,6 +130,16 @@ pub(super) fn load_vocabulary(
         );
         return (empty, Vec::new());
     };
+    if crate::source::too_large(file) {
+        diags.error(
+            &Location::file(&file.display_path),
+            format!(
+                "`vocabulary.toml` is larger than {} MiB, the most a knowledge file may hold",
+                crate::source::MAX_FILE_BYTES >> 20
+            ),
+        );
+        return (empty, Vec::new());
+    }
     let Some(text) = decode(file, diags) else {
         return (empty, Vec::new());
     };

@@ -348,6 +348,8 @@ corpus! {
     misspelt_glossary_key = "77-misspelt-glossary-key", inputs::committed;
     broken_note_keeps_its_id = "78-broken-note-keeps-its-id", inputs::committed;
     broken_layer_keeps_its_id = "79-broken-layer-keeps-its-id", inputs::committed;
+    // A note over the 16 MiB a note may hold.
+    note_too_large = "80-note-too-large", inputs::note_too_large;
 }
 
 // Every case directory has a test, a README and an expected stderr, and the corpus is big enough.
@@ -586,6 +588,19 @@ mod inputs {
         }
         text.push_str("The end: [[missing-at-the-end]].\n");
         assert!(text.len() > 10 * 1024 * 1024);
+        write(k, "glossary/tls.md", text);
+        Setup::Run
+    }
+
+    /// A 17 MiB glossary note that other notes link to: one error, read no further than the
+    /// limit, and the links to it are not errors.
+    pub fn note_too_large(k: &Path) -> Setup {
+        let line =
+            "Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.\n";
+        let mut text = String::from(GLOSSARY_HEAD);
+        while text.len() <= 17 * 1024 * 1024 {
+            text.push_str(line);
+        }
         write(k, "glossary/tls.md", text);
         Setup::Run
     }
