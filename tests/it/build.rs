@@ -625,3 +625,53 @@ fn on_this_page_lists_every_section_once() {
     }
     assert!(service_pages > 10, "only {service_pages} service pages");
 }
+
+// The README's "Your first note" works as written: the note it shows, added to a knowledge base
+// made by `init`, passes `check` and gets a page with its links resolved; the publishing
+// recipes it points to exist.
+#[test]
+fn readme_first_note_works_as_written() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md"))
+        .expect("read README");
+    let (_, after) = readme
+        .split_once("Then add `knowledge/glossary/data-owner.md`")
+        .expect("the first-note section");
+    let note = after
+        .split_once("```markdown\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(note, _)| note)
+        .expect("the example note");
+    let t = SiteTest::empty();
+    t.ok(&["init", "wiki"]);
+    let wiki = t.dir.join("wiki");
+    std::fs::write(wiki.join("knowledge/glossary/data-owner.md"), note).expect("write note");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_whosecures"))
+            .args(args)
+            .current_dir(&wiki)
+            .output()
+            .expect("run whosecures")
+    };
+    let check = run(&["check"]);
+    assert!(check.status.success(), "{}", crate::stderr(&check));
+    let build = run(&["build", "--output", "site"]);
+    assert!(build.status.success(), "{}", crate::stderr(&build));
+    let page = std::fs::read_to_string(wiki.join("site/glossary/data-owner.html")).expect("page");
+    assert!(page.contains("Data owner") && page.contains("href=\"../services/s3.html\""));
+    for recipe in [
+        "docs/publishing.md",
+        "examples/publish/github-pages.yml",
+        "examples/publish/s3-cloudfront.sh",
+        "examples/publish/nginx.conf",
+        "examples/publish/Dockerfile",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+    ] {
+        assert!(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join(recipe)
+                .is_file(),
+            "{recipe} is missing"
+        );
+    }
+}
