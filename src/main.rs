@@ -23,6 +23,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Colour diagnostics: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, global = true, value_enum, default_value_t = cmd::style::When::Auto)]
+    color: cmd::style::When,
 }
 
 #[derive(Debug, Subcommand)]
@@ -43,7 +46,9 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let outcome = match Cli::parse().command {
+    let cli = Cli::parse();
+    cmd::style::init(cli.color);
+    let outcome = match cli.command {
         Command::Build(args) => cmd::build::run(&args),
         Command::Check(args) => cmd::check::run(&args),
         Command::Serve(args) => cmd::serve::run(&args),
@@ -54,11 +59,14 @@ fn main() -> ExitCode {
     match outcome {
         Ok(code) => code,
         Err(Error::Config(diag)) => {
-            eprintln!("{diag}");
+            eprintln!("{}", cmd::style::diagnostic(&diag));
             ExitCode::from(1)
         }
         Err(e) => {
-            eprintln!("error: {e}");
+            eprintln!(
+                "{} {e}",
+                cmd::style::label(whosecures::diag::Severity::Error)
+            );
             ExitCode::from(2)
         }
     }

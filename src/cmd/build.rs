@@ -31,7 +31,10 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let started = Instant::now();
     let mut timings = Timings::default();
     let project = args.input.project()?;
-    let built = driver::build(&project, args.output.as_deref(), args.fresh, &mut timings)?;
+    let progress = super::style::Progress::start("building", timings.stage());
+    let built = driver::build(&project, args.output.as_deref(), args.fresh, &mut timings);
+    drop(progress);
+    let built = built?;
     let diags = &built.compiled.diags;
     report(diags);
     let Some(counts) = built.counts else {

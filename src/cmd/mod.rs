@@ -6,6 +6,7 @@ pub mod check;
 pub mod export;
 pub mod init;
 pub mod serve;
+pub mod style;
 pub mod who;
 
 use std::io::Write;
@@ -54,7 +55,7 @@ impl InputArgs {
 pub fn report(diags: &Diagnostics) {
     let mut stderr = std::io::stderr().lock();
     for diag in diags.sorted() {
-        let _ = writeln!(stderr, "{diag}");
+        let _ = writeln!(stderr, "{}", style::diagnostic(&diag));
     }
 }
 

@@ -7,6 +7,7 @@ pub mod write;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
@@ -26,6 +27,8 @@ pub use kb_json::{export_assembled, SCHEMA};
 pub struct Timings {
     last: Instant,
     laps: Vec<(&'static str, Duration)>,
+    /// The last finished stage, for a progress report watching from another thread.
+    stage: Arc<Mutex<&'static str>>,
 }
 
 impl Default for Timings {
@@ -33,6 +36,7 @@ impl Default for Timings {
         Timings {
             last: Instant::now(),
             laps: Vec::new(),
+            stage: Arc::new(Mutex::new("")),
         }
     }
 }
@@ -43,6 +47,12 @@ impl Timings {
         let now = Instant::now();
         self.laps.push((name, now - self.last));
         self.last = now;
+        *self.stage.lock().unwrap_or_else(|e| e.into_inner()) = name;
+    }
+
+    /// The name of the last finished stage, kept up to date as the build goes.
+    pub fn stage(&self) -> Arc<Mutex<&'static str>> {
+        Arc::clone(&self.stage)
     }
 }
 

@@ -256,3 +256,48 @@ fn theme_symlinks_out_of_the_theme_are_refused() {
     }
     assert!(!t.dir.join("out2").exists());
 }
+
+// Colour: `--color always` paints the place bold and the severity red, `never` and output to a
+// pipe (as here) stay plain, and NO_COLOR is not consulted when colour is forced; the words are
+// the same either way.
+#[test]
+fn color_option() {
+    let t = SiteTest::new("minimal");
+    std::fs::write(
+        t.dir.join("knowledge/glossary/bad.md"),
+        "+++\ntitel = \"x\"\n+++\n",
+    )
+    .expect("write");
+    let plain = t.run(&["check", "--knowledge", "knowledge"]);
+    let never = t.run(&["check", "--knowledge", "knowledge", "--color", "never"]);
+    let always = t.run(&["check", "--color", "always", "--knowledge", "knowledge"]);
+    assert_eq!(stderr(&plain), stderr(&never));
+    assert!(!stderr(&plain).contains('\u{1b}'), "{}", stderr(&plain));
+    let painted = stderr(&always);
+    assert!(
+        painted.starts_with(
+            "\u{1b}[1mknowledge/glossary/bad.md:2:1\u{1b}[0m: \u{1b}[1;31merror\u{1b}[0m: unknown field `titel`"
+        ),
+        "{painted:?}"
+    );
+    let unpainted: String = painted
+        .split('\u{1b}')
+        .enumerate()
+        .map(|(i, part)| {
+            if i == 0 {
+                part
+            } else {
+                part.split_once('m').map_or(part, |(_, rest)| rest)
+            }
+        })
+        .collect();
+    assert_eq!(unpainted, stderr(&plain));
+    let fatal = t.run(&["check", "--knowledge", "missing", "--color", "always"]);
+    assert!(
+        stderr(&fatal).starts_with("\u{1b}[1;31merror\u{1b}[0m: cannot read directory `missing`"),
+        "{}",
+        stderr(&fatal)
+    );
+    let bad = t.run(&["check", "--color", "sometimes"]);
+    assert_eq!(bad.status.code(), Some(2));
+}
