@@ -10,7 +10,7 @@ use whosecures::kb::Kind;
 use whosecures::query;
 use whosecures::site::write;
 
-use super::{load_for_query, out, InputArgs};
+use super::{load_for_query, out, KnowledgeArgs};
 
 /// Output format, as the command line names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -27,7 +27,7 @@ enum FormatArg {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    input: InputArgs,
+    input: KnowledgeArgs,
     /// Output format.
     #[arg(short, long, value_enum, default_value_t = FormatArg::Json)]
     format: FormatArg,

@@ -17,9 +17,10 @@ use whosecures::diag::Diagnostics;
 use whosecures::driver::{self, Compiled};
 use whosecures::error::Result;
 
-/// The inputs: `book.toml`, the knowledge directory, overlays and the theme.
+/// The knowledge a command reads: `book.toml`, the knowledge directory and overlays (`who` and
+/// `export`, which render nothing, take only these).
 #[derive(Debug, clap::Args)]
-pub struct InputArgs {
+pub struct KnowledgeArgs {
     /// book.toml to use (default: ./book.toml if present, else the embedded one).
     #[arg(short, long, value_name = "FILE")]
     config: Option<PathBuf>,
@@ -29,6 +30,31 @@ pub struct InputArgs {
     /// Lay this directory's notes over the knowledge base (repeatable; later ones win).
     #[arg(long, value_name = "DIR")]
     overlay: Vec<PathBuf>,
+}
+
+impl KnowledgeArgs {
+    /// The options as the library takes them.
+    pub fn project_args(&self) -> ProjectArgs {
+        ProjectArgs {
+            config: self.config.clone(),
+            knowledge: self.knowledge.clone(),
+            overlay: self.overlay.clone(),
+            theme: None,
+        }
+    }
+
+    /// The resolved project.
+    pub fn project(&self) -> Result<Project> {
+        Project::resolve(&self.project_args())
+    }
+}
+
+/// The inputs of the commands that render pages (`build`, `check`, `serve`): the knowledge and
+/// the theme.
+#[derive(Debug, clap::Args)]
+pub struct InputArgs {
+    #[command(flatten)]
+    knowledge: KnowledgeArgs,
     /// Theme directory whose templates and assets override the default theme.
     #[arg(long, value_name = "DIR")]
     theme: Option<PathBuf>,
@@ -38,10 +64,8 @@ impl InputArgs {
     /// The options as the library takes them.
     pub fn project_args(&self) -> ProjectArgs {
         ProjectArgs {
-            config: self.config.clone(),
-            knowledge: self.knowledge.clone(),
-            overlay: self.overlay.clone(),
             theme: self.theme.clone(),
+            ..self.knowledge.project_args()
         }
     }
 
@@ -60,7 +84,7 @@ pub fn report(diags: &Diagnostics) {
 }
 
 /// For queries: loads the knowledge base, and says so (without failing) if it has errors.
-pub fn load_for_query(args: &InputArgs) -> Result<(Project, Compiled)> {
+pub fn load_for_query(args: &KnowledgeArgs) -> Result<(Project, Compiled)> {
     let project = args.project()?;
     let compiled = driver::compile(&project)?;
     let errors = compiled.diags.error_count();

@@ -7,7 +7,7 @@ use whosecures::error::Result;
 use whosecures::kb::Kind;
 use whosecures::query::{self, ask};
 
-use super::{load_for_query, out, InputArgs};
+use super::{load_for_query, out, KnowledgeArgs};
 
 /// Output format of `who`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -22,7 +22,7 @@ pub enum Format {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     #[command(flatten)]
-    input: InputArgs,
+    input: KnowledgeArgs,
     /// Service: id, name or alias (`ec2`, `Amazon EC2`, `kms`); with `--model`, the first word
     /// of the question.
     #[arg(required_unless_present_any = ["list"])]

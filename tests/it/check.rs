@@ -301,3 +301,22 @@ fn color_option() {
     let bad = t.run(&["check", "--color", "sometimes"]);
     assert_eq!(bad.status.code(), Some(2));
 }
+
+// Options are taken only by the commands they affect: `who` and `export` render nothing, so a
+// theme given to them is a usage error rather than silently ignored.
+#[test]
+fn theme_only_for_commands_that_render() {
+    let t = SiteTest::new("minimal");
+    for args in [
+        &["who", "widget", "--theme", "theme"][..],
+        &["export", "--theme", "theme"][..],
+    ] {
+        let out = t.run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("unexpected argument '--theme'"),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
