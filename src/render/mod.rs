@@ -8,7 +8,7 @@
 //! | `theme.rs` | templates and assets, compiled once |
 //! | `context.rs` | `Ctx`, what every page builder shares, and the small views |
 //! | `nav.rs` | the layout: sidebar window, breadcrumbs |
-//! | `page/` | one file per page family: home, matrix, lists, sections, note, print |
+//! | `page/` | one file per page family: home, matrix, lists, sections, note, print, self-check |
 //! | `parts.rs` | long pages rendered one element at a time, kept elements spliced in |
 //! | `reuse.rs` | the render-or-reuse decision and the build's seed |
 //! | `bodies.rs` | note bodies and what each is made from (kept by `incremental::Bodies`) |
@@ -146,6 +146,7 @@ impl Ctx<'_> {
             PageKey::Matrix => self.matrix(t, c),
             PageKey::Checklists => self.checklists(t, c),
             PageKey::Controls => self.controls(t, c),
+            PageKey::SelfCheck => self.self_check(t, c),
             PageKey::Search => {
                 let page = PlainPage {
                     page: self.layout("search.html", "Search", "search", Vec::new()),

@@ -62,6 +62,8 @@ pub enum PageKey {
     Controls,
     /// `search.html`
     Search,
+    /// `self-check.html`: questions from the responsibility tables
+    SelfCheck,
     /// `404.html`
     NotFound,
     /// `<folder>/index.html`
@@ -79,6 +81,7 @@ impl PageKey {
             PageKey::Checklists => "checklists.html".into(),
             PageKey::Controls => "controls.html".into(),
             PageKey::Search => "search.html".into(),
+            PageKey::SelfCheck => "self-check.html".into(),
             PageKey::NotFound => "404.html".into(),
             PageKey::Section(kind) => section_url(*kind),
             PageKey::Note(id) => note_url(kb.get(id)?),
@@ -94,6 +97,7 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<PageKey> {
         PageKey::Checklists,
         PageKey::Controls,
         PageKey::Search,
+        PageKey::SelfCheck,
         PageKey::NotFound,
     ];
     keys.extend(

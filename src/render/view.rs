@@ -469,6 +469,20 @@ pub struct HomePage {
     pub intro: Option<LinkView>,
 }
 
+/// `self-check.html`: questions from the responsibility tables.
+#[derive(Debug, Clone, Serialize)]
+pub struct SelfCheckPage {
+    /// Layout.
+    pub page: Layout,
+    /// The questions, as JSON safe inside a `<script>` element.
+    pub questions_json: String,
+    /// How many questions the page holds, of how many rows there are.
+    pub shown: usize,
+    pub total: usize,
+    /// The possible answers, with what each means.
+    pub owners: Vec<OwnerLegend>,
+}
+
 /// `search.html` and `404.html`: layout only.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlainPage {

@@ -171,17 +171,19 @@ pub fn affected(kb: &KnowledgeBase, graph: &LinkGraph, id: &NoteId, before: &Bef
     plan
 }
 
-/// Pages that gather data from `note`: layer and pillar pages, the matrix, the checklists page,
+/// Pages that gather data from `note`: layer and pillar pages, the matrix and the self-check, the checklists page,
 /// the home page's drawing, and the security services it names.
 fn aggregate_pages(kb: &KnowledgeBase, note: &Note, plan: &mut Affected) {
     match note.kind {
         Kind::Service => {
             plan.add(PageKey::Matrix);
+            plan.add(PageKey::SelfCheck);
             plan.add(PageKey::Home);
             plan.notes(kb.of_kind(Kind::Layer).map(|l| &l.id));
         }
         Kind::Layer => {
             plan.add(PageKey::Matrix);
+            plan.add(PageKey::SelfCheck);
             plan.add(PageKey::Home);
         }
         _ => {}

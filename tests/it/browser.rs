@@ -911,3 +911,100 @@ fn matrix_cell_detail_by_keyboard() {
     assert_eq!(tapped, json!(true));
     browser.screenshot("matrix-detail-phone");
 }
+
+// The self-check asks who secures a layer of a service, tells right from wrong with the row's
+// note and duties, links the row, keeps answers across a reload, and moves to a new question.
+#[test]
+fn self_check_asks_and_remembers() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.open(&site_url("self-check.html"));
+    let current = "var b = document.querySelector('[data-self-check]'); return b && !b.hidden ? b.dataset.question || null : null";
+    let id = browser.wait_for(current, |v| v.is_string());
+    let id = id.as_str().expect("a question is asked").to_owned();
+    let owner = browser.eval_with(
+        "var id = arguments[0]; \
+         var qs = JSON.parse(document.getElementById('self-check-data').textContent); \
+         return qs.find(function (q) { return q.id === id; }).o;",
+        json!([id]),
+    );
+    let owner = owner.as_str().expect("the question's answer").to_owned();
+    let question =
+        browser.eval("return document.querySelector('[data-self-check-question]').textContent");
+    assert!(
+        question
+            .as_str()
+            .is_some_and(|q| q.starts_with("Who secures ") && q.ends_with('?')),
+        "{question}"
+    );
+    browser.click(&format!("[data-answer=\"{owner}\"]"));
+    let verdict =
+        browser.eval("return document.querySelector('[data-self-check-verdict]').textContent");
+    assert!(
+        verdict.as_str().is_some_and(|v| v.starts_with("Right: ")),
+        "{verdict}"
+    );
+    let answer_shown =
+        browser.eval("return !document.querySelector('[data-self-check-answer]').hidden");
+    assert_eq!(answer_shown, json!(true));
+    let row =
+        browser.eval("return document.querySelector('[data-self-check-row]').getAttribute('href')");
+    assert!(
+        row.as_str().is_some_and(|r| r.contains(".html#layer-")),
+        "{row}"
+    );
+    let progress = "return document.querySelector('[data-self-check-progress]').textContent";
+    let text = browser.eval(progress);
+    assert!(
+        text.as_str()
+            .is_some_and(|t| t.starts_with("1 of ") && t.ends_with(" answered, 1 right")),
+        "{text}"
+    );
+    browser.screenshot("self-check-desktop");
+    browser.viewport(390, 844, true);
+    browser.screenshot("self-check-phone");
+    browser.reset_viewport();
+
+    // Kept after a reload.
+    browser.reload();
+    let text = stored(&browser, progress, json!(text));
+    assert!(
+        text.as_str().is_some_and(|t| t.starts_with("1 of ")),
+        "answer lost on reload: {text}"
+    );
+
+    // The next question is another one; a wrong answer is told as such.
+    browser.wait_for(current, |v| v.is_string());
+    browser.click("[data-self-check-next]");
+    let next = browser.eval(current);
+    assert_ne!(next, json!(id), "the same question again");
+    let next = next.as_str().expect("a question").to_owned();
+    let right = browser.eval_with(
+        "var id = arguments[0]; \
+         var qs = JSON.parse(document.getElementById('self-check-data').textContent); \
+         return qs.find(function (q) { return q.id === id; }).o;",
+        json!([next]),
+    );
+    let wrong = browser.eval_with(
+        "var r = arguments[0]; var b = Array.from(document.querySelectorAll('[data-answer]')).find(function (b) { return b.dataset.answer !== r; }); return b.dataset.answer;",
+        json!([right]),
+    );
+    let wrong = wrong.as_str().expect("another owner").to_owned();
+    browser.click(&format!("[data-answer=\"{wrong}\"]"));
+    let verdict =
+        browser.eval("return document.querySelector('[data-self-check-verdict]').textContent");
+    assert!(
+        verdict
+            .as_str()
+            .is_some_and(|v| v.starts_with("Not quite: ")),
+        "{verdict}"
+    );
+    let text = browser.eval(progress);
+    assert!(
+        text.as_str()
+            .is_some_and(|t| t.starts_with("2 of ") && t.ends_with(" answered, 1 right")),
+        "{text}"
+    );
+    browser.click("[data-self-check-reset]");
+}

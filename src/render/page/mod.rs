@@ -1,4 +1,4 @@
-//! One file per page family; each adds to `Ctx` the methods that build its pages' views.
+//! One file per page family (home, matrix, lists, note, print, sections, self-check); each adds to `Ctx` the methods that build its pages' views.
 
 mod home;
 mod lists;
@@ -6,3 +6,4 @@ mod matrix;
 mod note;
 pub(super) mod print;
 mod sections;
+mod selfcheck;
