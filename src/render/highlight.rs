@@ -1,15 +1,87 @@
-//! Syntax highlighting with syntect, CSS classes instead of inline styles so themes can restyle
-//! code and dark mode is one stylesheet. The syntax set is loaded once per process.
+//! Syntax highlighting with syntect, in compact token classes: each token gets at most one short
+//! class from a small palette (`hl-c` comment, `hl-k` keyword, `hl-s` string, `hl-m` constant,
+//! `hl-n` name, `hl-t` tag, `hl-v` variable), as Pygments and Chroma do, instead of one class per
+//! scope (a 15-line Python block took 23 KB in nested per-scope spans). Adjacent tokens of one
+//! class share a span and unclassed text has none. The colours are CSS variables
+//! (`--code-comment` ...) set by the theme's stylesheet; `static/highlight.css` maps the classes to
+//! them, so a theme restyles code by setting the variables or the classes. The syntax set is
+//! loaded once per process.
 
 use std::sync::OnceLock;
 
-use syntect::html::{css_for_theme_with_class_style, ClassStyle, ClassedHTMLGenerator};
-use syntect::parsing::SyntaxSet;
+use syntect::easy::ScopeRangeIterator;
+use syntect::parsing::{ParseState, Scope, ScopeStack, SyntaxSet};
 use syntect::util::LinesWithEndings;
-use two_face::theme::EmbeddedThemeName;
 
-/// Class prefix, so highlighting classes never clash with the theme's own.
-const STYLE: ClassStyle = ClassStyle::SpacedPrefixed { prefix: "hl-" };
+use super::urls::escape;
+
+/// The token classes: class, what it marks, the CSS variable that colours it.
+pub const CLASSES: [(&str, &str, &str); 7] = [
+    ("hl-c", "comments", "--code-comment"),
+    (
+        "hl-k",
+        "keywords, storage (types, modifiers), invalid code",
+        "--code-keyword",
+    ),
+    ("hl-s", "strings", "--code-string"),
+    (
+        "hl-m",
+        "constants, numbers, support names, keys of mappings",
+        "--code-constant",
+    ),
+    (
+        "hl-n",
+        "names of functions, types and attributes",
+        "--code-entity",
+    ),
+    ("hl-t", "tag names (HTML, XML)", "--code-tag"),
+    ("hl-v", "parameters and other variables", "--code-variable"),
+];
+
+/// Which class a token gets: the first rule all of whose scopes prefix some scope of the token's
+/// stack. Order matters (a key in a mapping is a string, shown as a constant).
+const RULES: &[(&str, &[&str])] = &[
+    ("hl-m", &["meta.mapping.key", "string"]),
+    ("hl-t", &["entity.name.tag"]),
+    ("hl-c", &["comment"]),
+    ("hl-s", &["string"]),
+    ("hl-k", &["keyword"]),
+    ("hl-k", &["storage"]),
+    ("hl-k", &["invalid"]),
+    ("hl-n", &["entity.name"]),
+    ("hl-n", &["support.function"]),
+    ("hl-n", &["variable.function"]),
+    ("hl-n", &["entity.other.attribute-name"]),
+    ("hl-v", &["variable.parameter"]),
+    ("hl-v", &["variable.other"]),
+    ("hl-m", &["constant"]),
+    ("hl-m", &["support"]),
+];
+
+/// `RULES` with their scopes parsed, once.
+fn rules() -> &'static [(&'static str, Vec<Scope>)] {
+    static RULES_PARSED: OnceLock<Vec<(&'static str, Vec<Scope>)>> = OnceLock::new();
+    RULES_PARSED.get_or_init(|| {
+        RULES
+            .iter()
+            .filter_map(|(class, scopes)| {
+                let scopes: Option<Vec<Scope>> =
+                    scopes.iter().map(|s| Scope::new(s).ok()).collect();
+                scopes.map(|scopes| (*class, scopes))
+            })
+            .collect()
+    })
+}
+
+/// The class of a token whose scope stack is `stack`; `None` for plain text.
+fn classify(stack: &[Scope]) -> Option<&'static str> {
+    rules().iter().find_map(|(class, wanted)| {
+        wanted
+            .iter()
+            .all(|w| stack.iter().any(|s| w.is_prefix_of(*s)))
+            .then_some(*class)
+    })
+}
 
 /// The highlighter: syntect's syntaxes plus bat's extra ones (TOML, Terraform/HCL, Dockerfile...).
 pub struct Highlighter {
@@ -35,67 +107,58 @@ impl Highlighter {
             other => other.to_owned(),
         };
         let syntax = self.syntaxes.find_syntax_by_token(&token)?;
-        let mut generator =
-            ClassedHTMLGenerator::new_with_class_style(syntax, &self.syntaxes, STYLE);
+        let mut state = ParseState::new(syntax);
+        let mut stack = ScopeStack::new();
+        let mut out = String::with_capacity(code.len() * 2);
+        let mut open: Option<&str> = None;
         for line in LinesWithEndings::from(code) {
             // A line syntect cannot parse degrades to plain text for the whole block.
-            generator
-                .parse_html_for_line_which_includes_newline(line)
-                .ok()?;
+            let ops = state.parse_line(line, &self.syntaxes).ok()?;
+            for (range, op) in ScopeRangeIterator::new(&ops, line) {
+                stack.apply(op).ok()?;
+                let text = &line[range];
+                if text.is_empty() {
+                    continue;
+                }
+                // Whitespace takes the class already open, so spans are not split by it.
+                let class = if text.trim().is_empty() {
+                    open
+                } else {
+                    classify(stack.as_slice())
+                };
+                if class != open {
+                    if open.is_some() {
+                        out.push_str("</span>");
+                    }
+                    if let Some(class) = class {
+                        out.push_str("<span class=\"");
+                        out.push_str(class);
+                        out.push_str("\">");
+                    }
+                    open = class;
+                }
+                out.push_str(&escape(text));
+            }
         }
-        Some(generator.finalize())
+        if open.is_some() {
+            out.push_str("</span>");
+        }
+        Some(out)
     }
 
-    /// The stylesheet for highlighted code: a light theme, and a dark one scoped to
-    /// `[data-theme="dark"]` so the theme toggle switches both.
+    /// The stylesheet for highlighted code: each class coloured by its variable. The theme's
+    /// stylesheet sets the variables for the light and the dark theme.
     pub fn css() -> String {
-        let themes = two_face::theme::extra();
-        let light =
-            css_for_theme_with_class_style(themes.get(EmbeddedThemeName::InspiredGithub), STYLE)
-                .unwrap_or_default();
-        let dark =
-            css_for_theme_with_class_style(themes.get(EmbeddedThemeName::OneHalfDark), STYLE)
-                .unwrap_or_default();
-        let mut css = light;
-        css.push_str("\n/* dark */\n");
-        css.push_str(&scope(&dark, "[data-theme=\"dark\"]"));
+        let mut css = String::from(
+            "/* Code token classes (see the README: \"Highlighted code\"). Colours come from the\n   theme's variables; these are the fallbacks. */\n",
+        );
+        for (class, what, var) in CLASSES {
+            css.push_str(&format!(
+                ".{class} {{ color: var({var}, inherit); }} /* {what} */\n"
+            ));
+        }
         css
     }
-}
-
-/// Prefixes every selector of a flat stylesheet with `scope`.
-fn scope(css: &str, scope: &str) -> String {
-    let mut out = String::with_capacity(css.len() * 2);
-    let mut in_rule = false;
-    let mut in_comment = false;
-    for line in css.lines() {
-        let trimmed = line.trim();
-        if in_comment || trimmed.starts_with("/*") {
-            in_comment = !trimmed.ends_with("*/");
-            out.push_str(line);
-        } else if !in_rule && trimmed.starts_with('.') {
-            let selectors: Vec<String> = trimmed
-                .trim_end_matches('{')
-                .split(',')
-                .filter(|s| !s.trim().is_empty())
-                .map(|s| format!("{scope} {}", s.trim()))
-                .collect();
-            out.push_str(&selectors.join(", "));
-            if trimmed.ends_with('{') {
-                out.push_str(" {");
-                in_rule = true;
-            } else {
-                out.push(',');
-            }
-        } else {
-            if trimmed.ends_with('}') {
-                in_rule = false;
-            }
-            out.push_str(line);
-        }
-        out.push('\n');
-    }
-    out
 }
 
 #[cfg(test)]
@@ -120,16 +183,42 @@ mod tests {
             let html = h
                 .highlight(lang, "a = 1\n")
                 .unwrap_or_else(|| panic!("{lang} not highlighted"));
-            assert!(html.contains("hl-"), "{lang}: {html}");
+            assert!(html.contains("<span class=\"hl-"), "{lang}: {html}");
         }
         assert!(h.highlight("no-such-language", "x").is_none());
     }
 
-    // The dark stylesheet is scoped so it only applies under the dark theme.
+    // Tokens get one short class each, adjacent ones share a span, plain text has none, and the
+    // text is escaped.
     #[test]
-    fn scoped_css() {
-        let css = scope(".a .b, .c {\n color: red;\n}\n", "[x]");
-        assert_eq!(css, "[x] .a .b, [x] .c {\n color: red;\n}\n");
-        assert!(Highlighter::css().contains("[data-theme=\"dark\"] .hl-comment"));
+    fn compact_classes() {
+        let h = Highlighter::get();
+        let html = h
+            .highlight("python", "# note\nif x < 1:\n    print(\"a\")\n")
+            .expect("python");
+        assert!(html.contains(r#"<span class="hl-c"># note"#), "{html}");
+        assert!(html.contains(r#"<span class="hl-k">if </span>"#), "{html}");
+        assert!(html.contains("&lt;"), "{html}");
+        assert!(
+            html.contains(r#"<span class="hl-s">&quot;a&quot;</span>"#),
+            "{html}"
+        );
+        assert!(!html.contains("hl-source"), "{html}");
+        let json = h.highlight("json", "{\"key\": \"value\"}\n").expect("json");
+        assert!(
+            json.contains(r#"<span class="hl-m">&quot;key&quot;</span>"#),
+            "{json}"
+        );
+        assert!(
+            json.contains(r#"<span class="hl-s">&quot;value&quot;</span>"#),
+            "{json}"
+        );
+        let css = Highlighter::css();
+        for (class, _, var) in CLASSES {
+            assert!(
+                css.contains(&format!(".{class} {{ color: var({var}")),
+                "{css}"
+            );
+        }
     }
 }
