@@ -8,7 +8,8 @@ use std::sync::{Arc, OnceLock};
 use super::page::print::PRINT_LIMIT;
 use super::urls::{control_anchor, page_url, root_of};
 use super::view::*;
-use crate::config::{Config, OrgConfig};
+use crate::config::{BookConfig, Config, OrgConfig};
+use crate::history::History;
 use crate::incremental::Bodies;
 use crate::incremental::Hasher;
 use crate::kb::{ChecklistItem, Kind, KindData, KnowledgeBase, Note, NoteId, Vocabulary};
@@ -20,6 +21,10 @@ pub(super) struct Ctx<'a> {
     pub(super) graph: &'a LinkGraph,
     pub(super) site: SiteView,
     pub(super) org: &'a OrgConfig,
+    /// `edit-url`, for note pages' edit links.
+    pub(super) book: &'a BookConfig,
+    /// The note files' history (last updated, path for the edit link), when the pages show it.
+    pub(super) history: Option<&'a History>,
     /// Clean note bodies (`build.sanitize-html`).
     pub(super) sanitize: bool,
     /// Note bodies as rendered for their pages, by note position, kept for the print page when
@@ -75,12 +80,21 @@ impl<'a> Ctx<'a> {
             graph,
             site,
             org: &config.org,
+            book: &config.book,
+            history: None,
             sanitize: config.build.sanitize_html,
             bodies: None,
             store: None,
             items: OnceLock::new(),
             sections,
         }
+    }
+
+    /// Note pages show their files' `history`: when a commit last changed them, and an edit
+    /// link where `edit-url` is set.
+    pub(super) fn history(mut self, history: &'a History) -> Self {
+        self.history = Some(history);
+        self
     }
 
     /// Keeps note bodies for the print page, when the site has one (not in the preview's

@@ -244,6 +244,13 @@ pub struct NoteView {
     pub cells: Vec<CellView>,
     /// Checklist items (services, practices, pillars and layers gather theirs).
     pub items: Vec<ItemSlot>,
+    /// The oldest `verified` date of what the page shows (its rows, their duties and variants,
+    /// its checklist items), `YYYY-MM-DD`; `None` when it shows nothing dated.
+    pub verified: Option<String>,
+    /// When a commit last changed the note's file, `YYYY-MM-DD` (see `history`).
+    pub updated: Option<String>,
+    /// Where to edit the note (`edit-url` with its path), for notes read from a directory.
+    pub edit_url: Option<String>,
 }
 
 /// A labelled list of related notes.

@@ -13,6 +13,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::history::History;
 use crate::incremental::entries::{self, Record};
 use crate::incremental::{Bodies, Decoder, Dirs, Encoder, Fingerprint, Manifest, Seed, Store};
 use crate::kb::{KnowledgeBase, Note, NoteId};
@@ -66,6 +67,7 @@ pub fn build_into(
     kb: &KnowledgeBase,
     graph: &LinkGraph,
     config: &Config,
+    history: &History,
     theme: &Theme,
     out: &Path,
     cache: &Path,
@@ -90,7 +92,8 @@ pub fn build_into(
                 site_staging: staging.to_owned(),
                 cache_staging: cache_staging.to_owned(),
             };
-            counts = render_into(kb, graph, config, theme, dirs, fresh, timings)?;
+            let inputs = (kb, graph, config, history);
+            counts = render_into(inputs, theme, dirs, fresh, timings)?;
             Ok(())
         })
     })?;
@@ -100,9 +103,7 @@ pub fn build_into(
 
 /// `build_into`'s work inside the staging directories.
 fn render_into(
-    kb: &KnowledgeBase,
-    graph: &LinkGraph,
-    config: &Config,
+    (kb, graph, config, history): (&KnowledgeBase, &LinkGraph, &Config, &History),
     theme: &Theme,
     dirs: Dirs,
     fresh: bool,
@@ -133,6 +134,7 @@ fn render_into(
                 kb,
                 graph,
                 config,
+                history,
                 theme,
                 Some(&pages),
                 bodies.as_ref(),
