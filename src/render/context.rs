@@ -6,14 +6,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::page::print::PRINT_LIMIT;
-use super::urls::{control_anchor, page_url, root_of};
+use super::urls::{control_anchor, escape, page_url, root_of};
 use super::view::*;
 use crate::config::{BookConfig, Config, OrgConfig};
 use crate::history::History;
 use crate::incremental::Bodies;
 use crate::incremental::Hasher;
 use crate::kb::{ChecklistItem, Kind, KindData, KnowledgeBase, Note, NoteId, Vocabulary};
-use crate::links::LinkGraph;
+use crate::links::{split_target, LinkGraph};
+use crate::markdown::Inline;
 
 /// Everything page builders share, computed once per render.
 pub(super) struct Ctx<'a> {
@@ -188,7 +189,7 @@ impl<'a> Ctx<'a> {
             verify: item.verify.clone(),
             source: item.source.clone(),
             verified: item.verified.to_string(),
-            detail: item.detail.as_deref().map(crate::markdown::inline_html),
+            detail: item.detail.as_deref().map(|d| self.detail(item, d)),
             runbook: self.org.runbook(&item.id).map(str::to_owned),
             security_services: item
                 .security_services
@@ -196,6 +197,51 @@ impl<'a> Ctx<'a> {
                 .map(|id| self.link_id(id))
                 .collect(),
         }
+    }
+
+    /// A checklist item's detail, its wiki-links resolved (`[[#heading]]` is a heading of the
+    /// item's note, which may be shown on another page). A link that does not resolve (an error
+    /// `links` reported, so no page shows it) is its text.
+    fn detail(&self, item: &ChecklistItem, detail: &str) -> Vec<DetailPart> {
+        crate::markdown::inline_parts(detail)
+            .into_iter()
+            .map(|part| match part {
+                Inline::Html(html) => DetailPart {
+                    html,
+                    url: None,
+                    title: None,
+                },
+                Inline::WikiLink { target, label } => {
+                    let (id, anchor) = split_target(&target);
+                    let id = if id.is_empty() {
+                        item.note.clone()
+                    } else {
+                        NoteId(id.to_owned())
+                    };
+                    let found = self.kb.get(&id).filter(|_| {
+                        anchor.is_none_or(|a| self.graph.headings(&id).iter().any(|h| h.id == a))
+                    });
+                    let heading =
+                        anchor.and_then(|a| self.graph.headings(&id).iter().find(|h| h.id == a));
+                    let text = match (found, heading) {
+                        (Some(note), Some(h)) => format!("{} › {}", note.title, h.text),
+                        (Some(note), None) => note.title.clone(),
+                        (None, _) => target.clone(),
+                    };
+                    DetailPart {
+                        html: label.unwrap_or_else(|| escape(&text)),
+                        url: found.map(|note| {
+                            let fragment = anchor.map(|a| format!("#{a}")).unwrap_or_default();
+                            format!(
+                                "{}{fragment}",
+                                page_url(note.kind.folder(), note.id.as_str())
+                            )
+                        }),
+                        title: found.map(|note| note.summary.clone()),
+                    }
+                }
+            })
+            .collect()
     }
 
     /// An item as a page shows it (see `ItemSlot`).
