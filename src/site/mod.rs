@@ -273,12 +273,16 @@ enum Made {
 }
 
 /// A note's search entry as the build keeps it for the next (see `incremental::entries`): its
-/// record, then each term and score.
+/// record, each term and score, its snippet text, then each item id and item.
 impl Record for search::Entry {
     fn encode(&self, out: &mut Encoder) {
         out.str(&self.record).count(self.terms.len());
         for (term, score) in &self.terms {
             out.str(term).u32(u32::from(*score));
+        }
+        out.str(&self.text).count(self.ids.len());
+        for (id, item) in &self.ids {
+            out.str(id).str(item);
         }
     }
 
@@ -290,7 +294,18 @@ impl Record for search::Entry {
             let term = input.str()?.to_owned();
             terms.push((term, u16::try_from(input.u32()?).ok()?));
         }
-        Some(search::Entry { record, terms })
+        let text = input.str()?.to_owned();
+        let count = input.count()?;
+        let mut ids = Vec::with_capacity(count);
+        for _ in 0..count {
+            ids.push((input.str()?.to_owned(), input.str()?.to_owned()));
+        }
+        Some(search::Entry {
+            record,
+            terms,
+            text,
+            ids,
+        })
     }
 }
 
