@@ -1075,3 +1075,81 @@ fn search_as_you_type() {
     );
     browser.screenshot("search-suggest-phone");
 }
+
+// Every code block and checklist `verify` command has a "Copy" button over its corner (the
+// block keeps its size); clicking one copies the code (or, where the page may not use the
+// clipboard, selects it), says so on the button and through a live region, then reads "Copy"
+// again.
+#[test]
+fn copy_buttons() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.viewport(1280, 900, false);
+    browser.open(&site_url("services/s3.html"));
+    let layout = browser.eval(
+        "var pres = document.querySelectorAll('main pre'), out = { pres: pres.length, buttons: 0, verify: 0, bad: [] };
+         pres.forEach(function (pre) {
+           var wrap = pre.parentElement, b = wrap.querySelector(':scope > .copy-button');
+           if (!b) { out.bad.push('no button'); return; }
+           out.buttons++;
+           if (pre.closest('details.verify')) out.verify++;
+           if (b.textContent !== 'Copy' || b.type !== 'button') out.bad.push(b.outerHTML);
+           if (getComputedStyle(b).position !== 'absolute') out.bad.push('not over the block');
+           if (pre.getClientRects().length && wrap.offsetHeight !== pre.offsetHeight) out.bad.push('wrapper ' + wrap.offsetHeight + ' != ' + pre.offsetHeight);
+         });
+         return out;",
+    );
+    assert!(layout["pres"].as_u64().unwrap_or(0) > 2, "{layout}");
+    assert_eq!(layout["buttons"], layout["pres"], "{layout}");
+    assert!(layout["verify"].as_u64().unwrap_or(0) > 0, "{layout}");
+    assert_eq!(layout["bad"], json!([]), "{layout}");
+
+    // Let the page use the clipboard where Chromium allows it (headless may not: then the
+    // code is selected instead, which is checked below).
+    let _ = browser.command(
+        "goog/cdp/execute",
+        json!({ "cmd": "Browser.grantPermissions", "params": {
+            "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"] } }),
+    );
+    browser.eval(
+        "var pre = Array.prototype.find.call(document.querySelectorAll('main pre'), function (p) { return !p.closest('details'); });
+         pre.id = 'probe'; pre.scrollIntoView({ block: 'center' });",
+    );
+    browser.click("#probe + .copy-button");
+    let state = "var b = document.querySelector('#probe + .copy-button'), live = document.querySelector('body > [aria-live]');
+        return { state: b.dataset.state || '', text: b.textContent, live: live ? live.textContent : null,
+                 selected: String(window.getSelection()), code: document.querySelector('#probe code').textContent,
+                 focus: document.activeElement === b };";
+    let copied = browser.wait_for(state, |v| v["live"].as_str().is_some_and(|l| !l.is_empty()));
+    let how = copied["state"].as_str().unwrap_or_default().to_owned();
+    assert!(how == "copied" || how == "selected", "{copied}");
+    assert_eq!(
+        copied["text"],
+        json!(if how == "copied" {
+            "Copied"
+        } else {
+            "Selected"
+        })
+    );
+    assert_eq!(copied["focus"], json!(true), "{copied}");
+    if how == "copied" {
+        assert_eq!(copied["live"], json!("Copied"), "{copied}");
+        let read = browser.eval_async(
+            "var done = arguments[arguments.length - 1];
+             navigator.clipboard.readText().then(done, function (e) { done({ error: String(e) }); });",
+            json!([]),
+        );
+        if let Some(text) = read.as_str() {
+            assert_eq!(json!(text), copied["code"], "clipboard");
+        } else {
+            eprintln!("clipboard not readable here: {read}");
+        }
+    } else {
+        assert_eq!(copied["selected"], copied["code"], "{copied}");
+    }
+    browser.screenshot("copy-button-copied");
+    let reset = browser.wait_for(state, |v| v["text"] == json!("Copy"));
+    assert_eq!(reset["text"], json!("Copy"), "{reset}");
+    assert_eq!(reset["state"], json!(""), "{reset}");
+}

@@ -676,9 +676,67 @@
     box.addEventListener("focus", function () { if (box.value.trim() && options.length) { popup.hidden = false; box.setAttribute("aria-expanded", "true"); } });
   }
 
+  // A "Copy" button on every code block and checklist verify command: the Clipboard API where
+  // the page may use it, else the code is selected and copied the old way, else left selected
+  // for Ctrl+C. The button says "Copied" for two seconds and a live region announces it. The
+  // button sits over the block's corner, so adding it moves nothing on the page.
+  function copyButtons() {
+    var blocks = document.querySelectorAll("main pre");
+    if (!blocks.length) return;
+    var live = document.createElement("p");
+    live.className = "visually-hidden";
+    live.setAttribute("aria-live", "polite");
+    document.body.appendChild(live);
+    function announce(button, state, text) {
+      button.textContent = state === "copied" ? "Copied" : state === "selected" ? "Selected" : "Copy";
+      button.dataset.state = state;
+      live.textContent = "";
+      // Set after a pause, so the same words are announced again on the next copy.
+      setTimeout(function () { live.textContent = text; }, 50);
+      clearTimeout(button.resetTimer);
+      button.resetTimer = setTimeout(function () { button.textContent = "Copy"; button.dataset.state = ""; }, 2000);
+    }
+    function fallback(code, button) {
+      var range = document.createRange();
+      range.selectNodeContents(code);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      if (copied) {
+        selection.removeAllRanges();
+        announce(button, "copied", "Copied");
+      } else {
+        announce(button, "selected", "The code is selected: press Ctrl+C (⌘C on a Mac) to copy it");
+      }
+    }
+    blocks.forEach(function (pre) {
+      var code = pre.querySelector("code") || pre;
+      var wrap = document.createElement("div");
+      wrap.className = "code-wrap";
+      pre.parentNode.insertBefore(wrap, pre);
+      wrap.appendChild(pre);
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "copy-button";
+      button.textContent = "Copy";
+      wrap.appendChild(button);
+      button.addEventListener("click", function () {
+        var text = code.textContent;
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(text).then(function () { announce(button, "copied", "Copied"); }, function () { fallback(code, button); });
+        } else {
+          fallback(code, button);
+        }
+      });
+    });
+  }
+
   function init() {
     themeToggle();
     focusableCode();
+    copyButtons();
     mobileNav();
     printButtons();
     slashFocusesSearch();
