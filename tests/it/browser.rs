@@ -1153,3 +1153,46 @@ fn copy_buttons() {
     assert_eq!(reset["text"], json!("Copy"), "{reset}");
     assert_eq!(reset["state"], json!(""), "{reset}");
 }
+
+// Escape closes the side panel the ☰ button opens (the matrix's navigation at any width),
+// returning to the button; with a cell's detail open, Escape closes the detail first.
+#[test]
+fn escape_closes_the_side_panel() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.viewport(1280, 900, false);
+    browser.open(&site_url("matrix.html"));
+    let state = "var s = document.getElementById('sidebar'), t = document.querySelector('.nav-toggle'), d = document.getElementById('cell-detail');
+        return { open: s.classList.contains('open'), shown: s.getClientRects().length > 0, expanded: t.getAttribute('aria-expanded'),
+                 focus: document.activeElement === t, detail: !!d && !d.hidden };";
+    browser.click(".nav-toggle");
+    let open = browser.eval(state);
+    assert_eq!(open["shown"], json!(true), "{open}");
+    assert_eq!(open["expanded"], json!("true"), "{open}");
+    browser.eval("document.querySelector('#sidebar a').focus();");
+    browser.press(ESCAPE);
+    let closed = browser.eval(state);
+    assert_eq!(closed["shown"], json!(false), "{closed}");
+    assert_eq!(closed["expanded"], json!("false"), "{closed}");
+    assert_eq!(closed["focus"], json!(true), "{closed}");
+
+    // The panel open and a cell's detail open: the first Escape closes the detail only.
+    browser.click(".nav-toggle");
+    browser.eval("document.querySelector('a.cell-link').click();");
+    let both = browser.eval(state);
+    assert_eq!(
+        (both["open"].clone(), both["detail"].clone()),
+        (json!(true), json!(true)),
+        "{both}"
+    );
+    browser.press(ESCAPE);
+    let first = browser.eval(state);
+    assert_eq!(
+        (first["open"].clone(), first["detail"].clone()),
+        (json!(true), json!(false)),
+        "{first}"
+    );
+    browser.press(ESCAPE);
+    assert_eq!(browser.eval(state)["open"], json!(false));
+}

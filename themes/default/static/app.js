@@ -36,17 +36,27 @@
     sidebar.scrollTop += at.top - box.top - sidebar.clientHeight / 3;
   }
 
-  // Mobile navigation: the ☰ button opens and closes the sidebar. On load, and when it opens,
-  // the sidebar shows the current page's link.
+  // Mobile navigation (and the matrix's side panel): the ☰ button opens and closes the sidebar;
+  // Escape closes it, back on the button. On load, and when it opens, the sidebar shows the
+  // current page's link.
   function mobileNav() {
     var navToggle = document.querySelector(".nav-toggle");
     var sidebar = document.getElementById("sidebar");
     if (!sidebar) return;
     revealCurrent(sidebar);
-    if (navToggle) navToggle.addEventListener("click", function () {
+    if (!navToggle) return;
+    navToggle.addEventListener("click", function () {
       var open = sidebar.classList.toggle("open");
       navToggle.setAttribute("aria-expanded", open ? "true" : "false");
       if (open) revealCurrent(sidebar);
+    });
+    // On the window, so an Escape that closed something nearer (a matrix cell's detail, the
+    // search results) first, and said so with preventDefault, leaves the sidebar open.
+    window.addEventListener("keydown", function (e) {
+      if (e.key !== "Escape" || e.defaultPrevented || !sidebar.classList.contains("open")) return;
+      sidebar.classList.remove("open");
+      navToggle.setAttribute("aria-expanded", "false");
+      if (navToggle.getClientRects().length) navToggle.focus();
     });
   }
 
