@@ -8,6 +8,7 @@ use std::hint::black_box;
 
 use whosecures::config::Config;
 use whosecures::diag::Diagnostics;
+use whosecures::history::History;
 use whosecures::kb::{load, NoteId};
 use whosecures::links;
 use whosecures::render::{self, PageKey, Theme};
@@ -36,6 +37,8 @@ fn stages(c: &mut Criterion) {
     let kb = load(files.clone(), &mut diags);
     let graph = links::build(&kb, &mut diags);
     let config = Config::default();
+    // The embedded notes have no history.
+    let history = History::default();
     let Ok(theme) = Theme::load(None) else {
         eprintln!("the embedded theme does not load");
         return;
@@ -54,7 +57,7 @@ fn stages(c: &mut Criterion) {
         b.iter(|| links::build(black_box(&kb), &mut Diagnostics::new()))
     });
     c.bench_function("render services/s3.html", |b| {
-        b.iter(|| render::render_pages(&kb, &graph, &config, &theme, black_box(&s3)))
+        b.iter(|| render::render_pages(&kb, &graph, &config, &history, &theme, black_box(&s3)))
     });
     c.bench_function("highlight 15 lines of HCL", |b| {
         b.iter(|| render::highlight_code("hcl", black_box(TERRAFORM)))

@@ -10,6 +10,7 @@ use toml::Spanned;
 
 use crate::diag::{parse_message, Diagnostic, LineIndex, Location, Severity};
 use crate::error::{Error, Result};
+use crate::history::History;
 use crate::source::{self, SourceFile};
 
 /// The whole configuration.
@@ -90,6 +91,35 @@ pub struct BookConfig {
     pub language: String,
     /// Absolute URL the site is published at; used for `sitemap.xml` and canonical links.
     pub base_url: Option<String>,
+    /// Where a note is edited: an absolute http(s) URL with `{path}` standing for the note's
+    /// path in its repository (see `history`); each note read from a directory gets an "Edit
+    /// this page" link (`edit_link`).
+    pub edit_url: Option<String>,
+}
+
+impl BookConfig {
+    /// The "Edit this page" URL of the note file at `path` (`/`-separated): `edit-url` with
+    /// `{path}` replaced by the path, percent-encoded but for its `/`.
+    pub fn edit_link(&self, path: &str) -> Option<String> {
+        let template = self.edit_url.as_deref()?;
+        Some(template.replace(EDIT_PATH, &encode_path(path)))
+    }
+}
+
+/// What `edit-url` must contain.
+const EDIT_PATH: &str = "{path}";
+
+/// `path` percent-encoded for a URL path: every byte but ASCII letters, digits, `-._~` and `/`.
+fn encode_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 impl Default for BookConfig {
@@ -99,6 +129,7 @@ impl Default for BookConfig {
             description: "The cloud shared responsibility model, layer by layer.".into(),
             language: "en".into(),
             base_url: None,
+            edit_url: None,
         }
     }
 }
@@ -165,17 +196,33 @@ impl Config {
                 message: parse_message(e.message()),
             })
         })?;
-        if let Some(url) = config.book.base_url.as_deref().filter(|u| !is_http_url(u)) {
-            // Every page's canonical link and the sitemap start with it.
-            let offset = text.find("base-url").unwrap_or(0);
-            let (line, column) = LineIndex::new(text).position(offset);
-            return Err(Error::Config(Diagnostic {
+        let invalid = |key: &str, message: String| {
+            let (line, column) = LineIndex::new(text).position(key_offset(text, key));
+            Error::Config(Diagnostic {
                 path: display_path.to_owned(),
                 line,
                 column,
                 severity: Severity::Error,
-                message: format!("`base-url` must be an absolute http(s) URL, not `{url}`"),
-            }));
+                message,
+            })
+        };
+        if let Some(url) = config.book.base_url.as_deref().filter(|u| !is_http_url(u)) {
+            // Every page's canonical link and the sitemap start with it.
+            let message = format!("`base-url` must be an absolute http(s) URL, not `{url}`");
+            return Err(invalid("base-url", message));
+        }
+        if let Some(url) = config
+            .book
+            .edit_url
+            .as_deref()
+            .filter(|u| !is_http_url(u) || !u.contains(EDIT_PATH))
+        {
+            // Every note page's edit link is made from it.
+            let message = format!(
+                "`edit-url` must be an absolute http(s) URL containing `{EDIT_PATH}` (the note's \
+                 path), not `{url}`"
+            );
+            return Err(invalid("edit-url", message));
         }
         config.org.source = Some((display_path.to_owned(), text.to_owned()));
         // `join` keeps absolute paths as they are.
@@ -187,6 +234,24 @@ impl Config {
         build.overlay = build.overlay.iter().map(|p| base_dir.join(p)).collect();
         Ok(config)
     }
+}
+
+/// Where the key `key` is written in `text`: at the start of a line (after indentation),
+/// followed by `=` or a space; else its first mention; else the start.
+fn key_offset(text: &str, key: &str) -> usize {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start().len();
+        let rest = &line[indent..];
+        if rest
+            .strip_prefix(key)
+            .is_some_and(|after| after.starts_with([' ', '\t', '=']))
+        {
+            return offset + indent;
+        }
+        offset += line.len();
+    }
+    text.find(key).unwrap_or(0)
 }
 
 /// Whether `url` is an absolute http(s) URL (a host after the scheme, no whitespace): the one
@@ -266,6 +331,13 @@ impl Project {
         source::knowledge_file(build.knowledge.as_deref(), &build.overlay, rel)
     }
 
+    /// Where the knowledge and overlay directories' files are in their git repositories and when
+    /// a commit last changed each (runs `git log`; see `history`).
+    pub fn history(&self) -> History {
+        let build = &self.config.build;
+        History::read(build.knowledge.as_deref(), &build.overlay)
+    }
+
     /// The directories a build reads from; the output must never replace one of them.
     pub fn input_dirs(&self) -> Vec<PathBuf> {
         let build = &self.config.build;
@@ -298,6 +370,47 @@ mod tests {
         assert_eq!(config.book.language, "en");
         assert_eq!(config.build.output_dir, Path::new("/w/out"));
         assert_eq!(config.build.overlay, [PathBuf::from("/w/ours")]);
+    }
+
+    // `edit-url` must be an absolute http(s) URL with `{path}`: otherwise an error at the key;
+    // a valid one makes a note's edit link, its path percent-encoded.
+    #[test]
+    fn edit_url_is_checked_and_filled() {
+        for (value, column) in [
+            ("edit/main/{path}", 0),
+            ("https://git.example.com/wiki/edit/main/", 2),
+            ("javascript:alert(1)//{path}", 0),
+        ] {
+            let text = format!(
+                "# edit-url is optional\n[book]\ntitle = \"W\"\n{}edit-url = \"{value}\"\n",
+                " ".repeat(column)
+            );
+            let Err(Error::Config(diag)) = Config::parse(&text, "book.toml", Path::new(".")) else {
+                panic!("{value} accepted");
+            };
+            assert_eq!(
+                (diag.path.as_str(), diag.line, diag.column),
+                ("book.toml", 3, column)
+            );
+            assert_eq!(
+                diag.message,
+                format!(
+                    "`edit-url` must be an absolute http(s) URL containing `{{path}}` (the \
+                     note's path), not `{value}`"
+                )
+            );
+        }
+        let text = "[book]\nedit-url = \"https://git.example.com/wiki/edit/main/{path}\"\n";
+        let config = Config::parse(text, "book.toml", Path::new(".")).expect("valid");
+        assert_eq!(
+            config.book.edit_link("knowledge/services/s3.md").as_deref(),
+            Some("https://git.example.com/wiki/edit/main/knowledge/services/s3.md")
+        );
+        assert_eq!(
+            config.book.edit_link("our notes/ü#1.md").as_deref(),
+            Some("https://git.example.com/wiki/edit/main/our%20notes/%C3%BC%231.md")
+        );
+        assert_eq!(Config::default().book.edit_link("a.md"), None);
     }
 
     // An unknown key is an error at its exact line and column.

@@ -103,7 +103,10 @@ pub fn check(project: &Project) -> Result<Compiled> {
     let compiled = compile(project)?;
     if !compiled.diags.has_errors() {
         let (kb, graph, config) = (&compiled.kb, &compiled.graph, &project.config);
-        render::render_each(kb, graph, config, &theme, None, None, |_, _| Ok(()))?;
+        let history = project.history();
+        render::render_each(kb, graph, config, &history, &theme, None, None, |_, _| {
+            Ok(())
+        })?;
         drop(site::derived(kb, graph, config));
     }
     Ok(compiled)
@@ -209,6 +212,7 @@ pub fn build(
         &compiled.kb,
         &compiled.graph,
         &project.config,
+        &project.history(),
         &theme,
         &out,
         &cache,

@@ -35,6 +35,7 @@ pub mod diag;
 pub mod driver;
 pub mod error;
 pub mod export;
+pub mod history;
 pub mod incremental;
 pub mod kb;
 pub mod links;

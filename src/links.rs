@@ -301,7 +301,58 @@ pub fn outline(note: &Note) -> Outline {
             _ => {}
         }
     }
+    detail_links(note, &lines, &mut out);
     out
+}
+
+/// The wiki-links of `note`'s checklist items' details (shown as links wherever the item is
+/// listed), after the body's. Each is located at its `[[` in the front matter: the first one
+/// written from the item's `id` line on, else anywhere in the file, else at the item.
+fn detail_links(note: &Note, lines: &LineIndex, out: &mut Outline) {
+    for item in note.checklist() {
+        let Some(detail) = item.detail.as_deref() else {
+            continue;
+        };
+        let item_start: usize = note
+            .text
+            .split_inclusive('\n')
+            .take(item.at.line)
+            .map(str::len)
+            .sum();
+        for event in markdown::parser(detail) {
+            let Event::Start(Tag::Link {
+                link_type: LinkType::WikiLink { .. },
+                dest_url,
+                ..
+            }) = event
+            else {
+                continue;
+            };
+            let written = format!("[[{dest_url}");
+            let front = &note.text[..note.body_offset.min(note.text.len())];
+            let offset = front
+                .get(item_start..)
+                .and_then(|rest| rest.find(&written))
+                .map(|at| item_start + at)
+                .or_else(|| front.find(&written));
+            let location = match offset {
+                Some(at) => lines.locate(&note.path, at),
+                None => item.at.clone(),
+            };
+            let (target, anchor) = split_target(&dest_url);
+            let local = target.is_empty();
+            out.links.push(Link {
+                target: if local {
+                    item.note.clone()
+                } else {
+                    NoteId(target.to_owned())
+                },
+                anchor: anchor.map(str::to_owned),
+                local,
+                location,
+            });
+        }
+    }
 }
 
 /// Whether a URL would run script when followed: its scheme (case and the whitespace and control

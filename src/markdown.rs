@@ -19,15 +19,48 @@ pub fn parser(text: &str) -> Parser<'_> {
     Parser::new_ext(text, options())
 }
 
+/// A piece of a short inline text (see `inline_parts`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inline {
+    /// HTML, drawn as it is (its tags may open in one piece and close in a later one).
+    Html(String),
+    /// A wiki-link, for the caller to resolve: where it points (`kms`, `kms#rotation`,
+    /// `#rotation`) and its label as HTML, when written (`[[kms|the keys]]`).
+    WikiLink {
+        /// The target as written.
+        target: String,
+        /// The label, as HTML, when the link has one.
+        label: Option<String>,
+    },
+}
+
+/// `text` as one line of inline Markdown with wiki-links resolved to their label or target text
+/// (see `inline_parts`).
+pub fn inline_html(text: &str) -> String {
+    let mut out = String::new();
+    for part in inline_parts(text) {
+        match part {
+            Inline::Html(html) => out.push_str(&html),
+            Inline::WikiLink {
+                label: Some(label), ..
+            } => out.push_str(&label),
+            Inline::WikiLink { target, .. } => {
+                html::push_html(&mut out, std::iter::once(Event::Text(target.into())));
+            }
+        }
+    }
+    out
+}
+
 /// `text` as one line of inline Markdown, for short texts shown inside a page's own markup (a
 /// checklist item's `detail`): code spans, emphasis, strong, strikethrough and links to `http(s)`
-/// and `mailto` addresses become HTML; everything else is its text, escaped. Raw HTML shows as
-/// written, blocks are flattened (paragraphs joined by a space, list and heading markers
-/// dropped), an image is its alt text, and any other link (a wiki-link, a relative path, whose
-/// target depends on the page) is its text.
-pub fn inline_html(text: &str) -> String {
+/// and `mailto` addresses become HTML; wiki-links are left to the caller, whose pages know where
+/// they point; everything else is its text, escaped. Raw HTML shows as written, blocks are
+/// flattened (paragraphs joined by a space, list and heading markers dropped), an image is its
+/// alt text, and any other link (a relative path, whose target depends on the page) is its text.
+pub fn inline_parts(text: &str) -> Vec<Inline> {
     let mut events: Vec<Event> = Vec::new();
-    let mut links: Vec<bool> = Vec::new(); // per open link: drawn?
+    let mut links: Vec<bool> = Vec::new(); // per open link: drawn (or a wiki-link)?
     let mut gap = false; // a block ended since the last text
     for event in parser(text) {
         let inline = match event {
@@ -44,8 +77,8 @@ pub fn inline_html(text: &str) -> String {
                 ..
             }) => {
                 let url = dest_url.to_ascii_lowercase();
-                let drawn = !matches!(link_type, LinkType::WikiLink { .. })
-                    && ["https://", "http://", "mailto:"]
+                let drawn = matches!(link_type, LinkType::WikiLink { .. })
+                    || ["https://", "http://", "mailto:"]
                         .iter()
                         .any(|scheme| url.starts_with(scheme));
                 links.push(drawn);
@@ -82,9 +115,50 @@ pub fn inline_html(text: &str) -> String {
         }
         events.push(inline);
     }
-    let mut out = String::with_capacity(text.len() + 16);
-    html::push_html(&mut out, events.into_iter());
-    out.trim_end().to_owned()
+    // Cut at each wiki-link: the HTML between them, and each link's label.
+    let mut parts = Vec::new();
+    let mut run: Vec<Event> = Vec::new();
+    let to_html = |events: &mut Vec<Event>| {
+        let mut out = String::new();
+        html::push_html(&mut out, events.drain(..));
+        out
+    };
+    let mut events = events.into_iter();
+    while let Some(event) = events.next() {
+        let Event::Start(Tag::Link {
+            link_type: LinkType::WikiLink { has_pothole },
+            dest_url,
+            ..
+        }) = event
+        else {
+            run.push(event);
+            continue;
+        };
+        if !run.is_empty() {
+            parts.push(Inline::Html(to_html(&mut run)));
+        }
+        let mut label = Vec::new();
+        let mut depth = 0usize;
+        for inner in events.by_ref() {
+            match inner {
+                Event::End(TagEnd::Link) if depth == 0 => break,
+                Event::Start(Tag::Link { .. }) => depth += 1,
+                Event::End(TagEnd::Link) => depth -= 1,
+                _ => {}
+            }
+            label.push(inner);
+        }
+        parts.push(Inline::WikiLink {
+            target: dest_url.to_string(),
+            label: has_pothole.then(|| to_html(&mut label)),
+        });
+    }
+    let rest = to_html(&mut run);
+    let rest = rest.trim_end();
+    if !rest.is_empty() {
+        parts.push(Inline::Html(rest.to_owned()));
+    }
+    parts
 }
 
 /// A heading's anchor id from its text: lowercase alphanumerics, runs of spaces and dashes become
@@ -268,6 +342,29 @@ mod tests {
         for (text, html) in cases {
             assert_eq!(inline_html(text), html, "{text}");
         }
+    }
+
+    // Wiki-links are cut out of the HTML around them, with their labels as HTML, for the page to
+    // draw; the text after the last one is trimmed.
+    #[test]
+    fn inline_wiki_links() {
+        let html = |s: &str| Inline::Html(s.to_owned());
+        let link = |target: &str, label: Option<&str>| Inline::WikiLink {
+            target: target.to_owned(),
+            label: label.map(str::to_owned),
+        };
+        assert_eq!(
+            inline_parts("Use *[[kms]] keys* or [[kms#rotation|rotate `them`]].\n"),
+            [
+                html("Use <em>"),
+                link("kms", None),
+                html(" keys</em> or "),
+                link("kms#rotation", Some("rotate <code>them</code>")),
+                html("."),
+            ]
+        );
+        assert_eq!(inline_parts("[[s3]]"), [link("s3", None)]);
+        assert_eq!(inline_html("[[s3]] and [[s3|<i>]]"), "s3 and &lt;i&gt;");
     }
 
     // Both callout spellings map to the same kinds.

@@ -26,7 +26,7 @@ use crate::links::LinkGraph;
 pub const ENTRIES: &str = "entries.bin";
 
 /// The first bytes of the file; another version's file is not read.
-const MAGIC: &[u8] = b"whosecures entries 2\n";
+const MAGIC: &[u8] = b"whosecures entries 3\n";
 
 /// A note's search entry as the entries file keeps it.
 pub trait Record: Sized {
@@ -292,7 +292,7 @@ mod tests {
         let whole = std::fs::read(&path).expect("read");
         std::fs::write(&path, &whole[..whole.len() - 1]).expect("cut");
         assert!(Previous::open(&path, &dir.join("kb.json")).is_none());
-        std::fs::write(&path, b"whosecures entries 1\n").expect("foreign");
+        std::fs::write(&path, b"whosecures entries 2\n").expect("foreign");
         assert!(Previous::open(&path, &dir.join("kb.json")).is_none());
         let _ = std::fs::remove_dir_all(&dir);
     }

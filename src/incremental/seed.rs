@@ -17,6 +17,7 @@ struct Settings<'a> {
     description: &'a str,
     language: &'a str,
     base_url: Option<&'a str>,
+    edit_url: Option<&'a str>,
     sanitize_html: bool,
     org_name: Option<&'a str>,
     teams: Vec<(&'a str, &'a str)>,
@@ -36,6 +37,7 @@ impl<'a> Settings<'a> {
             description: &book.description,
             language: &book.language,
             base_url: book.base_url.as_deref(),
+            edit_url: book.edit_url.as_deref(),
             sanitize_html: config.build.sanitize_html,
             org_name: org.name.as_deref(),
             teams: pairs(&org.teams),
@@ -128,6 +130,10 @@ mod tests {
             format!("{base}[org]\nname = \"Acme\"\n"),
             format!("{base}[org.teams]\ndata = \"Data\"\n"),
             base.replace("[build]", "base-url = \"https://x.example\"\n[build]"),
+            base.replace(
+                "[build]",
+                "edit-url = \"https://x.example/{path}\"\n[build]",
+            ),
         ] {
             assert_ne!(a, seed(&changed, "."), "{changed}");
         }

@@ -6,13 +6,15 @@ use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
 use super::page::print::PRINT_LIMIT;
-use super::urls::{control_anchor, page_url, root_of};
+use super::urls::{control_anchor, escape, page_url, root_of};
 use super::view::*;
-use crate::config::{Config, OrgConfig};
+use crate::config::{BookConfig, Config, OrgConfig};
+use crate::history::History;
 use crate::incremental::Bodies;
 use crate::incremental::Hasher;
 use crate::kb::{ChecklistItem, Kind, KindData, KnowledgeBase, Note, NoteId, Vocabulary};
-use crate::links::LinkGraph;
+use crate::links::{split_target, LinkGraph};
+use crate::markdown::Inline;
 
 /// Everything page builders share, computed once per render.
 pub(super) struct Ctx<'a> {
@@ -20,6 +22,10 @@ pub(super) struct Ctx<'a> {
     pub(super) graph: &'a LinkGraph,
     pub(super) site: SiteView,
     pub(super) org: &'a OrgConfig,
+    /// `edit-url`, for note pages' edit links.
+    pub(super) book: &'a BookConfig,
+    /// The note files' history (last updated, path for the edit link), when the pages show it.
+    pub(super) history: Option<&'a History>,
     /// Clean note bodies (`build.sanitize-html`).
     pub(super) sanitize: bool,
     /// Note bodies as rendered for their pages, by note position, kept for the print page when
@@ -75,12 +81,21 @@ impl<'a> Ctx<'a> {
             graph,
             site,
             org: &config.org,
+            book: &config.book,
+            history: None,
             sanitize: config.build.sanitize_html,
             bodies: None,
             store: None,
             items: OnceLock::new(),
             sections,
         }
+    }
+
+    /// Note pages show their files' `history`: when a commit last changed them, and an edit
+    /// link where `edit-url` is set.
+    pub(super) fn history(mut self, history: &'a History) -> Self {
+        self.history = Some(history);
+        self
     }
 
     /// Keeps note bodies for the print page, when the site has one (not in the preview's
@@ -174,7 +189,7 @@ impl<'a> Ctx<'a> {
             verify: item.verify.clone(),
             source: item.source.clone(),
             verified: item.verified.to_string(),
-            detail: item.detail.as_deref().map(crate::markdown::inline_html),
+            detail: item.detail.as_deref().map(|d| self.detail(item, d)),
             runbook: self.org.runbook(&item.id).map(str::to_owned),
             security_services: item
                 .security_services
@@ -182,6 +197,51 @@ impl<'a> Ctx<'a> {
                 .map(|id| self.link_id(id))
                 .collect(),
         }
+    }
+
+    /// A checklist item's detail, its wiki-links resolved (`[[#heading]]` is a heading of the
+    /// item's note, which may be shown on another page). A link that does not resolve (an error
+    /// `links` reported, so no page shows it) is its text.
+    fn detail(&self, item: &ChecklistItem, detail: &str) -> Vec<DetailPart> {
+        crate::markdown::inline_parts(detail)
+            .into_iter()
+            .map(|part| match part {
+                Inline::Html(html) => DetailPart {
+                    html,
+                    url: None,
+                    title: None,
+                },
+                Inline::WikiLink { target, label } => {
+                    let (id, anchor) = split_target(&target);
+                    let id = if id.is_empty() {
+                        item.note.clone()
+                    } else {
+                        NoteId(id.to_owned())
+                    };
+                    let found = self.kb.get(&id).filter(|_| {
+                        anchor.is_none_or(|a| self.graph.headings(&id).iter().any(|h| h.id == a))
+                    });
+                    let heading =
+                        anchor.and_then(|a| self.graph.headings(&id).iter().find(|h| h.id == a));
+                    let text = match (found, heading) {
+                        (Some(note), Some(h)) => format!("{} › {}", note.title, h.text),
+                        (Some(note), None) => note.title.clone(),
+                        (None, _) => target.clone(),
+                    };
+                    DetailPart {
+                        html: label.unwrap_or_else(|| escape(&text)),
+                        url: found.map(|note| {
+                            let fragment = anchor.map(|a| format!("#{a}")).unwrap_or_default();
+                            format!(
+                                "{}{fragment}",
+                                page_url(note.kind.folder(), note.id.as_str())
+                            )
+                        }),
+                        title: found.map(|note| note.summary.clone()),
+                    }
+                }
+            })
+            .collect()
     }
 
     /// An item as a page shows it (see `ItemSlot`).

@@ -33,6 +33,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::history::History;
 use crate::incremental::{Bodies, Fingerprint, Store};
 use crate::kb::KnowledgeBase;
 use crate::links::LinkGraph;
@@ -67,17 +68,20 @@ enum Outcome {
 /// Renders every page (and the print page) in parallel, handing each to `sink` with its
 /// fingerprint as soon as it is ready, so a build holds a few pages in memory at a time rather
 /// than the whole site. With a `store`, a page is first fingerprinted (its view, without rendering
-/// Markdown or templates) and only rendered when the store does not keep it.
+/// Markdown or templates) and only rendered when the store does not keep it. Note pages show
+/// their file's `history` (last updated, edit link).
+#[allow(clippy::too_many_arguments)]
 pub fn render_each(
     kb: &KnowledgeBase,
     graph: &LinkGraph,
     config: &Config,
+    history: &History,
     theme: &Theme,
     store: Option<&dyn Store>,
     bodies: Option<&Bodies<'_>>,
     sink: impl Fn(Page, Option<Fingerprint>) -> Result<()> + Sync,
 ) -> Result<Counts> {
-    let mut ctx = Ctx::new(kb, graph, config).printing();
+    let mut ctx = Ctx::new(kb, graph, config).history(history).printing();
     if ctx.bodies.is_some() {
         ctx.store = bodies;
     }
@@ -120,10 +124,11 @@ pub fn render_pages(
     kb: &KnowledgeBase,
     graph: &LinkGraph,
     config: &Config,
+    history: &History,
     theme: &Theme,
     keys: &[PageKey],
 ) -> Result<Vec<Page>> {
-    let ctx = Ctx::new(kb, graph, config);
+    let ctx = Ctx::new(kb, graph, config).history(history);
     let pages: Vec<Outcome> = keys
         .par_iter()
         .map(|key| ctx.produce(key, theme, None))

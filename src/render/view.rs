@@ -198,12 +198,24 @@ pub struct ItemView {
     pub source: String,
     /// When it was last checked against `source`, `YYYY-MM-DD`.
     pub verified: String,
-    /// Longer explanation, as inline HTML (`markdown::inline_html`: escaped, no blocks).
-    pub detail: Option<String>,
+    /// Longer explanation, as inline HTML (`markdown::inline_parts`: escaped, no blocks) in
+    /// pieces: its wiki-links are pieces with a URL, which templates prefix with `root`.
+    pub detail: Option<Vec<DetailPart>>,
     /// The organisation's runbook (`[org.runbooks]`).
     pub runbook: Option<String>,
     /// Security services that do or check it.
     pub security_services: Vec<LinkView>,
+}
+
+/// A piece of a checklist item's detail: HTML, or the label of a link to a note.
+#[derive(Debug, Clone, Serialize)]
+pub struct DetailPart {
+    /// HTML, shown as it is (a link's label, or the text between links).
+    pub html: String,
+    /// For a wiki-link, the site-relative URL it points at (`security-services/kms.html#x`).
+    pub url: Option<String>,
+    /// For a wiki-link, the target's summary (the link's tooltip).
+    pub title: Option<String>,
 }
 
 /// A group of checklist items under a heading.
@@ -244,6 +256,13 @@ pub struct NoteView {
     pub cells: Vec<CellView>,
     /// Checklist items (services, practices, pillars and layers gather theirs).
     pub items: Vec<ItemSlot>,
+    /// The oldest `verified` date of what the page shows (its rows, their duties and variants,
+    /// its checklist items), `YYYY-MM-DD`; `None` when it shows nothing dated.
+    pub verified: Option<String>,
+    /// When a commit last changed the note's file, `YYYY-MM-DD` (see `history`).
+    pub updated: Option<String>,
+    /// Where to edit the note (`edit-url` with its path), for notes read from a directory.
+    pub edit_url: Option<String>,
 }
 
 /// A labelled list of related notes.

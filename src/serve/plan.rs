@@ -154,6 +154,12 @@ pub fn affected(kb: &KnowledgeBase, graph: &LinkGraph, id: &NoteId, before: &Bef
         // Pages that link to it show its title (and heading texts), or a broken link; the
         // graph keeps the notes linking to an id no note has, so an added note fixes them.
         plan.notes(before.backlinks.iter().chain(now_backlinks));
+        // So do their checklist items' details, on every page listing those items.
+        for linking in before.backlinks.iter().chain(now_backlinks) {
+            if let Some(note) = kb.get(linking).filter(|n| details_link(n)) {
+                item_pages(note, &mut plan);
+            }
+        }
     }
     if front_changed {
         for neighbours in [&before.neighbours, &neighbours(kb, id)] {
@@ -188,6 +194,13 @@ fn aggregate_pages(kb: &KnowledgeBase, note: &Note, plan: &mut Affected) {
         }
         _ => {}
     }
+    item_pages(note, plan);
+    plan.notes(note.front_matter_refs());
+}
+
+/// Pages that list `note`'s checklist items besides its own: the checklists and controls pages,
+/// and each item's layer and pillar.
+fn item_pages(note: &Note, plan: &mut Affected) {
     if !note.checklist().is_empty() {
         plan.add(PageKey::Checklists);
         plan.add(PageKey::Controls);
@@ -195,7 +208,14 @@ fn aggregate_pages(kb: &KnowledgeBase, note: &Note, plan: &mut Affected) {
             plan.notes([&item.layer, &item.pillar]);
         }
     }
-    plan.notes(note.front_matter_refs());
+}
+
+/// Whether a checklist item of `note` has a wiki-link in its detail (which shows the target's
+/// title wherever the item is listed).
+fn details_link(note: &Note) -> bool {
+    note.checklist()
+        .iter()
+        .any(|item| item.detail.as_deref().is_some_and(|d| d.contains("[[")))
 }
 
 #[cfg(test)]

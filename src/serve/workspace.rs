@@ -10,6 +10,7 @@ use super::watch::{Change, Roots};
 use crate::config::{Project, ProjectArgs};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::Result;
+use crate::history::History;
 use crate::incremental::{Bodies, Memory, Store};
 use crate::kb::{self, KnowledgeBase, Note, NoteId, Update};
 use crate::links::{self, LinkGraph};
@@ -58,6 +59,9 @@ pub struct Workspace {
     args: ProjectArgs,
     project: Project,
     theme: Theme,
+    /// The note files' git history, read when the project is loaded (a commit made while the
+    /// preview runs shows after a restart or an edit of `book.toml`).
+    history: History,
     kb: KnowledgeBase,
     graph: LinkGraph,
     /// Load diagnostics per file (display path), replaced file by file.
@@ -89,10 +93,12 @@ impl Workspace {
     /// roots before the first load).
     pub fn load_project(args: ProjectArgs, project: Project) -> Result<(Workspace, Output)> {
         let theme = Theme::load(project.config.build.theme.as_deref())?;
+        let history = project.history();
         let mut workspace = Workspace {
             args,
             project,
             theme,
+            history,
             kb: KnowledgeBase::default(),
             graph: LinkGraph::default(),
             load_diags: BTreeMap::new(),
@@ -265,7 +271,8 @@ impl Workspace {
             self.dirty.pages.iter().cloned().collect()
         };
         let config = &self.project.config;
-        let pages = match render::render_pages(&self.kb, &self.graph, config, &self.theme, &keys) {
+        let (kb, graph, history) = (&self.kb, &self.graph, &self.history);
+        let pages = match render::render_pages(kb, graph, config, history, &self.theme, &keys) {
             Ok(pages) => pages,
             Err(e) => {
                 output.failures.push(e.to_string());

@@ -14,6 +14,7 @@ use rayon::prelude::*;
 
 use crate::config::Config;
 use crate::error::Result;
+use crate::history::History;
 use crate::incremental::entries::{self, Record};
 use crate::incremental::{Bodies, Decoder, Dirs, Encoder, Fingerprint, Manifest, Seed, Store};
 use crate::kb::{KnowledgeBase, Note, NoteId};
@@ -76,6 +77,7 @@ pub fn build_into(
     kb: &KnowledgeBase,
     graph: &LinkGraph,
     config: &Config,
+    history: &History,
     theme: &Theme,
     out: &Path,
     cache: &Path,
@@ -100,7 +102,8 @@ pub fn build_into(
                 site_staging: staging.to_owned(),
                 cache_staging: cache_staging.to_owned(),
             };
-            counts = render_into(kb, graph, config, theme, dirs, fresh, timings)?;
+            let inputs = (kb, graph, config, history);
+            counts = render_into(inputs, theme, dirs, fresh, timings)?;
             Ok(())
         })
     })?;
@@ -110,9 +113,7 @@ pub fn build_into(
 
 /// `build_into`'s work inside the staging directories.
 fn render_into(
-    kb: &KnowledgeBase,
-    graph: &LinkGraph,
-    config: &Config,
+    (kb, graph, config, history): (&KnowledgeBase, &LinkGraph, &Config, &History),
     theme: &Theme,
     dirs: Dirs,
     fresh: bool,
@@ -143,6 +144,7 @@ fn render_into(
                 kb,
                 graph,
                 config,
+                history,
                 theme,
                 Some(&pages),
                 bodies.as_ref(),
@@ -281,12 +283,16 @@ enum Made {
 }
 
 /// A note's search entry as the build keeps it for the next (see `incremental::entries`): its
-/// record, then each term and score.
+/// record, each term and score, its snippet text, then each item id and item.
 impl Record for search::Entry {
     fn encode(&self, out: &mut Encoder) {
         out.str(&self.record).count(self.terms.len());
         for (term, score) in &self.terms {
             out.str(term).u32(u32::from(*score));
+        }
+        out.str(&self.text).count(self.ids.len());
+        for (id, item) in &self.ids {
+            out.str(id).str(item);
         }
     }
 
@@ -298,7 +304,18 @@ impl Record for search::Entry {
             let term = input.str()?.to_owned();
             terms.push((term, u16::try_from(input.u32()?).ok()?));
         }
-        Some(search::Entry { record, terms })
+        let text = input.str()?.to_owned();
+        let count = input.count()?;
+        let mut ids = Vec::with_capacity(count);
+        for _ in 0..count {
+            ids.push((input.str()?.to_owned(), input.str()?.to_owned()));
+        }
+        Some(search::Entry {
+            record,
+            terms,
+            text,
+            ids,
+        })
     }
 }
 

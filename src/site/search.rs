@@ -1,9 +1,12 @@
 //! The client-side search index, split so a query loads only what it needs: an inverted index
 //! sharded by the first two characters of each term (`search/t-<key>.js`), the result records in
-//! chunks of `CHUNK` notes (`search/d-<n>.js`), and a small manifest. Every file is a script that
-//! hands its data to a callback, so search works from `file://` (where `fetch` is refused) as
-//! well as from a server. Terms come from titles, aliases and ids, headings, checklist items and
-//! their control ids, summaries and body text, weighted in that order.
+//! chunks of `CHUNK` notes (`search/d-<n>.js`), each note's text for result snippets in chunks of
+//! `TEXT_CHUNK` notes (`search/x-<n>.js`, loaded only for the results shown), checklist items by
+//! their id and control ids, sharded like terms (`search/i-<key>.js`, so typing `S3.1` lists the
+//! items mapped to it), and a small manifest. Every file is a script that hands its data to a
+//! callback, so search works from `file://` (where `fetch` is refused) as well as from a server.
+//! Terms come from titles, aliases and ids, headings, checklist items and their control ids,
+//! summaries and body text, weighted in that order.
 //!
 //! Why not Pagefind: its Rust API builds a comparable sharded index in-process, but its runtime
 //! fetches fragments and a WebAssembly module, which browsers refuse on `file://`; it also brings
@@ -21,6 +24,15 @@ use crate::render::note_url;
 
 /// Notes per record chunk.
 pub const CHUNK: usize = 500;
+
+/// Notes per text chunk: a note's snippet text is up to ~4 KB, and a query loads the chunks of
+/// the results it shows, so these stay small.
+pub const TEXT_CHUNK: usize = 50;
+
+/// How much of a note's body text (in characters) is kept for snippets, and how much of its
+/// checklist items' titles: a match further down shows the summary instead.
+const BODY_TEXT: usize = 3_000;
+const ITEM_TEXT: usize = 1_000;
 
 /// Field weights: a term's score in a note is the sum over the fields it occurs in.
 const TITLE: u16 = 24;
@@ -47,12 +59,18 @@ const MAX_TERM: usize = 40;
 /// `each_term`. The browser splits a query with it.
 const SPLIT_JS: &str = r"[^\p{Alphabetic}\p{N}.]+";
 
+/// A term with what surrounds it, the complement of `SPLIT_JS`: the browser finds the words of a
+/// snippet with it, to mark those a query term starts.
+const WORD_JS: &str = r"[\p{Alphabetic}\p{N}.]+";
+
 /// How the browser tokenizes a query, as the manifest's `terms`: split on `split`, lowercase,
 /// trim `trim` from both ends, keep tokens of at least `min` characters that are not in `stop`.
 /// The index's terms are made by `each_term` with the same values, so a query term is found
 /// exactly when a note would have it.
 fn tokenizer() -> serde_json::Value {
-    serde_json::json!({ "split": SPLIT_JS, "trim": ".", "min": MIN_TERM, "stop": STOP })
+    serde_json::json!({
+        "split": SPLIT_JS, "word": WORD_JS, "trim": ".", "min": MIN_TERM, "stop": STOP
+    })
 }
 
 /// One note's part of the index.
@@ -62,10 +80,20 @@ pub struct Entry {
     pub record: String,
     /// Term → score in this note, sorted by term.
     pub terms: Vec<(String, u16)>,
+    /// The passages a snippet is cut from (body blocks, then checklist item titles), as a JSON
+    /// array of strings.
+    pub text: String,
+    /// Its checklist items by each id a reader may type (the item's id, each control as
+    /// `catalog:id` and as `id`, lowercase), each item as JSON `[title, url, note title, item id,
+    /// [control, ...]]`; in item order.
+    pub ids: Vec<(String, String)>,
 }
 
 #[derive(Serialize)]
 struct Record<'a>(&'a str, String, &'static str, &'a str);
+
+#[derive(Serialize)]
+struct ItemRecord<'a>(&'a str, String, &'a str, &'a str, Vec<String>);
 
 /// Indexes one note.
 pub fn entry(note: &Note, graph: &LinkGraph) -> Entry {
@@ -99,18 +127,94 @@ pub fn entry(note: &Note, graph: &LinkGraph) -> Entry {
             add(&text, BODY);
         }
     }
+    let url = note_url(note);
     let record = Record(
         &note.title,
-        note_url(note),
+        url.clone(),
         note.kind.singular(),
         &note.summary,
     );
     let mut terms: Vec<(String, u16)> = scores.into_iter().collect();
     terms.sort_unstable();
     Entry {
-        record: serde_json::to_string(&record).unwrap_or_else(|_| "[]".to_owned()),
+        record: to_json(&record),
         terms,
+        text: to_json(&passages(note)),
+        ids: item_ids(note, &url),
     }
+}
+
+/// `value` as JSON; `[]` if it could not be written (it cannot: every value here is strings
+/// and lists of strings).
+fn to_json<T: Serialize + ?Sized>(value: &T) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// The texts a result's snippet is cut from: each block of the body (paragraph, heading, list
+/// item, table cell, code block) with its whitespace collapsed, up to `BODY_TEXT` characters,
+/// then the checklist items' titles, up to `ITEM_TEXT`.
+fn passages(note: &Note) -> Vec<String> {
+    use pulldown_cmark::TagEnd;
+    let mut out = Vec::new();
+    let mut budget = BODY_TEXT;
+    let mut block = String::new();
+    let push = |out: &mut Vec<String>, text: &str, budget: &mut usize| {
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        if text.is_empty() || *budget == 0 {
+            return;
+        }
+        let kept: String = text.chars().take(*budget).collect();
+        *budget = budget.saturating_sub(kept.chars().count());
+        out.push(kept);
+    };
+    for event in markdown::parser(note.body()) {
+        match event {
+            Event::Text(text) | Event::Code(text) => block.push_str(&text),
+            Event::SoftBreak | Event::HardBreak => block.push(' '),
+            Event::End(
+                TagEnd::Paragraph
+                | TagEnd::Heading(_)
+                | TagEnd::Item
+                | TagEnd::TableCell
+                | TagEnd::CodeBlock
+                | TagEnd::FootnoteDefinition,
+            ) => {
+                push(&mut out, &block, &mut budget);
+                block.clear();
+            }
+            _ => {}
+        }
+    }
+    push(&mut out, &block, &mut budget);
+    let mut budget = ITEM_TEXT;
+    for item in note.checklist() {
+        push(&mut out, &item.title, &mut budget);
+    }
+    out
+}
+
+/// A note's checklist items by the ids a reader may type (see `Entry::ids`).
+fn item_ids(note: &Note, url: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for item in note.checklist() {
+        let controls: Vec<String> = item.controls.iter().map(ToString::to_string).collect();
+        let record = ItemRecord(
+            &item.title,
+            format!("{url}#item-{}", item.id),
+            &note.title,
+            &item.id,
+            controls.clone(),
+        );
+        let record = to_json(&record);
+        let mut keys: Vec<String> = std::iter::once(item.id.to_lowercase())
+            .chain(controls.iter().map(|c| c.to_lowercase()))
+            .chain(item.controls.iter().map(|c| c.id.to_lowercase()))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        out.extend(keys.into_iter().map(|key| (key, record.clone())));
+    }
+    out
 }
 
 /// The terms of a text: lowercase runs of letters and digits, with `.` kept inside a run so
@@ -186,6 +290,10 @@ pub struct Index {
     postings: HashMap<String, Vec<u32>>,
     /// The records of each chunk of `CHUNK` notes, joined with `,`.
     chunks: Vec<String>,
+    /// The snippet texts of each chunk of `TEXT_CHUNK` notes, joined with `,`.
+    texts: Vec<String>,
+    /// Checklist items by id (see `Entry::ids`), in note order.
+    ids: HashMap<String, Vec<String>>,
     /// How many entries were added.
     count: usize,
 }
@@ -203,6 +311,19 @@ impl Index {
                 chunk.push(',');
             }
             chunk.push_str(&entry.record);
+        }
+        let first_of_texts = doc.is_multiple_of(TEXT_CHUNK);
+        if first_of_texts {
+            self.texts.push(String::new());
+        }
+        if let Some(chunk) = self.texts.last_mut() {
+            if !first_of_texts {
+                chunk.push(',');
+            }
+            chunk.push_str(&entry.text);
+        }
+        for (id, item) in &entry.ids {
+            self.ids.entry(id.clone()).or_default().push(item.clone());
         }
         let doc = u32::try_from(doc).unwrap_or(u32::MAX);
         for (term, score) in &entry.terms {
@@ -225,10 +346,16 @@ impl Index {
                 .or_default()
                 .insert(term, list);
         }
-        let mut out = Vec::with_capacity(shards.len() + self.chunks.len() + 1);
+        let mut ids: BTreeMap<String, BTreeMap<String, Vec<String>>> = BTreeMap::new();
+        for (id, items) in self.ids {
+            ids.entry(shard_key(&id)).or_default().insert(id, items);
+        }
+        let mut out = Vec::with_capacity(shards.len() + self.chunks.len() + self.texts.len() + 1);
         let keys: Vec<&String> = shards.keys().collect();
+        let id_keys: Vec<&String> = ids.keys().collect();
         let manifest = serde_json::json!({
-            "version": 2, "count": self.count, "chunk": CHUNK, "shards": keys, "terms": tokenizer()
+            "version": 3, "count": self.count, "chunk": CHUNK, "text": TEXT_CHUNK,
+            "shards": keys, "ids": id_keys, "terms": tokenizer()
         });
         out.push((
             "search/manifest.js".to_owned(),
@@ -252,6 +379,30 @@ impl Index {
                 format!("WHOSECURES_SEARCH_DOCS({n},[{chunk}]);\n").into_bytes(),
             ));
         }
+        for (n, chunk) in self.texts.iter().enumerate() {
+            out.push((
+                format!("search/x-{n}.js"),
+                format!("WHOSECURES_SEARCH_TEXT({n},[{chunk}]);\n").into_bytes(),
+            ));
+        }
+        for (key, items) in &ids {
+            // Items are JSON already: the object is joined by hand.
+            let mut json = String::from("{");
+            for (i, (id, records)) in items.iter().enumerate() {
+                if i > 0 {
+                    json.push(',');
+                }
+                json.push_str(&to_json(id));
+                json.push_str(":[");
+                json.push_str(&records.join(","));
+                json.push(']');
+            }
+            json.push('}');
+            out.push((
+                format!("search/i-{key}.js"),
+                format!("WHOSECURES_SEARCH_IDS({},{json});\n", to_json(key)).into_bytes(),
+            ));
+        }
         out
     }
 }
@@ -272,13 +423,22 @@ mod tests {
     // Shards hold every term under its key with flat postings; chunks hold records in order.
     #[test]
     fn files_layout() {
-        let entry = |title: &str, terms: &[(&str, u16)]| Entry {
+        let entry = |title: &str, terms: &[(&str, u16)], ids: &[(&str, &str)]| Entry {
             record: format!("[\"{title}\"]"),
             terms: terms.iter().map(|(t, s)| ((*t).to_owned(), *s)).collect(),
+            text: format!("[\"{title} text\"]"),
+            ids: ids
+                .iter()
+                .map(|(id, item)| ((*id).to_owned(), (*item).to_owned()))
+                .collect(),
         };
         let entries = [
-            entry("A", &[("kms", 24), ("key", 1)]),
-            entry("B", &[("key", 8)]),
+            entry("A", &[("kms", 24), ("key", 1)], &[("s3.1", "[\"a1\"]")]),
+            entry(
+                "B",
+                &[("key", 8)],
+                &[("s3.1", "[\"b1\"]"), ("fsbp:s3.1", "[\"b1\"]")],
+            ),
         ];
         let files: BTreeMap<String, String> = files(entries.iter())
             .into_iter()
@@ -288,9 +448,12 @@ mod tests {
             files.keys().map(String::as_str).collect::<Vec<_>>(),
             [
                 "search/d-0.js",
+                "search/i-fs.js",
+                "search/i-s3.js",
                 "search/manifest.js",
                 "search/t-ke.js",
-                "search/t-km.js"
+                "search/t-km.js",
+                "search/x-0.js"
             ]
         );
         assert_eq!(
@@ -301,7 +464,24 @@ mod tests {
             files["search/d-0.js"],
             "WHOSECURES_SEARCH_DOCS(0,[[\"A\"],[\"B\"]]);\n"
         );
-        assert!(files["search/manifest.js"].contains("\"shards\":[\"ke\",\"km\"]"));
+        assert_eq!(
+            files["search/x-0.js"],
+            "WHOSECURES_SEARCH_TEXT(0,[[\"A text\"],[\"B text\"]]);\n"
+        );
+        assert_eq!(
+            files["search/i-s3.js"],
+            "WHOSECURES_SEARCH_IDS(\"s3\",{\"s3.1\":[[\"a1\"],[\"b1\"]]});\n"
+        );
+        assert_eq!(
+            files["search/i-fs.js"],
+            "WHOSECURES_SEARCH_IDS(\"fs\",{\"fsbp:s3.1\":[[\"b1\"]]});\n"
+        );
+        let manifest = &files["search/manifest.js"];
+        assert!(
+            manifest.contains("\"shards\":[\"ke\",\"km\"]"),
+            "{manifest}"
+        );
+        assert!(manifest.contains("\"ids\":[\"fs\",\"s3\"]"), "{manifest}");
     }
 
     // The manifest hands the browser the indexer's own stop list and term rules, so a query is
@@ -347,6 +527,7 @@ mod tests {
     #[test]
     fn split_pattern_matches_the_indexer() {
         let split = regex::Regex::new(&format!("^{SPLIT_JS}$")).expect("split pattern");
+        let word = regex::Regex::new(&format!("^{WORD_JS}$")).expect("word pattern");
         let sample = (0..0x100_u32)
             .chain([
                 0x345, 0x93f, 0x301, 0x216b, 0xb2, 0x663, 0x4e2d, 0x30ab, 0xac00, 0xff10, 0x1d7ce,
@@ -355,12 +536,43 @@ mod tests {
             .filter_map(char::from_u32);
         for c in sample {
             let separates = !(c.is_alphanumeric() || c == '.');
-            assert_eq!(
-                split.is_match(c.encode_utf8(&mut [0; 4])),
-                separates,
-                "{c:?} (U+{:04X})",
-                u32::from(c)
-            );
+            let text = c.encode_utf8(&mut [0; 4]).to_owned();
+            let at = format!("{c:?} (U+{:04X})", u32::from(c));
+            assert_eq!(split.is_match(&text), separates, "{at}");
+            assert_eq!(word.is_match(&text), !separates, "{at}");
+        }
+    }
+
+    // A note's snippet text is its body's blocks, then its checklist items' titles, within the
+    // budget; its items are found by their id and by each control id, whole (`fsbp:s3.1`) and
+    // bare (`s3.1`), lowercase, each linking to the item on the note's page.
+    #[test]
+    fn snippet_text_and_item_ids() {
+        let (kb, graph) = crate::testing::embedded_kb();
+        let s3 = kb.get_str("s3").expect("the s3 note");
+        let made = entry(s3, &graph);
+        let text: Vec<String> = serde_json::from_str(&made.text).expect("a JSON list");
+        let chars: usize = text.iter().map(|t| t.chars().count()).sum();
+        assert!(chars > 100 && chars <= BODY_TEXT + ITEM_TEXT, "{chars}");
+        assert!(text.iter().all(|t| !t.contains("  ") && !t.contains('\n')));
+        let item = s3
+            .checklist()
+            .iter()
+            .find(|i| i.controls.iter().any(|c| c.to_string() == "fsbp:S3.1"))
+            .expect("an item mapped to fsbp:S3.1");
+        assert!(text.contains(&item.title), "{text:?}");
+        for key in [item.id.to_lowercase(), "fsbp:s3.1".into(), "s3.1".into()] {
+            let found: Vec<serde_json::Value> = made
+                .ids
+                .iter()
+                .filter(|(k, _)| *k == key)
+                .filter_map(|(_, r)| serde_json::from_str(r).ok())
+                .filter(|r: &serde_json::Value| r[3] == item.id.as_str())
+                .collect();
+            assert_eq!(found.len(), 1, "{key}: {:?}", made.ids);
+            assert_eq!(found[0][0], item.title.as_str());
+            assert_eq!(found[0][1], format!("services/s3.html#item-{}", item.id));
+            assert_eq!(found[0][2], s3.title.as_str());
         }
     }
 }

@@ -30,7 +30,23 @@ struct State<'a> {
     setup: &'static str,
 }
 
-const STATES: [State<'static>; 5] = [
+const STATES: [State<'static>; 7] = [
+    // The top bar's results as the reader types a control id, the first (its item) picked.
+    State {
+        page: "services/s3.html",
+        phone: false,
+        ready: "var b = document.getElementById('search-box');
+                if (b.value !== 'S3.1') { b.focus(); b.value = 'S3.1'; b.dispatchEvent(new Event('input', { bubbles: true })); }
+                return document.querySelectorAll('#search-suggestions [aria-selected=true]').length === 1;",
+        setup: "",
+    },
+    // A code block's Copy button just used.
+    State {
+        page: "services/s3.html",
+        phone: false,
+        ready: "",
+        setup: "document.querySelector('main .copy-button').click();",
+    },
     // Search results, the second one picked with the arrow keys.
     State {
         page: "search.html?q=s3",

@@ -1008,3 +1008,288 @@ fn self_check_asks_and_remembers() {
     );
     browser.click("[data-self-check-reset]");
 }
+
+const ESCAPE: &str = "\u{E00C}";
+
+/// The top bar's search as a script sees it: the combobox, its options, marks, and where the
+/// page is.
+const SUGGEST_STATE: &str = "var b = document.getElementById('search-box'), l = document.getElementById('search-suggestions');
+    var o = l ? l.querySelectorAll('[role=option]') : [];
+    var popup = document.querySelector('.search-popup'), r = popup ? popup.getBoundingClientRect() : null;
+    return { role: b.getAttribute('role'), expanded: b.getAttribute('aria-expanded'), options: o.length,
+             marks: Array.prototype.map.call(document.querySelectorAll('#search-suggestions .result-title mark, #search-suggestions .result-snippet mark'), function (m) { return m.textContent; }),
+             snippetMarks: document.querySelectorAll('#search-suggestions .result-snippet mark').length,
+             active: b.getAttribute('aria-activedescendant'),
+             selected: Array.prototype.map.call(o, function (li) { return li.getAttribute('aria-selected'); }),
+             first: o.length ? { text: o[0].textContent, kind: o[0].querySelector('.kind-tag').textContent, href: o[0].dataset.href } : null,
+             shown: !!popup && !popup.hidden && popup.getClientRects().length > 0,
+             left: r ? r.left : null, right: r ? r.right : null,
+             value: b.value, status: document.querySelector('.search-form [role=status]').textContent,
+             focus: document.activeElement.id, url: location.href };";
+
+/// Empties the top bar's search box (as a reader deleting the text would: an input event).
+fn clear_search(browser: &Browser) {
+    browser.eval(
+        "var b = document.getElementById('search-box'); b.value = ''; b.dispatchEvent(new Event('input', { bubbles: true }));",
+    );
+}
+
+// The top bar's search shows results as the reader types, without Enter: each with a snippet,
+// the words found marked; the arrow keys pick one (announced through aria-activedescendant),
+// Escape closes the list and keeps the text. A control id (`S3.1`, `fsbp:S3.1`) or a checklist
+// item's id lists the items first, the exact one picked: Enter goes to the item on its page.
+// On a phone the list stays on the screen.
+#[test]
+fn search_as_you_type() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.viewport(1280, 900, false);
+    browser.open(&site_url("services/s3.html"));
+    let page = browser.url();
+    browser.type_into("#search-box", "encrypt");
+    let shown = browser.wait_for(SUGGEST_STATE, |v| {
+        v["options"].as_u64().unwrap_or(0) > 0 && v["shown"] == json!(true)
+    });
+    assert_eq!(shown["role"], json!("combobox"), "{shown}");
+    assert_eq!(shown["expanded"], json!("true"), "{shown}");
+    assert_eq!(shown["shown"], json!(true), "{shown}");
+    assert_eq!(shown["url"].as_str(), Some(page.as_str()), "{shown}");
+    let options = shown["options"].as_u64().unwrap_or(0);
+    assert!((1..=16).contains(&options), "{shown}");
+    let marks = shown["marks"].as_array().cloned().unwrap_or_default();
+    assert!(!marks.is_empty(), "nothing marked: {shown}");
+    assert!(
+        marks.iter().all(|m| m
+            .as_str()
+            .is_some_and(|m| m.to_lowercase().starts_with("encrypt"))),
+        "{shown}"
+    );
+    assert!(
+        shown["snippetMarks"].as_u64().unwrap_or(0) > 0,
+        "no snippet marked: {shown}"
+    );
+    assert!(
+        shown["status"]
+            .as_str()
+            .is_some_and(|s| s.contains("result")),
+        "{shown}"
+    );
+    assert_eq!(
+        shown["active"],
+        Value::Null,
+        "picked before any key: {shown}"
+    );
+    browser.screenshot("search-suggest-desktop");
+
+    // Down twice: the second option; Escape closes, the text stays.
+    browser.press(&format!("{ARROW_DOWN}{ARROW_DOWN}"));
+    let picked = browser.eval(SUGGEST_STATE);
+    assert_eq!(picked["active"], json!("search-option-1"), "{picked}");
+    assert_eq!(picked["selected"][1], json!("true"), "{picked}");
+    assert_eq!(picked["selected"][0], json!("false"), "{picked}");
+    browser.press(ESCAPE);
+    let closed = browser.eval(SUGGEST_STATE);
+    assert_eq!(closed["shown"], json!(false), "{closed}");
+    assert_eq!(closed["expanded"], json!("false"), "{closed}");
+    assert_eq!(closed["value"], json!("encrypt"), "{closed}");
+    assert_eq!(closed["focus"], json!("search-box"), "{closed}");
+
+    // A control id: its items first, the first one picked; Enter goes to it.
+    clear_search(&browser);
+    browser.type_into("#search-box", "S3.1");
+    let item = browser.wait_for(SUGGEST_STATE, |v| {
+        v["first"]["kind"] == json!("checklist item") && v["shown"] == json!(true)
+    });
+    assert_eq!(item["first"]["kind"], json!("checklist item"), "{item}");
+    assert_eq!(item["selected"][0], json!("true"), "{item}");
+    assert_eq!(item["active"], json!("search-option-0"), "{item}");
+    assert!(
+        item["first"]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("fsbp:S3.1")),
+        "{item}"
+    );
+    assert!(
+        item["marks"]
+            .as_array()
+            .is_some_and(|m| m.contains(&json!("S3.1"))),
+        "{item}"
+    );
+    let href = item["first"]["href"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let id = href
+        .split_once("#item-")
+        .map(|(_, id)| id.to_owned())
+        .unwrap_or_default();
+    assert!(href.starts_with("../services/s3.html#item-"), "{item}");
+    browser.screenshot("search-suggest-control-id");
+    browser.press(ENTER);
+    let target = browser.wait_for(
+        "var t = document.querySelector(':target'); return { url: location.href, id: t ? t.dataset.id : null, item: !!t && t.classList.contains('check-item') };",
+        |v| v["id"].as_str().is_some(),
+    );
+    assert!(
+        target["url"]
+            .as_str()
+            .is_some_and(|u| u.ends_with(&format!("services/s3.html#item-{id}"))),
+        "{target}"
+    );
+    assert_eq!(target["id"], json!(id), "{target}");
+    assert_eq!(target["item"], json!(true), "{target}");
+
+    // `fsbp:S3.1` and the item's id, from another page, list the same item.
+    browser.open(&site_url("index.html"));
+    for typed in ["fsbp:S3.1", &id[..id.len().min(16)]] {
+        clear_search(&browser);
+        browser.type_into("#search-box", typed);
+        let found = browser.wait_for(SUGGEST_STATE, |v| {
+            v["first"]["href"]
+                .as_str()
+                .is_some_and(|h| h.ends_with(&format!("#item-{id}")))
+        });
+        assert_eq!(
+            found["first"]["href"],
+            json!(format!("services/s3.html#item-{id}")),
+            "{typed}: {found}"
+        );
+    }
+
+    // A phone: the list fits the screen.
+    browser.viewport(390, 844, true);
+    browser.open(&site_url("index.html"));
+    browser.type_into("#search-box", "kms");
+    let phone = browser.wait_for(SUGGEST_STATE, |v| v["shown"] == json!(true));
+    assert_eq!(phone["shown"], json!(true), "{phone}");
+    // A plain word is not an id being typed: notes first, not the items whose ids start so.
+    assert_ne!(phone["first"]["kind"], json!("checklist item"), "{phone}");
+    assert!(
+        phone["left"].as_f64().unwrap_or(-1.0) >= 0.0
+            && phone["right"].as_f64().unwrap_or(999.0) <= 390.0,
+        "{phone}"
+    );
+    browser.screenshot("search-suggest-phone");
+}
+
+// Every code block and checklist `verify` command has a "Copy" button over its corner (the
+// block keeps its size); clicking one copies the code (or, where the page may not use the
+// clipboard, selects it), says so on the button and through a live region, then reads "Copy"
+// again.
+#[test]
+fn copy_buttons() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.viewport(1280, 900, false);
+    browser.open(&site_url("services/s3.html"));
+    let layout = browser.eval(
+        "var pres = document.querySelectorAll('main pre'), out = { pres: pres.length, buttons: 0, verify: 0, bad: [] };
+         pres.forEach(function (pre) {
+           var wrap = pre.parentElement, b = wrap.querySelector(':scope > .copy-button');
+           if (!b) { out.bad.push('no button'); return; }
+           out.buttons++;
+           if (pre.closest('details.verify')) out.verify++;
+           if (b.textContent !== 'Copy' || b.type !== 'button') out.bad.push(b.outerHTML);
+           if (getComputedStyle(b).position !== 'absolute') out.bad.push('not over the block');
+           if (pre.getClientRects().length && wrap.offsetHeight !== pre.offsetHeight) out.bad.push('wrapper ' + wrap.offsetHeight + ' != ' + pre.offsetHeight);
+         });
+         return out;",
+    );
+    assert!(layout["pres"].as_u64().unwrap_or(0) > 2, "{layout}");
+    assert_eq!(layout["buttons"], layout["pres"], "{layout}");
+    assert!(layout["verify"].as_u64().unwrap_or(0) > 0, "{layout}");
+    assert_eq!(layout["bad"], json!([]), "{layout}");
+
+    // Let the page use the clipboard where Chromium allows it (headless may not: then the
+    // code is selected instead, which is checked below).
+    let _ = browser.command(
+        "goog/cdp/execute",
+        json!({ "cmd": "Browser.grantPermissions", "params": {
+            "permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"] } }),
+    );
+    browser.eval(
+        "var pre = Array.prototype.find.call(document.querySelectorAll('main pre'), function (p) { return !p.closest('details'); });
+         pre.id = 'probe'; pre.scrollIntoView({ block: 'center' });",
+    );
+    browser.click("#probe + .copy-button");
+    let state = "var b = document.querySelector('#probe + .copy-button'), live = document.querySelector('body > [aria-live]');
+        return { state: b.dataset.state || '', text: b.textContent, live: live ? live.textContent : null,
+                 selected: String(window.getSelection()), code: document.querySelector('#probe code').textContent,
+                 focus: document.activeElement === b };";
+    let copied = browser.wait_for(state, |v| v["live"].as_str().is_some_and(|l| !l.is_empty()));
+    let how = copied["state"].as_str().unwrap_or_default().to_owned();
+    assert!(how == "copied" || how == "selected", "{copied}");
+    assert_eq!(
+        copied["text"],
+        json!(if how == "copied" {
+            "Copied"
+        } else {
+            "Selected"
+        })
+    );
+    assert_eq!(copied["focus"], json!(true), "{copied}");
+    if how == "copied" {
+        assert_eq!(copied["live"], json!("Copied"), "{copied}");
+        let read = browser.eval_async(
+            "var done = arguments[arguments.length - 1];
+             navigator.clipboard.readText().then(done, function (e) { done({ error: String(e) }); });",
+            json!([]),
+        );
+        if let Some(text) = read.as_str() {
+            assert_eq!(json!(text), copied["code"], "clipboard");
+        } else {
+            eprintln!("clipboard not readable here: {read}");
+        }
+    } else {
+        assert_eq!(copied["selected"], copied["code"], "{copied}");
+    }
+    browser.screenshot("copy-button-copied");
+    let reset = browser.wait_for(state, |v| v["text"] == json!("Copy"));
+    assert_eq!(reset["text"], json!("Copy"), "{reset}");
+    assert_eq!(reset["state"], json!(""), "{reset}");
+}
+
+// Escape closes the side panel the ☰ button opens (the matrix's navigation at any width),
+// returning to the button; with a cell's detail open, Escape closes the detail first.
+#[test]
+fn escape_closes_the_side_panel() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.viewport(1280, 900, false);
+    browser.open(&site_url("matrix.html"));
+    let state = "var s = document.getElementById('sidebar'), t = document.querySelector('.nav-toggle'), d = document.getElementById('cell-detail');
+        return { open: s.classList.contains('open'), shown: s.getClientRects().length > 0, expanded: t.getAttribute('aria-expanded'),
+                 focus: document.activeElement === t, detail: !!d && !d.hidden };";
+    browser.click(".nav-toggle");
+    let open = browser.eval(state);
+    assert_eq!(open["shown"], json!(true), "{open}");
+    assert_eq!(open["expanded"], json!("true"), "{open}");
+    browser.eval("document.querySelector('#sidebar a').focus();");
+    browser.press(ESCAPE);
+    let closed = browser.eval(state);
+    assert_eq!(closed["shown"], json!(false), "{closed}");
+    assert_eq!(closed["expanded"], json!("false"), "{closed}");
+    assert_eq!(closed["focus"], json!(true), "{closed}");
+
+    // The panel open and a cell's detail open: the first Escape closes the detail only.
+    browser.click(".nav-toggle");
+    browser.eval("document.querySelector('a.cell-link').click();");
+    let both = browser.eval(state);
+    assert_eq!(
+        (both["open"].clone(), both["detail"].clone()),
+        (json!(true), json!(true)),
+        "{both}"
+    );
+    browser.press(ESCAPE);
+    let first = browser.eval(state);
+    assert_eq!(
+        (first["open"].clone(), first["detail"].clone()),
+        (json!(true), json!(false)),
+        "{first}"
+    );
+    browser.press(ESCAPE);
+    assert_eq!(browser.eval(state)["open"], json!(false));
+}

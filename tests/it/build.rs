@@ -1,6 +1,6 @@
 //! `whosecures build`: the pages a site must have, cross-links, aggregation and escaping.
 
-use crate::{attrs, texts, SiteTest};
+use crate::{attrs, stderr, texts, SiteTest};
 
 // The minimal fixture builds every kind of page, with relative links that resolve on disk.
 #[test]
@@ -476,6 +476,74 @@ fn checklist_detail_is_inline_markdown() {
             .iter()
             .all(|h| h == "https://aws.amazon.com/compliance/shared-responsibility-model/"));
     }
+}
+
+// A wiki-link in a checklist item's detail links to its note on every page that lists the
+// item (relative to that page), showing the note's title unless it has a label; one that does
+// not resolve is an error at its `[[`, as in a body.
+#[test]
+fn checklist_detail_wiki_links() {
+    let t = SiteTest::new("minimal");
+    let widget = t.dir.join("knowledge/services/widget.md");
+    let text = std::fs::read_to_string(&widget).expect("read widget");
+    let web = "See [the model](https://aws.amazon.com/compliance/shared-responsibility-model/).";
+    assert!(text.contains(web));
+    let linked = text.replace(
+        web,
+        "See [[tls]] and *[[overview#shared-controls|the shared controls]]*.",
+    );
+    std::fs::write(&widget, &linked).expect("write widget");
+    t.ok(&["build", "--knowledge", "knowledge", "--output", "out"]);
+    for (page, root, copies) in [
+        ("checklists.html", "", 1),
+        ("services/widget.html", "../", 1),
+        ("layers/data.html", "../", 1),
+        ("controls.html", "", 2),
+    ] {
+        let html = t.html(&format!("out/{page}"));
+        let hrefs = [
+            format!("{root}glossary/tls.html"),
+            format!("{root}model/overview.html#shared-controls"),
+        ];
+        assert_eq!(
+            attrs(&html, ".check-detail a.wikilink", "href"),
+            hrefs
+                .iter()
+                .cycle()
+                .take(2 * copies)
+                .cloned()
+                .collect::<Vec<_>>(),
+            "{page}"
+        );
+        assert_eq!(
+            texts(&html, ".check-detail a.wikilink"),
+            ["TLS", "the shared controls"].repeat(copies),
+            "{page}"
+        );
+        assert_eq!(texts(&html, ".check-detail em a").len(), copies, "{page}");
+        assert!(
+            texts(&html, ".check-detail")
+                .iter()
+                .all(|d| !d.contains("[[")),
+            "{page}"
+        );
+    }
+    // The glossary term lists the service among the notes referring to it.
+    assert!(texts(&t.html("out/glossary/tls.html"), ".backlinks a")
+        .iter()
+        .any(|a| a == "Widget Service"));
+
+    let broken = linked.replace("[[tls]]", "[[no-such-note]]");
+    std::fs::write(&widget, &broken).expect("write widget");
+    let out = t.run(&["check", "--knowledge", "knowledge"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let at = broken.find("[[no-such-note]]").expect("the link");
+    let line = broken[..at].matches('\n').count() + 1;
+    let column = at - broken[..at].rfind('\n').map_or(0, |n| n + 1) + 1;
+    let expected = format!(
+        "knowledge/services/widget.md:{line}:{column}: error: unresolved link `[[no-such-note]]`"
+    );
+    assert!(stderr(&out).contains(&expected), "{}", stderr(&out));
 }
 
 // Every page links the theme's favicon by a path relative to itself, so it shows from file://

@@ -2,7 +2,7 @@
 //! backlinks), its sidebar and its body.
 
 use crate::error::Result;
-use crate::kb::{Duty, Kind, KindData, Natural, Note, NoteId, Responsibility, Vocabulary};
+use crate::kb::{Date, Duty, Kind, KindData, Natural, Note, NoteId, Responsibility, Vocabulary};
 use crate::render::context::{layer_group_label, Ctx, Show};
 use crate::render::reuse::{verdict, Previous, Verdict};
 use crate::render::theme::Theme;
@@ -115,6 +115,9 @@ impl Ctx<'_> {
 
     /// What a note's page shows of the note, its body left empty (see `body`).
     pub(in crate::render) fn note_view(&self, note: &Note, show: Show) -> NoteView {
+        let file = self
+            .history
+            .and_then(|history| history.of(&note.path, &note.rel_path));
         NoteView {
             id: note.id.to_string(),
             kind: note.kind.folder().to_owned(),
@@ -129,7 +132,33 @@ impl Ctx<'_> {
             facts: self.facts(note),
             cells: self.cells(note),
             items: self.items(note, show),
+            verified: self.oldest_verified(note).map(|d| d.to_string()),
+            updated: file.as_ref().and_then(|f| f.updated).map(str::to_owned),
+            edit_url: file.and_then(|f| self.book.edit_link(&f.path)),
         }
+    }
+
+    /// The oldest `verified` date of what `note`'s page shows: its responsibility rows (a
+    /// layer's: every service's row for it), with their duties and variants, and the checklist
+    /// items it lists (a layer's or pillar's: those it gathers).
+    fn oldest_verified(&self, note: &Note) -> Option<Date> {
+        let rows: Vec<&Responsibility> = match &note.data {
+            KindData::Layer(_) => self
+                .kb
+                .services()
+                .filter_map(|(_, table)| table.row(&note.id))
+                .collect(),
+            _ => note.responsibility().iter().collect(),
+        };
+        let items = match note.kind {
+            Kind::Layer => self.items_by().layer.get(&note.id).cloned(),
+            Kind::Pillar => self.items_by().pillar.get(&note.id).cloned(),
+            _ => Some(note.checklist().iter().collect()),
+        };
+        rows.iter()
+            .map(|row| row.oldest_verified())
+            .chain(items.into_iter().flatten().map(|item| item.verified))
+            .min()
     }
 
     /// The notes that link to `note`, by name (`Note::sort_name`, naturally), then id.

@@ -367,3 +367,51 @@ fn service_layer_and_checklist_edits() {
         }
     }
 }
+
+// A retitled note is shown by the checklist items whose detail links to it: every page listing
+// them is planned (without such a link, none of them is).
+#[test]
+fn retitled_note_linked_from_an_item_detail() {
+    let edit = |file: SourceFile, from: &str, to: &str| {
+        let text = String::from_utf8(file.bytes)
+            .expect("utf-8")
+            .replacen(from, to, 1);
+        SourceFile::knowledge(&file.rel_path, &text)
+    };
+    let retitled = edit(
+        service(70, 3, None, &[]),
+        "title = \"Service 070\"",
+        "title = \"Renamed\"",
+    );
+    let plain = kb_of(3, MANY);
+    let linked: Vec<SourceFile> = plain
+        .iter()
+        .cloned()
+        .map(|f| match f.rel_path.as_str() {
+            "services/s050.md" => edit(
+                f,
+                "title = \"Encrypt\"\n",
+                "title = \"Encrypt\"\ndetail = \"See [[s070]].\"\n",
+            ),
+            _ => f,
+        })
+        .collect();
+    let gathering = [
+        note("s050"),
+        PageKey::Checklists,
+        PageKey::Controls,
+        note("protect"),
+        note("l001"),
+    ];
+    let plan = preview_plan(linked, retitled.clone(), "s070");
+    assert!(!plan.all, "{plan:?}");
+    for key in &gathering {
+        assert!(plan.pages.contains(key), "{key:?} missing: {plan:?}");
+    }
+    // (A retitled service re-renders the layer pages anyway.)
+    let plan = preview_plan(plain, retitled, "s070");
+    assert!(!plan.all, "{plan:?}");
+    for key in &gathering[1..4] {
+        assert!(!plan.pages.contains(key), "{key:?} planned: {plan:?}");
+    }
+}

@@ -36,17 +36,27 @@
     sidebar.scrollTop += at.top - box.top - sidebar.clientHeight / 3;
   }
 
-  // Mobile navigation: the ☰ button opens and closes the sidebar. On load, and when it opens,
-  // the sidebar shows the current page's link.
+  // Mobile navigation (and the matrix's side panel): the ☰ button opens and closes the sidebar;
+  // Escape closes it, back on the button. On load, and when it opens, the sidebar shows the
+  // current page's link.
   function mobileNav() {
     var navToggle = document.querySelector(".nav-toggle");
     var sidebar = document.getElementById("sidebar");
     if (!sidebar) return;
     revealCurrent(sidebar);
-    if (navToggle) navToggle.addEventListener("click", function () {
+    if (!navToggle) return;
+    navToggle.addEventListener("click", function () {
       var open = sidebar.classList.toggle("open");
       navToggle.setAttribute("aria-expanded", open ? "true" : "false");
       if (open) revealCurrent(sidebar);
+    });
+    // On the window, so an Escape that closed something nearer (a matrix cell's detail, the
+    // search results) first, and said so with preventDefault, leaves the sidebar open.
+    window.addEventListener("keydown", function (e) {
+      if (e.key !== "Escape" || e.defaultPrevented || !sidebar.classList.contains("open")) return;
+      sidebar.classList.remove("open");
+      navToggle.setAttribute("aria-expanded", "false");
+      if (navToggle.getClientRects().length) navToggle.focus();
     });
   }
 
@@ -287,37 +297,45 @@
   }
 
   // The search index (see src/site/search.rs): a manifest, term shards by their first two
-  // characters, result records in chunks. Each file is a script calling back into this page, so
-  // it loads from file:// too; load(name) loads one once, and only the ones a query needs are
-  // ever loaded. The manifest also says how the notes' text was cut into terms: terms(text) cuts
-  // a query the same way (once the manifest is loaded).
+  // characters, result records and snippet texts in chunks, checklist items by id. Each file is a
+  // script calling back into this page, so it loads from file:// too; load(name) loads one once,
+  // and only the ones a query needs are ever loaded. The manifest also says how the notes' text
+  // was cut into terms: terms(text) cuts a query the same way (once the manifest is loaded).
   function searchIndex() {
-    var idx = { manifest: null, shards: {}, docs: {}, pending: {} };
+    var idx = { manifest: null, shards: {}, docs: {}, texts: {}, ids: {}, pending: {} };
     window.WHOSECURES_SEARCH_MANIFEST = function (m) { idx.manifest = m; };
     window.WHOSECURES_SEARCH_SHARD = function (key, terms) { idx.shards[key] = terms; };
     window.WHOSECURES_SEARCH_DOCS = function (n, docs) { idx.docs[n] = docs; };
+    window.WHOSECURES_SEARCH_TEXT = function (n, texts) { idx.texts[n] = texts; };
+    window.WHOSECURES_SEARCH_IDS = function (key, items) { idx.ids[key] = items; };
     idx.load = function (name) {
       if (!idx.pending[name]) {
         idx.pending[name] = new Promise(function (resolve, reject) {
           var s = document.createElement("script");
           s.src = root + "search/" + name + ".js";
           s.onload = resolve;
-          s.onerror = function () { reject(new Error(name)); };
+          s.onerror = function () { delete idx.pending[name]; reject(new Error(name)); };
           document.head.appendChild(s);
         });
       }
       return idx.pending[name];
     };
+    idx.trim = function (t) {
+      var trim = idx.manifest.terms.trim;
+      while (t && trim.indexOf(t[0]) >= 0) t = t.slice(1);
+      while (t && trim.indexOf(t[t.length - 1]) >= 0) t = t.slice(0, -1);
+      return t;
+    };
     idx.terms = function (text) {
       var rules = idx.manifest.terms;
       var split = new RegExp(rules.split, "u");
-      var trim = function (t) {
-        while (t && rules.trim.indexOf(t[0]) >= 0) t = t.slice(1);
-        while (t && rules.trim.indexOf(t[t.length - 1]) >= 0) t = t.slice(0, -1);
-        return t;
-      };
-      return text.toLowerCase().split(split).map(trim)
-        .filter(function (t) { return Array.from(t).length >= rules.min && rules.stop.indexOf(t) < 0; });
+      var seen = {};
+      return text.toLowerCase().split(split).map(idx.trim)
+        .filter(function (t) {
+          var keep = Array.from(t).length >= rules.min && rules.stop.indexOf(t) < 0 && !seen[t];
+          seen[t] = true;
+          return keep;
+        });
     };
     // The shard a term lives in: its first two characters, anything but a-z and 0-9 as "_".
     idx.shardKey = function (term) {
@@ -326,83 +344,224 @@
     return idx;
   }
 
+  // Runs a query: at most `limit` notes, best first, each with its record and snippet texts;
+  // and, when the query is one word that is a checklist item's id or a control id (`S3.1`,
+  // `fsbp:S3.1`), those items, or, when it has the `.`, `:` or `-` of an id being typed
+  // (`s3.`, `s3-account-block`), the items whose id starts with it (a plain word such as `kms`
+  // lists notes first). Resolves to { items, hits, total, terms, exact, id } or { message } when
+  // the query is too short.
+  function runQuery(idx, query, limit) {
+    return idx.load("manifest").then(function () {
+      var m = idx.manifest;
+      var terms = idx.terms(query);
+      var word = query.trim().toLowerCase();
+      var id = /^\S{2,}$/.test(word) ? word : "";
+      var idKey = id && idx.shardKey(id);
+      var loads = [];
+      if (id && (m.ids || []).indexOf(idKey) >= 0) loads.push(idx.load("i-" + idKey));
+      if (!terms.length && !id) {
+        var min = m.terms.min;
+        return { message: "Type at least " + (["", "one letter", "two letters", "three letters"][min] || min + " letters") + "." };
+      }
+      terms.map(idx.shardKey).forEach(function (k) { if (m.shards.indexOf(k) >= 0) loads.push(idx.load("t-" + k)); });
+      return Promise.all(loads).then(function () {
+        var items = id ? findItems(idx, id, idKey, /[.:-]/.test(id)) : { list: [], exact: false };
+        var ranked = terms.length ? rank(idx, terms) : [];
+        var top = ranked.slice(0, limit);
+        var need = {};
+        top.forEach(function (h) {
+          need["d-" + Math.floor(h[1] / m.chunk)] = true;
+          if (m.text) need["x-" + Math.floor(h[1] / m.text)] = true;
+        });
+        return Promise.all(Object.keys(need).map(idx.load)).then(function () {
+          var hits = top.map(function (h) {
+            var r = idx.docs[Math.floor(h[1] / m.chunk)][h[1] % m.chunk];
+            var texts = m.text ? idx.texts[Math.floor(h[1] / m.text)][h[1] % m.text] : [];
+            return { title: r[0], url: r[1], kind: r[2], summary: r[3], texts: texts };
+          });
+          return { items: items.list, exact: items.exact, hits: hits, total: ranked.length, terms: terms, id: id };
+        });
+      });
+    });
+  }
+
+  // Every query term must match (as a prefix) some term of the note; scores add up, and an
+  // exact match counts double. Returns [score, note] pairs, best first.
+  function rank(idx, terms) {
+    var total = null;
+    terms.forEach(function (q) {
+      var shard = idx.shards[idx.shardKey(q)] || {};
+      var found = {};
+      Object.keys(shard).forEach(function (term) {
+        if (term.lastIndexOf(q, 0) !== 0) return;
+        var postings = shard[term], bonus = term === q ? 2 : 1;
+        for (var i = 0; i < postings.length; i += 2) {
+          found[postings[i]] = Math.max(found[postings[i]] || 0, postings[i + 1] * bonus);
+        }
+      });
+      if (total === null) total = found;
+      else Object.keys(total).forEach(function (d) { if (found[d]) total[d] += found[d]; else delete total[d]; });
+    });
+    var hits = Object.keys(total || {}).map(function (d) { return [total[d], +d]; });
+    hits.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
+    return hits;
+  }
+
+  // The checklist items whose id or control id is `id` (first) or, with `prefix`, starts with
+  // it, at most eight, each once: { list: [[title, url, note title, item id, controls]], exact }.
+  function findItems(idx, id, key, prefix) {
+    var shard = idx.ids[key] || {};
+    var exact = shard[id] || [];
+    var starts = Object.keys(shard).filter(function (k) { return prefix && k !== id && k.lastIndexOf(id, 0) === 0; })
+      .sort(function (a, b) { return a.localeCompare(b, undefined, { numeric: true }); });
+    var seen = {}, list = [];
+    exact.concat.apply(exact, starts.map(function (k) { return shard[k]; })).forEach(function (item) {
+      if (!seen[item[3]] && list.length < 8) { seen[item[3]] = true; list.push(item); }
+    });
+    return { list: list, exact: exact.length > 0 };
+  }
+
+  // Appends `text` to `parent`, each word a query term starts (or a part of it between dots
+  // starts: `s3` in `S3.1`) in a <mark>. Text only, never HTML: a note's text cannot inject
+  // markup here.
+  function highlight(idx, parent, text, terms) {
+    var word = new RegExp(idx.manifest.terms.word, "gu");
+    var starts = function (w) {
+      return terms.some(function (t) {
+        return w.lastIndexOf(t, 0) === 0 || w.split(".").some(function (p) { return p.lastIndexOf(t, 0) === 0; });
+      });
+    };
+    var at = 0, m;
+    while (terms.length && (m = word.exec(text)) !== null) {
+      var w = idx.trim(m[0]);
+      if (!w || !starts(w.toLowerCase())) continue;
+      var from = m.index + m[0].indexOf(w);
+      if (from > at) parent.appendChild(document.createTextNode(text.slice(at, from)));
+      var mark = document.createElement("mark");
+      mark.textContent = w;
+      parent.appendChild(mark);
+      at = from + w.length;
+    }
+    if (at < text.length) parent.appendChild(document.createTextNode(text.slice(at)));
+  }
+
+  // Appends to `parent` the snippet of a result: the passage (its summary, body blocks, checklist
+  // titles) where the most query terms show, cut to about 170 characters around the first one,
+  // the matched words marked.
+  function snippet(idx, parent, passages, terms) {
+    var word = new RegExp(idx.manifest.terms.word, "gu");
+    var best = { score: 0, text: passages[0] || "", at: 0 };
+    passages.forEach(function (text) {
+      var found = {}, first = -1, m;
+      word.lastIndex = 0;
+      while ((m = word.exec(text)) !== null) {
+        var w = idx.trim(m[0]).toLowerCase();
+        terms.forEach(function (t) {
+          if (w && (w.lastIndexOf(t, 0) === 0 || w.split(".").some(function (p) { return p.lastIndexOf(t, 0) === 0; }))) {
+            found[t] = true;
+            if (first < 0) first = m.index;
+          }
+        });
+      }
+      var score = Object.keys(found).length;
+      if (score > best.score) best = { score: score, text: text, at: first };
+    });
+    var text = best.text, start = 0, end = text.length;
+    if (text.length > 170) {
+      start = Math.max(0, best.at - 50);
+      if (start > 0) { var space = text.indexOf(" ", start); start = space >= 0 && space < best.at ? space + 1 : start; }
+      end = Math.min(text.length, start + 170);
+      if (end < text.length) { var last = text.lastIndexOf(" ", end); if (last > best.at) end = last; }
+    }
+    highlight(idx, parent, (start > 0 ? "… " : "") + text.slice(start, end) + (end < text.length ? " …" : ""), terms);
+  }
+
+  // Appends to `parent` the text `text` with each case-insensitive occurrence of `id` marked (the
+  // id typed, in an item's ids and controls).
+  function markId(parent, text, id) {
+    var lower = text.toLowerCase(), at = 0, from;
+    while (id && (from = lower.indexOf(id, at)) >= 0) {
+      if (from > at) parent.appendChild(document.createTextNode(text.slice(at, from)));
+      var mark = document.createElement("mark");
+      mark.textContent = text.slice(from, from + id.length);
+      parent.appendChild(mark);
+      at = from + id.length;
+    }
+    if (at < text.length) parent.appendChild(document.createTextNode(text.slice(at)));
+  }
+
+  // The parts of one result as elements: its title (matched words marked), its kind, its
+  // snippet; and its address. For a checklist item the snippet is its note, id and controls.
+  function resultParts(idx, result, kindOf) {
+    var title = document.createElement("span"), kind = document.createElement("span"), text = document.createElement("span");
+    title.className = "result-title"; kind.className = "kind-tag"; text.className = "result-snippet";
+    if (result.item) {
+      var item = result.item;
+      markId(title, item[0], result.id);
+      kind.textContent = "checklist item";
+      markId(text, item[2] + " · " + item[3] + (item[4].length ? " · " + item[4].join(", ") : ""), result.id);
+      return { title: title, kind: kind, text: text, url: root + item[1] };
+    }
+    var hit = result.hit;
+    highlight(idx, title, hit.title, result.terms);
+    kind.textContent = kindOf(hit.kind);
+    snippet(idx, text, [hit.summary].concat(hit.texts || []), result.terms);
+    return { title: title, kind: kind, text: text, url: root + hit.url };
+  }
+
+  // A query's results in one list: the checklist items an id names, then the notes.
+  function resultsOf(r) {
+    return r.items.map(function (item) { return { item: item, id: r.id }; })
+      .concat(r.hits.map(function (hit) { return { hit: hit, terms: r.terms }; }));
+  }
+
+  // What a failed index load says.
+  function loadFailed() {
+    return location.protocol === "file:"
+      ? "The search index could not be loaded from this folder: check that the search/ directory was copied with the pages."
+      : "The search index could not be loaded.";
+  }
+
+  // Calls `f` once no call has come for `ms` milliseconds.
+  function debounce(f, ms) {
+    var timer = null;
+    return function () { clearTimeout(timer); timer = setTimeout(f, ms); };
+  }
+
   // Search page: results as the reader types (every query term must start some term of the
-  // note), the arrow keys pick one and Enter opens it; ?q= from the top bar's form is run on load.
-  function searchPage() {
+  // note), each with a snippet, the words found marked; a checklist item or control id lists its
+  // items first. The arrow keys pick a result and Enter opens it; ?q= from the top bar's form is
+  // run on load.
+  function searchPage(idx) {
     var box = document.getElementById("search-page-box");
     var list = document.querySelector(".search-results");
     if (!box || !list) return;
     var form = box.closest("form");
     if (form) form.addEventListener("submit", function (e) { e.preventDefault(); });
     var status = document.querySelector(".search-status");
-    var idx = searchIndex();
     var selected = -1;
     var generation = 0;
     var show = function (message) { status.textContent = message; };
     var run = function () {
       var mine = ++generation;
-      list.innerHTML = ""; selected = -1;
-      if (!box.value.trim()) { show(""); return; }
-      idx.load("manifest").then(function () {
+      if (!box.value.trim()) { list.textContent = ""; selected = -1; show(""); return; }
+      runQuery(idx, box.value, 50).then(function (r) {
         if (mine !== generation) return;
-        var terms = idx.terms(box.value);
-        if (!terms.length) {
-          var min = idx.manifest.terms.min;
-          show("Type at least " + (["", "one letter", "two letters", "three letters"][min] || min + " letters") + ".");
-          return;
-        }
-        var keys = terms.map(idx.shardKey).filter(function (k) { return idx.manifest.shards.indexOf(k) >= 0; });
-        return Promise.all(keys.map(function (k) { return idx.load("t-" + k); })).then(function () {
-          if (mine !== generation) return;
-          return results(mine, rank(terms));
-        });
-      }).catch(function () {
-        show(location.protocol === "file:"
-          ? "The search index could not be loaded from this folder: check that the search/ directory was copied with the pages."
-          : "The search index could not be loaded.");
-      });
-    };
-    // Every query term must match (as a prefix) some term of the note; scores add up, and an
-    // exact match counts double. Returns [score, note] pairs, best first.
-    var rank = function (terms) {
-      var total = null;
-      terms.forEach(function (q) {
-        var shard = idx.shards[idx.shardKey(q)] || {};
-        var found = {};
-        Object.keys(shard).forEach(function (term) {
-          if (term.lastIndexOf(q, 0) !== 0) return;
-          var postings = shard[term], bonus = term === q ? 2 : 1;
-          for (var i = 0; i < postings.length; i += 2) {
-            found[postings[i]] = Math.max(found[postings[i]] || 0, postings[i + 1] * bonus);
-          }
-        });
-        if (total === null) total = found;
-        else Object.keys(total).forEach(function (d) { if (found[d]) total[d] += found[d]; else delete total[d]; });
-      });
-      var hits = Object.keys(total || {}).map(function (d) { return [total[d], +d]; });
-      hits.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
-      return hits;
-    };
-    // Lists the best 50 hits once their records' chunks are loaded.
-    var results = function (mine, hits) {
-      var chunk = idx.manifest.chunk;
-      var top = hits.slice(0, 50);
-      var chunks = {};
-      top.forEach(function (h) { chunks[Math.floor(h[1] / chunk)] = true; });
-      return Promise.all(Object.keys(chunks).map(function (n) { return idx.load("d-" + n); })).then(function () {
-        if (mine !== generation) return;
-        show(hits.length + " result" + (hits.length === 1 ? "" : "s") + (hits.length > top.length ? " (best " + top.length + " shown)" : ""));
-        top.forEach(function (h) {
-          var r = idx.docs[Math.floor(h[1] / chunk)][h[1] % chunk];
+        list.textContent = ""; selected = -1;
+        if (r.message) { show(r.message); return; }
+        var all = resultsOf(r);
+        var count = r.items.length + r.total;
+        show(count + " result" + (count === 1 ? "" : "s") + (r.total > r.hits.length ? " (best " + r.hits.length + " notes shown)" : ""));
+        all.forEach(function (result) {
+          var parts = resultParts(idx, result, function (k) { return k; });
           var li = document.createElement("li");
-          var a = document.createElement("a"); a.href = root + r[1]; a.textContent = r[0];
-          var kind = document.createElement("span"); kind.className = "kind-tag"; kind.textContent = r[2];
-          var p = document.createElement("p"); p.textContent = r[3];
-          li.appendChild(a); li.appendChild(kind); li.appendChild(p); list.appendChild(li);
+          var a = document.createElement("a"); a.href = parts.url; a.appendChild(parts.title);
+          var p = document.createElement("p"); p.appendChild(parts.text);
+          li.appendChild(a); li.appendChild(parts.kind); li.appendChild(p); list.appendChild(li);
         });
-      });
+      }).catch(function () { if (mine === generation) show(loadFailed()); });
     };
-    box.addEventListener("input", run);
+    box.addEventListener("input", debounce(run, 120));
     box.addEventListener("keydown", function (e) {
       var items = list.querySelectorAll("li");
       if (e.key === "ArrowDown" || e.key === "ArrowUp") {
@@ -422,9 +581,172 @@
     if (document.readyState === "complete") run(); else window.addEventListener("load", run);
   }
 
+  // The top bar's search as a combobox: results show under the box as the reader types (after a
+  // 120 ms pause), each with its snippet, the words found marked; an id of a checklist item or
+  // control lists those items first, an exact one picked, so Enter goes to it. ArrowDown and
+  // ArrowUp move through the results (announced through aria-activedescendant), Enter opens
+  // the one picked (with none picked, the search page with every result), Escape closes the
+  // list. A screen reader hears the number of results.
+  function searchSuggest(idx) {
+    var box = document.getElementById("search-box");
+    if (!box || !box.form) return;
+    var form = box.form;
+    var el = function (tag, className) { var e = document.createElement(tag); if (className) e.className = className; return e; };
+    var popup = el("div", "search-popup");
+    popup.hidden = true;
+    var list = el("ul", "search-options");
+    list.id = "search-suggestions";
+    list.setAttribute("role", "listbox");
+    list.setAttribute("aria-label", "Search results");
+    var empty = el("p", "search-empty");
+    var more = el("a", "search-more");
+    var status = el("p", "visually-hidden");
+    status.setAttribute("role", "status");
+    popup.appendChild(list); popup.appendChild(empty); popup.appendChild(more);
+    form.appendChild(popup); form.appendChild(status);
+    box.setAttribute("role", "combobox");
+    box.setAttribute("aria-autocomplete", "list");
+    box.setAttribute("aria-expanded", "false");
+    box.setAttribute("aria-controls", list.id);
+    var options = [], active = -1, generation = 0;
+    var kinds = { "service": "Service", "layer": "Layer", "pillar": "Pillar", "model": "Model", "practice": "Practice", "security service": "Security service", "glossary term": "Glossary" };
+
+    function close() {
+      popup.hidden = true;
+      box.setAttribute("aria-expanded", "false");
+      pick(-1);
+    }
+    function pick(n) {
+      active = n;
+      options.forEach(function (li, i) { li.setAttribute("aria-selected", i === n ? "true" : "false"); });
+      if (n >= 0) { box.setAttribute("aria-activedescendant", options[n].id); options[n].scrollIntoView({ block: "nearest" }); }
+      else box.removeAttribute("aria-activedescendant");
+    }
+    function go(li) { close(); location.href = li.dataset.href; }
+    function show(r, q) {
+      list.textContent = ""; options = [];
+      empty.hidden = true;
+      if (r.message) { empty.textContent = r.message; empty.hidden = false; }
+      resultsOf(r).forEach(function (result, i) {
+        var parts = resultParts(idx, result, function (k) { return kinds[k] || k; });
+        var li = el("li", "search-option");
+        li.id = "search-option-" + i;
+        li.setAttribute("role", "option");
+        li.dataset.href = parts.url;
+        var head = el("span", "result-head");
+        head.appendChild(parts.title); head.appendChild(parts.kind);
+        li.appendChild(head); li.appendChild(parts.text);
+        list.appendChild(li); options.push(li);
+      });
+      var count = r.message ? 0 : r.items.length + r.total;
+      if (!r.message && !options.length) { empty.textContent = "No results for “" + q.trim() + "”."; empty.hidden = false; }
+      more.href = root + "search.html?q=" + encodeURIComponent(q);
+      more.textContent = count > options.length ? "All " + count + " results →" : "Open the search page →";
+      popup.hidden = false;
+      box.setAttribute("aria-expanded", "true");
+      pick(r.exact && options.length ? 0 : -1);
+      status.textContent = r.message || (count ? count + " result" + (count === 1 ? "" : "s") + (r.exact ? ", the item with that id first" : "") : "No results");
+    }
+    function update() {
+      var q = box.value, mine = ++generation;
+      if (!q.trim()) { close(); status.textContent = ""; return; }
+      runQuery(idx, q, 8).then(function (r) {
+        if (mine === generation && document.activeElement === box) show(r, q);
+      }).catch(function () {
+        if (mine !== generation) return;
+        show({ message: loadFailed(), items: [], hits: [], total: 0 }, q);
+      });
+    }
+    box.addEventListener("input", debounce(update, 120));
+    box.addEventListener("keydown", function (e) {
+      if (e.key === "ArrowDown" || e.key === "ArrowUp") {
+        e.preventDefault();
+        if (popup.hidden) { update(); return; }
+        if (!options.length) return;
+        var next = active + (e.key === "ArrowDown" ? 1 : -1);
+        pick(Math.max(0, Math.min(options.length - 1, next)));
+      } else if (e.key === "Enter" && !popup.hidden && active >= 0) {
+        e.preventDefault();
+        go(options[active]);
+      } else if (e.key === "Escape" && !popup.hidden) {
+        // Not the browser's own Escape in a search box, which empties it.
+        e.preventDefault();
+        close();
+      }
+    });
+    // A pointer picks without taking the focus from the box.
+    list.addEventListener("mousedown", function (e) { e.preventDefault(); });
+    list.addEventListener("click", function (e) {
+      var li = e.target.closest("li[role=option]");
+      if (li) go(li);
+    });
+    form.addEventListener("focusout", function (e) {
+      if (!e.relatedTarget || !form.contains(e.relatedTarget)) close();
+    });
+    box.addEventListener("focus", function () { if (box.value.trim() && options.length) { popup.hidden = false; box.setAttribute("aria-expanded", "true"); } });
+  }
+
+  // A "Copy" button on every code block and checklist verify command: the Clipboard API where
+  // the page may use it, else the code is selected and copied the old way, else left selected
+  // for Ctrl+C. The button says "Copied" for two seconds and a live region announces it. The
+  // button sits over the block's corner, so adding it moves nothing on the page.
+  function copyButtons() {
+    var blocks = document.querySelectorAll("main pre");
+    if (!blocks.length) return;
+    var live = document.createElement("p");
+    live.className = "visually-hidden";
+    live.setAttribute("aria-live", "polite");
+    document.body.appendChild(live);
+    function announce(button, state, text) {
+      button.textContent = state === "copied" ? "Copied" : state === "selected" ? "Selected" : "Copy";
+      button.dataset.state = state;
+      live.textContent = "";
+      // Set after a pause, so the same words are announced again on the next copy.
+      setTimeout(function () { live.textContent = text; }, 50);
+      clearTimeout(button.resetTimer);
+      button.resetTimer = setTimeout(function () { button.textContent = "Copy"; button.dataset.state = ""; }, 2000);
+    }
+    function fallback(code, button) {
+      var range = document.createRange();
+      range.selectNodeContents(code);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      var copied = false;
+      try { copied = document.execCommand("copy"); } catch (e) { copied = false; }
+      if (copied) {
+        selection.removeAllRanges();
+        announce(button, "copied", "Copied");
+      } else {
+        announce(button, "selected", "The code is selected: press Ctrl+C (⌘C on a Mac) to copy it");
+      }
+    }
+    blocks.forEach(function (pre) {
+      var code = pre.querySelector("code") || pre;
+      var wrap = document.createElement("div");
+      wrap.className = "code-wrap";
+      pre.parentNode.insertBefore(wrap, pre);
+      wrap.appendChild(pre);
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "copy-button";
+      button.textContent = "Copy";
+      wrap.appendChild(button);
+      button.addEventListener("click", function () {
+        var text = code.textContent;
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(text).then(function () { announce(button, "copied", "Copied"); }, function () { fallback(code, button); });
+        } else {
+          fallback(code, button);
+        }
+      });
+    });
+  }
+
   function init() {
     themeToggle();
     focusableCode();
+    copyButtons();
     mobileNav();
     printButtons();
     slashFocusesSearch();
@@ -435,7 +757,9 @@
     matrixOwnerFilter();
     matrixModelFilter();
     matrixCellDetail();
-    searchPage();
+    var idx = searchIndex();
+    searchSuggest(idx);
+    searchPage(idx);
   }
 
   init();
