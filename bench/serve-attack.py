@@ -17,7 +17,9 @@ Usage: bench/serve-attack.py [--bin PATH] [--seconds 20] [--slowloris 1500] [--c
 Compare two binaries by running it once with each `--bin` in the same session. Everything runs
 on 127.0.0.1.
 """
-import argparse, os, re, socket, statistics, subprocess, sys, tempfile, threading, time
+import argparse, os, socket, statistics, sys, tempfile, threading, time
+
+from serve_start import start
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -150,17 +152,10 @@ def main():
     args = ap.parse_args()
     args.bin = os.path.abspath(args.bin)
     with tempfile.TemporaryDirectory() as work:
-        proc = subprocess.Popen([args.bin, "serve", "-p", "0"], cwd=work, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True)
+        proc, port = start([args.bin, "serve", "-p", "0"], work)
+        if proc is None:
+            sys.exit("server did not start")
         try:
-            port = None
-            deadline = time.time() + 120
-            while time.time() < deadline and port is None:
-                m = re.search(r"127\.0\.0\.1:(\d+)", proc.stdout.readline())
-                port = int(m.group(1)) if m else None
-            if port is None:
-                sys.exit("server did not start")
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
             for _ in range(20):
                 get(port)
             rss, threads = status(proc.pid)

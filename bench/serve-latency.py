@@ -9,6 +9,8 @@ Every request goes to 127.0.0.1; every loop is bounded by a deadline.
 """
 import argparse, http.client, os, re, shutil, statistics, subprocess, sys, tempfile, time
 
+from serve_start import start
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "whosecures")
 GEN = os.path.join(ROOT, "target", "release", "examples", "gen-kb")
@@ -49,29 +51,12 @@ def summary(name, n, samples):
     return med
 
 
-def start(cmd, cwd, pattern, timeout):
-    proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-    end = time.time() + timeout
-    while time.time() < end:
-        line = proc.stdout.readline()
-        if not line:
-            break
-        m = re.search(pattern, line)
-        if m:
-            return proc, int(m.group(1))
-    proc.kill()
-    return None, None
-
-
 def whosecures(n, work, edits):
     kb = os.path.join(work, f"kb{n}")
     subprocess.run([GEN, str(n), kb], check=True, stderr=subprocess.DEVNULL)
-    proc, port = start([BIN, "serve", "-k", kb, "-p", "0"], work, r"127\.0\.0\.1:(\d+)", 600)
+    proc, port = start([BIN, "serve", "-k", kb, "-p", "0"], work, 600, stderr=subprocess.STDOUT)
     if not proc:
         raise SystemExit("whosecures serve did not start")
-    # Drain output in the background so the server never blocks on a full pipe.
-    import threading
-    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
     try:
         note = "glossary/term-00032.md" if n > 32 else "layers/layer-00.md"
         time.sleep(0.5)
@@ -108,11 +93,10 @@ def mdbook(n, work, edits):
     with socket.socket() as s:  # mdbook has no "port 0": pick a free one ourselves
         s.bind(("127.0.0.1", 0))
         free = s.getsockname()[1]
-    proc, port = start([exe, "serve", "-n", "127.0.0.1", "-p", str(free)], book, r"127\.0\.0\.1:(\d+)", 600)
+    proc, port = start([exe, "serve", "-n", "127.0.0.1", "-p", str(free)], book, 600,
+                       stderr=subprocess.STDOUT)
     if not proc:
         return None
-    import threading
-    threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
     try:
         deadline = time.time() + 600
         page = "/glossary-term-00032.html"

@@ -6,7 +6,9 @@ Prints wrk's requests/s, socket errors, non-2xx replies and latency percentiles,
 waiters woke. Usage: bench/serve-load.py [--waiters 500] [--connections 100] [--seconds 10] [--bin PATH]
 Everything runs on 127.0.0.1.
 """
-import argparse, os, re, shutil, socket, subprocess, sys, tempfile, threading, time
+import argparse, os, re, shutil, socket, subprocess, sys, tempfile, time
+
+from serve_start import start
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, "target", "release", "whosecures")
@@ -26,17 +28,10 @@ def main():
         subprocess.run(["cargo", "build", "--release", "--quiet", "--bins"], cwd=ROOT, check=True)
     with tempfile.TemporaryDirectory() as work:
         subprocess.run([binary, "init", work], check=True, stdout=subprocess.DEVNULL)
-        proc = subprocess.Popen([binary, "serve", "-p", "0"], cwd=work, stdout=subprocess.PIPE,
-                                stderr=subprocess.DEVNULL, text=True)
+        proc, port = start([binary, "serve", "-p", "0"], work)
+        if proc is None:
+            sys.exit("server did not start")
         try:
-            port = None
-            deadline = time.time() + 120
-            while time.time() < deadline and port is None:
-                m = re.search(r"127\.0\.0\.1:(\d+)", proc.stdout.readline())
-                port = int(m.group(1)) if m else None
-            if port is None:
-                sys.exit("server did not start")
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
             page = fetch(port, "/services/s3.html")
             since = int(re.search(r'data-generation="(\d+)"', page).group(1))
             waiters = []
@@ -52,7 +47,7 @@ def main():
             note = os.path.join(work, "knowledge", "services", "s3.md")
             with open(note, "a", encoding="utf-8") as f:
                 f.write("\nload-test edit\n")
-            start = time.perf_counter()
+            edited = time.perf_counter()
             woke = 0
             for s in waiters:
                 data = b""
@@ -63,7 +58,7 @@ def main():
                     pass
                 s.close()
                 woke += data.startswith(b"HTTP/1.1 200") and b'"generation"' in data
-            took = (time.perf_counter() - start) * 1000
+            took = (time.perf_counter() - edited) * 1000
             print(f"waiters: {woke}/{len(waiters)} woke with the new generation "
                   f"({took:.0f} ms after the edit for all of them)")
             if woke != len(waiters):

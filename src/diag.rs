@@ -29,21 +29,49 @@ pub struct Diagnostic {
     pub message: String,
 }
 
-impl fmt::Display for Diagnostic {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let severity = match self.severity {
+impl Severity {
+    /// The word a diagnostic prints: `error`, `warning`.
+    pub fn word(self) -> &'static str {
+        match self {
             Severity::Warning => "warning",
             Severity::Error => "error",
-        };
-        write!(
-            f,
-            "{}:{}:{}: {severity}: {}",
+        }
+    }
+}
+
+impl Diagnostic {
+    /// Where it is, as printed: `path:line:col`, 1-based, control characters escaped.
+    pub fn place(&self) -> String {
+        format!(
+            "{}:{}:{}",
             Printable(&self.path),
             ordinal(self.line),
-            ordinal(self.column),
+            ordinal(self.column)
+        )
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}: {}: {}",
+            self.place(),
+            self.severity.word(),
             Printable(&self.message)
         )
     }
+}
+
+/// `text` with every character but line breaks turned into spaces of the same byte length, so
+/// that offsets, lines and columns found in what is left still point into `text`.
+pub fn blank(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '\n' => "\n".to_owned(),
+            c => " ".repeat(c.len_utf8()),
+        })
+        .collect()
 }
 
 /// Text from the user (a file name, an id, a value) as a diagnostic prints it: control

@@ -32,9 +32,9 @@ pub const MAX_FILE_BYTES: usize = 16 * 1024 * 1024;
 /// an error naming the directory rather than memory growing without end.
 pub const MAX_FILES: usize = 100_000;
 
-/// True when `file` was read only up to `MAX_FILE_BYTES` and holds more.
-pub fn too_large(file: &SourceFile) -> bool {
-    file.bytes.len() > MAX_FILE_BYTES
+/// True when a knowledge file's `bytes` were read only up to `MAX_FILE_BYTES` and it holds more.
+pub fn too_large(bytes: &[u8]) -> bool {
+    bytes.len() > MAX_FILE_BYTES
 }
 
 /// Reads `path`, at most `MAX_FILE_BYTES + 1` bytes of it.

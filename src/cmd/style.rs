@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use whosecures::diag::{Diagnostic, Severity};
+use whosecures::diag::{Diagnostic, Printable, Severity};
 
 /// When to colour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -49,33 +49,31 @@ const YELLOW: &str = "\x1b[1;33m";
 /// severity in red or yellow when colouring. The text itself is the diagnostic's own (control
 /// characters already escaped), so colour never changes what is said.
 pub fn diagnostic(diag: &Diagnostic) -> String {
-    let plain = diag.to_string();
     if !colour() {
-        return plain;
+        return diag.to_string();
     }
-    let (word, paint) = match diag.severity {
-        Severity::Error => (": error: ", RED),
-        Severity::Warning => (": warning: ", YELLOW),
-    };
-    match plain.split_once(word) {
-        Some((place, message)) => {
-            let severity = word.trim_matches(|c| c == ':' || c == ' ');
-            format!("{BOLD}{place}{RESET}: {paint}{severity}{RESET}: {message}")
-        }
-        None => plain,
+    format!(
+        "{BOLD}{}{RESET}: {}{}{RESET}: {}",
+        diag.place(),
+        paint(diag.severity),
+        diag.severity.word(),
+        Printable(&diag.message)
+    )
+}
+
+fn paint(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => RED,
+        Severity::Warning => YELLOW,
     }
 }
 
 /// `error:` (or `warning:`) in front of a message, coloured when colouring.
 pub fn label(severity: Severity) -> String {
-    let (word, paint) = match severity {
-        Severity::Error => ("error", RED),
-        Severity::Warning => ("warning", YELLOW),
-    };
     if colour() {
-        format!("{paint}{word}{RESET}:")
+        format!("{}{}{RESET}:", paint(severity), severity.word())
     } else {
-        format!("{word}:")
+        format!("{}:", severity.word())
     }
 }
 

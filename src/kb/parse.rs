@@ -161,7 +161,7 @@ pub(super) fn parse_note(file: SourceFile, diags: &mut Diagnostics) -> Read {
             path: display_path.clone(),
         })
     };
-    if bytes.len() > crate::source::MAX_FILE_BYTES {
+    if crate::source::too_large(&bytes) {
         diags.error(
             &Location::file(path),
             format!(
@@ -244,13 +244,7 @@ fn deserialize_all(kind: Kind, front: &str) -> Result<Front, Vec<(usize, String)
         if text[start..end].trim().is_empty() || (start == 0 && end == text.len()) {
             break;
         }
-        let blanked: String = text[start..end]
-            .chars()
-            .map(|c| match c {
-                '\n' => "\n".to_owned(),
-                c => " ".repeat(c.len_utf8()),
-            })
-            .collect();
+        let blanked = crate::diag::blank(&text[start..end]);
         let mut next = text.into_owned();
         next.replace_range(start..end, &blanked);
         text = std::borrow::Cow::Owned(next);

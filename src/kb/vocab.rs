@@ -130,7 +130,7 @@ pub(super) fn load_vocabulary(
         );
         return (empty, Vec::new());
     };
-    if crate::source::too_large(file) {
+    if crate::source::too_large(&file.bytes) {
         diags.error(
             &Location::file(&file.display_path),
             format!(

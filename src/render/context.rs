@@ -162,6 +162,20 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// Every owner with what it means, in the vocabulary's order (the matrix's legend, the
+    /// self-check's answers).
+    pub(super) fn owner_legend(&self) -> Vec<OwnerLegend> {
+        self.kb
+            .vocab
+            .owners
+            .iter()
+            .map(|o| OwnerLegend {
+                owner: self.owner(&o.id),
+                description: o.description.clone(),
+            })
+            .collect()
+    }
+
     pub(super) fn item(&self, item: &ChecklistItem) -> ItemView {
         let vocab = &self.kb.vocab;
         ItemView {

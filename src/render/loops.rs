@@ -93,7 +93,7 @@ pub(super) fn check(
             name,
             text: p
                 .quiet
-                .replace_all(text, |c: &regex::Captures| blank(&c[0]))
+                .replace_all(text, |c: &regex::Captures| crate::diag::blank(&c[0]))
                 .into_owned(),
             shown: shown.get(name).map_or(name, String::as_str),
         })
@@ -149,16 +149,6 @@ fn depth(p: &Patterns, t: &Text) -> Result<()> {
         }
     }
     Ok(())
-}
-
-/// `text` with every character but line breaks turned into a space of the same byte length.
-fn blank(text: &str) -> String {
-    text.chars()
-        .map(|c| match c {
-            '\n' => "\n".to_owned(),
-            c => " ".repeat(c.len_utf8()),
-        })
-        .collect()
 }
 
 /// A use of one node by another, and where the using file says it.

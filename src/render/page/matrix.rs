@@ -68,14 +68,7 @@ impl Ctx<'_> {
                     label: m.label.clone(),
                 })
                 .collect(),
-            owners: vocab
-                .owners
-                .iter()
-                .map(|o| OwnerLegend {
-                    owner: self.owner(&o.id),
-                    description: o.description.clone(),
-                })
-                .collect(),
+            owners: self.owner_legend(),
         };
         let rows = [Parts {
             template: "parts/matrix-row.html",

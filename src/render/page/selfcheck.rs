@@ -9,7 +9,7 @@ use crate::error::Result;
 use crate::render::context::Ctx;
 use crate::render::reuse::Previous;
 use crate::render::theme::Theme;
-use crate::render::view::{OwnerLegend, SelfCheckPage};
+use crate::render::view::SelfCheckPage;
 use crate::render::Outcome;
 
 /// At most this many questions on the page (about 250 KB at 300 bytes each): a self-check,
@@ -97,15 +97,7 @@ impl Ctx<'_> {
             questions_json: data,
             shown,
             total,
-            owners: kb
-                .vocab
-                .owners
-                .iter()
-                .map(|o| OwnerLegend {
-                    owner: self.owner(&o.id),
-                    description: o.description.clone(),
-                })
-                .collect(),
+            owners: self.owner_legend(),
         };
         self.finish(url, url, view, theme, cache)
     }
