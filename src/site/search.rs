@@ -298,30 +298,27 @@ pub struct Index {
     count: usize,
 }
 
+/// Appends the `doc`th record to `chunks` of `size` records each, comma-separated, starting a new
+/// chunk every `size` records.
+fn append(chunks: &mut Vec<String>, doc: usize, size: usize, record: &str) {
+    let first = doc.is_multiple_of(size);
+    if first {
+        chunks.push(String::new());
+    }
+    if let Some(chunk) = chunks.last_mut() {
+        if !first {
+            chunk.push(',');
+        }
+        chunk.push_str(record);
+    }
+}
+
 impl Index {
     /// Adds the next note's entry.
     pub fn add(&mut self, entry: &Entry) {
         let doc = self.count;
-        let first_of_chunk = doc.is_multiple_of(CHUNK);
-        if first_of_chunk {
-            self.chunks.push(String::new());
-        }
-        if let Some(chunk) = self.chunks.last_mut() {
-            if !first_of_chunk {
-                chunk.push(',');
-            }
-            chunk.push_str(&entry.record);
-        }
-        let first_of_texts = doc.is_multiple_of(TEXT_CHUNK);
-        if first_of_texts {
-            self.texts.push(String::new());
-        }
-        if let Some(chunk) = self.texts.last_mut() {
-            if !first_of_texts {
-                chunk.push(',');
-            }
-            chunk.push_str(&entry.text);
-        }
+        append(&mut self.chunks, doc, CHUNK, &entry.record);
+        append(&mut self.texts, doc, TEXT_CHUNK, &entry.text);
         for (id, item) in &entry.ids {
             self.ids.entry(id.clone()).or_default().push(item.clone());
         }
