@@ -47,9 +47,15 @@ pub fn load(files: Vec<SourceFile>) -> Compiled {
 pub fn compile(project: &Project) -> Result<Compiled> {
     let mut compiled = load(project.knowledge_files()?);
     kb::check_org(&compiled.kb, &project.config.org, &mut compiled.diags);
-    check_file_names(&compiled.kb, &mut compiled.diags);
-    check_collisions(&compiled.kb, &mut compiled.diags);
+    check_pages(&compiled.kb, &mut compiled.diags);
     Ok(compiled)
+}
+
+/// The checks of the page plan: file names too long, notes whose page is a generated page,
+/// `redirect_from` addresses that are taken. The preview runs them on every change too.
+pub fn check_pages(kb: &KnowledgeBase, diags: &mut Diagnostics) {
+    check_file_names(kb, diags);
+    check_collisions(kb, diags);
 }
 
 /// The longest file name most file systems take (`NAME_MAX` on Linux and macOS, in bytes).
@@ -78,7 +84,7 @@ fn check_file_names(kb: &KnowledgeBase, diags: &mut Diagnostics) {
 fn check_collisions(kb: &KnowledgeBase, diags: &mut Diagnostics) {
     let generated: std::collections::HashSet<String> = render::pages(kb)
         .into_iter()
-        .filter(|key| !matches!(key, PageKey::Note(_)))
+        .filter(|key| !matches!(key, PageKey::Note(_) | PageKey::Redirect { .. }))
         .filter_map(|key| key.url(kb))
         .collect();
     for note in kb.iter() {
@@ -92,6 +98,39 @@ fn check_collisions(kb: &KnowledgeBase, diags: &mut Diagnostics) {
                     note.kind.label()
                 ),
             );
+        }
+    }
+    check_redirects(kb, diags);
+}
+
+/// A `redirect_from` address that is a page of the site, or another note's old address, is an
+/// error at the entry: the redirect would replace the page, or one note would lose its address.
+fn check_redirects(kb: &KnowledgeBase, diags: &mut Diagnostics) {
+    let mut pages: std::collections::HashMap<String, String> = render::pages(kb)
+        .into_iter()
+        .filter(|key| !matches!(key, PageKey::Redirect { .. }))
+        .filter_map(|key| {
+            let what = match &key {
+                PageKey::Note(id) => format!("the page of note `{id}`"),
+                _ => "a page the site generates".to_owned(),
+            };
+            Some((key.url(kb)?, what))
+        })
+        .collect();
+    for note in kb.iter() {
+        for (url, at) in &note.redirects {
+            match pages.get(url) {
+                Some(what) => diags.error(
+                    at,
+                    format!("`redirect_from` address `{url}` is {what}; a redirect may not replace a page"),
+                ),
+                None => {
+                    pages.insert(
+                        url.clone(),
+                        format!("already an old address of `{}` at {at}", note.id),
+                    );
+                }
+            }
         }
     }
 }

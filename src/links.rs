@@ -1,5 +1,11 @@
-//! Link extraction and resolution: every wiki-link and heading of every note, resolved before any
-//! page renders, plus sorted backlinks. Reads the knowledge base; renders nothing.
+//! Link extraction and resolution: every wiki-link, Markdown link to a note and heading of every
+//! note, resolved before any page renders, plus sorted backlinks. Reads the knowledge base;
+//! renders nothing.
+//!
+//! Links are written as Obsidian writes them: a wiki-link names a note by id, title or alias, in
+//! any case (`[[s3]]`, `[[Amazon S3]]`, `[[simple storage service]]`), or by its path
+//! (`[[services/s3]]`); a Markdown link names a note file by its path relative to the linking
+//! note, to the knowledge root, or (without a folder) by file name (`[x](../services/s3.md#c)`).
 
 use std::collections::{BTreeSet, HashMap};
 
@@ -7,7 +13,7 @@ use pulldown_cmark::{Event, LinkType, Tag, TagEnd};
 use rayon::prelude::*;
 
 use crate::diag::{did_you_mean, suggest, Diagnostics, LineIndex, Location};
-use crate::kb::{KnowledgeBase, Note, NoteId};
+use crate::kb::{name_key, KnowledgeBase, Note, NoteId};
 use crate::markdown::{self, Slugger};
 
 /// A heading of a note, with the id the renderer gives it.
@@ -21,17 +27,260 @@ pub struct Heading {
     pub text: String,
 }
 
-/// A wiki-link as written in a note body.
+/// A link to a note as written in a note body: a wiki-link, or a Markdown link to a `.md` file or
+/// to `#anchor`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Link {
-    /// The note id it points at (the linking note itself for `[[#anchor]]`).
+    /// The note it points at (the linking note itself for `[[#anchor]]`); when no note answers to
+    /// the name, the name as an id (a wiki-link) or the file's stem (a Markdown link), so a note
+    /// added under that id fixes it.
     pub target: NoteId,
     /// The `#heading` part, if any.
     pub anchor: Option<String>,
-    /// Written `[[#heading]]`, without a note id.
+    /// Written `[[#heading]]` or `(#heading)`, without a note.
     pub local: bool,
+    /// The note as written, without the anchor: `Amazon S3`, `../services/s3.md` (empty for a
+    /// local link).
+    pub written: String,
+    /// A Markdown link (`[text](path.md)`) rather than a wiki-link.
+    pub markdown: bool,
     /// Where the link starts.
     pub location: Location,
+}
+
+impl Link {
+    /// The link as its author wrote it, for messages: `[[Amazon S3#keys]]`, `../s3.md#keys`.
+    pub fn shown(&self) -> String {
+        let anchor = self
+            .anchor
+            .as_deref()
+            .map(|a| format!("#{a}"))
+            .unwrap_or_default();
+        if self.markdown {
+            format!("{}{anchor}", self.written)
+        } else {
+            format!("[[{}{anchor}]]", self.written)
+        }
+    }
+}
+
+/// How well a name fits a note, best first: a link that fits two notes equally well is
+/// ambiguous, one that fits one note better than the others goes there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Rank {
+    Id,
+    Title,
+    Alias,
+    /// Not a name: the note's file, kept in `given` so a note moved to another folder counts as
+    /// renamed.
+    Path,
+}
+
+/// What a written name leads to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Named {
+    /// One note.
+    Note(NoteId),
+    /// Several notes, equally well (sorted).
+    Ambiguous(Vec<NoteId>),
+    /// No note.
+    Missing,
+}
+
+/// Every name a link may use for a note: ids, titles and aliases by `name_key` (case, spaces,
+/// dashes and a vendor prefix ignored), and file paths.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Names {
+    /// Name key → the best rank any note has for it, and the notes with that rank.
+    keys: HashMap<String, (Rank, Vec<NoteId>)>,
+    /// Lowercased path relative to the knowledge root (`services/s3.md`) → note.
+    paths: HashMap<String, NoteId>,
+    /// Per note, the names it gives (to tell whether an edit changed any).
+    given: HashMap<NoteId, Vec<(Rank, String)>>,
+}
+
+/// The names a note gives, each once at its best rank, its path last.
+fn given_by(note: &Note) -> Vec<(Rank, String)> {
+    let mut mine: Vec<(Rank, String)> = Vec::with_capacity(3 + note.aliases.len());
+    let all = [
+        (Rank::Id, name_key(note.id.as_str())),
+        (Rank::Title, name_key(&note.title)),
+    ]
+    .into_iter()
+    .chain(note.aliases.iter().map(|a| (Rank::Alias, name_key(a))));
+    for (rank, key) in all {
+        if !key.is_empty() && !mine.iter().any(|(_, k)| *k == key) {
+            mine.push((rank, key));
+        }
+    }
+    mine
+}
+
+impl Names {
+    /// The names of every note of `kb`.
+    pub fn new(kb: &KnowledgeBase) -> Names {
+        let mut names = Names::default();
+        for note in kb.iter() {
+            let mine = given_by(note);
+            for (rank, key) in &mine {
+                let entry = names.keys.entry(key.clone()).or_insert((*rank, Vec::new()));
+                if *rank < entry.0 {
+                    *entry = (*rank, vec![note.id.clone()]);
+                } else if *rank == entry.0 {
+                    entry.1.push(note.id.clone());
+                }
+            }
+            let path = note.rel_path.to_lowercase();
+            names.paths.insert(path.clone(), note.id.clone());
+            let mut mine = mine;
+            mine.push((Rank::Path, path));
+            names.given.insert(note.id.clone(), mine);
+        }
+        for (_, ids) in names.keys.values_mut() {
+            ids.sort();
+        }
+        names
+    }
+
+    /// Only what the notes `ids` give, to compare with the names of the whole knowledge base
+    /// before an edit (`same_for`).
+    fn new_for(kb: &KnowledgeBase, ids: &[NoteId]) -> Names {
+        let given = ids
+            .iter()
+            .filter_map(|id| kb.get(id))
+            .map(|note| {
+                let mut mine = given_by(note);
+                mine.push((Rank::Path, note.rel_path.to_lowercase()));
+                (note.id.clone(), mine)
+            })
+            .collect();
+        Names {
+            given,
+            ..Names::default()
+        }
+    }
+
+    /// The note a wiki-link's target (without its anchor) names: an exact id first, then a path
+    /// (`services/s3`, `services/s3.md`), then an id, title or alias compared by `name_key`.
+    pub fn wiki(&self, kb: &KnowledgeBase, written: &str) -> Named {
+        let written = written.trim();
+        if let Some(note) = kb.get_str(written) {
+            return Named::Note(note.id.clone());
+        }
+        let lower = written.to_lowercase();
+        if lower.contains('/') || lower.ends_with(".md") {
+            let path = lower.trim_start_matches('/');
+            let path = if path.ends_with(".md") {
+                path.to_owned()
+            } else {
+                format!("{path}.md")
+            };
+            if let Some(id) = self.paths.get(&path) {
+                return Named::Note(id.clone());
+            }
+        }
+        let stem = lower.strip_suffix(".md").unwrap_or(&lower);
+        match self.keys.get(&name_key(stem)) {
+            Some((_, ids)) if ids.len() == 1 => Named::Note(ids[0].clone()),
+            Some((_, ids)) => Named::Ambiguous(ids.clone()),
+            None => Named::Missing,
+        }
+    }
+
+    /// The note a Markdown link's path (percent-decoded, without its anchor) names, written in a
+    /// note at `from` (its path relative to the knowledge root): relative to that note's folder,
+    /// else to the knowledge root, else (a bare file name) the note with that id.
+    pub fn markdown(&self, kb: &KnowledgeBase, from: &str, path: &str) -> Option<NoteId> {
+        let folder = from.rsplit_once('/').map_or("", |(folder, _)| folder);
+        let relative = if path.starts_with('/') {
+            None
+        } else {
+            normalize(&format!("{folder}/{path}"))
+        };
+        let rooted = normalize(path);
+        for candidate in [relative, rooted].into_iter().flatten() {
+            if let Some(id) = self.paths.get(&candidate.to_lowercase()) {
+                return Some(id.clone());
+            }
+        }
+        if path.contains('/') {
+            return None;
+        }
+        let stem = &path[..path.len() - 3];
+        kb.get_str(stem).map(|n| n.id.clone())
+    }
+
+    /// Whether `note` gives the same names here as in `other`.
+    fn same_for(&self, other: &Names, note: &NoteId) -> bool {
+        self.given.get(note) == other.given.get(note)
+    }
+
+    /// Every path, for "did you mean" hints.
+    fn paths(&self) -> impl Iterator<Item = &str> {
+        self.paths.keys().map(String::as_str)
+    }
+}
+
+/// `a/./b/../c.md` → `a/c.md`; `None` when it climbs above the root.
+fn normalize(path: &str) -> Option<String> {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            part => parts.push(part),
+        }
+    }
+    Some(parts.join("/"))
+}
+
+/// `%20` and the other `%XX` escapes of a URL path decoded; `None` when the result is not UTF-8.
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[i], bytes.get(i + 1), bytes.get(i + 2)) {
+            (b'%', Some(&h), Some(&l)) if hex(h).is_some() && hex(l).is_some() => {
+                out.push((hex(h)? * 16 + hex(l)?) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+/// The note file a Markdown link points at, percent-decoded, and its anchor: `None` for a link
+/// that is not to a note (a URL with a scheme, a site path, a file that is not `.md`). `#x` gives
+/// an empty path.
+pub fn note_path(dest: &str) -> Option<(String, Option<String>)> {
+    let (path, anchor) = match dest.split_once('#') {
+        Some((path, anchor)) => (path, Some(anchor)),
+        None => (dest, None),
+    };
+    let path = path.split_once('?').map_or(path, |(p, _)| p);
+    let scheme = path
+        .split_once(':')
+        .is_some_and(|(s, _)| !s.contains('/') && !s.is_empty());
+    if scheme || path.starts_with("//") {
+        return None;
+    }
+    let anchor = anchor.map(|a| percent_decode(a).unwrap_or_else(|| a.to_owned()));
+    if path.is_empty() {
+        return anchor.map(|a| (String::new(), Some(a)));
+    }
+    let decoded = percent_decode(path)?;
+    decoded
+        .to_lowercase()
+        .ends_with(".md")
+        .then_some((decoded, anchor))
 }
 
 /// What one note's body contains, found in one parse.
@@ -52,6 +301,12 @@ pub struct Outline {
 pub struct LinkGraph {
     /// Per note: its headings and links.
     pub outlines: HashMap<NoteId, Outline>,
+    /// The names links resolve by.
+    pub names: Names,
+    /// Notes whose links lead elsewhere since the previous `update` only because another note's
+    /// name changed (a title or alias given or taken, a note added or removed), with the notes
+    /// their links left and reached: their pages show other links and backlinks now.
+    pub relinked: BTreeSet<NoteId>,
     /// Per referenced id, whether a note has it or not: the other notes whose body links or front
     /// matter name it. A note added later finds here the links it fixes.
     referrers: HashMap<NoteId, BTreeSet<NoteId>>,
@@ -62,6 +317,24 @@ pub struct LinkGraph {
 }
 
 static NOBODY: BTreeSet<NoteId> = BTreeSet::new();
+
+/// The anchors the default theme gives a note's page besides its headings: the responsibility
+/// table (`responsibility-title`) and its rows (`layer-guest-os`), the checklist
+/// (`checklist-title`) and its items (`item-s3-block-public-access`).
+pub fn page_anchors(note: &Note) -> Vec<String> {
+    let mut anchors = Vec::new();
+    let rows = note.responsibility();
+    if !rows.is_empty() {
+        anchors.push("responsibility-title".to_owned());
+        anchors.extend(rows.iter().map(|r| format!("layer-{}", r.layer)));
+    }
+    let items = note.checklist();
+    if !items.is_empty() {
+        anchors.push("checklist-title".to_owned());
+        anchors.extend(items.iter().map(|i| format!("item-{}", i.id)));
+    }
+    anchors
+}
 
 impl LinkGraph {
     /// Headings of a note (empty when unknown).
@@ -77,8 +350,34 @@ impl LinkGraph {
 
     /// Whether `target` (with `anchor`) exists.
     pub fn resolves(&self, kb: &KnowledgeBase, target: &NoteId, anchor: Option<&str>) -> bool {
-        kb.get(target).is_some()
-            && anchor.is_none_or(|a| self.headings(target).iter().any(|h| h.id == a))
+        kb.get(target)
+            .is_some_and(|note| anchor.is_none_or(|a| self.has_anchor(note, a)))
+    }
+
+    /// Whether `note`'s page has the anchor: one of its headings or `page_anchors`.
+    pub fn has_anchor(&self, note: &Note, anchor: &str) -> bool {
+        self.headings(&note.id).iter().any(|h| h.id == anchor)
+            || page_anchors(note).iter().any(|a| a == anchor)
+    }
+
+    /// The note a wiki-link written in `from` as `dest` (`Amazon S3#keys`, `#keys`) leads to, and
+    /// its anchor; `None` when it resolves to nothing.
+    pub fn wiki_target<'d>(
+        &self,
+        kb: &KnowledgeBase,
+        from: &NoteId,
+        dest: &'d str,
+    ) -> (Option<NoteId>, Option<&'d str>) {
+        let (written, anchor) = split_target(dest);
+        let id = if written.is_empty() {
+            Some(from.clone())
+        } else {
+            match self.names.wiki(kb, written) {
+                Named::Note(id) => Some(id),
+                Named::Ambiguous(_) | Named::Missing => None,
+            }
+        };
+        (id, anchor)
     }
 
     /// Every link diagnostic, in no particular order.
@@ -159,10 +458,47 @@ impl LinkGraph {
     }
 }
 
+/// Points each link of `outline` (written in `note`) at the note its name leads to.
+fn resolve(outline: &mut Outline, note: &Note, kb: &KnowledgeBase, names: &Names) {
+    for link in &mut outline.links {
+        link.target = target_of(link, note, kb, names);
+    }
+}
+
+fn target_of(link: &Link, note: &Note, kb: &KnowledgeBase, names: &Names) -> NoteId {
+    if link.local {
+        return note.id.clone();
+    }
+    if link.markdown {
+        return names
+            .markdown(kb, &note.rel_path, &link.written)
+            .unwrap_or_else(|| {
+                let name = link.written.rsplit('/').next().unwrap_or(&link.written);
+                NoteId(name[..name.len().saturating_sub(3)].to_owned())
+            });
+    }
+    match names.wiki(kb, &link.written) {
+        Named::Note(id) => id,
+        Named::Ambiguous(_) | Named::Missing => NoteId(link.written.trim().to_owned()),
+    }
+}
+
 /// Extracts every note's outline in parallel, resolves links, and computes backlinks.
 pub fn build(kb: &KnowledgeBase, diags: &mut Diagnostics) -> LinkGraph {
-    let outlines: Vec<Outline> = kb.notes.par_iter().map(|note| outline(note)).collect();
-    let mut graph = LinkGraph::default();
+    let names = Names::new(kb);
+    let outlines: Vec<Outline> = kb
+        .notes
+        .par_iter()
+        .map(|note| {
+            let mut found = outline(note);
+            resolve(&mut found, note, kb, &names);
+            found
+        })
+        .collect();
+    let mut graph = LinkGraph {
+        names,
+        ..LinkGraph::default()
+    };
     for (note, outline) in kb.notes.iter().zip(outlines) {
         graph.link(note, outline);
     }
@@ -176,7 +512,8 @@ pub fn build(kb: &KnowledgeBase, diags: &mut Diagnostics) -> LinkGraph {
 /// removed since `previous` was built: parses only their bodies, and re-checks only their links
 /// and the links of notes that reference them (a heading renamed, a note added or deleted). When
 /// the set of note ids changed, notes with broken links are re-checked too, so their "did you
-/// mean" hints match a full build.
+/// mean" hints match a full build. When a name changed (an id, title or alias), every link is
+/// resolved again and the notes whose links now lead elsewhere are `relinked`.
 pub fn update(
     kb: &KnowledgeBase,
     previous: LinkGraph,
@@ -184,14 +521,54 @@ pub fn update(
     diags: &mut Diagnostics,
 ) -> LinkGraph {
     let mut graph = previous;
-    let mut ids_changed = false;
+    graph.relinked.clear();
+    let ids_changed = changed
+        .iter()
+        .any(|id| graph.outlines.contains_key(id) != kb.get(id).is_some());
+    let names_changed = ids_changed || {
+        let names = Names::new_for(kb, changed);
+        changed.iter().any(|id| !names.same_for(&graph.names, id))
+    };
+    if names_changed {
+        graph.names = Names::new(kb);
+    }
     let mut recheck: BTreeSet<NoteId> = BTreeSet::new();
     for id in changed {
-        ids_changed |= graph.outlines.contains_key(id) != kb.get(id).is_some();
         graph.unlink(id);
         if let Some(note) = kb.get(id) {
-            graph.link(note, outline(note));
+            let mut found = outline(note);
+            resolve(&mut found, note, kb, &graph.names);
+            graph.link(note, found);
             recheck.insert(id.clone());
+        }
+    }
+    if names_changed {
+        let moved: Vec<(NoteId, Outline)> = graph
+            .outlines
+            .par_iter()
+            .filter(|(id, _)| !changed.contains(id))
+            .filter_map(|(id, outline)| {
+                let note = kb.get(id)?;
+                let mut again = outline.clone();
+                resolve(&mut again, note, kb, &graph.names);
+                (again != *outline).then(|| (id.clone(), again))
+            })
+            .collect();
+        for (id, outline) in moved {
+            let Some(note) = kb.get(&id) else {
+                continue;
+            };
+            let before = graph.outlines.get(&id).map(|o| o.links.clone());
+            graph
+                .relinked
+                .extend(before.into_iter().flatten().map(|l| l.target));
+            graph
+                .relinked
+                .extend(outline.links.iter().map(|l| l.target.clone()));
+            graph.relinked.insert(id.clone());
+            graph.unlink(&id);
+            graph.link(note, outline);
+            recheck.insert(id);
         }
     }
     for id in changed {
@@ -206,47 +583,73 @@ pub fn update(
 }
 
 fn check(kb: &KnowledgeBase, graph: &LinkGraph, note: &Note, link: &Link, diags: &mut Diagnostics) {
-    // Formatted only for a diagnostic: this runs for every link on every preview rebuild.
-    let written = || match &link.anchor {
-        Some(anchor) if link.local => format!("#{anchor}"),
-        Some(anchor) => format!("{}#{anchor}", link.target),
-        None => link.target.to_string(),
-    };
     if kb.get(&link.target).is_none() {
         if kb.broken.contains_key(link.target.as_str()) {
             // The note exists but could not be read: its own errors say why.
             return;
         }
-        let hint = did_you_mean(link.target.as_str(), kb.notes.iter().map(|n| n.id.as_str()));
-        diags.error(
-            &link.location,
-            format!("unresolved link `[[{}]]`{hint}", written()),
-        );
+        let message = if link.markdown {
+            let folder = note.rel_path.rsplit_once('/').map_or("", |(f, _)| f);
+            let wanted = normalize(&format!("{folder}/{}", link.written))
+                .unwrap_or_else(|| link.written.clone());
+            let hint = did_you_mean(&wanted, graph.names.paths());
+            format!(
+                "unresolved link `{}`: no note file `{wanted}` in the knowledge base{hint}",
+                link.shown()
+            )
+        } else if let Named::Ambiguous(ids) = graph.names.wiki(kb, &link.written) {
+            let ids: Vec<String> = ids.iter().map(|id| format!("`{id}`")).collect();
+            format!(
+                "ambiguous link `{}`: notes {} all answer to that name; link by id",
+                link.shown(),
+                ids.join(", ")
+            )
+        } else {
+            let written = link.written.trim();
+            let ids = || kb.notes.iter().map(|n| n.id.as_str());
+            let titles = || kb.notes.iter().map(|n| n.title.as_str());
+            let hint = suggest(written, ids())
+                .or_else(|| suggest(written, titles()))
+                .map(|s| format!("; did you mean `{s}`?"))
+                .unwrap_or_default();
+            format!("unresolved link `{}`{hint}", link.shown())
+        };
+        diags.error(&link.location, message);
     } else if !graph.resolves(kb, &link.target, link.anchor.as_deref()) {
-        let anchors = graph.headings(&link.target);
+        let anchors: Vec<String> = graph
+            .headings(&link.target)
+            .iter()
+            .map(|h| h.id.clone())
+            .chain(kb.get(&link.target).map(page_anchors).unwrap_or_default())
+            .collect();
         let hint = link
             .anchor
             .as_deref()
-            .and_then(|a| suggest(a, anchors.iter().map(|h| h.id.as_str())))
+            .and_then(|a| suggest(a, anchors.iter().map(String::as_str)))
             .map(|s| format!("; did you mean `#{s}`?"))
             .unwrap_or_default();
+        let whose = if link.local && link.markdown {
+            "this note".to_owned()
+        } else {
+            format!("`{}`", link.target)
+        };
         diags.error(
             &link.location,
             format!(
-                "unresolved link `[[{}]]`: `{}` has no heading with that id{hint}",
-                written(),
-                link.target
+                "unresolved link `{}`: {whose} has no heading with that id{hint}",
+                link.shown()
             ),
         );
     } else if link.target == note.id && link.anchor.is_none() {
         diags.warning(
             &link.location,
-            format!("`[[{}]]` links the note to itself", written()),
+            format!("`{}` links the note to itself", link.shown()),
         );
     }
 }
 
-/// Headings and wiki-links of one note body, with locations in the note's file.
+/// Headings and links of one note body, with locations in the note's file; the links are not
+/// resolved yet (`resolve`).
 pub fn outline(note: &Note) -> Outline {
     let body = note.body();
     let lines = LineIndex::new(&note.text);
@@ -278,25 +681,38 @@ pub fn outline(note: &Note) -> Outline {
                 dest_url,
                 ..
             }) => {
-                let (target, anchor) = split_target(&dest_url);
-                let local = target.is_empty();
-                let target = if local {
-                    note.id.clone()
-                } else {
-                    NoteId(target.to_owned())
-                };
-                out.links.push(Link {
-                    target,
-                    anchor: anchor.map(str::to_owned),
-                    local,
-                    location: lines.locate(&note.path, note.body_offset + range.start),
-                });
+                let location = lines.locate(&note.path, note.body_offset + range.start);
+                out.links.push(wiki(note, &dest_url, location));
             }
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
                 if runs_script(&dest_url) =>
             {
                 let at = lines.locate(&note.path, note.body_offset + range.start);
                 out.unsafe_links.push((at, dest_url.to_string()));
+            }
+            Event::Start(Tag::Link {
+                link_type:
+                    LinkType::Inline
+                    | LinkType::Reference
+                    | LinkType::ReferenceUnknown
+                    | LinkType::Collapsed
+                    | LinkType::CollapsedUnknown
+                    | LinkType::Shortcut
+                    | LinkType::ShortcutUnknown,
+                dest_url,
+                ..
+            }) => {
+                if let Some((path, anchor)) = note_path(&dest_url) {
+                    let local = path.is_empty();
+                    out.links.push(Link {
+                        target: note.id.clone(),
+                        anchor,
+                        local,
+                        written: path,
+                        markdown: true,
+                        location: lines.locate(&note.path, note.body_offset + range.start),
+                    });
+                }
             }
             _ => {}
         }
@@ -339,19 +755,30 @@ fn detail_links(note: &Note, lines: &LineIndex, out: &mut Outline) {
                 Some(at) => lines.locate(&note.path, at),
                 None => item.at.clone(),
             };
-            let (target, anchor) = split_target(&dest_url);
-            let local = target.is_empty();
-            out.links.push(Link {
-                target: if local {
-                    item.note.clone()
-                } else {
-                    NoteId(target.to_owned())
-                },
-                anchor: anchor.map(str::to_owned),
-                local,
-                location,
-            });
+            let mut link = wiki(note, &dest_url, location);
+            if link.local {
+                link.target = item.note.clone();
+            }
+            out.links.push(link);
         }
+    }
+}
+
+/// A wiki-link written `[[dest]]` in `note`, not yet resolved (`resolve`).
+fn wiki(note: &Note, dest: &str, location: Location) -> Link {
+    let (written, anchor) = split_target(dest);
+    let local = written.is_empty();
+    Link {
+        target: if local {
+            note.id.clone()
+        } else {
+            NoteId(written.to_owned())
+        },
+        anchor: anchor.map(str::to_owned),
+        local,
+        written: written.to_owned(),
+        markdown: false,
+        location,
     }
 }
 
@@ -395,6 +822,7 @@ mod tests {
             aliases: Vec::new(),
             aliases_at: Vec::new(),
             sources: Vec::new(),
+            redirects: Vec::new(),
             order: None,
             data: KindData::Glossary,
         }
@@ -605,5 +1033,152 @@ mod tests {
                 }
             }
         }
+    }
+
+    fn titled(notes: &[(&str, &str, &str)]) -> KnowledgeBase {
+        let vocab = "owners = []\nservice_models = []\nlayer_groups = []\nseverities = []\n";
+        let mut files = vec![file("vocabulary.toml", vocab)];
+        for (rel, front, body) in notes {
+            let text = format!("+++\n{front}\nsummary = \"s\"\n+++\n{body}");
+            files.push(file(rel, &text));
+        }
+        load(files, &mut Diagnostics::new())
+    }
+
+    fn targets(graph: &LinkGraph, id: &str) -> Vec<String> {
+        graph.outlines[&NoteId(id.into())]
+            .links
+            .iter()
+            .map(|l| l.target.to_string())
+            .collect()
+    }
+
+    // Wiki-links resolve as Obsidian writes them: by id, title or alias in any case, with or
+    // without the vendor prefix, or by path; an id beats a title, a title an alias; a name two
+    // notes give equally is ambiguous and says which notes.
+    #[test]
+    fn wiki_links_resolve_by_name() {
+        let kb = titled(&[
+            ("glossary/tls.md", "title = \"Transport Layer Security\"\naliases = [\"SSL\"]", "## Versions\n"),
+            ("glossary/iam.md", "title = \"AWS Identity and Access Management\"\naliases = [\"IAM - Identity and Access Management\"]", ""),
+            ("glossary/mfa.md", "title = \"Twin\"", ""),
+            ("glossary/otp.md", "title = \"twin\"", ""),
+            ("glossary/page.md", "title = \"Page\"",
+             "[[TLS]] [[transport layer security#versions]] [[ssl]] [[Identity and Access Management]] \
+              [[IAM - Identity and Access Management|IAM]] [[glossary/tls]] [[glossary/tls.md]] [[Amazon IAM]] [[twin]] [[nothing]]\n"),
+        ]);
+        let mut diags = Diagnostics::new();
+        let graph = build(&kb, &mut diags);
+        assert_eq!(
+            targets(&graph, "page"),
+            ["tls", "tls", "tls", "iam", "iam", "tls", "tls", "iam", "twin", "nothing"]
+        );
+        let got = sorted(&diags);
+        assert_eq!(got.len(), 2, "{got:?}");
+        assert!(
+            got[0].contains(
+                "ambiguous link `[[twin]]`: notes `mfa`, `otp` all answer to that name; link by id"
+            ),
+            "{got:?}"
+        );
+        assert!(got[1].contains("unresolved link `[[nothing]]`"), "{got:?}");
+        let tls: Vec<_> = graph
+            .backlinks(&NoteId("tls".into()))
+            .iter()
+            .map(NoteId::as_str)
+            .collect();
+        assert_eq!(tls, ["page"]);
+    }
+
+    // Markdown links to note files are links: relative to the note, to the knowledge root, or by
+    // bare file name, percent-decoded; `#anchor` alone is this note; other links are not checked.
+    #[test]
+    fn markdown_links_are_checked() {
+        let kb = titled(&[
+            ("glossary/s3.md", "title = \"S3\"", "## Bucket policies\n"),
+            ("glossary/mine.md", "title = \"Mine\"", ""),
+            ("practices/p.md", "title = \"P\"",
+             "## Here\n[a](../glossary/s3.md#bucket-policies) [b](glossary/s3.md) [c](s3.md) [d](../glossary/mine%2Emd) \
+              [e](#here) [f](https://x.test/a.md) [g](../img/x.png) [h](mailto:a@b.c)\n\n\
+              [i](../glossary/s4.md) [j](../glossary/s3.md#nope) [k](#gone)\n"),
+        ]);
+        let mut diags = Diagnostics::new();
+        let graph = build(&kb, &mut diags);
+        assert_eq!(
+            targets(&graph, "p"),
+            ["s3", "s3", "s3", "mine", "p", "s4", "s3", "p"]
+        );
+        let got = sorted(&diags);
+        assert_eq!(
+            got,
+            [
+                "knowledge/practices/p.md:8:1: error: unresolved link `../glossary/s4.md`: no note file `glossary/s4.md` in the knowledge base; did you mean `glossary/s3.md`?",
+                "knowledge/practices/p.md:8:24: error: unresolved link `../glossary/s3.md#nope`: `s3` has no heading with that id",
+                "knowledge/practices/p.md:8:52: error: unresolved link `#gone`: this note has no heading with that id",
+            ]
+        );
+    }
+
+    // Renaming a note's title or alias moves the links that named it, in the preview as in a
+    // full build, and names the notes whose links moved.
+    #[test]
+    fn renamed_names_relink() {
+        let step = |front_a: &str| {
+            titled(&[
+                ("glossary/a.md", front_a, ""),
+                (
+                    "glossary/b.md",
+                    "title = \"B\"",
+                    "[[Alpha]] [[the first]]\n",
+                ),
+                ("glossary/c.md", "title = \"C\"", "[[a]]\n"),
+            ])
+        };
+        let kb1 = step("title = \"Alpha\"");
+        let mut diags = Diagnostics::new();
+        let graph = build(&kb1, &mut diags);
+        assert_eq!(targets(&graph, "b"), ["a", "the first"]);
+        let kb2 = step("title = \"Beta\"\naliases = [\"The First\"]");
+        let mut diags = Diagnostics::new();
+        let graph = update(&kb2, graph, &[NoteId("a".into())], &mut diags);
+        let mut full_diags = Diagnostics::new();
+        let full = build(&kb2, &mut full_diags);
+        assert_eq!(graph.outlines, full.outlines);
+        assert_eq!(sorted(&diags), sorted(&full_diags));
+        assert_eq!(targets(&graph, "b"), ["Alpha", "a"]);
+        let moved: Vec<_> = graph.relinked.iter().map(NoteId::as_str).collect();
+        assert_eq!(moved, ["Alpha", "a", "b", "the first"]);
+        assert_eq!(
+            graph.backlinks(&NoteId("a".into())),
+            full.backlinks(&NoteId("a".into()))
+        );
+        // An edit that changes no name re-resolves nothing.
+        let mut diags = Diagnostics::new();
+        let again = update(&kb2, graph, &[NoteId("c".into())], &mut diags);
+        assert!(again.relinked.is_empty());
+    }
+
+    // Only links to note files are Markdown links to check; anchors and paths are decoded.
+    #[test]
+    fn note_paths() {
+        assert_eq!(
+            note_path("../s3.md#a%20b"),
+            Some(("../s3.md".into(), Some("a b".into())))
+        );
+        assert_eq!(note_path("My%20Note.MD"), Some(("My Note.MD".into(), None)));
+        assert_eq!(note_path("#x"), Some((String::new(), Some("x".into()))));
+        assert_eq!(note_path("s3.md?x=1"), Some(("s3.md".into(), None)));
+        for other in [
+            "https://a.b/c.md",
+            "//a.b/c.md",
+            "mailto:x@y.md",
+            "x.png",
+            "",
+            "dir/",
+        ] {
+            assert_eq!(note_path(other), None, "{other}");
+        }
+        assert_eq!(normalize("a/./b/../c.md"), Some("a/c.md".into()));
+        assert_eq!(normalize("../c.md"), None);
     }
 }

@@ -140,6 +140,10 @@ pub struct Note {
     pub aliases_at: Vec<Location>,
     /// Provider documentation the note is based on.
     pub sources: Vec<String>,
+    /// Old addresses of the note's page (`redirect_from`), as site-relative URLs
+    /// (`services/old-name.html`), each with where it is written: each gets a page that sends
+    /// the reader on.
+    pub redirects: Vec<(String, Location)>,
     /// Navigation position.
     pub order: Option<i64>,
     /// What only this kind has.

@@ -23,6 +23,8 @@ macro_rules! front_matter {
             #[serde(default)]
             pub aliases: Vec<S>,
             #[serde(default)]
+            pub redirect_from: Vec<S>,
+            #[serde(default)]
             pub order: Option<i64>,
             $($(#[$fmeta])* pub $field: $ty,)*
         }
@@ -35,6 +37,7 @@ macro_rules! front_matter {
                     summary: std::mem::replace(&mut self.summary, empty()),
                     sources: std::mem::take(&mut self.sources),
                     aliases: std::mem::take(&mut self.aliases),
+                    redirect_from: std::mem::take(&mut self.redirect_from),
                     order: self.order,
                 }
             }
@@ -54,6 +57,7 @@ pub struct Common {
     pub summary: S,
     pub sources: Vec<S>,
     pub aliases: Vec<S>,
+    pub redirect_from: Vec<S>,
     pub order: Option<i64>,
 }
 

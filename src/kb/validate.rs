@@ -150,6 +150,11 @@ impl Context<'_> {
                 .into_iter()
                 .map(Spanned::into_inner)
                 .collect(),
+            redirects: common
+                .redirect_from
+                .iter()
+                .filter_map(|r| redirect_url(&at, kind, r, diags).map(|url| (url, at.span(r))))
+                .collect(),
             sources: common
                 .sources
                 .into_iter()
@@ -603,6 +608,47 @@ enum IdSet {
     Layer,
     Pillar,
     SecurityService,
+}
+
+/// The site URL a `redirect_from` entry names: an old id (`s3-buckets`: its page in this note's
+/// folder), an old note file (`services/s3-buckets.md`), a page (`legacy/s3.html`) or a folder
+/// (`legacy/s3/`, its `index.html`). `None`, with an error at the entry, for anything else or
+/// a path that could leave the site.
+fn redirect_url(at: &At, kind: Kind, value: &raw::S, diags: &mut Diagnostics) -> Option<String> {
+    let written = value.get_ref().trim();
+    let path = written.trim_start_matches('/');
+    let safe = !path.is_empty()
+        && !path.contains("//")
+        && !path.contains('\\')
+        && !path.contains(':')
+        && !path
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '?' | '#' | '"' | '<' | '>'))
+        && path.split('/').all(|part| part != ".." && part != ".");
+    let url = if !safe {
+        None
+    } else if path.ends_with('/') {
+        Some(format!("{path}index.html"))
+    } else if let Some(stem) = path.strip_suffix(".md") {
+        let (folder, id) = stem.rsplit_once('/').unwrap_or((kind.folder(), stem));
+        Some(format!("{folder}/{id}.html"))
+    } else if path.ends_with(".html") {
+        Some(path.to_owned())
+    } else if !path.contains('/') && !path.contains('.') {
+        Some(format!("{}/{path}.html", kind.folder()))
+    } else {
+        None
+    };
+    if url.is_none() {
+        diags.error(
+            &at.span(value),
+            format!(
+                "`redirect_from` entry `{written}` is not an old address of this note: write an old id (`old-name`), an old note file (`{}/old-name.md`), a page (`old/page.html`) or a folder (`old/folder/`), inside the site",
+                kind.folder()
+            ),
+        );
+    }
+    url
 }
 
 fn check_url(at: &At, value: &raw::S, diags: &mut Diagnostics) {

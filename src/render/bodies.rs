@@ -60,12 +60,19 @@ impl Ctx<'_> {
             .text(note.kind.folder())
             .text(note.body())
             .number(u64::from(self.sanitize));
-        let targets: std::collections::BTreeSet<&NoteId> = self
+        // Where each link leads, in order (a name can lead elsewhere while the Markdown stays
+        // the same), then what each target shows.
+        let links = self
             .graph
             .outlines
             .get(&note.id)
-            .map(|o| o.links.iter().map(|l| &l.target).collect())
-            .unwrap_or_default();
+            .map_or(&[][..], |o| &o.links);
+        hasher.number(links.len() as u64);
+        for link in links {
+            hasher.text(link.target.as_str());
+        }
+        let targets: std::collections::BTreeSet<&NoteId> =
+            links.iter().map(|l| &l.target).collect();
         for id in targets {
             hasher.text(id.as_str());
             match body::target(self.kb, self.graph, id) {

@@ -8,7 +8,7 @@ use super::highlight::Highlighter;
 use super::urls::{escape, note_url};
 use crate::incremental::Hasher;
 use crate::kb::{KnowledgeBase, Note, NoteId};
-use crate::links::{split_target, Heading, LinkGraph};
+use crate::links::{note_path, split_target, Heading, LinkGraph};
 use crate::markdown::{self, Callout};
 
 /// Renders `note`'s body for a page whose path to the site root is `root`.
@@ -53,6 +53,20 @@ pub fn render(note: &Note, kb: &KnowledgeBase, graph: &LinkGraph, root: &str) ->
                 }
                 out.push(Event::Html("</a>".into()));
                 i = end;
+            }
+            Event::Start(Tag::Link {
+                link_type,
+                dest_url,
+                title,
+                id,
+            }) if !matches!(link_type, LinkType::Autolink | LinkType::Email) => {
+                let href = markdown_link(note, kb, graph, root, dest_url);
+                out.push(Event::Start(Tag::Link {
+                    link_type: *link_type,
+                    dest_url: href.map_or_else(|| dest_url.clone(), Into::into),
+                    title: title.clone(),
+                    id: id.clone(),
+                }));
             }
             Event::Start(Tag::CodeBlock(kind)) => {
                 let end = find_end(&events, i);
@@ -149,6 +163,14 @@ pub(super) struct Target<'a> {
 }
 
 impl Target<'_> {
+    /// Whether the target's page has `anchor` (a heading, or an anchor the page itself gives).
+    fn has(&self, graph: &LinkGraph, kb: &KnowledgeBase, anchor: &str) -> bool {
+        self.headings.iter().any(|h| h.id == anchor)
+            || kb
+                .get_str(self.id)
+                .is_some_and(|note| graph.has_anchor(note, anchor))
+    }
+
     /// Feeds every field to a fingerprint (a field added to `Target` must be added here: the
     /// patterns name them all).
     pub(super) fn feed(&self, hasher: &mut Hasher) {
@@ -184,15 +206,11 @@ pub(super) fn target<'a>(
 }
 
 fn wiki_link(note: &Note, kb: &KnowledgeBase, graph: &LinkGraph, root: &str, dest: &str) -> String {
-    let (target_id, anchor) = split_target(dest);
-    let target_id = if target_id.is_empty() {
-        note.id.clone()
-    } else {
-        NoteId(target_id.to_owned())
-    };
+    let (target_id, anchor) = graph.wiki_target(kb, &note.id, dest);
     let fragment = anchor.map(|a| format!("#{a}")).unwrap_or_default();
-    let found = target(kb, graph, &target_id)
-        .filter(|t| anchor.is_none_or(|a| t.headings.iter().any(|h| h.id == a)));
+    let found = target_id
+        .and_then(|id| target(kb, graph, &id))
+        .filter(|t| anchor.is_none_or(|a| t.has(graph, kb, a)));
     match found {
         Some(found) => {
             let href = if found.id == note.id.as_str() {
@@ -215,21 +233,40 @@ fn wiki_link(note: &Note, kb: &KnowledgeBase, graph: &LinkGraph, root: &str, des
 
 /// The text of a `[[target]]` link without a label: the target's title, plus the heading.
 fn wiki_label(note: &Note, kb: &KnowledgeBase, graph: &LinkGraph, dest: &str) -> String {
-    let (target_id, anchor) = split_target(dest);
-    let id = if target_id.is_empty() {
-        note.id.clone()
-    } else {
-        NoteId(target_id.to_owned())
-    };
-    let Some(found) = target(kb, graph, &id) else {
+    let (id, anchor) = graph.wiki_target(kb, &note.id, dest);
+    let Some(found) = id.as_ref().and_then(|id| target(kb, graph, id)) else {
         return dest.to_owned();
     };
     let heading = anchor.and_then(|a| found.headings.iter().find(|h| h.id == a));
-    match (heading, target_id.is_empty()) {
+    match (heading, split_target(dest).0.is_empty()) {
         (Some(h), true) => h.text.clone(),
         (Some(h), false) => format!("{} › {}", found.title, h.text),
         (None, _) => found.title.to_owned(),
     }
+}
+
+/// The page URL a Markdown link to a note file (`../services/s3.md#keys`) becomes; `None` for
+/// any other link (a URL, an anchor on this page, a file that is not a note), which stays as
+/// written.
+fn markdown_link(
+    note: &Note,
+    kb: &KnowledgeBase,
+    graph: &LinkGraph,
+    root: &str,
+    dest: &str,
+) -> Option<String> {
+    let (path, anchor) = note_path(dest)?;
+    if path.is_empty() {
+        return None;
+    }
+    let id = graph.names.markdown(kb, &note.rel_path, &path)?;
+    let found = target(kb, graph, &id)?;
+    let fragment = anchor.map(|a| format!("#{a}")).unwrap_or_default();
+    Some(if found.id == note.id.as_str() && !fragment.is_empty() {
+        fragment
+    } else {
+        format!("{root}{}{fragment}", found.url)
+    })
 }
 
 fn code_block(lang: &str, code: &str) -> String {

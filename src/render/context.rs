@@ -226,15 +226,12 @@ impl<'a> Ctx<'a> {
                     title: None,
                 },
                 Inline::WikiLink { target, label } => {
-                    let (id, anchor) = split_target(&target);
-                    let id = if id.is_empty() {
-                        item.note.clone()
-                    } else {
-                        NoteId(id.to_owned())
-                    };
-                    let found = self.kb.get(&id).filter(|_| {
-                        anchor.is_none_or(|a| self.graph.headings(&id).iter().any(|h| h.id == a))
-                    });
+                    let (id, anchor) = self.graph.wiki_target(self.kb, &item.note, &target);
+                    let id = id.unwrap_or_else(|| NoteId(split_target(&target).0.to_owned()));
+                    let found = self
+                        .kb
+                        .get(&id)
+                        .filter(|note| anchor.is_none_or(|a| self.graph.has_anchor(note, a)));
                     let heading =
                         anchor.and_then(|a| self.graph.headings(&id).iter().find(|h| h.id == a));
                     let text = match (found, heading) {

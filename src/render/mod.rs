@@ -46,7 +46,9 @@ pub use highlight::Highlighter;
 pub use nav::{NAV_FULL, NAV_WINDOW};
 pub use page::print::{print_page, PRINT_LIMIT};
 pub use theme::Theme;
-pub use urls::{control_anchor, escape, note_url, pages, root_of, section_url, Page, PageKey};
+pub use urls::{
+    control_anchor, escape, note_url, pages, redirect_keys, root_of, section_url, Page, PageKey,
+};
 
 /// How many pages `render_each` rendered and how many it reused.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -175,6 +177,20 @@ impl Ctx<'_> {
                 Some(note) => self.note(note, theme, cache),
                 None => Ok(Outcome::Missing),
             },
+            PageKey::Redirect { from, to } => Ok(match (key.url(self.kb), self.kb.get(to)) {
+                (Some(_), Some(note)) => {
+                    let base = self.book.base_url.as_deref();
+                    let html = urls::redirect_page(from, note, base);
+                    Outcome::Rendered(
+                        Page {
+                            url: from.clone(),
+                            html,
+                        },
+                        None,
+                    )
+                }
+                _ => Outcome::Missing,
+            }),
         }
     }
 }

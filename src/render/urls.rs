@@ -70,6 +70,13 @@ pub enum PageKey {
     Section(Kind),
     /// `<folder>/<id>.html`
     Note(NoteId),
+    /// An old address of a note's page (`redirect_from`): a small page that sends the reader on.
+    Redirect {
+        /// The old site-relative URL.
+        from: String,
+        /// The note it leads to.
+        to: NoteId,
+    },
 }
 
 impl PageKey {
@@ -85,6 +92,13 @@ impl PageKey {
             PageKey::NotFound => "404.html".into(),
             PageKey::Section(kind) => section_url(*kind),
             PageKey::Note(id) => note_url(kb.get(id)?),
+            PageKey::Redirect { from, to } => {
+                let note = kb.get(to)?;
+                note.redirects
+                    .iter()
+                    .any(|(url, _)| url == from)
+                    .then(|| from.clone())?
+            }
         })
     }
 }
@@ -107,7 +121,31 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<PageKey> {
             .map(PageKey::Section),
     );
     keys.extend(kb.iter().map(|n| PageKey::Note(n.id.clone())));
+    keys.extend(kb.iter().flat_map(redirect_keys));
     keys
+}
+
+/// The redirect pages of a note's old addresses.
+pub fn redirect_keys(note: &Note) -> impl Iterator<Item = PageKey> + '_ {
+    note.redirects.iter().map(|(from, _)| PageKey::Redirect {
+        from: from.clone(),
+        to: note.id.clone(),
+    })
+}
+
+/// The page at an old address of `note` (`from`): a refresh to the note's page, relative so it
+/// works from any host and from `file://`, a canonical link, a plain link for readers without
+/// refresh, and `noindex` so search engines keep the new address.
+pub fn redirect_page(from: &str, note: &Note, base_url: Option<&str>) -> String {
+    let to = format!("{}{}", root_of(from), note_url(note));
+    let canonical = match base_url {
+        Some(base) => format!("{}/{}", base.trim_end_matches('/'), note_url(note)),
+        None => to.clone(),
+    };
+    let (to, canonical, title) = (escape(&to), escape(&canonical), escape(&note.title));
+    format!(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Moved: {title}</title>\n<meta name=\"robots\" content=\"noindex\">\n<link rel=\"canonical\" href=\"{canonical}\">\n<meta http-equiv=\"refresh\" content=\"0; url={to}\">\n</head>\n<body>\n<p>This page has moved to <a href=\"{to}\">{title}</a>.</p>\n</body>\n</html>\n"
+    )
 }
 
 /// The anchor of a control on `controls.html`: `fsbp:S3.1` → `fsbp-s3-1`.

@@ -170,8 +170,25 @@ pub fn affected(kb: &KnowledgeBase, graph: &LinkGraph, id: &NoteId, before: &Bef
             }
         }
         for note in [was, now].into_iter().flatten() {
+            for key in crate::render::redirect_keys(note) {
+                plan.add(key);
+            }
             plan.add(PageKey::Section(note.kind));
             aggregate_pages(kb, note, &mut plan);
+        }
+    }
+    plan
+}
+
+/// The pages of notes whose links lead elsewhere because another note's name changed
+/// (`LinkGraph::relinked`): their own pages, the pages their links left or reached (backlinks),
+/// and the pages listing their checklist items when a detail links.
+pub fn relinked(kb: &KnowledgeBase, graph: &LinkGraph) -> Affected {
+    let mut plan = Affected::default();
+    plan.notes(graph.relinked.iter());
+    for note in graph.relinked.iter().filter_map(|id| kb.get(id)) {
+        if details_link(note) {
+            item_pages(note, &mut plan);
         }
     }
     plan

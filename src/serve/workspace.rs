@@ -170,6 +170,11 @@ impl Workspace {
         }
         let mut output = self.finish(false)?;
         if !output.failed() {
+            // A page that went and came back under the same address (a note renamed, its old
+            // id now a `redirect_from`) stays.
+            let written: BTreeSet<&str> =
+                output.files.iter().map(|(url, _)| url.as_str()).collect();
+            removed_urls.retain(|url| !written.contains(url.as_str()));
             output.removed.extend(removed_urls);
         }
         let theme_changed = changes
@@ -193,6 +198,11 @@ impl Workspace {
             if let Some(old) = old {
                 befores.push((old.id.clone(), plan::before(&self.kb, &self.graph, &old.id)));
                 old_urls.push((old.id.clone(), render::note_url(old)));
+                old_urls.extend(
+                    old.redirects
+                        .iter()
+                        .map(|(url, _)| (old.id.clone(), url.clone())),
+                );
             }
             match self.project.knowledge_file(rel)? {
                 Some(file) => {
@@ -230,6 +240,7 @@ impl Workspace {
                 let previous = std::mem::take(&mut self.graph);
                 self.link_diags = Diagnostics::new();
                 self.graph = links::update(&self.kb, previous, &ids, &mut self.link_diags);
+                self.dirty.merge(plan::relinked(&self.kb, &self.graph));
                 for (id, before) in &befores {
                     self.dirty
                         .merge(plan::affected(&self.kb, &self.graph, id, before));
@@ -240,9 +251,9 @@ impl Workspace {
         Ok(old_urls
             .into_iter()
             .filter(|(id, url)| {
-                self.kb
-                    .get(id)
-                    .is_none_or(|note| render::note_url(note) != *url)
+                self.kb.get(id).is_none_or(|note| {
+                    render::note_url(note) != *url && !note.redirects.iter().any(|(r, _)| r == url)
+                })
             })
             .map(|(_, url)| url)
             .collect())
@@ -256,6 +267,7 @@ impl Workspace {
         }
         diags.extend(self.link_diags.clone());
         self.kb.check_global(&mut diags);
+        crate::driver::check_pages(&self.kb, &mut diags);
         kb::check_org(&self.kb, &self.project.config.org, &mut diags);
         let mut output = Output {
             diagnostics: diags.sorted(),

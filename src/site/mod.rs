@@ -397,7 +397,11 @@ impl NoteEntries {
 /// `sitemap.xml` of every page of `kb`: absolute URLs when `base-url` is set, site-relative ones
 /// otherwise.
 fn sitemap(kb: &KnowledgeBase, config: &Config) -> String {
-    let urls: Vec<String> = render::pages(kb).iter().filter_map(|k| k.url(kb)).collect();
+    let urls: Vec<String> = render::pages(kb)
+        .iter()
+        .filter(|k| !matches!(k, render::PageKey::Redirect { .. }))
+        .filter_map(|k| k.url(kb))
+        .collect();
     let base = config
         .book
         .base_url

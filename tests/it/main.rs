@@ -11,6 +11,7 @@ mod corpus;
 mod edits;
 mod history;
 mod incremental;
+mod links;
 mod output;
 mod preview;
 mod query;

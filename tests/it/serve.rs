@@ -570,3 +570,64 @@ fn connections_beyond_the_cap_are_refused() {
     });
     assert!(answered, "answers once the held connections close");
 }
+
+// In the preview, a note renamed with its old id in `redirect_from` keeps its old address as a
+// redirect page, and a link by a name another note just took now leads there.
+#[test]
+fn rename_keeps_old_address_and_names_relink() {
+    let t = SiteTest::new("minimal");
+    t.add("obsidian");
+    // Links by name only (a Markdown link names a file, which a rename breaks, as it should).
+    fs::write(
+        t.dir.join("knowledge/model/vault.md"),
+        "+++\ntitle = \"Vault\"\nsummary = \"s\"\nsources = [\"https://aws.amazon.com/\"]\n+++\n\
+         [[encryption keys#rotation]] [[KMS - Key Management|KMS]]\n",
+    )
+    .expect("write vault");
+    let server = t.serve(&["--knowledge", "knowledge"]);
+    let (status, _) = server.get("/glossary/old-keys.html");
+    assert_eq!(status, 200);
+    // Rename `keys` to `ciphers`, keeping its old id as an old address.
+    let old = t.dir.join("knowledge/glossary/keys.md");
+    let text = fs::read_to_string(&old).expect("read");
+    fs::write(
+        t.dir.join("knowledge/glossary/ciphers.md"),
+        text.replace("redirect_from = [", "redirect_from = [\"keys\", "),
+    )
+    .expect("write renamed note");
+    fs::remove_file(&old).expect("remove old note");
+    let page = server.wait_for("/glossary/keys.html", |p| {
+        p.contains("http-equiv=\"refresh\"")
+    });
+    assert!(page.contains("url=../glossary/ciphers.html"), "{page}");
+    let page = server.wait_for("/model/vault.html", |p| p.contains("glossary/ciphers.html"));
+    assert!(
+        page.contains("href=\"../glossary/ciphers.html#rotation\""),
+        "{page}"
+    );
+    // `tls` takes the alias the vault's link used for the keys note: the link moves with it.
+    let ciphers = t.dir.join("knowledge/glossary/ciphers.md");
+    let text = fs::read_to_string(&ciphers).expect("read");
+    fs::write(
+        &ciphers,
+        text.replace("aliases = [\"KMS - Key Management\"]", "aliases = []"),
+    )
+    .expect("drop alias");
+    let tls = t.dir.join("knowledge/glossary/tls.md");
+    let text = fs::read_to_string(&tls).expect("read");
+    fs::write(
+        &tls,
+        text.replace(
+            "title = \"TLS\"",
+            "title = \"TLS\"\naliases = [\"KMS - Key Management\"]",
+        ),
+    )
+    .expect("add alias");
+    let page = server.wait_for("/model/vault.html", |p| {
+        p.contains("href=\"../glossary/tls.html\" title=\"Transport Layer Security.\">KMS</a>")
+    });
+    assert!(
+        page.contains("glossary/tls.html\" title=\"Transport Layer Security.\">KMS</a>"),
+        "{page}"
+    );
+}
