@@ -472,10 +472,24 @@ fn note(i: usize, n: usize, rng: &mut Rng) -> Note {
                 MODELS[rng.below(MODELS.len())]
             ));
             for layer in 0..LAYERS {
+                let owner = OWNERS[rng.below(OWNERS.len())];
+                let note = capitalise(&rng.words(8));
+                let duty = |party: &str, rng: &mut Rng| {
+                    format!(
+                        "{party} = [{{ duty = \"{}\", source = \"{SOURCE}\" }}]\n",
+                        capitalise(&rng.words(6))
+                    )
+                };
+                // Duties per party, the owner derived from them (the note format since
+                // `whosecures-kb/2`); a not-applicable row has none and a row source.
+                let duties = match owner {
+                    "provider" => duty("provider", rng),
+                    "customer" => duty("customer", rng),
+                    "shared" => duty("provider", rng) + &duty("customer", rng),
+                    _ => format!("source = \"{SOURCE}\"\n"),
+                };
                 s.push_str(&format!(
-                    "\n[[responsibility]]\nlayer = \"layer-{layer:02}\"\nowner = \"{}\"\nnote = \"{}.\"\nsource = \"{SOURCE}\"\n",
-                    OWNERS[rng.below(OWNERS.len())],
-                    capitalise(&rng.words(8))
+                    "\n[[responsibility]]\nlayer = \"layer-{layer:02}\"\nnote = \"{note}.\"\nverified = 2026-12-06\n{duties}"
                 ));
             }
             checklist(&mut s, &id, rng);
@@ -548,7 +562,7 @@ fn body(i: usize, n: usize, id: &str, rng: &mut Rng) -> String {
 fn checklist(s: &mut String, id: &str, rng: &mut Rng) {
     for k in 0..3 {
         s.push_str(&format!(
-            "\n[[checklist]]\nid = \"{id}-item-{k}\"\ntitle = \"{}\"\nlayer = \"layer-{:02}\"\npillar = \"pillar-{}\"\nseverity = \"{}\"\ncontrols = [\"fsbp:S3.{}\"]\nverify = \"aws s3api get-bucket-policy --bucket example\"\nsource = \"{SOURCE}\"\n",
+            "\n[[checklist]]\nid = \"{id}-item-{k}\"\ntitle = \"{}\"\nlayer = \"layer-{:02}\"\npillar = \"pillar-{}\"\nseverity = \"{}\"\ncontrols = [\"fsbp:S3.{}\"]\nverify = \"aws s3api get-bucket-policy --bucket example\"\nsource = \"{SOURCE}\"\nverified = 2026-12-06\n",
             capitalise(&rng.words(6)),
             rng.below(LAYERS),
             rng.below(PILLARS),
