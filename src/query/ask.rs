@@ -59,6 +59,9 @@ struct Candidate {
     /// A choice under which the layer does not apply (a variant without duties): it answers
     /// when the question names the choice, every word of it.
     absent: bool,
+    /// A whole row with no duties at all (not applicable): nothing else of the row can answer a
+    /// question about it, so it may answer one that names its layer among other words.
+    dutiless: bool,
     /// The duty's first word, its verb by convention ("Patches ...", "Chooses ..."): the act a
     /// question asks about.
     verb: Option<String>,
@@ -373,6 +376,7 @@ pub fn ask(kb: &KnowledgeBase, service: &Note, question: &str) -> Answers {
                 when: when_tokens.clone(),
                 exact: exact.clone(),
                 absent: when.is_some() && duties.all().next().is_none(),
+                dutiless: when.is_none() && duties.all().next().is_none(),
                 verb: None,
                 answer: Answer {
                     layer: row.layer.to_string(),
@@ -398,6 +402,7 @@ pub fn ask(kb: &KnowledgeBase, service: &Note, question: &str) -> Answers {
                     when: when_tokens.clone(),
                     exact: Vec::new(),
                     absent: false,
+                    dutiless: false,
                     verb,
                     answer: Answer {
                         layer: row.layer.to_string(),
@@ -480,6 +485,7 @@ pub fn ask_model(kb: &KnowledgeBase, question: &str) -> Answers {
             when: Vec::new(),
             exact: exact.clone(),
             absent: false,
+            dutiless: false,
             verb: None,
             answer: Answer {
                 layer: title.clone(),
@@ -501,6 +507,7 @@ pub fn ask_model(kb: &KnowledgeBase, question: &str) -> Answers {
                 when: Vec::new(),
                 exact: Vec::new(),
                 absent: false,
+                dutiless: false,
                 verb,
                 answer: Answer {
                     layer: title.clone(),
@@ -606,10 +613,26 @@ fn rank(asked: &str, question: &[String], candidates: Vec<Candidate>) -> Vec<Ans
                     .filter(|name| !name.is_empty() && rest.iter().all(|t| name.contains(t)))
                     .map(|name| rest.len() as f64 / name.len() as f64)
                     .fold(0.0, f64::max);
-                if precision == 0.0 || rest.is_empty() {
+                if rest.is_empty() {
                     return None;
                 }
-                score += total * (2.0 + precision);
+                if precision == 0.0 {
+                    // A not-applicable row answers a question that names its layer among other
+                    // words ("patch the guest OS") as a duty would, without the name bonus;
+                    // any other whole row leaves such questions to its duties.
+                    if !c.dutiless
+                        || !c
+                            .names
+                            .iter()
+                            .any(|n| !n.is_empty() && n.iter().all(|t| wanted.contains(&t)))
+                    {
+                        return None;
+                    }
+                    // A duty that holds the question's other words is still the likelier answer.
+                    score *= 0.7;
+                } else {
+                    score += total * (2.0 + precision);
+                }
             }
             let mut answer = c.answer;
             answer.score = score / total;
@@ -692,5 +715,86 @@ mod tests {
             keys.tokens("patching under the shared responsibility model", &none),
             ["patch", "under"]
         );
+    }
+
+    fn answer(layer: &str, party: &str, duty: &str) -> Answer {
+        Answer {
+            layer: layer.into(),
+            party: party.into(),
+            duty: duty.into(),
+            variant: None,
+            source: String::new(),
+            verified: String::new(),
+            score: 0.0,
+        }
+    }
+
+    // A not-applicable row answers a question that names its layer among other words, rather
+    // than a duty of another layer that shares only the verb; a duty holding more of the words
+    // still wins.
+    #[test]
+    fn not_applicable_rows_answer_questions_naming_their_layer() {
+        let t = Tokenizer::new(&[]);
+        let none = HashSet::new();
+        let tok = |text: &str| t.tokens(text, &none);
+        let rows = || {
+            let layer = tok("guest os");
+            vec![
+                Candidate {
+                    fields: vec![
+                        (layer.clone(), 1.0),
+                        (tok("No operating system to reach"), 0.35),
+                    ],
+                    whole: true,
+                    names: vec![layer.clone()],
+                    when: Vec::new(),
+                    exact: vec!["guest os".into()],
+                    absent: false,
+                    dutiless: true,
+                    verb: None,
+                    answer: answer("guest-os", "not-applicable", "No operating system to reach"),
+                },
+                Candidate {
+                    fields: vec![
+                        (tok("Patches the software of each appliance"), 1.0),
+                        (tok("platform runtime"), 0.6),
+                    ],
+                    whole: false,
+                    names: Vec::new(),
+                    when: Vec::new(),
+                    exact: Vec::new(),
+                    absent: false,
+                    dutiless: false,
+                    verb: Some("patch".into()),
+                    answer: answer("platform-runtime", "provider", "Patches the software"),
+                },
+            ]
+            .into_iter()
+            // As in a real table, many duties patch something: the verb alone says little.
+            .chain(
+                ["database engine", "firmware", "hypervisor", "host kernel"].map(|what| {
+                    Candidate {
+                        fields: vec![(tok(&format!("Patches the {what}")), 1.0)],
+                        whole: false,
+                        names: Vec::new(),
+                        when: Vec::new(),
+                        exact: Vec::new(),
+                        absent: false,
+                        dutiless: false,
+                        verb: Some("patch".into()),
+                        answer: answer("host-os", "provider", what),
+                    }
+                }),
+            )
+            .collect::<Vec<_>>()
+        };
+        let ask = |q: &str| rank(q, &tok(q), rows());
+        assert_eq!(ask("patch the guest OS")[0].party, "not-applicable");
+        assert_eq!(ask("guest OS")[0].party, "not-applicable");
+        assert_eq!(ask("patch the appliance software")[0].party, "provider");
+        // Words of the layer without all of its name do not bring the row in.
+        assert!(ask("patch the guest appliance")
+            .iter()
+            .all(|a| a.party != "not-applicable"));
     }
 }
