@@ -26,8 +26,85 @@ pub enum Selection<'a> {
     All,
     /// One service's responsibility table.
     Service(&'a Note),
-    /// Checklist items: of one note, or all when `None`; optionally only those mapped to a control.
+    /// Checklist items: of one note, or all when `None`; optionally only those mapped to a control
+    /// (`catalog:id`, as `resolve_control` gives it).
     Checklist(Option<&'a Note>, Option<&'a str>),
+    /// Every catalog's coverage by the checklists (`kb::coverage`), or one catalog's.
+    Coverage(Option<&'a str>),
+}
+
+/// Schema id of coverage exports.
+pub const COVERAGE_SCHEMA: &str = "whosecures-coverage/1";
+
+/// The `catalog:id` a `--control` names: written whole (`fsbp:S3.1`), or a plain id (`S3.1`) that
+/// exactly one catalog has, as the checklists page's filter takes it. An id no catalog knows is
+/// an error with a hint.
+pub fn resolve_control(kb: &KnowledgeBase, written: &str) -> Result<String, String> {
+    let known = |catalog: &str, id: &str| {
+        kb.catalogs.iter().any(|c| {
+            c.catalog.id == catalog
+                && match &c.controls {
+                    Some(_) => c.control(id).is_some(),
+                    None => kb.checklist_items().any(|i| {
+                        i.controls
+                            .iter()
+                            .any(|k| k.catalog == catalog && k.id == id)
+                    }),
+                }
+        })
+    };
+    let mut every: Vec<String> = Vec::new();
+    for c in &kb.catalogs {
+        match &c.controls {
+            Some(list) => every.extend(list.iter().map(|k| format!("{}:{}", c.catalog.id, k.id))),
+            None => every.extend(
+                kb.checklist_items()
+                    .flat_map(|i| i.controls.iter())
+                    .filter(|k| k.catalog == c.catalog.id)
+                    .map(ToString::to_string),
+            ),
+        }
+    }
+    every.sort();
+    every.dedup();
+    if let Some((catalog, id)) = written.split_once(':') {
+        if known(catalog, id) {
+            return Ok(written.to_owned());
+        }
+    } else {
+        let matches: Vec<&String> = every
+            .iter()
+            .filter(|k| {
+                k.split_once(':')
+                    .is_some_and(|(_, id)| id.eq_ignore_ascii_case(written))
+            })
+            .collect();
+        match matches.as_slice() {
+            [one] => return Ok((*one).clone()),
+            [] => {}
+            many => {
+                let names: Vec<String> = many.iter().map(|k| format!("`{k}`")).collect();
+                return Err(format!(
+                    "control `{written}` is in several catalogs ({}); write it `catalog:id`",
+                    names.join(", ")
+                ));
+            }
+        }
+    }
+    // A plain id is compared with the plain ids, a `catalog:id` with the whole keys.
+    let plain = |k: &String| k.split_once(':').map_or(k.clone(), |(_, id)| id.to_owned());
+    let hint = if written.contains(':') {
+        crate::diag::suggest(written, every.iter().map(String::as_str)).map(str::to_owned)
+    } else {
+        let ids: Vec<String> = every.iter().map(plain).collect();
+        crate::diag::suggest(written, ids.iter().map(String::as_str))
+            .and_then(|id| every.iter().find(|k| plain(k) == id).cloned())
+    }
+    .map(|s| format!("; did you mean `{s}`?"))
+    .unwrap_or_default();
+    Err(format!(
+        "unknown control `{written}`: no catalog has it (write `catalog:id`, e.g. `fsbp:S3.1`, or a plain id such as `S3.1`){hint}"
+    ))
 }
 
 /// Schema id of checklist exports.
@@ -60,6 +137,76 @@ pub fn export(
                 .filter(|i| control.is_none_or(|c| i.controls.iter().any(|k| k.to_string() == c)))
                 .collect();
             checklist(kb, &items, format)
+        }
+        (Selection::Coverage(only), format) => {
+            coverage(&crate::kb::coverage::coverage(kb, only), format)
+        }
+    }
+}
+
+/// The `whosecures-coverage/1` document.
+#[derive(Serialize)]
+struct CoverageExport<'a> {
+    schema: &'static str,
+    catalogs: &'a [crate::kb::coverage::CatalogCoverage],
+}
+
+fn coverage(catalogs: &[crate::kb::coverage::CatalogCoverage], format: Format) -> String {
+    match format {
+        Format::Json => {
+            serde_json::to_string_pretty(&CoverageExport {
+                schema: COVERAGE_SCHEMA,
+                catalogs,
+            })
+            .unwrap_or_default()
+                + "\n"
+        }
+        Format::Csv => {
+            let mut out = csv::Writer::from_writer(Vec::new());
+            let _ = out.write_record([
+                "catalog", "control", "title", "service", "state", "items", "reason",
+            ]);
+            for c in catalogs {
+                for k in &c.controls {
+                    let _ = out.write_record([
+                        c.catalog.as_str(),
+                        &k.id,
+                        &k.title,
+                        k.service.as_deref().unwrap_or(""),
+                        k.state.word(),
+                        &k.items.join(" "),
+                        k.reason.as_deref().unwrap_or(""),
+                    ]);
+                }
+            }
+            String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
+        }
+        Format::Markdown => {
+            let mut out = String::new();
+            for c in catalogs {
+                let t = &c.totals;
+                out.push_str(&format!(
+                    "## {}\n\n{} of {} controls covered, {} out of scope, {} retired, {} uncovered.\n\n| control | title | service | state | items |\n| --- | --- | --- | --- | --- |\n",
+                    md(&c.title),
+                    t.covered,
+                    t.controls,
+                    t.out_of_scope,
+                    t.retired,
+                    t.uncovered
+                ));
+                for k in &c.controls {
+                    out.push_str(&format!(
+                        "| `{}` | {} | {} | {} | {} |\n",
+                        k.id,
+                        md(&k.title),
+                        k.service.as_deref().unwrap_or(""),
+                        k.state.word(),
+                        md(&k.items.join(", "))
+                    ));
+                }
+                out.push('\n');
+            }
+            out
         }
     }
 }

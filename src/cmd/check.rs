@@ -20,6 +20,36 @@ pub struct Args {
     /// Make every stale claim an error (exit 1), for CI; needs `--stale DAYS`.
     #[arg(long, requires = "stale")]
     deny_stale: bool,
+    /// List the controls no checklist item covers, of every catalog with a list of controls
+    /// (`knowledge/catalogs/`) or of CATALOG, with the counts (a report: exit 0 unless the notes
+    /// have errors).
+    #[arg(long, value_name = "CATALOG", num_args = 0..=1, default_missing_value = "all")]
+    coverage: Option<String>,
+}
+
+/// `Ok` when `only` is a catalog with a list of controls (or `None`); else the message.
+pub fn known_catalog(
+    kb: &kb::KnowledgeBase,
+    only: Option<&str>,
+) -> std::result::Result<(), String> {
+    let Some(only) = only else {
+        return Ok(());
+    };
+    let listed: Vec<&str> = kb
+        .catalogs
+        .iter()
+        .filter(|c| c.controls.is_some())
+        .map(|c| c.catalog.id.as_str())
+        .collect();
+    if listed.contains(&only) {
+        return Ok(());
+    }
+    let names: Vec<String> = listed.iter().map(|c| format!("`{c}`")).collect();
+    Err(format!(
+        "no catalog `{only}` with a list of controls; expected one of {}{}",
+        names.join(", "),
+        whosecures::diag::did_you_mean(only, listed.iter().copied())
+    ))
 }
 
 /// Checks the project; exit 1 when the notes have errors.
@@ -52,6 +82,35 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             kb::dated(&compiled.kb),
             plural(days as usize)
         ));
+        out(&listing);
+    }
+    if let Some(only) = args.coverage.as_deref() {
+        let only = (only != "all").then_some(only);
+        if let Err(e) = known_catalog(&compiled.kb, only) {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(2));
+        }
+        let mut listing = String::new();
+        for c in kb::coverage::coverage(&compiled.kb, only) {
+            for k in c
+                .controls
+                .iter()
+                .filter(|k| k.state == kb::coverage::State::Uncovered)
+            {
+                let service = k
+                    .service
+                    .as_deref()
+                    .map(|s| format!(" [{s}]"))
+                    .unwrap_or_default();
+                listing.push_str(&format!("{}:{}  {}{service}\n", c.catalog, k.id, k.title));
+            }
+            let (t, s) = (c.totals, c.in_knowledge_base);
+            listing.push_str(&format!(
+                "{}: {} of {} controls covered, {} out of scope, {} retired, {} uncovered; of the {} controls of services in the knowledge base, {} covered, {} uncovered\n",
+                c.catalog, t.covered, t.controls, t.out_of_scope, t.retired, t.uncovered,
+                s.controls, s.covered, s.uncovered
+            ));
+        }
         out(&listing);
     }
     report(&compiled.diags);

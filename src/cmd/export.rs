@@ -37,9 +37,13 @@ pub struct Args {
     /// Checklist items: of one service or practice (id), or all of them.
     #[arg(long, value_name = "NOTE", num_args = 0..=1, default_missing_value = "all")]
     checklist: Option<String>,
-    /// Only checklist items mapped to this control (`fsbp:S3.1`).
+    /// Only checklist items mapped to this control (`fsbp:S3.1`, or a plain id such as `S3.1`).
     #[arg(long, value_name = "CATALOG:ID", requires = "checklist")]
     control: Option<String>,
+    /// Each control of every catalog with a list (or of CATALOG): covered by which items, out
+    /// of scope, retired or uncovered.
+    #[arg(long, value_name = "CATALOG", num_args = 0..=1, default_missing_value = "all", conflicts_with_all = ["service", "checklist"])]
+    coverage: Option<String>,
     /// Write to FILE instead of standard output (replaced whole, never half-written).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
@@ -55,8 +59,30 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             ExitCode::from(1)
         })
     };
-    let control = args.control.as_deref();
+    let control = match args
+        .control
+        .as_deref()
+        .map(|c| export::resolve_control(kb, c))
+    {
+        Some(Ok(control)) => Some(control),
+        Some(Err(e)) => {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(1));
+        }
+        None => None,
+    };
+    let control = control.as_deref();
+    if let Some(only) = args.coverage.as_deref() {
+        let only = (only != "all").then_some(only);
+        if let Err(e) = super::check::known_catalog(kb, only) {
+            eprintln!("error: {e}");
+            return Ok(ExitCode::from(1));
+        }
+    }
     let selection = match (args.service.as_deref(), args.checklist.as_deref()) {
+        _ if args.coverage.is_some() => {
+            Selection::Coverage(args.coverage.as_deref().filter(|c| *c != "all"))
+        }
         (Some(name), _) => match found(Kind::Service, name) {
             Ok(note) => Selection::Service(note),
             Err(code) => return Ok(code),

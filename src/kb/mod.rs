@@ -2,6 +2,7 @@
 //! vocabulary. Read-only after `load`; it never touches the filesystem or renders anything. Here
 //! only `KnowledgeBase`, its lookups and `load`: types in `note`, checks in `validate`, and so on.
 
+pub mod coverage;
 mod frontmatter;
 mod note;
 mod order;
@@ -30,7 +31,9 @@ pub use parse::is_valid_id;
 pub use stale::{dated, stale, Stale};
 pub use update::{is_structural, Update};
 pub use validate::check_org;
-pub use vocab::{Catalog, CompiledCatalog, Synonyms, Term, Vocabulary};
+pub use vocab::{
+    is_control_list, Catalog, CatalogControl, CompiledCatalog, Synonyms, Term, Vocabulary,
+};
 
 pub use parse::Broken;
 use parse::{layer_order, parse_note, Read};

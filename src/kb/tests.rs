@@ -349,3 +349,95 @@ mod properties {
         }
     }
 }
+
+fn item(id: &str, controls: &str) -> String {
+    format!("[[checklist]]\nid = \"{id}\"\ntitle = \"T\"\nlayer = \"data\"\npillar = \"data-protection\"\nseverity = \"high\"\ncontrols = [{controls}]\nsource = \"https://docs.aws.amazon.com/s3/\"\nverified = 2026-12-06\n")
+}
+
+const LIST: &str = "[[control]]\nid = \"S3.1\"\ntitle = \"Block public access\"\nservice = \"s3\"\n\n[[control]]\nid = \"S3.2\"\ntitle = \"No public reads\"\nservice = \"s3\"\n\n[[control]]\nid = \"S3.3\"\ntitle = \"Old check\"\nservice = \"s3\"\nretired = true\n\n[[control]]\nid = \"App.1\"\ntitle = \"A service we do not document\"\nout_of_scope = \"no note for it\"\n\n[[control]]\nid = \"Mq.1\"\ntitle = \"A service we do not document either\"\n";
+
+// Coverage counts each control of a catalog's list once: covered by the items that name it,
+// retired, out of scope with its reason, or uncovered; per catalog and over the knowledge base's
+// services.
+#[test]
+fn coverage_arithmetic() {
+    let mut files = base_files();
+    files.push(file("catalogs/fsbp.toml", LIST));
+    files.push(file(
+        "services/s3.md",
+        &service(&format!(
+            "{ROW}{}{}",
+            item("s3-a", "\"fsbp:S3.1\""),
+            item("s3-b", "\"fsbp:S3.1\", \"fsbp:S3.1\"")
+        )),
+    ));
+    let mut diags = Diagnostics::new();
+    let kb = load(files, &mut diags);
+    assert!(diags.is_empty(), "{:?}", diags.sorted());
+    let all = coverage::coverage(&kb, None);
+    assert_eq!(all.len(), 1);
+    let c = &all[0];
+    let states: Vec<(&str, &str, Vec<&str>)> = c
+        .controls
+        .iter()
+        .map(|k| {
+            (
+                k.id.as_str(),
+                k.state.word(),
+                k.items.iter().map(String::as_str).collect(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        states,
+        [
+            ("S3.1", "covered", vec!["s3-a", "s3-b"]),
+            ("S3.2", "uncovered", vec![]),
+            ("S3.3", "retired", vec![]),
+            ("App.1", "out-of-scope", vec![]),
+            ("Mq.1", "uncovered", vec![]),
+        ]
+    );
+    let t = c.totals;
+    assert_eq!(
+        (
+            t.controls,
+            t.covered,
+            t.out_of_scope,
+            t.retired,
+            t.uncovered
+        ),
+        (5, 1, 1, 1, 2)
+    );
+    let s = c.in_knowledge_base;
+    assert_eq!((s.controls, s.covered, s.uncovered), (3, 1, 1));
+    assert!(coverage::coverage(&kb, Some("cis")).is_empty());
+}
+
+// With a list, an item may name only listed controls (a hint for a near miss) and a retired one
+// is a warning; the list's own ids, duplicates and services are checked where they are written.
+#[test]
+fn catalog_lists_are_checked() {
+    let got = diagnostics_of(vec![
+        file(
+            "catalogs/fsbp.toml",
+            &format!("{LIST}\n[[control]]\nid = \"S3.1\"\ntitle = \"Again\"\n\n[[control]]\nid = \"bad id\"\ntitle = \"x\"\n\n[[control]]\nid = \"S3.9\"\ntitle = \"x\"\nservice = \"s4\"\n"),
+        ),
+        file("catalogs/nist.toml", "[[control]]\nid = \"AC-1\"\ntitle = \"x\"\n"),
+        file(
+            "services/s3.md",
+            &service(&format!("{ROW}{}", item("s3-a", "\"fsbp:S3.22\", \"fsbp:S3.3\""))),
+        ),
+    ]);
+    assert_eq!(
+        got,
+        [
+            "knowledge/catalogs/fsbp.toml:27:6: error: control `S3.1` is listed twice; first at `knowledge/catalogs/fsbp.toml:2:6`",
+            "knowledge/catalogs/fsbp.toml:31:6: error: control id `bad id` does not match the `fsbp` pattern `^[A-Za-z][A-Za-z0-9]*\\.[0-9]+$`",
+            "knowledge/catalogs/fsbp.toml:37:11: error: `service`: no service note `s4`; did you mean `s3`?",
+            "knowledge/catalogs/nist.toml:1:1: error: no catalog `nist` in vocabulary.toml for this list of controls; the file is named after one of `fsbp`",
+            "knowledge/services/s3.md:19:13: error: unknown `fsbp` control `S3.22`: not in the catalog's list (`catalogs/fsbp.toml`); did you mean `S3.2`?",
+            "knowledge/services/s3.md:19:27: warning: `fsbp:S3.3` is retired by its publisher; map the item to the control that replaced it, or drop the mapping",
+        ]
+    );
+}

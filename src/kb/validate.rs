@@ -543,6 +543,25 @@ impl Context<'_> {
             );
             return None;
         }
+        if let Some(list) = &compiled.controls {
+            match list.iter().find(|c| c.id == id) {
+                None => {
+                    let hint = crate::diag::did_you_mean(id, list.iter().map(|c| c.id.as_str()));
+                    diags.error(
+                        &at.span(value),
+                        format!(
+                            "unknown `{catalog}` control `{id}`: not in the catalog's list (`catalogs/{catalog}.toml`){hint}"
+                        ),
+                    );
+                    return None;
+                }
+                Some(control) if control.retired => diags.warning(
+                    &at.span(value),
+                    format!("`{catalog}:{id}` is retired by its publisher; map the item to the control that replaced it, or drop the mapping"),
+                ),
+                Some(_) => {}
+            }
+        }
         Some(Control {
             catalog: catalog.to_owned(),
             id: id.to_owned(),
@@ -708,6 +727,24 @@ impl KnowledgeBase {
     /// order, then order in the note).
     pub fn check_global(&self, diags: &mut Diagnostics) {
         self.check_aliases(diags);
+        for catalog in &self.catalogs {
+            for control in catalog.controls.iter().flatten() {
+                let (Some(service), Some(at)) = (&control.service, &control.service_at) else {
+                    continue;
+                };
+                let ok = self
+                    .get_str(service)
+                    .is_some_and(|n| matches!(n.kind, Kind::Service | Kind::SecurityService));
+                if !ok {
+                    let services = self
+                        .iter()
+                        .filter(|n| matches!(n.kind, Kind::Service | Kind::SecurityService))
+                        .map(|n| n.id.as_str());
+                    let hint = crate::diag::did_you_mean(service, services);
+                    diags.error(at, format!("`service`: no service note `{service}`{hint}"));
+                }
+            }
+        }
         for note in self.iter() {
             let KindData::SecurityService(s) = &note.data else {
                 continue;

@@ -74,13 +74,65 @@ pub struct Synonyms {
     pub also: Vec<String>,
 }
 
-/// A catalog with its pattern compiled.
+/// A catalog with its pattern compiled, and its list of controls when the knowledge base has
+/// one (`catalogs/<id>.toml`).
 #[derive(Debug, Clone)]
 pub struct CompiledCatalog {
     /// The catalog as written.
     pub catalog: Catalog,
     /// Its compiled pattern (`None` when it does not compile: ids are then not checked).
     pub pattern: Option<Regex>,
+    /// Every control of the catalog, in the list's order, when it has a list: checklist items
+    /// may then name only these, and coverage is counted over them.
+    pub controls: Option<Vec<CatalogControl>>,
+}
+
+impl CompiledCatalog {
+    /// The control `id` of the catalog's list.
+    pub fn control(&self, id: &str) -> Option<&CatalogControl> {
+        self.controls.as_ref()?.iter().find(|c| c.id == id)
+    }
+}
+
+/// One control of a catalog's list, in our own words.
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogControl {
+    /// As the publisher writes it (`S3.1`, `1.4`).
+    pub id: String,
+    /// What it checks, in our words.
+    pub title: String,
+    /// The knowledge base's note for the service it applies to, if the knowledge base has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+    /// The publisher retired it: listed for old mappings, never counted as uncovered.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub retired: bool,
+    /// Why no checklist item needs to cover it (e.g. no service of the knowledge base has it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub out_of_scope: Option<String>,
+    /// Where its `service` is written, to report one that names no note.
+    #[serde(skip)]
+    pub service_at: Option<Location>,
+}
+
+/// `catalogs/<id>.toml` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ControlList {
+    control: Vec<ControlRaw>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ControlRaw {
+    id: toml::Spanned<String>,
+    title: String,
+    #[serde(default)]
+    service: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    retired: bool,
+    #[serde(default)]
+    out_of_scope: Option<String>,
 }
 
 impl Vocabulary {
@@ -176,9 +228,107 @@ pub(super) fn load_vocabulary(
         catalogs.push(CompiledCatalog {
             catalog: catalog.clone(),
             pattern: pattern.ok(),
+            controls: None,
         });
     }
+    for file in files.iter().filter(|f| is_control_list(&f.rel_path)) {
+        load_control_list(file, &mut catalogs, diags);
+    }
     (vocab, catalogs)
+}
+
+/// Whether a knowledge file is a catalog's list of controls (`catalogs/<id>.toml`).
+pub fn is_control_list(rel_path: &str) -> bool {
+    rel_path
+        .strip_prefix("catalogs/")
+        .is_some_and(|name| name.ends_with(".toml") && !name.contains('/'))
+}
+
+/// Reads `catalogs/<id>.toml` into the catalog `<id>`: every id must match the catalog's
+/// pattern and appear once; each problem is reported where it is written.
+fn load_control_list(file: &SourceFile, catalogs: &mut [CompiledCatalog], diags: &mut Diagnostics) {
+    let id = file.rel_path["catalogs/".len()..].trim_end_matches(".toml");
+    let Some(catalog) = catalogs.iter_mut().find(|c| c.catalog.id == id) else {
+        let known: Vec<String> = catalogs
+            .iter()
+            .map(|c| format!("`{}`", c.catalog.id))
+            .collect();
+        diags.error(
+            &Location::file(&file.display_path),
+            format!(
+                "no catalog `{id}` in vocabulary.toml for this list of controls; the file is named after one of {}",
+                known.join(", ")
+            ),
+        );
+        return;
+    };
+    if crate::source::too_large(&file.bytes) {
+        diags.error(
+            &Location::file(&file.display_path),
+            format!(
+                "`{}` is larger than {} MiB, the most a knowledge file may hold",
+                file.rel_path,
+                crate::source::MAX_FILE_BYTES >> 20
+            ),
+        );
+        return;
+    }
+    let Some(text) = decode(file, diags) else {
+        return;
+    };
+    let lines = LineIndex::new(text);
+    let list: ControlList = match toml::from_str(text) {
+        Ok(list) => list,
+        Err(e) => {
+            let at = lines.locate(&file.display_path, e.span().map_or(0, |s| s.start));
+            diags.error(&at, parse_message(e.message()));
+            return;
+        }
+    };
+    let mut seen: std::collections::HashMap<String, Location> = std::collections::HashMap::new();
+    let mut controls = Vec::with_capacity(list.control.len());
+    for raw in list.control {
+        let at = lines.locate(&file.display_path, raw.id.span().start);
+        let control_id = raw.id.into_inner();
+        if catalog
+            .pattern
+            .as_ref()
+            .is_some_and(|p| !p.is_match(&control_id))
+        {
+            diags.error(
+                &at,
+                format!(
+                    "control id `{control_id}` does not match the `{id}` pattern `{}`",
+                    catalog.catalog.pattern
+                ),
+            );
+            continue;
+        }
+        if let Some(first) = seen.get(&control_id) {
+            diags.error(
+                &at,
+                format!("control `{control_id}` is listed twice; first at {first}"),
+            );
+            continue;
+        }
+        if raw.title.trim().is_empty() {
+            diags.error(&at, format!("control `{control_id}` needs a `title`"));
+        }
+        seen.insert(control_id.clone(), at);
+        let service_at = raw
+            .service
+            .as_ref()
+            .map(|s| lines.locate(&file.display_path, s.span().start));
+        controls.push(CatalogControl {
+            id: control_id,
+            title: raw.title,
+            service: raw.service.map(toml::Spanned::into_inner),
+            retired: raw.retired,
+            out_of_scope: raw.out_of_scope,
+            service_at,
+        });
+    }
+    catalog.controls = Some(controls);
 }
 
 /// Where the `pattern` value of the `index`-th `[[catalogs]]` table starts in `text`.

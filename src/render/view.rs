@@ -420,9 +420,35 @@ pub struct CatalogGroup {
     pub url: String,
     /// How many of its controls have items.
     pub count: usize,
+    /// When the catalog has a list of controls: how many the checklists cover, and the rest.
+    pub coverage: Option<CoverageView>,
     /// Where its controls go: each control is rendered on its own with `parts/control.html`,
     /// in natural order.
     pub controls_html: String,
+}
+
+/// A catalog's coverage by the checklists (`kb::coverage`), for `controls.html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageView {
+    /// Counts over every control of the list.
+    pub totals: crate::kb::coverage::Totals,
+    /// Controls no item covers and nothing explains.
+    pub uncovered: Vec<ListedControl>,
+    /// Controls no item needs to cover, each with its reason.
+    pub out_of_scope: Vec<ListedControl>,
+}
+
+/// A control of a catalog's list that no item names.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListedControl {
+    /// `fsbp:S3.1`.
+    pub key: String,
+    /// Our title of it.
+    pub title: String,
+    /// The service it applies to, when the knowledge base has a note for it.
+    pub service: Option<LinkView>,
+    /// Why it is out of scope.
+    pub reason: Option<String>,
 }
 
 /// One control id and the items mapped to it.
@@ -432,6 +458,8 @@ pub struct ControlGroup {
     pub key: String,
     /// `S3.1`.
     pub id: String,
+    /// Our title of it, from the catalog's list (empty without one).
+    pub title: String,
     /// Anchor id.
     pub anchor: String,
     /// Items.

@@ -83,7 +83,8 @@ pub fn classify(path: &Path, roots: &Roots) -> Option<Change> {
             None
         }
     } else {
-        (rel.ends_with(".md") || rel == "vocabulary.toml").then_some(Change::Note(rel))
+        (rel.ends_with(".md") || rel == "vocabulary.toml" || crate::kb::is_control_list(&rel))
+            .then_some(Change::Note(rel))
     }
 }
 
@@ -177,6 +178,11 @@ mod tests {
                 "/w/knowledge/vocabulary.toml",
                 Some(Change::Note("vocabulary.toml".into())),
             ),
+            (
+                "/w/knowledge/catalogs/fsbp.toml",
+                Some(Change::Note("catalogs/fsbp.toml".into())),
+            ),
+            ("/w/knowledge/catalogs/old/fsbp.toml", None),
             (
                 "/w/theme/templates/note.html",
                 Some(Change::Template("templates/note.html".into())),

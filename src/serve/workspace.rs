@@ -189,6 +189,12 @@ impl Workspace {
     /// Updates the knowledge base and link graph for changed note files; returns the URLs of
     /// notes that disappeared.
     fn apply_notes(&mut self, rels: &BTreeSet<&str>) -> Result<Vec<String>> {
+        if rels.iter().any(|rel| !rel.ends_with(".md")) {
+            // The vocabulary or a catalog's list of controls: every note is checked against
+            // them, so everything is loaded again (an edit, or the file removed).
+            self.load_knowledge()?;
+            return Ok(Vec::new());
+        }
         let mut changed = Vec::new();
         let mut removed = Vec::new();
         let mut befores: Vec<(NoteId, plan::Before)> = Vec::new();

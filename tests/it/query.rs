@@ -151,3 +151,108 @@ fn org_overlay_teams_and_runbooks() {
     );
     assert!(err.contains("book.toml:16:1: error: [org.runbooks]: `javascript:alert(1)` for `widget-encrypt` is not an http(s) URL"), "{err}");
 }
+
+// Coverage: `check --coverage` lists the uncovered controls of every catalog with a list, with
+// the counts; `export --coverage` gives every control's state as JSON, CSV or Markdown; an
+// unknown catalog is an error with a hint.
+#[test]
+fn coverage_of_control_catalogs() {
+    let t = SiteTest::new("minimal");
+    t.add("coverage");
+    let out = t.ok(&["check", "--knowledge", "knowledge", "--coverage"]);
+    assert_eq!(
+        stdout(&out),
+        "fsbp:S3.2  Allow no public read access to buckets [widget]\n\
+         fsbp:Mq.1  Another service without a note\n\
+         fsbp: 1 of 5 controls covered, 1 out of scope, 1 retired, 2 uncovered; of the 3 controls of services in the knowledge base, 1 covered, 1 uncovered\n"
+    );
+    let out = t.run(&["check", "--knowledge", "knowledge", "--coverage", "fsbq"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("no catalog `fsbq` with a list of controls; expected one of `fsbp`; did you mean `fsbp`?"),
+        "{}",
+        stderr(&out)
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&t.ok(&[
+        "export",
+        "--knowledge",
+        "knowledge",
+        "--coverage",
+    ])))
+    .expect("JSON");
+    assert_eq!(json["schema"], "whosecures-coverage/1");
+    let fsbp = &json["catalogs"][0];
+    assert_eq!(fsbp["totals"]["covered"], 1);
+    assert_eq!(fsbp["controls"][0]["items"][0], "widget-encrypt");
+    assert_eq!(fsbp["controls"][3]["state"], "out-of-scope");
+    let csv = stdout(&t.ok(&[
+        "export",
+        "--knowledge",
+        "knowledge",
+        "--coverage",
+        "fsbp",
+        "-f",
+        "csv",
+    ]));
+    assert_eq!(csv.lines().count(), 6, "{csv}");
+    assert!(
+        csv.contains("fsbp,S3.3,An old check,widget,retired,,"),
+        "{csv}"
+    );
+}
+
+// `--control` takes a plain id as the checklists page's filter does; an id no catalog has is
+// an error with a hint instead of an empty list.
+#[test]
+fn export_control_filter_takes_plain_ids() {
+    let t = SiteTest::new("minimal");
+    t.add("coverage");
+    let ids = |control: &str| -> Vec<String> {
+        let out = t.ok(&[
+            "export",
+            "--knowledge",
+            "knowledge",
+            "--checklist",
+            "--control",
+            control,
+        ]);
+        let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
+        json["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .filter_map(|i| i["id"].as_str().map(str::to_owned))
+            .collect()
+    };
+    assert_eq!(ids("fsbp:S3.1"), ["widget-encrypt"]);
+    assert_eq!(ids("s3.1"), ["widget-encrypt"]);
+    assert!(ids("S3.2").is_empty(), "a listed control no item names");
+    let out = t.run(&[
+        "export",
+        "--knowledge",
+        "knowledge",
+        "--checklist",
+        "--control",
+        "nonsense:1",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("unknown control `nonsense:1`"),
+        "{}",
+        stderr(&out)
+    );
+    let out = t.run(&[
+        "export",
+        "--knowledge",
+        "knowledge",
+        "--checklist",
+        "--control",
+        "S3.11",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("did you mean `fsbp:S3.1`?"),
+        "{}",
+        stderr(&out)
+    );
+}

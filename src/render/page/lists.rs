@@ -42,6 +42,7 @@ impl Ctx<'_> {
                     .collect()
             })
             .collect();
+        let coverage = crate::kb::coverage::coverage(self.kb, None);
         let url = "controls.html";
         let view = ControlsPage {
             page: self.layout(url, "Controls", "controls", Vec::new()),
@@ -59,6 +60,10 @@ impl Ctx<'_> {
                     title: catalog.title.clone(),
                     url: catalog.url.clone(),
                     count: controls.len(),
+                    coverage: coverage
+                        .iter()
+                        .find(|c| c.catalog == catalog.id)
+                        .map(|c| self.coverage_view(c)),
                     controls_html: part_marker(n),
                 })
                 .collect(),
@@ -78,6 +83,14 @@ impl Ctx<'_> {
                         anchor: control_anchor(&key),
                         key,
                         id: id.to_owned(),
+                        title: self
+                            .kb
+                            .catalogs
+                            .iter()
+                            .find(|c| c.catalog.id == catalog.id)
+                            .and_then(|c| c.control(id))
+                            .map(|c| c.title.clone())
+                            .unwrap_or_default(),
                         items: items
                             .iter()
                             .map(|item| self.item_slot(item, show))
@@ -88,6 +101,31 @@ impl Ctx<'_> {
             })
             .collect();
         self.finish_in_parts(url, url, view, &parts, theme, cache)
+    }
+
+    /// What `controls.html` shows of a catalog's coverage.
+    fn coverage_view(&self, c: &crate::kb::coverage::CatalogCoverage) -> CoverageView {
+        let listed = |state: crate::kb::coverage::State| -> Vec<ListedControl> {
+            c.controls
+                .iter()
+                .filter(|k| k.state == state)
+                .map(|k| ListedControl {
+                    key: format!("{}:{}", c.catalog, k.id),
+                    title: k.title.clone(),
+                    service: k
+                        .service
+                        .as_deref()
+                        .and_then(|s| self.kb.get_str(s))
+                        .map(|n| self.link(n)),
+                    reason: k.reason.clone(),
+                })
+                .collect()
+        };
+        CoverageView {
+            totals: c.totals,
+            uncovered: listed(crate::kb::coverage::State::Uncovered),
+            out_of_scope: listed(crate::kb::coverage::State::OutOfScope),
+        }
     }
 
     pub(in crate::render) fn checklists(
