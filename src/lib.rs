@@ -32,6 +32,7 @@
 
 pub mod config;
 pub mod diag;
+pub mod diff;
 pub mod driver;
 pub mod error;
 pub mod export;

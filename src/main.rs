@@ -41,6 +41,9 @@ enum Command {
     Who(cmd::who::Args),
     /// Export the knowledge base, a service's table or checklists as JSON, CSV or Markdown.
     Export(cmd::export::Args),
+    /// What changed between two versions of the knowledge base: owners moved, duties, services,
+    /// checklist items and control mappings added or removed (exit 1 when they differ).
+    Diff(cmd::diff::Args),
     /// Write book.toml, knowledge/ and themes/default/ into DIR for editing.
     Init(cmd::init::Args),
 }
@@ -54,6 +57,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cmd::serve::run(&args),
         Command::Who(args) => cmd::who::run(&args),
         Command::Export(args) => cmd::export::run(&args),
+        Command::Diff(args) => cmd::diff::run(&args),
         Command::Init(args) => cmd::init::run(&args),
     };
     match outcome {

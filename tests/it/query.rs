@@ -256,3 +256,59 @@ fn export_control_filter_takes_plain_ids() {
         stderr(&out)
     );
 }
+
+// `diff OLD NEW` compares two versions, each a knowledge directory or a kb.json file: owners
+// moved, duties, rows, items and control mappings added or removed; exit 1 when they differ,
+// 0 when not, 2 when a side cannot be read.
+#[test]
+fn diff_two_versions() {
+    let t = SiteTest::new("minimal");
+    t.ok(&["export", "--knowledge", "knowledge", "-o", "old.json"]);
+    let widget = t.dir.join("knowledge/services/widget.md");
+    let text = std::fs::read_to_string(&widget).expect("read");
+    let text = text
+        .replacen(
+            "provider = [\n  { duty = \"Patches the OS under the service\", source = \"https://aws.amazon.com/compliance/shared-responsibility-model/\" },\n]",
+            "customer = [\n  { duty = \"Patches the OS of its own images\", source = \"https://aws.amazon.com/compliance/shared-responsibility-model/\" },\n]",
+            1,
+        )
+        .replace("controls = [\"fsbp:S3.1\", \"cis-aws-3.0.0:2.1.1\"]", "controls = [\"fsbp:S3.1\", \"fsbp:S3.5\"]");
+    std::fs::write(&widget, text).expect("write");
+    let out = t.run(&["diff", "old.json", "knowledge"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert_eq!(
+        stdout(&out),
+        "Owner moved (1):\n  widget / guest-os: provider → customer\n\
+         Duties added (1):\n  widget / guest-os (customer): Patches the OS of its own images\n\
+         Duties removed (1):\n  widget / guest-os (provider): Patches the OS under the service\n\
+         Control mappings added (1):\n  widget-encrypt fsbp:S3.5\n\
+         Control mappings removed (1):\n  widget-encrypt cis-aws-3.0.0:2.1.1\n"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&t.run(&[
+        "diff",
+        "old.json",
+        "knowledge",
+        "-f",
+        "json",
+    ])))
+    .expect("JSON");
+    assert_eq!(json["schema"], "whosecures-diff/1");
+    assert_eq!(json["moved"][0]["layer"], "guest-os");
+    assert_eq!(json["moved"][0]["to"], "customer");
+    let md = stdout(&t.run(&["diff", "old.json", "knowledge", "-f", "markdown"]));
+    assert!(
+        md.starts_with("## Owner moved (1)\n\n- `widget / guest-os`: provider → customer\n"),
+        "{md}"
+    );
+    let same = t.run(&["diff", "knowledge", "knowledge"]);
+    assert_eq!(same.status.code(), Some(0));
+    assert_eq!(stdout(&same), "no differences\n");
+    std::fs::write(t.dir.join("not.json"), "{\"schema\": \"other/1\"}").expect("write");
+    let bad = t.run(&["diff", "not.json", "knowledge"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(
+        stderr(&bad).contains("not a whosecures kb.json"),
+        "{}",
+        stderr(&bad)
+    );
+}
