@@ -339,92 +339,128 @@ fn cell_name(c: &CellKey) -> String {
     }
 }
 
+/// The changes as sections of plain-text lines, one per kind of change, in `render`'s order
+/// (for the "What changed" page).
+pub fn sections(d: &Diff) -> Vec<(&'static str, Vec<String>)> {
+    let cell = |c: &CellKey| cell_name(c);
+    let named = |n: &[Named]| -> Vec<String> {
+        n.iter().map(|n| format!("{} {}", n.id, n.title)).collect()
+    };
+    let all: Vec<(&'static str, Vec<String>)> = vec![
+        (
+            "Owner moved",
+            d.moved
+                .iter()
+                .map(|m| format!("{}: {} → {}", cell(&m.cell), m.from, m.to))
+                .collect(),
+        ),
+        (
+            "Duties added",
+            d.duties_added
+                .iter()
+                .map(|c| format!("{} ({}): {}", cell(&c.cell), c.party, c.duty))
+                .collect(),
+        ),
+        (
+            "Duties removed",
+            d.duties_removed
+                .iter()
+                .map(|c| format!("{} ({}): {}", cell(&c.cell), c.party, c.duty))
+                .collect(),
+        ),
+        (
+            "Rows and variants added",
+            d.cells_added
+                .iter()
+                .map(|c| format!("{}: {}", cell(&c.cell), c.owner))
+                .collect(),
+        ),
+        (
+            "Rows and variants removed",
+            d.cells_removed
+                .iter()
+                .map(|c| format!("{}: {}", cell(&c.cell), c.owner))
+                .collect(),
+        ),
+        ("Services added", named(&d.services_added)),
+        ("Services removed", named(&d.services_removed)),
+        ("Checklist items added", named(&d.items_added)),
+        ("Checklist items removed", named(&d.items_removed)),
+        (
+            "Control mappings added",
+            d.controls_added
+                .iter()
+                .map(|m| format!("{} {}", m.item, m.control))
+                .collect(),
+        ),
+        (
+            "Control mappings removed",
+            d.controls_removed
+                .iter()
+                .map(|m| format!("{} {}", m.item, m.control))
+                .collect(),
+        ),
+    ];
+    all.into_iter()
+        .filter(|(_, lines)| !lines.is_empty())
+        .collect()
+}
+
+/// `changes.xml`: an Atom feed with one entry for this version's changes, so readers who
+/// subscribe see each published change set once. The entry's id is made from the changes
+/// themselves (`key`, e.g. a fingerprint of the JSON), so rebuilding the same version does not
+/// make a new entry; `updated` is the day of the build (`date`, `YYYY-MM-DD`).
+pub fn atom(
+    d: &Diff,
+    site_title: &str,
+    base_url: Option<&str>,
+    since: &str,
+    key: &str,
+    date: &str,
+) -> String {
+    let esc = |t: &str| {
+        t.replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;")
+            .replace('"', "&quot;")
+    };
+    let page = match base_url {
+        Some(base) => format!("{}/changes.html", base.trim_end_matches('/')),
+        None => "changes.html".to_owned(),
+    };
+    let count: usize = sections(d).iter().map(|(_, l)| l.len()).sum();
+    let summary = render(d, false);
+    format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>{title}: what changed</title>\n  <id>urn:whosecures:changes</id>\n  <link rel=\"alternate\" href=\"{page}\"/>\n  <updated>{date}T00:00:00Z</updated>\n  <author><name>{title}</name></author>\n  <entry>\n    <title>{count} change{s} since {since}</title>\n    <id>urn:whosecures:changes:{key}</id>\n    <link rel=\"alternate\" href=\"{page}\"/>\n    <updated>{date}T00:00:00Z</updated>\n    <content type=\"text\">{content}</content>\n  </entry>\n</feed>\n",
+        title = esc(site_title),
+        page = esc(&page),
+        date = esc(date),
+        count = count,
+        s = if count == 1 { "" } else { "s" },
+        since = esc(since),
+        key = esc(key),
+        content = esc(&summary),
+    )
+}
+
 /// The diff as text (`markdown = false`: one line per change, for a terminal) or Markdown (a
-/// section per kind of change, for a pull request or a changelog).
+/// section per kind of change, for a pull request or a changelog), from `sections`.
 pub fn render(d: &Diff, markdown: bool) -> String {
     let mut out = String::new();
-    let mut section = |title: &str, lines: Vec<String>| {
-        if lines.is_empty() {
-            return;
-        }
+    for (title, lines) in sections(d) {
         if markdown {
             out.push_str(&format!("## {title} ({})\n\n", lines.len()));
-            for line in lines {
-                out.push_str(&format!("- {line}\n"));
+            for line in &lines {
+                out.push_str(&format!("- {}\n", line.replace('|', "\\|")));
             }
             out.push('\n');
         } else {
             out.push_str(&format!("{title} ({}):\n", lines.len()));
-            for line in lines {
+            for line in &lines {
                 out.push_str(&format!("  {line}\n"));
             }
         }
-    };
-    let code = |s: &str| {
-        if markdown {
-            format!("`{s}`")
-        } else {
-            s.to_owned()
-        }
-    };
-    section(
-        "Owner moved",
-        d.moved
-            .iter()
-            .map(|m| format!("{}: {} → {}", code(&cell_name(&m.cell)), m.from, m.to))
-            .collect(),
-    );
-    section(
-        "Duties added",
-        d.duties_added
-            .iter()
-            .map(|c| format!("{} ({}): {}", code(&cell_name(&c.cell)), c.party, c.duty))
-            .collect(),
-    );
-    section(
-        "Duties removed",
-        d.duties_removed
-            .iter()
-            .map(|c| format!("{} ({}): {}", code(&cell_name(&c.cell)), c.party, c.duty))
-            .collect(),
-    );
-    section(
-        "Rows and variants added",
-        d.cells_added
-            .iter()
-            .map(|c| format!("{}: {}", code(&cell_name(&c.cell)), c.owner))
-            .collect(),
-    );
-    section(
-        "Rows and variants removed",
-        d.cells_removed
-            .iter()
-            .map(|c| format!("{}: {}", code(&cell_name(&c.cell)), c.owner))
-            .collect(),
-    );
-    let named = |n: &Vec<Named>| -> Vec<String> {
-        n.iter()
-            .map(|n| format!("{} {}", code(&n.id), n.title))
-            .collect()
-    };
-    section("Services added", named(&d.services_added));
-    section("Services removed", named(&d.services_removed));
-    section("Checklist items added", named(&d.items_added));
-    section("Checklist items removed", named(&d.items_removed));
-    section(
-        "Control mappings added",
-        d.controls_added
-            .iter()
-            .map(|m| format!("{} {}", code(&m.item), m.control))
-            .collect(),
-    );
-    section(
-        "Control mappings removed",
-        d.controls_removed
-            .iter()
-            .map(|m| format!("{} {}", code(&m.item), m.control))
-            .collect(),
-    );
+    }
     if out.is_empty() {
         out.push_str("no differences\n");
     }

@@ -227,6 +227,7 @@ pub fn build(
     project: &Project,
     output: Option<&Path>,
     fresh: bool,
+    extra: impl FnOnce(&Compiled, &Theme) -> Result<Vec<(String, Vec<u8>)>>,
     timings: &mut Timings,
 ) -> Result<Built> {
     let theme = Theme::load(project.config.build.theme.as_deref())?;
@@ -247,6 +248,7 @@ pub fn build(
     let cache = project.config.build.cache_dir_for(&out);
     refuse_inside_inputs(project, &out, "site")?;
     refuse_inside_inputs(project, &cache, "cache")?;
+    let extra = extra(&compiled, &theme)?;
     let counts = site::build_into(
         &compiled.kb,
         &compiled.graph,
@@ -257,6 +259,7 @@ pub fn build(
         &cache,
         &project.input_dirs(),
         fresh,
+        &extra,
         timings,
     )?;
     Ok(Built {

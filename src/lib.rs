@@ -23,7 +23,7 @@
 //! use whosecures::config::{Project, ProjectArgs};
 //!
 //! let project = Project::resolve(&ProjectArgs::default())?;
-//! let built = driver::build(&project, Some("site".as_ref()), false, &mut Timings::default())?;
+//! let built = driver::build(&project, Some("site".as_ref()), false, |_, _| Ok(Vec::new()), &mut Timings::default())?;
 //! for diagnostic in built.compiled.diags.sorted() {
 //!     eprintln!("{diagnostic}");
 //! }

@@ -4,9 +4,13 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use whosecures::diff;
 use whosecures::driver;
 use whosecures::error::Result;
-use whosecures::site::Timings;
+use whosecures::incremental::Hasher;
+use whosecures::kb::Date;
+use whosecures::render::{self, view::ChangeSection, Theme};
+use whosecures::site::{export_assembled, Timings};
 
 use super::{plural, report, InputArgs};
 
@@ -24,6 +28,11 @@ pub struct Args {
     /// Render every page again instead of keeping the previous build's unchanged pages.
     #[arg(long)]
     fresh: bool,
+    /// Add a "What changed" page (`changes.html`) and an Atom feed (`changes.xml`) comparing
+    /// this version with an earlier one: a knowledge directory or a kb.json (a build's, or
+    /// `export -f json`'s).
+    #[arg(long, value_name = "FILE|DIR")]
+    since: Option<PathBuf>,
 }
 
 /// Builds the site; exit 1 (nothing written) when the notes have errors.
@@ -32,7 +41,52 @@ pub fn run(args: &Args) -> Result<ExitCode> {
     let mut timings = Timings::default();
     let project = args.input.project()?;
     let progress = super::style::Progress::start("building", timings.stage());
-    let built = driver::build(&project, args.output.as_deref(), args.fresh, &mut timings);
+    let baseline = match &args.since {
+        Some(path) => Some((path.display().to_string(), super::diff::read(path)?)),
+        None => None,
+    };
+    let history = project.history();
+    let changes = |compiled: &driver::Compiled, theme: &Theme| -> Result<Vec<(String, Vec<u8>)>> {
+        let Some((since, old)) = &baseline else {
+            return Ok(Vec::new());
+        };
+        let (kb, graph) = (&compiled.kb, &compiled.graph);
+        let now = export_assembled(kb, graph, kb.notes.iter().map(|n| &**n));
+        let d = diff::diff(old, &super::diff::parse(&now, "this version")?);
+        let sections = diff::sections(&d)
+            .into_iter()
+            .map(|(title, lines)| ChangeSection {
+                title: title.to_owned(),
+                lines,
+            })
+            .collect();
+        let page =
+            render::render_changes(kb, graph, &project.config, &history, theme, since, sections)?;
+        let key = Hasher::new(None)
+            .text(&serde_json::to_string(&d).unwrap_or_default())
+            .finish()
+            .to_hex();
+        let book = &project.config.book;
+        let feed = diff::atom(
+            &d,
+            &book.title,
+            book.base_url.as_deref(),
+            since,
+            &key[..16],
+            &Date::today().to_string(),
+        );
+        Ok(vec![
+            (page.url, page.html.into_bytes()),
+            ("changes.xml".to_owned(), feed.into_bytes()),
+        ])
+    };
+    let built = driver::build(
+        &project,
+        args.output.as_deref(),
+        args.fresh,
+        changes,
+        &mut timings,
+    );
     drop(progress);
     let built = built?;
     let diags = &built.compiled.diags;

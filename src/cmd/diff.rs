@@ -50,7 +50,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
 }
 
 /// One side: a `kb.json` file as it is, or a knowledge directory exported the same way.
-fn read(path: &Path) -> Result<Snapshot> {
+pub fn read(path: &Path) -> Result<Snapshot> {
     let json = if path.is_dir() {
         let project = Project::resolve(&ProjectArgs {
             config: None,
@@ -76,7 +76,12 @@ fn read(path: &Path) -> Result<Snapshot> {
     } else {
         std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?
     };
-    let doc: serde_json::Value = serde_json::from_str(&json)
-        .map_err(|e| Error::Refused(format!("`{}` is not JSON: {e}", path.display())))?;
-    Snapshot::from_kb_json(&doc).map_err(|e| Error::Refused(format!("`{}`: {e}", path.display())))
+    parse(&json, &path.display().to_string())
+}
+
+/// A `kb.json` document's snapshot; `what` names it in messages.
+pub fn parse(json: &str, what: &str) -> Result<Snapshot> {
+    let doc: serde_json::Value = serde_json::from_str(json)
+        .map_err(|e| Error::Refused(format!("`{what}` is not JSON: {e}")))?;
+    Snapshot::from_kb_json(&doc).map_err(|e| Error::Refused(format!("`{what}`: {e}")))
 }

@@ -116,6 +116,31 @@ pub fn render_each(
     })
 }
 
+/// Renders `changes.html` (what changed since `since`, in `sections`) with the theme's layout. Not
+/// part of the page plan: a build given a version to compare with writes it beside the site.
+pub fn render_changes(
+    kb: &KnowledgeBase,
+    graph: &LinkGraph,
+    config: &Config,
+    history: &History,
+    theme: &Theme,
+    since: &str,
+    sections: Vec<view::ChangeSection>,
+) -> Result<Page> {
+    let ctx = Ctx::new(kb, graph, config).history(history);
+    let view = view::ChangesPage {
+        page: ctx.layout("changes.html", "What changed", "", Vec::new()),
+        since: since.to_owned(),
+        sections,
+    };
+    match ctx.finish("changes.html", "changes.html", view, theme, None)? {
+        Outcome::Rendered(page, _) => Ok(page),
+        Outcome::Reused | Outcome::Missing => Err(crate::error::Error::Template(
+            "changes.html was not rendered".into(),
+        )),
+    }
+}
+
 /// Highlights one code block as the renderer does (`None` for an unknown language); for benches.
 pub fn highlight_code(lang: &str, code: &str) -> Option<String> {
     highlight::Highlighter::get().highlight(lang, code)

@@ -530,6 +530,26 @@ pub struct SelfCheckPage {
     pub owners: Vec<OwnerLegend>,
 }
 
+/// `changes.html`: what changed since the version a build was given (`build --since`).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangesPage {
+    /// Layout.
+    pub page: Layout,
+    /// The version compared against, as the reader should name it.
+    pub since: String,
+    /// One section per kind of change, in a fixed order; empty when nothing changed.
+    pub sections: Vec<ChangeSection>,
+}
+
+/// One kind of change and its lines (plain text).
+#[derive(Debug, Clone, Serialize)]
+pub struct ChangeSection {
+    /// `Owner moved`.
+    pub title: String,
+    /// One line per change.
+    pub lines: Vec<String>,
+}
+
 /// `search.html` and `404.html`: layout only.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlainPage {

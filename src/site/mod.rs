@@ -83,6 +83,7 @@ pub fn build_into(
     cache: &Path,
     protected: &[PathBuf],
     fresh: bool,
+    extra: &[(String, Vec<u8>)],
     timings: &mut Timings,
 ) -> Result<render::Counts> {
     let mut counts = render::Counts::default();
@@ -104,6 +105,10 @@ pub fn build_into(
             };
             let inputs = (kb, graph, config, history);
             counts = render_into(inputs, theme, dirs, fresh, timings)?;
+            // Files the command made beside the site (the "What changed" page and feed).
+            for (url, bytes) in extra {
+                write::put(staging, url, bytes)?;
+            }
             Ok(())
         })
     })?;

@@ -297,12 +297,50 @@ fn diff_two_versions() {
     assert_eq!(json["moved"][0]["to"], "customer");
     let md = stdout(&t.run(&["diff", "old.json", "knowledge", "-f", "markdown"]));
     assert!(
-        md.starts_with("## Owner moved (1)\n\n- `widget / guest-os`: provider → customer\n"),
+        md.starts_with("## Owner moved (1)\n\n- widget / guest-os: provider → customer\n"),
         "{md}"
     );
     let same = t.run(&["diff", "knowledge", "knowledge"]);
     assert_eq!(same.status.code(), Some(0));
     assert_eq!(stdout(&same), "no differences\n");
+    // A build given the old version adds a "What changed" page and an Atom feed; one without
+    // `--since` has neither.
+    t.ok(&[
+        "build",
+        "--knowledge",
+        "knowledge",
+        "--output",
+        "out",
+        "--since",
+        "old.json",
+    ]);
+    let page = t.html("out/changes.html");
+    assert_eq!(
+        texts(&page, "section.changes h2"),
+        [
+            "Owner moved (1)",
+            "Duties added (1)",
+            "Duties removed (1)",
+            "Control mappings added (1)",
+            "Control mappings removed (1)"
+        ]
+    );
+    assert_eq!(
+        texts(&page, "section.changes li")[0],
+        "widget / guest-os: provider → customer"
+    );
+    let feed = t.read("out/changes.xml");
+    assert!(
+        feed.contains("<title>5 changes since old.json</title>"),
+        "{feed}"
+    );
+    assert!(
+        feed.contains("widget / guest-os: provider → customer"),
+        "{feed}"
+    );
+    assert_eq!(feed.matches("<entry>").count(), 1);
+    t.ok(&["build", "--knowledge", "knowledge", "--output", "out2"]);
+    assert!(!t.dir.join("out2/changes.html").exists());
     std::fs::write(t.dir.join("not.json"), "{\"schema\": \"other/1\"}").expect("write");
     let bad = t.run(&["diff", "not.json", "knowledge"]);
     assert_eq!(bad.status.code(), Some(2));
