@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use crate::config::Project;
 use crate::diag::{Diagnostics, Location};
 use crate::error::{Error, Result};
-use crate::kb::{self, KnowledgeBase};
+use crate::kb::{self, KnowledgeBase, Note};
 use crate::links::{self, LinkGraph};
 use crate::render::{self, Counts, PageKey, Theme};
 use crate::site::{self, Timings};
@@ -100,37 +100,43 @@ fn check_collisions(kb: &KnowledgeBase, diags: &mut Diagnostics) {
             );
         }
     }
-    check_redirects(kb, diags);
+    if kb.iter().any(|note| !note.redirects.is_empty()) {
+        check_redirects(kb, &generated, diags);
+    }
 }
 
-/// A `redirect_from` address that is a page of the site, or another note's old address, is an
-/// error at the entry: the redirect would replace the page, or one note would lose its address.
-fn check_redirects(kb: &KnowledgeBase, diags: &mut Diagnostics) {
-    let mut pages: std::collections::HashMap<String, String> = render::pages(kb)
-        .into_iter()
-        .filter(|key| !matches!(key, PageKey::Redirect { .. }))
-        .filter_map(|key| {
-            let what = match &key {
-                PageKey::Note(id) => format!("the page of note `{id}`"),
-                _ => "a page the site generates".to_owned(),
-            };
-            Some((key.url(kb)?, what))
-        })
+/// A `redirect_from` address that is a page of the site (`generated`, or a note's page), or
+/// another note's old address, is an error at the entry: the redirect would replace the page, or
+/// one note would lose its address.
+fn check_redirects(
+    kb: &KnowledgeBase,
+    generated: &std::collections::HashSet<String>,
+    diags: &mut Diagnostics,
+) {
+    let note_pages: std::collections::HashMap<String, &Note> = kb
+        .iter()
+        .map(|note| (render::note_url(note), note))
         .collect();
+    let mut taken: std::collections::HashMap<&str, (&Note, &Location)> =
+        std::collections::HashMap::new();
     for note in kb.iter() {
         for (url, at) in &note.redirects {
-            match pages.get(url) {
-                Some(what) => diags.error(
-                    at,
-                    format!("`redirect_from` address `{url}` is {what}; a redirect may not replace a page"),
+            let what = if generated.contains(url) {
+                "a page the site generates".to_owned()
+            } else if let Some(other) = note_pages.get(url) {
+                format!("the page of note `{}`", other.id)
+            } else if let Some((other, first)) = taken.get(url.as_str()) {
+                format!("already an old address of `{}` at {first}", other.id)
+            } else {
+                taken.insert(url, (note, at));
+                continue;
+            };
+            diags.error(
+                at,
+                format!(
+                    "`redirect_from` address `{url}` is {what}; a redirect may not replace a page"
                 ),
-                None => {
-                    pages.insert(
-                        url.clone(),
-                        format!("already an old address of `{}` at {at}", note.id),
-                    );
-                }
-            }
+            );
         }
     }
 }

@@ -40,19 +40,7 @@ pub const COVERAGE_SCHEMA: &str = "whosecures-coverage/1";
 /// exactly one catalog has, as the checklists page's filter takes it. An id no catalog knows is
 /// an error with a hint.
 pub fn resolve_control(kb: &KnowledgeBase, written: &str) -> Result<String, String> {
-    let known = |catalog: &str, id: &str| {
-        kb.catalogs.iter().any(|c| {
-            c.catalog.id == catalog
-                && match &c.controls {
-                    Some(_) => c.control(id).is_some(),
-                    None => kb.checklist_items().any(|i| {
-                        i.controls
-                            .iter()
-                            .any(|k| k.catalog == catalog && k.id == id)
-                    }),
-                }
-        })
-    };
+    // Every `catalog:id` there is: a catalog's list, or (without one) the ids items use.
     let mut every: Vec<String> = Vec::new();
     for c in &kb.catalogs {
         match &c.controls {
@@ -67,8 +55,8 @@ pub fn resolve_control(kb: &KnowledgeBase, written: &str) -> Result<String, Stri
     }
     every.sort();
     every.dedup();
-    if let Some((catalog, id)) = written.split_once(':') {
-        if known(catalog, id) {
+    if written.contains(':') {
+        if every.binary_search_by(|k| k.as_str().cmp(written)).is_ok() {
             return Ok(written.to_owned());
         }
     } else {

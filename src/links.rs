@@ -99,7 +99,7 @@ pub struct Names {
     given: HashMap<NoteId, Vec<(Rank, String)>>,
 }
 
-/// The names a note gives, each once at its best rank, its path last.
+/// The names a note gives, each once at its best rank, then its path (lowercased).
 fn given_by(note: &Note) -> Vec<(Rank, String)> {
     let mut mine: Vec<(Rank, String)> = Vec::with_capacity(3 + note.aliases.len());
     let all = [
@@ -113,6 +113,7 @@ fn given_by(note: &Note) -> Vec<(Rank, String)> {
             mine.push((rank, key));
         }
     }
+    mine.push((Rank::Path, note.rel_path.to_lowercase()));
     mine
 }
 
@@ -123,6 +124,10 @@ impl Names {
         for note in kb.iter() {
             let mine = given_by(note);
             for (rank, key) in &mine {
+                if *rank == Rank::Path {
+                    names.paths.insert(key.clone(), note.id.clone());
+                    continue;
+                }
                 let entry = names.keys.entry(key.clone()).or_insert((*rank, Vec::new()));
                 if *rank < entry.0 {
                     *entry = (*rank, vec![note.id.clone()]);
@@ -130,10 +135,6 @@ impl Names {
                     entry.1.push(note.id.clone());
                 }
             }
-            let path = note.rel_path.to_lowercase();
-            names.paths.insert(path.clone(), note.id.clone());
-            let mut mine = mine;
-            mine.push((Rank::Path, path));
             names.given.insert(note.id.clone(), mine);
         }
         for (_, ids) in names.keys.values_mut() {
@@ -148,11 +149,7 @@ impl Names {
         let given = ids
             .iter()
             .filter_map(|id| kb.get(id))
-            .map(|note| {
-                let mut mine = given_by(note);
-                mine.push((Rank::Path, note.rel_path.to_lowercase()));
-                (note.id.clone(), mine)
-            })
+            .map(|note| (note.id.clone(), given_by(note)))
             .collect();
         Names {
             given,
@@ -191,11 +188,10 @@ impl Names {
     /// note at `from` (its path relative to the knowledge root): relative to that note's folder,
     /// else to the knowledge root, else (a bare file name) the note with that id.
     pub fn markdown(&self, kb: &KnowledgeBase, from: &str, path: &str) -> Option<NoteId> {
-        let folder = from.rsplit_once('/').map_or("", |(folder, _)| folder);
         let relative = if path.starts_with('/') {
             None
         } else {
-            normalize(&format!("{folder}/{path}"))
+            relative_to(from, path)
         };
         let rooted = normalize(path);
         for candidate in [relative, rooted].into_iter().flatten() {
@@ -219,6 +215,13 @@ impl Names {
     fn paths(&self) -> impl Iterator<Item = &str> {
         self.paths.keys().map(String::as_str)
     }
+}
+
+/// `path` read from the folder of the note at `from` (both relative to the knowledge root),
+/// normalized; `None` when it climbs above the root.
+fn relative_to(from: &str, path: &str) -> Option<String> {
+    let folder = from.rsplit_once('/').map_or("", |(folder, _)| folder);
+    normalize(&format!("{folder}/{path}"))
 }
 
 /// `a/./b/../c.md` → `a/c.md`; `None` when it climbs above the root.
@@ -589,9 +592,8 @@ fn check(kb: &KnowledgeBase, graph: &LinkGraph, note: &Note, link: &Link, diags:
             return;
         }
         let message = if link.markdown {
-            let folder = note.rel_path.rsplit_once('/').map_or("", |(f, _)| f);
-            let wanted = normalize(&format!("{folder}/{}", link.written))
-                .unwrap_or_else(|| link.written.clone());
+            let wanted =
+                relative_to(&note.rel_path, &link.written).unwrap_or_else(|| link.written.clone());
             let hint = did_you_mean(&wanted, graph.names.paths());
             format!(
                 "unresolved link `{}`: no note file `{wanted}` in the knowledge base{hint}",

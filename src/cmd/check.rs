@@ -27,28 +27,29 @@ pub struct Args {
     coverage: Option<String>,
 }
 
-/// `Ok` when `only` is a catalog with a list of controls (or `None`); else the message.
-pub fn known_catalog(
+/// The catalog a `--coverage [CATALOG]` names: `None` for every catalog (`all`, the value when
+/// none is given), or one with a list of controls; else the message, with a hint.
+pub fn coverage_catalog<'a>(
     kb: &kb::KnowledgeBase,
-    only: Option<&str>,
-) -> std::result::Result<(), String> {
-    let Some(only) = only else {
-        return Ok(());
-    };
+    arg: &'a str,
+) -> std::result::Result<Option<&'a str>, String> {
+    if arg == "all" {
+        return Ok(None);
+    }
     let listed: Vec<&str> = kb
         .catalogs
         .iter()
         .filter(|c| c.controls.is_some())
         .map(|c| c.catalog.id.as_str())
         .collect();
-    if listed.contains(&only) {
-        return Ok(());
+    if listed.contains(&arg) {
+        return Ok(Some(arg));
     }
     let names: Vec<String> = listed.iter().map(|c| format!("`{c}`")).collect();
     Err(format!(
-        "no catalog `{only}` with a list of controls; expected one of {}{}",
+        "no catalog `{arg}` with a list of controls; expected one of {}{}",
         names.join(", "),
-        whosecures::diag::did_you_mean(only, listed.iter().copied())
+        whosecures::diag::did_you_mean(arg, listed.iter().copied())
     ))
 }
 
@@ -84,12 +85,14 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         ));
         out(&listing);
     }
-    if let Some(only) = args.coverage.as_deref() {
-        let only = (only != "all").then_some(only);
-        if let Err(e) = known_catalog(&compiled.kb, only) {
-            eprintln!("error: {e}");
-            return Ok(ExitCode::from(2));
-        }
+    if let Some(arg) = args.coverage.as_deref() {
+        let only = match coverage_catalog(&compiled.kb, arg) {
+            Ok(only) => only,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Ok(ExitCode::from(2));
+            }
+        };
         let mut listing = String::new();
         for c in kb::coverage::coverage(&compiled.kb, only) {
             for k in c

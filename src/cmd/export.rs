@@ -72,17 +72,20 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         None => None,
     };
     let control = control.as_deref();
-    if let Some(only) = args.coverage.as_deref() {
-        let only = (only != "all").then_some(only);
-        if let Err(e) = super::check::known_catalog(kb, only) {
+    let coverage = match args
+        .coverage
+        .as_deref()
+        .map(|arg| super::check::coverage_catalog(kb, arg))
+    {
+        Some(Ok(only)) => Some(only),
+        Some(Err(e)) => {
             eprintln!("error: {e}");
             return Ok(ExitCode::from(1));
         }
-    }
+        None => None,
+    };
     let selection = match (args.service.as_deref(), args.checklist.as_deref()) {
-        _ if args.coverage.is_some() => {
-            Selection::Coverage(args.coverage.as_deref().filter(|c| *c != "all"))
-        }
+        _ if coverage.is_some() => Selection::Coverage(coverage.flatten()),
         (Some(name), _) => match found(Kind::Service, name) {
             Ok(note) => Selection::Service(note),
             Err(code) => return Ok(code),

@@ -544,7 +544,7 @@ impl Context<'_> {
             return None;
         }
         if let Some(list) = &compiled.controls {
-            match list.iter().find(|c| c.id == id) {
+            match compiled.control(id) {
                 None => {
                     let hint = crate::diag::did_you_mean(id, list.iter().map(|c| c.id.as_str()));
                     diags.error(

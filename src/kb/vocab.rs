@@ -182,27 +182,8 @@ pub(super) fn load_vocabulary(
         );
         return (empty, Vec::new());
     };
-    if crate::source::too_large(&file.bytes) {
-        diags.error(
-            &Location::file(&file.display_path),
-            format!(
-                "`vocabulary.toml` is larger than {} MiB, the most a knowledge file may hold",
-                crate::source::MAX_FILE_BYTES >> 20
-            ),
-        );
+    let Some((vocab, text)) = read_toml::<Vocabulary>(file, diags) else {
         return (empty, Vec::new());
-    }
-    let Some(text) = decode(file, diags) else {
-        return (empty, Vec::new());
-    };
-    let vocab: Vocabulary = match toml::from_str(text) {
-        Ok(v) => v,
-        Err(e) => {
-            let at =
-                LineIndex::new(text).locate(&file.display_path, e.span().map_or(0, |s| s.start));
-            diags.error(&at, parse_message(e.message()));
-            return (empty, Vec::new());
-        }
     };
     let mut catalogs = Vec::new();
     for (i, catalog) in vocab.catalogs.iter().enumerate() {
@@ -237,6 +218,35 @@ pub(super) fn load_vocabulary(
     (vocab, catalogs)
 }
 
+/// A TOML knowledge file that is not a note (the vocabulary, a catalog's list), parsed, with its
+/// text; `None` after a located error when it is too large, not UTF-8 or not the expected TOML.
+fn read_toml<'a, T: serde::de::DeserializeOwned>(
+    file: &'a SourceFile,
+    diags: &mut Diagnostics,
+) -> Option<(T, &'a str)> {
+    if crate::source::too_large(&file.bytes) {
+        diags.error(
+            &Location::file(&file.display_path),
+            format!(
+                "`{}` is larger than {} MiB, the most a knowledge file may hold",
+                file.rel_path,
+                crate::source::MAX_FILE_BYTES >> 20
+            ),
+        );
+        return None;
+    }
+    let text = decode(file, diags)?;
+    match toml::from_str(text) {
+        Ok(value) => Some((value, text)),
+        Err(e) => {
+            let at =
+                LineIndex::new(text).locate(&file.display_path, e.span().map_or(0, |s| s.start));
+            diags.error(&at, parse_message(e.message()));
+            None
+        }
+    }
+}
+
 /// Whether a knowledge file is a catalog's list of controls (`catalogs/<id>.toml`).
 pub fn is_control_list(rel_path: &str) -> bool {
     rel_path
@@ -262,29 +272,10 @@ fn load_control_list(file: &SourceFile, catalogs: &mut [CompiledCatalog], diags:
         );
         return;
     };
-    if crate::source::too_large(&file.bytes) {
-        diags.error(
-            &Location::file(&file.display_path),
-            format!(
-                "`{}` is larger than {} MiB, the most a knowledge file may hold",
-                file.rel_path,
-                crate::source::MAX_FILE_BYTES >> 20
-            ),
-        );
-        return;
-    }
-    let Some(text) = decode(file, diags) else {
+    let Some((list, text)) = read_toml::<ControlList>(file, diags) else {
         return;
     };
     let lines = LineIndex::new(text);
-    let list: ControlList = match toml::from_str(text) {
-        Ok(list) => list,
-        Err(e) => {
-            let at = lines.locate(&file.display_path, e.span().map_or(0, |s| s.start));
-            diags.error(&at, parse_message(e.message()));
-            return;
-        }
-    };
     let mut seen: std::collections::HashMap<String, Location> = std::collections::HashMap::new();
     let mut controls = Vec::with_capacity(list.control.len());
     for raw in list.control {

@@ -729,6 +729,21 @@ mod tests {
         }
     }
 
+    /// A duty whose verb is "patch", with its fields.
+    fn duty(fields: Vec<(Vec<String>, f64)>, answer: Answer) -> Candidate {
+        Candidate {
+            fields,
+            whole: false,
+            names: Vec::new(),
+            when: Vec::new(),
+            exact: Vec::new(),
+            absent: false,
+            dutiless: false,
+            verb: Some("patch".into()),
+            answer,
+        }
+    }
+
     // A not-applicable row answers a question that names its layer among other words, rather
     // than a duty of another layer that shares only the verb; a duty holding more of the words
     // still wins.
@@ -754,36 +769,22 @@ mod tests {
                     verb: None,
                     answer: answer("guest-os", "not-applicable", "No operating system to reach"),
                 },
-                Candidate {
-                    fields: vec![
+                duty(
+                    vec![
                         (tok("Patches the software of each appliance"), 1.0),
                         (tok("platform runtime"), 0.6),
                     ],
-                    whole: false,
-                    names: Vec::new(),
-                    when: Vec::new(),
-                    exact: Vec::new(),
-                    absent: false,
-                    dutiless: false,
-                    verb: Some("patch".into()),
-                    answer: answer("platform-runtime", "provider", "Patches the software"),
-                },
+                    answer("platform-runtime", "provider", "Patches the software"),
+                ),
             ]
             .into_iter()
             // As in a real table, many duties patch something: the verb alone says little.
             .chain(
                 ["database engine", "firmware", "hypervisor", "host kernel"].map(|what| {
-                    Candidate {
-                        fields: vec![(tok(&format!("Patches the {what}")), 1.0)],
-                        whole: false,
-                        names: Vec::new(),
-                        when: Vec::new(),
-                        exact: Vec::new(),
-                        absent: false,
-                        dutiless: false,
-                        verb: Some("patch".into()),
-                        answer: answer("host-os", "provider", what),
-                    }
+                    duty(
+                        vec![(tok(&format!("Patches the {what}")), 1.0)],
+                        answer("host-os", "provider", what),
+                    )
                 }),
             )
             .collect::<Vec<_>>()

@@ -165,10 +165,8 @@ pub(super) struct Target<'a> {
 impl Target<'_> {
     /// Whether the target's page has `anchor` (a heading, or an anchor the page itself gives).
     fn has(&self, graph: &LinkGraph, kb: &KnowledgeBase, anchor: &str) -> bool {
-        self.headings.iter().any(|h| h.id == anchor)
-            || kb
-                .get_str(self.id)
-                .is_some_and(|note| graph.has_anchor(note, anchor))
+        kb.get_str(self.id)
+            .is_some_and(|note| graph.has_anchor(note, anchor))
     }
 
     /// Feeds every field to a fingerprint (a field added to `Target` must be added here: the

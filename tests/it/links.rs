@@ -5,6 +5,18 @@ use std::fs;
 
 use crate::{attrs, stderr, SiteTest};
 
+/// Runs `check`, asserts it fails and reports each of `wants`; returns what it printed.
+#[track_caller]
+fn check_reports(t: &SiteTest, wants: &[&str]) -> String {
+    let out = t.run(&["check", "--knowledge", "knowledge"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for want in wants {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    err
+}
+
 fn obsidian() -> SiteTest {
     let t = SiteTest::new("minimal");
     t.add("obsidian");
@@ -94,16 +106,14 @@ fn redirect_from_keeps_old_addresses() {
         ),
     )
     .expect("write");
-    let out = t.run(&["check", "--knowledge", "knowledge"]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    for want in [
+    check_reports(
+        &t,
+        &[
         "knowledge/glossary/keys.md:5:18: error: `redirect_from` address `glossary/tls.html` is the page of note `tls`",
         "knowledge/glossary/keys.md:5:25: error: `redirect_from` entry `../up.html` is not an old address of this note",
         "knowledge/glossary/keys.md:5:39: error: `redirect_from` address `index.html` is a page the site generates",
-    ] {
-        assert!(err.contains(want), "missing {want:?} in:\n{err}");
-    }
+        ],
+    );
 }
 
 // Broken names, files and anchors are reported where they are written, all in one run, with a
@@ -122,17 +132,15 @@ fn broken_obsidian_links_are_located() {
         "+++\ntitle = \"Encryption Keys\"\nsummary = \"A second note with that title.\"\n+++\n[[tls]] [[ENCRYPTION KEYS]]\n",
     )
     .expect("write");
-    let out = t.run(&["check", "--knowledge", "knowledge"]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    for want in [
+    let err = check_reports(
+        &t,
+        &[
         "knowledge/model/broken.md:6:1: error: unresolved link `[[Widget Servce]]`; did you mean `Widget Service`?",
         "knowledge/model/broken.md:6:19: error: unresolved link `../services/widgit.md`: no note file `services/widgit.md` in the knowledge base; did you mean `services/widget.md`?",
         "knowledge/model/broken.md:6:46: error: unresolved link `#nowhere`: this note has no heading with that id",
         "knowledge/model/broken.md:6:60: error: unresolved link `[[keys#rotaton]]`: `keys` has no heading with that id; did you mean `#rotation`?",
-    ] {
-        assert!(err.contains(want), "missing {want:?} in:\n{err}");
-    }
+        ],
+    );
     // Two notes with one title: a link by that title is ambiguous (a link by id is not).
     assert!(
         err.contains("knowledge/glossary/twin.md:5:9: error: ambiguous link `[[ENCRYPTION KEYS]]`: notes `keys`, `twin` all answer to that name; link by id"),

@@ -207,15 +207,19 @@ fn coverage_of_control_catalogs() {
 fn export_control_filter_takes_plain_ids() {
     let t = SiteTest::new("minimal");
     t.add("coverage");
-    let ids = |control: &str| -> Vec<String> {
-        let out = t.ok(&[
+    let export = |control: &str| {
+        t.run(&[
             "export",
             "--knowledge",
             "knowledge",
             "--checklist",
             "--control",
             control,
-        ]);
+        ])
+    };
+    let ids = |control: &str| -> Vec<String> {
+        let out = export(control);
+        assert!(out.status.success(), "{control}: {}", stderr(&out));
         let json: serde_json::Value = serde_json::from_str(&stdout(&out)).expect("JSON");
         json["items"]
             .as_array()
@@ -227,34 +231,15 @@ fn export_control_filter_takes_plain_ids() {
     assert_eq!(ids("fsbp:S3.1"), ["widget-encrypt"]);
     assert_eq!(ids("s3.1"), ["widget-encrypt"]);
     assert!(ids("S3.2").is_empty(), "a listed control no item names");
-    let out = t.run(&[
-        "export",
-        "--knowledge",
-        "knowledge",
-        "--checklist",
-        "--control",
-        "nonsense:1",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("unknown control `nonsense:1`"),
-        "{}",
-        stderr(&out)
-    );
-    let out = t.run(&[
-        "export",
-        "--knowledge",
-        "knowledge",
-        "--checklist",
-        "--control",
-        "S3.11",
-    ]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        stderr(&out).contains("did you mean `fsbp:S3.1`?"),
-        "{}",
-        stderr(&out)
-    );
+    // An unknown control is an error with a hint, not an empty list.
+    for (control, message) in [
+        ("nonsense:1", "unknown control `nonsense:1`"),
+        ("S3.11", "did you mean `fsbp:S3.1`?"),
+    ] {
+        let out = export(control);
+        assert_eq!(out.status.code(), Some(1), "{control}");
+        assert!(stderr(&out).contains(message), "{}", stderr(&out));
+    }
 }
 
 // `diff OLD NEW` compares two versions, each a knowledge directory or a kb.json file: owners
