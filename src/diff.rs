@@ -243,6 +243,18 @@ impl Diff {
     }
 }
 
+/// A `kb.json` document's snapshot; `what` names it in messages.
+pub fn parse_kb(json: &str, what: &str) -> std::result::Result<Snapshot, String> {
+    let doc: Value =
+        serde_json::from_str(json).map_err(|e| format!("`{what}` is not JSON: {e}"))?;
+    Snapshot::from_kb_json(&doc).map_err(|e| format!("`{what}`: {e}"))
+}
+
+/// How many changes `d` lists.
+pub fn count(d: &Diff) -> usize {
+    sections(d).iter().map(|(_, lines)| lines.len()).sum()
+}
+
 /// What changed from `old` to `new`.
 pub fn diff(old: &Snapshot, new: &Snapshot) -> Diff {
     let mut d = Diff {
@@ -406,10 +418,21 @@ pub fn sections(d: &Diff) -> Vec<(&'static str, Vec<String>)> {
         .collect()
 }
 
-/// `changes.xml`: an Atom feed with one entry for this version's changes, so readers who
-/// subscribe see each published change set once. The entry's id is made from the changes
-/// themselves (`key`, e.g. a fingerprint of the JSON), so rebuilding the same version does not
-/// make a new entry; `updated` is the day of the build (`date`, `YYYY-MM-DD`).
+/// One entry of the "What changed" feed: a version that changed something.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct FeedEntry {
+    /// Made from the changes, so the same changes keep the same id.
+    pub id: String,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// "3 changes since ...".
+    pub title: String,
+    /// The changes, one per line (`render`).
+    pub content: String,
+}
+
+/// The Atom feed `changes.xml` for one comparison: one entry, its id `key` (made from the
+/// changes, so readers see each change set once), dated `date`.
 pub fn atom(
     d: &Diff,
     site_title: &str,
@@ -417,6 +440,26 @@ pub fn atom(
     since: &str,
     key: &str,
     date: &str,
+) -> String {
+    let count = count(d);
+    let entry = FeedEntry {
+        id: key.to_owned(),
+        date: date.to_owned(),
+        title: format!(
+            "{count} change{} since {since}",
+            if count == 1 { "" } else { "s" }
+        ),
+        content: render(d, false),
+    };
+    feed(site_title, base_url, date, std::slice::from_ref(&entry))
+}
+
+/// The Atom feed `changes.xml` with `entries` (newest first), last updated `updated`.
+pub fn feed(
+    site_title: &str,
+    base_url: Option<&str>,
+    updated: &str,
+    entries: &[FeedEntry],
 ) -> String {
     let esc = |t: &str| {
         t.replace('&', "&amp;")
@@ -428,19 +471,24 @@ pub fn atom(
         Some(base) => format!("{}/changes.html", base.trim_end_matches('/')),
         None => "changes.html".to_owned(),
     };
-    let count: usize = sections(d).iter().map(|(_, l)| l.len()).sum();
-    let summary = render(d, false);
-    format!(
-        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>{title}: what changed</title>\n  <id>urn:whosecures:changes</id>\n  <link rel=\"alternate\" href=\"{page}\"/>\n  <updated>{date}T00:00:00Z</updated>\n  <author><name>{title}</name></author>\n  <entry>\n    <title>{count} change{s} since {since}</title>\n    <id>urn:whosecures:changes:{key}</id>\n    <link rel=\"alternate\" href=\"{page}\"/>\n    <updated>{date}T00:00:00Z</updated>\n    <content type=\"text\">{content}</content>\n  </entry>\n</feed>\n",
+    let mut out = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<feed xmlns=\"http://www.w3.org/2005/Atom\">\n  <title>{title}: what changed</title>\n  <id>urn:whosecures:changes</id>\n  <link rel=\"alternate\" href=\"{page}\"/>\n  <updated>{updated}T00:00:00Z</updated>\n  <author><name>{title}</name></author>\n",
         title = esc(site_title),
         page = esc(&page),
-        date = esc(date),
-        count = count,
-        s = if count == 1 { "" } else { "s" },
-        since = esc(since),
-        key = esc(key),
-        content = esc(&summary),
-    )
+        updated = esc(updated),
+    );
+    for e in entries {
+        out.push_str(&format!(
+            "  <entry>\n    <title>{title}</title>\n    <id>urn:whosecures:changes:{id}</id>\n    <link rel=\"alternate\" href=\"{page}\"/>\n    <updated>{date}T00:00:00Z</updated>\n    <content type=\"text\">{content}</content>\n  </entry>\n",
+            title = esc(&e.title),
+            id = esc(&e.id),
+            page = esc(&page),
+            date = esc(&e.date),
+            content = esc(&e.content),
+        ));
+    }
+    out.push_str("</feed>\n");
+    out
 }
 
 /// The diff as text (`markdown = false`: one line per change, for a terminal) or Markdown (a

@@ -226,6 +226,14 @@ pub struct Built {
     pub out: PathBuf,
 }
 
+/// Where `build` writes the site: `output`, else `build.output-dir`.
+pub fn output_dir(project: &Project, output: Option<&Path>) -> PathBuf {
+    output.map_or_else(
+        || project.config.build.output_dir.clone(),
+        Path::to_path_buf,
+    )
+}
+
 /// `build`: the project compiled and, when its notes have no error, the site written into
 /// `output` (default: `build.output-dir`) atomically, keeping unchanged pages of the previous
 /// build there unless `fresh`.
@@ -240,10 +248,7 @@ pub fn build(
     timings.lap("read project and theme");
     let compiled = compile(project)?;
     timings.lap("load and link notes");
-    let out = output.map_or_else(
-        || project.config.build.output_dir.clone(),
-        Path::to_path_buf,
-    );
+    let out = output_dir(project, output);
     if compiled.diags.has_errors() {
         return Ok(Built {
             compiled,

@@ -152,7 +152,8 @@ fn coverage(catalogs: &[crate::kb::coverage::CatalogCoverage], format: Format) -
         Format::Csv => {
             let mut out = csv::Writer::from_writer(Vec::new());
             let _ = out.write_record([
-                "catalog", "control", "title", "service", "state", "items", "reason",
+                "catalog", "control", "title", "service", "state", "items", "reason", "group",
+                "via",
             ]);
             for c in catalogs {
                 for k in &c.controls {
@@ -164,6 +165,8 @@ fn coverage(catalogs: &[crate::kb::coverage::CatalogCoverage], format: Format) -
                         k.state.word(),
                         &k.items.join(" "),
                         k.reason.as_deref().unwrap_or(""),
+                        k.group.as_deref().unwrap_or(""),
+                        &k.via.join(" "),
                     ]);
                 }
             }
@@ -190,6 +193,11 @@ fn coverage(catalogs: &[crate::kb::coverage::CatalogCoverage], format: Format) -
                         k.service.as_deref().unwrap_or(""),
                         k.state.word(),
                         md(&k.items.join(", "))
+                            + &if k.via.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" (through {})", md(&k.via.join(", ")))
+                            }
                     ));
                 }
                 out.push('\n');
@@ -241,6 +249,7 @@ fn tables(kb: &KnowledgeBase, services: &[&Note], format: Format) -> String {
                 "variants",
                 "source",
                 "verified",
+                "policy",
             ]);
             for service in services {
                 for row in service.responsibility() {
@@ -256,6 +265,7 @@ fn tables(kb: &KnowledgeBase, services: &[&Note], format: Format) -> String {
                         &variants(row),
                         &row.source,
                         &row.verified.to_string(),
+                        &policy_text(kb.row_policies(&service.id.0, row.layer.as_str())),
                     ]);
                 }
             }
@@ -302,6 +312,22 @@ fn tables(kb: &KnowledgeBase, services: &[&Note], format: Format) -> String {
                         row.verified
                     ));
                 }
+                let mut ours = String::new();
+                for row in service.responsibility() {
+                    let text = policy_text(kb.row_policies(&service.id.0, row.layer.as_str()));
+                    if !text.is_empty() {
+                        ours.push_str(&format!(
+                            "- {}: {}\n",
+                            md(&layer(row.layer.as_str())),
+                            md(&text)
+                        ));
+                    }
+                }
+                if !ours.is_empty() {
+                    out.push_str(&format!(
+                        "\nOur policy, beside the provider's baseline:\n\n{ours}"
+                    ));
+                }
                 out.push('\n');
             }
             out
@@ -314,6 +340,9 @@ struct ChecklistExport<'a> {
     schema: &'static str,
     kb_schema: &'static str,
     items: &'a [&'a ChecklistItem],
+    /// The organisation's policies attached to these items.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    policies: Vec<&'a crate::kb::policy::Policy>,
 }
 
 fn checklist(kb: &KnowledgeBase, items: &[&ChecklistItem], format: Format) -> String {
@@ -330,6 +359,7 @@ fn checklist(kb: &KnowledgeBase, items: &[&ChecklistItem], format: Format) -> St
                 schema: CHECKLIST_SCHEMA,
                 kb_schema: SCHEMA,
                 items,
+                policies: items.iter().flat_map(|i| kb.item_policies(&i.id)).collect(),
             })
             .unwrap_or_default()
                 + "\n"
@@ -338,7 +368,7 @@ fn checklist(kb: &KnowledgeBase, items: &[&ChecklistItem], format: Format) -> St
             let mut out = csv::Writer::from_writer(Vec::new());
             let _ = out.write_record([
                 "id", "note", "title", "layer", "pillar", "severity", "controls", "verify",
-                "source", "verified",
+                "source", "verified", "policy",
             ]);
             for i in items {
                 let _ = out.write_record([
@@ -352,6 +382,7 @@ fn checklist(kb: &KnowledgeBase, items: &[&ChecklistItem], format: Format) -> St
                     i.verify.as_deref().unwrap_or(""),
                     &i.source,
                     &i.verified.to_string(),
+                    &policy_text(kb.item_policies(&i.id)),
                 ]);
             }
             String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
@@ -371,10 +402,33 @@ fn checklist(kb: &KnowledgeBase, items: &[&ChecklistItem], format: Format) -> St
                     md(&i.title),
                     i.id
                 ));
+                let ours = policy_text(kb.item_policies(&i.id));
+                if !ours.is_empty() {
+                    out.push_str(&format!("  - Our policy: {}\n", md(&ours)));
+                }
             }
             out
         }
     }
+}
+
+/// The organisation's policies in one cell: `policy (owner: X; reviewed 2026-11-30; URL)`, several
+/// joined by ` | `; empty when there are none.
+fn policy_text<'a>(policies: impl Iterator<Item = &'a crate::kb::policy::Policy>) -> String {
+    policies
+        .map(|p| {
+            let mut about = Vec::new();
+            if let Some(owner) = &p.owner {
+                about.push(format!("owner: {owner}"));
+            }
+            about.push(format!("reviewed {}", p.verified));
+            if let Some(url) = &p.url {
+                about.push(url.clone());
+            }
+            format!("{} ({})", p.policy, about.join("; "))
+        })
+        .collect::<Vec<_>>()
+        .join(" | ")
 }
 
 /// Text safe inside a Markdown table cell.
@@ -396,7 +450,7 @@ mod tests {
         let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
         let records: Vec<csv::StringRecord> = reader.records().map_while(Result::ok).collect();
         assert_eq!(records.len(), s3.responsibility().len());
-        assert!(records.iter().all(|r| r.len() == 11 && r[0] == *"s3"));
+        assert!(records.iter().all(|r| r.len() == 12 && r[0] == *"s3"));
         let json: serde_json::Value =
             serde_json::from_str(&export(kb, graph, Selection::Service(s3), Format::Json))
                 .expect("json");

@@ -30,6 +30,7 @@
 //! # Ok::<(), whosecures::error::Error>(())
 //! ```
 
+pub mod changelog;
 pub mod config;
 pub mod diag;
 pub mod diff;

@@ -31,8 +31,13 @@ pub struct Args {
     /// Add a "What changed" page (`changes.html`) and an Atom feed (`changes.xml`) comparing
     /// this version with an earlier one: a knowledge directory or a kb.json (a build's, or
     /// `export -f json`'s).
-    #[arg(long, value_name = "FILE|DIR")]
+    #[arg(long, value_name = "FILE|DIR", conflicts_with = "changes")]
     since: Option<PathBuf>,
+    /// Add the "What changed" page and Atom feed comparing this version with the previous one
+    /// this site was built from, kept with the build's metadata (the cache directory): each
+    /// build whose knowledge changed adds a feed entry; a rebuild with no change keeps them.
+    #[arg(long)]
+    changes: bool,
 }
 
 /// Builds the site; exit 1 (nothing written) when the notes have errors.
@@ -46,11 +51,53 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         None => None,
     };
     let history = project.history();
+    // With `--changes`, the log kept in the cache; what this build adds to it is kept once the
+    // site is written.
+    let log = args.changes.then(|| {
+        let out = driver::output_dir(&project, args.output.as_deref());
+        whosecures::changelog::Log::load(&project.config.build.cache_dir_for(&out))
+    });
+    let step = std::cell::RefCell::new(None);
     let changes = |compiled: &driver::Compiled, theme: &Theme| -> Result<Vec<(String, Vec<u8>)>> {
+        let (kb, graph) = (&compiled.kb, &compiled.graph);
+        if let Some(log) = log {
+            let now = export_assembled(kb, graph, kb.notes.iter().map(|n| &**n));
+            let this = log.step(&now, &Date::today().to_string())?;
+            let since = this.since.clone().unwrap_or_else(|| {
+                "no earlier version yet: this is the first build that keeps a change log".to_owned()
+            });
+            let sections = diff::sections(&this.diff)
+                .into_iter()
+                .map(|(title, lines)| ChangeSection {
+                    title: title.to_owned(),
+                    lines,
+                })
+                .collect();
+            let page = render::render_changes(
+                kb,
+                graph,
+                &project.config,
+                &history,
+                theme,
+                &since,
+                sections,
+            )?;
+            let book = &project.config.book;
+            let feed = diff::feed(
+                &book.title,
+                book.base_url.as_deref(),
+                &this.updated(),
+                &this.entries,
+            );
+            *step.borrow_mut() = Some(this);
+            return Ok(vec![
+                (page.url, page.html.into_bytes()),
+                ("changes.xml".to_owned(), feed.into_bytes()),
+            ]);
+        }
         let Some((since, old)) = &baseline else {
             return Ok(Vec::new());
         };
-        let (kb, graph) = (&compiled.kb, &compiled.graph);
         let now = export_assembled(kb, graph, kb.notes.iter().map(|n| &**n));
         let d = diff::diff(old, &super::diff::parse(&now, "this version")?);
         let sections = diff::sections(&d)
@@ -99,6 +146,9 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         );
         return Ok(ExitCode::from(1));
     };
+    if let Some(step) = step.borrow().as_ref() {
+        step.save()?;
+    }
     if args.timings {
         eprint!("{timings}");
     }

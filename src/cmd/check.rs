@@ -108,10 +108,48 @@ pub fn run(args: &Args) -> Result<ExitCode> {
                 listing.push_str(&format!("{}:{}  {}{service}\n", c.catalog, k.id, k.title));
             }
             let (t, s) = (c.totals, c.in_knowledge_base);
+            let services = if s.controls > 0 && s.controls < t.controls {
+                format!(
+                    "; of the {} controls of services in the knowledge base, {} covered, {} uncovered",
+                    s.controls, s.covered, s.uncovered
+                )
+            } else {
+                String::new()
+            };
+            let groups = if c.groups.is_empty() {
+                String::new()
+            } else {
+                // A section with no covered control is a gap only when something in it is
+                // uncovered; one whose controls are all out of scope or retired is explained.
+                let ids = |gap: bool| -> Vec<&str> {
+                    c.groups
+                        .iter()
+                        .filter(|g| !g.covered && (g.totals.uncovered > 0) == gap)
+                        .map(|g| g.id.as_str())
+                        .collect()
+                };
+                let (bare, explained) = (ids(true), ids(false));
+                let mut notes = Vec::new();
+                if !bare.is_empty() {
+                    notes.push(format!("none in {}", bare.join(", ")));
+                }
+                if !explained.is_empty() {
+                    notes.push(format!("{} wholly out of scope", explained.join(", ")));
+                }
+                format!(
+                    "; {} of {} sections have a covered control{}",
+                    c.groups.iter().filter(|g| g.covered).count(),
+                    c.groups.len(),
+                    if notes.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", notes.join("; "))
+                    }
+                )
+            };
             listing.push_str(&format!(
-                "{}: {} of {} controls covered, {} out of scope, {} retired, {} uncovered; of the {} controls of services in the knowledge base, {} covered, {} uncovered\n",
+                "{}: {} of {} controls covered, {} out of scope, {} retired, {} uncovered{services}{groups}\n",
                 c.catalog, t.covered, t.controls, t.out_of_scope, t.retired, t.uncovered,
-                s.controls, s.covered, s.uncovered
             ));
         }
         out(&listing);

@@ -81,7 +81,5 @@ pub fn read(path: &Path) -> Result<Snapshot> {
 
 /// A `kb.json` document's snapshot; `what` names it in messages.
 pub fn parse(json: &str, what: &str) -> Result<Snapshot> {
-    let doc: serde_json::Value = serde_json::from_str(json)
-        .map_err(|e| Error::Refused(format!("`{what}` is not JSON: {e}")))?;
-    Snapshot::from_kb_json(&doc).map_err(|e| Error::Refused(format!("`{what}`: {e}")))
+    diff::parse_kb(json, what).map_err(Error::Refused)
 }

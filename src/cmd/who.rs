@@ -89,7 +89,8 @@ pub fn run(args: &Args) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
     }
-    let answers = ask::ask(kb, service, &question);
+    let mut answers = ask::ask(kb, service, &question);
+    answers.attach_policies(kb, org.name.as_deref());
     Ok(print_answers(kb, &answers, args.format, Some(service)))
 }
 

@@ -77,6 +77,7 @@ impl Seed {
             .text("entries")
             .text(&format!("{:?}", kb.vocab))
             .text(&format!("{:?}", kb.catalogs))
+            .text(&format!("{:?}", kb.policies))
             .finish()
     }
 
@@ -87,7 +88,8 @@ impl Seed {
         hasher
             .text("derived")
             .text(&format!("{:?}", kb.vocab))
-            .text(&format!("{:?}", kb.catalogs));
+            .text(&format!("{:?}", kb.catalogs))
+            .text(&format!("{:?}", kb.policies));
         for note in kb.iter() {
             hasher.text(&note.rel_path).text(&note.text);
         }

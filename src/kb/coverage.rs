@@ -47,8 +47,14 @@ pub struct ControlCoverage {
     pub service: Option<String>,
     /// Covered, out of scope, retired or uncovered.
     pub state: State,
-    /// The ids of the checklist items that name it, sorted.
+    /// The ids of the checklist items that name it or one of its `same_as`, sorted.
     pub items: Vec<String>,
+    /// The controls of other catalogs (`cis-aws-3.0.0:1.4`) through which items cover it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub via: Vec<String>,
+    /// The section of the list it belongs to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     /// Why it is out of scope.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -94,8 +100,24 @@ pub struct CatalogCoverage {
     pub totals: Totals,
     /// Over the controls of services the knowledge base has a note for.
     pub in_knowledge_base: Totals,
+    /// Per section of the list (Well-Architected questions, CCM domains), in its order; empty
+    /// when the list has none.
+    pub groups: Vec<GroupCoverage>,
     /// Every control, in the list's order.
     pub controls: Vec<ControlCoverage>,
+}
+
+/// One section of a catalog's list and how its controls fare.
+#[derive(Debug, Clone, Serialize)]
+pub struct GroupCoverage {
+    /// `SEC01`.
+    pub id: String,
+    /// Our title of it.
+    pub title: String,
+    /// Whether at least one of its controls is covered.
+    pub covered: bool,
+    /// Its controls by state.
+    pub totals: Totals,
 }
 
 /// The coverage of every catalog that has a list of controls (or only `only`), in vocabulary
@@ -125,6 +147,17 @@ pub fn coverage(kb: &KnowledgeBase, only: Option<&str>) -> Vec<CatalogCoverage> 
                         .get(&(id, control.id.as_str()))
                         .cloned()
                         .unwrap_or_default();
+                    let mut via = Vec::new();
+                    for same in &control.same_as {
+                        let Some(other) = same
+                            .split_once(':')
+                            .and_then(|(catalog, control)| items.get(&(catalog, control)))
+                        else {
+                            continue;
+                        };
+                        by.extend(other.iter().cloned());
+                        via.push(same.clone());
+                    }
                     by.sort();
                     by.dedup();
                     let state = if !by.is_empty() {
@@ -146,7 +179,28 @@ pub fn coverage(kb: &KnowledgeBase, only: Option<&str>) -> Vec<CatalogCoverage> 
                         service: control.service.clone(),
                         state,
                         items: by,
+                        via,
+                        group: control.group.clone(),
                         reason: control.out_of_scope.clone(),
+                    }
+                })
+                .collect::<Vec<_>>();
+            let groups = compiled
+                .groups
+                .iter()
+                .map(|group| {
+                    let mut totals = Totals::default();
+                    for c in controls
+                        .iter()
+                        .filter(|c| c.group.as_deref() == Some(group.id.as_str()))
+                    {
+                        totals.add(c.state);
+                    }
+                    GroupCoverage {
+                        id: group.id.clone(),
+                        title: group.title.clone(),
+                        covered: totals.covered > 0,
+                        totals,
                     }
                 })
                 .collect();
@@ -156,6 +210,7 @@ pub fn coverage(kb: &KnowledgeBase, only: Option<&str>) -> Vec<CatalogCoverage> 
                 url: compiled.catalog.url.clone(),
                 totals,
                 in_knowledge_base: in_kb,
+                groups,
                 controls,
             })
         })

@@ -7,6 +7,7 @@ mod frontmatter;
 mod note;
 mod order;
 mod parse;
+pub mod policy;
 mod raw;
 mod stale;
 mod update;
@@ -48,6 +49,8 @@ pub struct KnowledgeBase {
     pub vocab: Vocabulary,
     /// Control catalogs with compiled patterns.
     pub catalogs: Vec<CompiledCatalog>,
+    /// The organisation's policy statements (`policies/*.toml`), in file order.
+    pub policies: Vec<policy::Policy>,
     /// Every note, sorted by kind, order, name (`order::sort_name`, naturally), id. Shared so an incremental update (serve)
     /// copies pointers, not notes.
     pub notes: Vec<Arc<Note>>,
@@ -132,6 +135,7 @@ pub fn load(files: Vec<SourceFile>, diags: &mut Diagnostics) -> KnowledgeBase {
 /// it records belongs to one file, so `serve` can replace one file's problems on its own.
 pub fn load_notes(files: Vec<SourceFile>, diags: &mut Diagnostics) -> KnowledgeBase {
     let (vocab, catalogs) = load_vocabulary(&files, diags);
+    let policies = policy::load_policies(&files, diags);
 
     let parsed: Vec<(Read, Diagnostics)> = files
         .into_par_iter()
@@ -211,6 +215,7 @@ pub fn load_notes(files: Vec<SourceFile>, diags: &mut Diagnostics) -> KnowledgeB
     let mut kb = KnowledgeBase {
         vocab,
         catalogs,
+        policies,
         notes,
         index: HashMap::new(),
         item_owners: HashMap::new(),

@@ -162,10 +162,11 @@ impl Note {
         &self.text[self.body_offset..]
     }
 
-    /// The checklist items of a service or practice; empty for other kinds.
+    /// The checklist items of a service, security service or practice; empty for other kinds.
     pub fn checklist(&self) -> &[ChecklistItem] {
         match &self.data {
             KindData::Service(s) => &s.checklist,
+            KindData::SecurityService(s) => &s.checklist,
             KindData::Practice(p) => &p.checklist,
             _ => &[],
         }
@@ -515,6 +516,9 @@ pub struct SecurityService {
     pub layers: Vec<NoteId>,
     /// Pillars it serves.
     pub pillars: Vec<NoteId>,
+    /// Checklist items for configuring it (enable GuardDuty's protection plans, rotate a key).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub checklist: Vec<ChecklistItem>,
 }
 
 /// A best practice.

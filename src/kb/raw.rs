@@ -103,6 +103,8 @@ front_matter!(
         layers: Vec<S>,
         #[serde(default)]
         pillars: Vec<S>,
+        #[serde(default)]
+        checklist: Vec<ChecklistFm>,
     }
 );
 

@@ -64,13 +64,20 @@ pub fn stale(kb: &KnowledgeBase, today: Date, days: u32) -> Vec<Stale> {
             );
         }
     }
+    for policy in &kb.policies {
+        push(
+            &policy.at,
+            format!("policy for {}", policy.target),
+            policy.verified,
+        );
+    }
     out.sort_by(|a, b| {
         (a.verified, &a.at.path, a.at.line).cmp(&(b.verified, &b.at.path, b.at.line))
     });
     out
 }
 
-/// How many rows, topics and checklist items carry a date at all (the denominator of a report).
+/// How many rows, topics, checklist items and policies carry a date at all (the denominator of a report).
 pub fn dated(kb: &KnowledgeBase) -> usize {
     kb.iter()
         .map(|n| {
@@ -80,7 +87,8 @@ pub fn dated(kb: &KnowledgeBase) -> usize {
             };
             n.responsibility().len() + n.checklist().len() + topics
         })
-        .sum()
+        .sum::<usize>()
+        + kb.policies.len()
 }
 
 #[cfg(test)]

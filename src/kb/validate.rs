@@ -118,6 +118,7 @@ impl Context<'_> {
                     service_at: fm.service.as_ref().map(|s| at.span(s)),
                     layers: self.ids(&at, &fm.layers, IdSet::Layer, diags),
                     pillars: self.ids(&at, &fm.pillars, IdSet::Pillar, diags),
+                    checklist: self.checklist(&at, &note_id, &fm.checklist, diags),
                 };
                 (
                     fm.common(),
@@ -722,11 +723,53 @@ impl KnowledgeBase {
         }
     }
 
+    /// Why `same_as = ["catalog:id"]` in a list of `own` does not name a control of another
+    /// catalog, if it does not.
+    fn same_as(&self, own: &str, text: &str) -> std::result::Result<(), String> {
+        let Some((catalog, id)) = text.split_once(':') else {
+            return Err(format!(
+                "`{text}` must be written `catalog:id`, e.g. `cis-aws-3.0.0:1.4`"
+            ));
+        };
+        if catalog == own {
+            return Err(format!(
+                "`{text}` is in this same catalog; `same_as` names a control of another one"
+            ));
+        }
+        let Some(other) = self.catalogs.iter().find(|c| c.catalog.id == catalog) else {
+            let known: Vec<String> = self
+                .catalogs
+                .iter()
+                .map(|c| format!("`{}`", c.catalog.id))
+                .collect();
+            return Err(format!(
+                "unknown control catalog `{catalog}`; expected one of {}",
+                known.join(", ")
+            ));
+        };
+        if other.pattern.as_ref().is_some_and(|p| !p.is_match(id)) {
+            return Err(format!(
+                "control id `{id}` does not match the `{catalog}` pattern `{}`",
+                other.catalog.pattern
+            ));
+        }
+        if let Some(list) = &other.controls {
+            if other.control(id).is_none() {
+                let hint = crate::diag::did_you_mean(id, list.iter().map(|c| c.id.as_str()));
+                return Err(format!(
+                    "unknown `{catalog}` control `{id}`: not in the catalog's list{hint}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Checks that span notes: checklist ids are unique across the knowledge base.
     /// Each later use of an id is reported at its `id`, naming the use before it (navigation
     /// order, then order in the note).
     pub fn check_global(&self, diags: &mut Diagnostics) {
         self.check_aliases(diags);
+        self.check_policies(diags);
         for catalog in &self.catalogs {
             for control in catalog.controls.iter().flatten() {
                 let (Some(service), Some(at)) = (&control.service, &control.service_at) else {
@@ -742,6 +785,23 @@ impl KnowledgeBase {
                         .map(|n| n.id.as_str());
                     let hint = crate::diag::did_you_mean(service, services);
                     diags.error(at, format!("`service`: no service note `{service}`{hint}"));
+                }
+            }
+            for control in catalog.controls.iter().flatten() {
+                for (same, at) in control.same_as.iter().zip(&control.same_as_at) {
+                    if let Err(message) = self.same_as(&catalog.catalog.id, same) {
+                        diags.error(at, format!("`same_as`: {message}"));
+                    }
+                }
+                for (layer, at) in control.layers.iter().zip(&control.layers_at) {
+                    if self.get_str(layer).is_none_or(|n| n.kind != Kind::Layer) {
+                        let layers = self
+                            .iter()
+                            .filter(|n| n.kind == Kind::Layer)
+                            .map(|n| n.id.as_str());
+                        let hint = crate::diag::did_you_mean(layer, layers);
+                        diags.error(at, format!("`layers`: no layer note `{layer}`{hint}"));
+                    }
                 }
             }
         }

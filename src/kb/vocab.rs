@@ -85,6 +85,21 @@ pub struct CompiledCatalog {
     /// Every control of the catalog, in the list's order, when it has a list: checklist items
     /// may then name only these, and coverage is counted over them.
     pub controls: Option<Vec<CatalogControl>>,
+    /// The list's sections (Well-Architected questions, CCM domains), in its order; empty when
+    /// it has none.
+    pub groups: Vec<CatalogSection>,
+}
+
+/// A section of a catalog's list: a Well-Architected question, a CCM domain, a CIS section.
+#[derive(Debug, Clone, Serialize)]
+pub struct CatalogSection {
+    /// `SEC01`, `IAM`.
+    pub id: String,
+    /// In our words.
+    pub title: String,
+    /// The publisher's page for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
 }
 
 impl CompiledCatalog {
@@ -110,16 +125,52 @@ pub struct CatalogControl {
     /// Why no checklist item needs to cover it (e.g. no service of the knowledge base has it).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub out_of_scope: Option<String>,
+    /// The section of the list it belongs to (a `[[group]]` id).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// The publisher's page for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The same control in other catalogs (`cis-aws-3.0.0:1.4`): an item naming one of them
+    /// covers this one too.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub same_as: Vec<String>,
+    /// The layers whose duties implement it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub layers: Vec<String>,
+    /// What the provider does for it, in our words (CCM's shared responsibility guidance).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+    /// What the customer does for it, in our words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub customer: Option<String>,
     /// Where its `service` is written, to report one that names no note.
     #[serde(skip)]
     pub service_at: Option<Location>,
+    /// Where each `same_as` entry is written.
+    #[serde(skip)]
+    pub same_as_at: Vec<Location>,
+    /// Where each `layers` entry is written.
+    #[serde(skip)]
+    pub layers_at: Vec<Location>,
 }
 
 /// `catalogs/<id>.toml` as written.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ControlList {
+    #[serde(default)]
+    group: Vec<GroupRaw>,
     control: Vec<ControlRaw>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GroupRaw {
+    id: toml::Spanned<String>,
+    title: String,
+    #[serde(default)]
+    url: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -133,6 +184,18 @@ struct ControlRaw {
     retired: bool,
     #[serde(default)]
     out_of_scope: Option<String>,
+    #[serde(default)]
+    group: Option<toml::Spanned<String>>,
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    same_as: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    layers: Vec<toml::Spanned<String>>,
+    #[serde(default)]
+    provider: Option<String>,
+    #[serde(default)]
+    customer: Option<String>,
 }
 
 impl Vocabulary {
@@ -210,6 +273,7 @@ pub(super) fn load_vocabulary(
             catalog: catalog.clone(),
             pattern: pattern.ok(),
             controls: None,
+            groups: Vec::new(),
         });
     }
     for file in files.iter().filter(|f| is_control_list(&f.rel_path)) {
@@ -220,7 +284,7 @@ pub(super) fn load_vocabulary(
 
 /// A TOML knowledge file that is not a note (the vocabulary, a catalog's list), parsed, with its
 /// text; `None` after a located error when it is too large, not UTF-8 or not the expected TOML.
-fn read_toml<'a, T: serde::de::DeserializeOwned>(
+pub(super) fn read_toml<'a, T: serde::de::DeserializeOwned>(
     file: &'a SourceFile,
     diags: &mut Diagnostics,
 ) -> Option<(T, &'a str)> {
@@ -276,6 +340,23 @@ fn load_control_list(file: &SourceFile, catalogs: &mut [CompiledCatalog], diags:
         return;
     };
     let lines = LineIndex::new(text);
+    let mut groups: Vec<CatalogSection> = Vec::with_capacity(list.group.len());
+    for raw in list.group {
+        let at = lines.locate(&file.display_path, raw.id.span().start);
+        let group_id = raw.id.into_inner();
+        if groups.iter().any(|g| g.id == group_id) {
+            diags.error(&at, format!("group `{group_id}` is listed twice"));
+            continue;
+        }
+        if raw.title.trim().is_empty() {
+            diags.error(&at, format!("group `{group_id}` needs a `title`"));
+        }
+        groups.push(CatalogSection {
+            id: group_id,
+            title: raw.title,
+            url: raw.url,
+        });
+    }
     let mut seen: std::collections::HashMap<String, Location> = std::collections::HashMap::new();
     let mut controls = Vec::with_capacity(list.control.len());
     for raw in list.control {
@@ -306,20 +387,50 @@ fn load_control_list(file: &SourceFile, catalogs: &mut [CompiledCatalog], diags:
             diags.error(&at, format!("control `{control_id}` needs a `title`"));
         }
         seen.insert(control_id.clone(), at);
-        let service_at = raw
-            .service
-            .as_ref()
-            .map(|s| lines.locate(&file.display_path, s.span().start));
+        let locate = |s: &toml::Spanned<String>| lines.locate(&file.display_path, s.span().start);
+        let service_at = raw.service.as_ref().map(locate);
+        if let Some(group) = &raw.group {
+            if !groups.iter().any(|g| &g.id == group.get_ref()) {
+                let hint = crate::diag::did_you_mean(
+                    group.get_ref(),
+                    groups.iter().map(|g| g.id.as_str()),
+                );
+                diags.error(
+                    &locate(group),
+                    format!(
+                        "control `{control_id}`: no `[[group]]` `{}` in this list{hint}",
+                        group.get_ref()
+                    ),
+                );
+            }
+        }
         controls.push(CatalogControl {
             id: control_id,
             title: raw.title,
             service: raw.service.map(toml::Spanned::into_inner),
             retired: raw.retired,
             out_of_scope: raw.out_of_scope,
+            group: raw.group.map(toml::Spanned::into_inner),
+            url: raw.url,
+            same_as_at: raw.same_as.iter().map(locate).collect(),
+            same_as: raw
+                .same_as
+                .into_iter()
+                .map(toml::Spanned::into_inner)
+                .collect(),
+            layers_at: raw.layers.iter().map(locate).collect(),
+            layers: raw
+                .layers
+                .into_iter()
+                .map(toml::Spanned::into_inner)
+                .collect(),
+            provider: raw.provider,
+            customer: raw.customer,
             service_at,
         });
     }
     catalog.controls = Some(controls);
+    catalog.groups = groups;
 }
 
 /// Where the `pattern` value of the `index`-th `[[catalogs]]` table starts in `text`.

@@ -27,9 +27,53 @@ pub struct Answer {
     pub source: String,
     /// When it was last checked against `source`, `YYYY-MM-DD`.
     pub verified: String,
+    /// The organisation's own policy for this row (`policies/*.toml`), apart from the
+    /// provider's baseline; filled in by the caller, which knows the organisation's name.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub policies: Vec<PolicyAnswer>,
     /// How well it matches the question (not part of the JSON schema).
     #[serde(skip)]
     pub score: f64,
+}
+
+/// A statement of the organisation's policy attached to an answer's row.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PolicyAnswer {
+    /// "Acme policy", or "Our policy" without an `[org] name`.
+    pub label: String,
+    /// What the organisation requires.
+    pub policy: String,
+    /// Who owns it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// When it was last reviewed, `YYYY-MM-DD`.
+    pub verified: String,
+    /// Where the full policy lives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Answers {
+    /// Attaches the organisation's policies to each answer about a row of `service` that has
+    /// them.
+    pub fn attach_policies(&mut self, kb: &KnowledgeBase, org_name: Option<&str>) {
+        let Some(service) = self.service.clone() else {
+            return;
+        };
+        for answer in &mut self.answers {
+            answer.policies = kb
+                .row_policies(&service, &answer.layer)
+                .map(|p| PolicyAnswer {
+                    label: org_name
+                        .map_or_else(|| "Our policy".to_owned(), |n| format!("{n} policy")),
+                    policy: p.policy.clone(),
+                    owner: p.owner.clone(),
+                    verified: p.verified.to_string(),
+                    url: p.url.clone(),
+                })
+                .collect();
+        }
+    }
 }
 
 /// The JSON document of `who --format json`.
@@ -385,6 +429,7 @@ pub fn ask(kb: &KnowledgeBase, service: &Note, question: &str) -> Answers {
                     variant: variant.clone(),
                     source: source.to_owned(),
                     verified: verified.to_string(),
+                    policies: Vec::new(),
                     score: 0.0,
                 },
             });
@@ -411,6 +456,7 @@ pub fn ask(kb: &KnowledgeBase, service: &Note, question: &str) -> Answers {
                         variant: variant.clone(),
                         source: duty.source.clone(),
                         verified: duty.verified.to_string(),
+                        policies: Vec::new(),
                         score: 0.0,
                     },
                 });
@@ -494,6 +540,7 @@ pub fn ask_model(kb: &KnowledgeBase, question: &str) -> Answers {
                 variant: None,
                 source,
                 verified: verified.to_string(),
+                policies: Vec::new(),
                 score: 0.0,
             },
         });
@@ -516,6 +563,7 @@ pub fn ask_model(kb: &KnowledgeBase, question: &str) -> Answers {
                     variant: None,
                     source: duty.source.clone(),
                     verified: duty.verified.to_string(),
+                    policies: Vec::new(),
                     score: 0.0,
                 },
             });
@@ -725,6 +773,7 @@ mod tests {
             variant: None,
             source: String::new(),
             verified: String::new(),
+            policies: Vec::new(),
             score: 0.0,
         }
     }

@@ -141,6 +141,13 @@ pub fn who_table(kb: &KnowledgeBase, service: &Note, org: &OrgConfig) -> String 
             row.note,
             team(org, row)
         );
+        policy_lines(
+            &mut out,
+            kb,
+            org,
+            &format!("  {:<width$}    ", ""),
+            kb.row_policies(&service.id.0, row.layer.as_str()),
+        );
         for variant in &row.variants {
             let _ = writeln!(
                 out,
@@ -183,6 +190,13 @@ pub fn who_layer(kb: &KnowledgeBase, service: &Note, layer: &Note, org: &OrgConf
     );
     let _ = writeln!(out, "  {}", row.note);
     duty_lines(&mut out, "  ", &kb.vocab, &row.duties);
+    policy_lines(
+        &mut out,
+        kb,
+        org,
+        "  ",
+        kb.row_policies(&service.id.0, row.layer.as_str()),
+    );
     if !row.variants.is_empty() {
         let _ = writeln!(out, "  When you choose otherwise:");
     }
@@ -233,6 +247,17 @@ pub fn who_answers(kb: &KnowledgeBase, answers: &ask::Answers) -> Option<String>
     let _ = writeln!(out, "  {}: {}", owner(&kb.vocab, &best.party), best.duty);
     let _ = writeln!(out, "    {} (verified {})", place(best), best.verified);
     let _ = writeln!(out, "    {}", best.source);
+    for p in &best.policies {
+        let mut about = Vec::new();
+        if let Some(owner) = &p.owner {
+            about.push(format!("owner: {owner}"));
+        }
+        about.push(format!("reviewed {}", p.verified));
+        if let Some(url) = &p.url {
+            about.push(url.clone());
+        }
+        let _ = writeln!(out, "  {}: {} ({})", p.label, p.policy, about.join("; "));
+    }
     if answers.answers.len() > 1 {
         let _ = writeln!(out, "\n  Also relevant:");
         for a in &answers.answers[1..] {
@@ -288,6 +313,32 @@ fn variant_line(kb: &KnowledgeBase, variant: &Variant, open: &str, close: &str) 
 
 fn owner<'a>(vocab: &'a Vocabulary, id: &'a str) -> &'a str {
     Vocabulary::label(&vocab.owners, id)
+}
+
+/// One line per statement of the organisation's own policy, labelled apart from the provider's
+/// baseline: `Acme policy: ... (owner: X; reviewed 2026-11-30; https://...)`.
+pub fn policy_lines<'a>(
+    out: &mut String,
+    _kb: &KnowledgeBase,
+    org: &OrgConfig,
+    indent: &str,
+    policies: impl Iterator<Item = &'a crate::kb::policy::Policy>,
+) {
+    for p in policies {
+        let label = org
+            .name
+            .as_deref()
+            .map_or_else(|| "Our policy".to_owned(), |n| format!("{n} policy"));
+        let mut about = Vec::new();
+        if let Some(owner) = &p.owner {
+            about.push(format!("owner: {owner}"));
+        }
+        about.push(format!("reviewed {}", p.verified));
+        if let Some(url) = &p.url {
+            about.push(url.clone());
+        }
+        let _ = writeln!(out, "{indent}{label}: {} ({})", p.policy, about.join("; "));
+    }
 }
 
 /// ` [team: X]` where the organisation names a team for a layer the customer has a part in.

@@ -205,6 +205,7 @@ impl<'a> Ctx<'a> {
             verified: item.verified.to_string(),
             detail: item.detail.as_deref().map(|d| self.detail(item, d)),
             runbook: self.org.runbook(&item.id).map(str::to_owned),
+            policies: self.policies(self.kb.item_policies(&item.id)),
             security_services: item
                 .security_services
                 .iter()
@@ -268,6 +269,25 @@ impl<'a> Ctx<'a> {
                 })
             }
         }
+    }
+
+    /// The organisation's policies as pages show them, labelled with its name (`[org] name`).
+    pub(super) fn policies<'p>(
+        &self,
+        policies: impl Iterator<Item = &'p crate::kb::policy::Policy>,
+    ) -> Vec<PolicyView> {
+        policies
+            .map(|p| PolicyView {
+                label: match &self.org.name {
+                    Some(name) => format!("{name} policy"),
+                    None => "Our policy".to_owned(),
+                },
+                policy: p.policy.clone(),
+                owner: p.owner.clone(),
+                verified: p.verified.to_string(),
+                url: p.url.clone(),
+            })
+            .collect()
     }
 
     /// The organisation's team for a row's layer, where the customer has a part in it.

@@ -142,6 +142,24 @@ pub struct CellView {
     pub variants: Vec<VariantView>,
     /// The organisation's team for the customer's side (`[org.teams]`), where the customer has one.
     pub team: Option<String>,
+    /// The organisation's own policy for this row (`policies/*.toml`), shown apart from the
+    /// provider's baseline.
+    pub policies: Vec<PolicyView>,
+}
+
+/// One statement of the organisation's policy, attached to a row or a checklist item.
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyView {
+    /// "Acme policy", or "Our policy" without an `[org] name`.
+    pub label: String,
+    /// What the organisation requires.
+    pub policy: String,
+    /// Who owns it.
+    pub owner: Option<String>,
+    /// When it was last reviewed, `YYYY-MM-DD`.
+    pub verified: String,
+    /// Where the full policy lives.
+    pub url: Option<String>,
 }
 
 /// A control id with its catalog.
@@ -203,6 +221,8 @@ pub struct ItemView {
     pub detail: Option<Vec<DetailPart>>,
     /// The organisation's runbook (`[org.runbooks]`).
     pub runbook: Option<String>,
+    /// The organisation's own policy for this item.
+    pub policies: Vec<PolicyView>,
     /// Security services that do or check it.
     pub security_services: Vec<LinkView>,
 }
@@ -462,8 +482,50 @@ pub struct ControlGroup {
     pub title: String,
     /// Anchor id.
     pub anchor: String,
-    /// Items.
+    /// Items that name it.
     pub items: Vec<ItemSlot>,
+    /// With a list: `covered`, `out-of-scope`, `retired` or `uncovered`.
+    pub state: Option<&'static str>,
+    /// The controls of other catalogs through which items cover it (`same_as`).
+    pub via: Vec<ControlLink>,
+    /// Why it is out of scope.
+    pub reason: Option<String>,
+    /// The publisher's page for it.
+    pub url: Option<String>,
+    /// What the provider does for it, in our words.
+    pub provider: Option<String>,
+    /// What the customer does for it, in our words.
+    pub customer: Option<String>,
+    /// The layers whose duties implement it.
+    pub layers: Vec<LinkView>,
+    /// The section of the list this control opens, when it is the section's first.
+    pub section: Option<SectionView>,
+    /// Its heading level: 4 under a section's heading, 3 otherwise.
+    pub level: u8,
+}
+
+/// A link to a control elsewhere on the controls page.
+#[derive(Debug, Clone, Serialize)]
+pub struct ControlLink {
+    /// `cis-aws-3.0.0:1.4`.
+    pub key: String,
+    /// Its anchor on the controls page.
+    pub anchor: String,
+}
+
+/// A section of a catalog's list (a Well-Architected question, a CCM domain).
+#[derive(Debug, Clone, Serialize)]
+pub struct SectionView {
+    /// `SEC01`.
+    pub id: String,
+    /// Our title of it.
+    pub title: String,
+    /// The publisher's page for it.
+    pub url: Option<String>,
+    /// Anchor id.
+    pub anchor: String,
+    /// Its controls by state.
+    pub totals: crate::kb::coverage::Totals,
 }
 
 /// `checklists.html`

@@ -83,8 +83,11 @@ pub fn classify(path: &Path, roots: &Roots) -> Option<Change> {
             None
         }
     } else {
-        (rel.ends_with(".md") || rel == "vocabulary.toml" || crate::kb::is_control_list(&rel))
-            .then_some(Change::Note(rel))
+        (rel.ends_with(".md")
+            || rel == "vocabulary.toml"
+            || crate::kb::is_control_list(&rel)
+            || crate::kb::policy::is_policy_file(&rel))
+        .then_some(Change::Note(rel))
     }
 }
 

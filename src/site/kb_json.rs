@@ -24,6 +24,9 @@ struct Export<'a> {
     layer_groups: &'a [Term],
     severities: &'a [Term],
     catalogs: &'a [Catalog],
+    /// The organisation's own policies (`policies/*.toml`), when it has any.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    policies: &'a [crate::kb::policy::Policy],
     notes: Vec<NoteExport<'a>>,
 }
 
@@ -96,6 +99,7 @@ fn envelope<'a>(kb: &'a KnowledgeBase, notes: Vec<NoteExport<'a>>) -> Export<'a>
         layer_groups: &kb.vocab.layer_groups,
         severities: &kb.vocab.severities,
         catalogs: &kb.vocab.catalogs,
+        policies: &kb.policies,
         notes,
     }
 }

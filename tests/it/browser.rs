@@ -697,7 +697,7 @@ fn controls_font_and_heading_anchors() {
     let font = "return getComputedStyle(document.querySelector(arguments[0])).fontFamily";
     for selector in [
         "section.control h3",
-        "section.control .check-title",
+        "section.control .control-items a",
         "main p",
     ] {
         let family = browser.eval_with(font, json!([selector]));
@@ -706,13 +706,12 @@ fn controls_font_and_heading_anchors() {
             "{selector} is monospace: {family}"
         );
     }
+    browser.open(&site_url("services/s3.html"));
     let badge = browser.eval_with(font, json!(["a.badge.control"]));
     assert!(
         badge.as_str().is_some_and(|f| f.contains("monospace")),
         "{badge}"
     );
-
-    browser.open(&site_url("services/s3.html"));
     let clip = "var a = document.querySelector('.prose h2 .anchor'); return a ? getComputedStyle(a).clipPath : null";
     assert_eq!(
         browser.eval(clip),

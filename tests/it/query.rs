@@ -75,7 +75,7 @@ fn export_formats() {
     ]);
     let csv = t.read("s3.csv");
     assert!(
-        csv.starts_with("service,service_title,layer,layer_title,owner,note,provider_duties,customer_duties,variants,source,verified\n"),
+        csv.starts_with("service,service_title,layer,layer_title,owner,note,provider_duties,customer_duties,variants,source,verified,policy\n"),
         "{csv}"
     );
     assert_eq!(
@@ -152,6 +152,93 @@ fn org_overlay_teams_and_runbooks() {
     assert!(err.contains("book.toml:16:1: error: [org.runbooks]: `javascript:alert(1)` for `widget-encrypt` is not an http(s) URL"), "{err}");
 }
 
+// The organisation's policy (`policies/*.toml` in an overlay) shows beside the provider's
+// baseline, labelled with the organisation's name, on pages, in `who` and in exports; policy
+// attached to a row or item that does not exist is an error where it is written.
+#[test]
+fn policy_beside_the_baseline() {
+    let t = SiteTest::new("minimal");
+    t.add("org");
+    t.add("policy");
+    t.ok(&["build"]);
+    let page = t.html("site/services/widget.html");
+    let row = crate::texts(&page, "#layer-data .org-policy");
+    assert_eq!(row.len(), 1, "{row:?}");
+    assert!(
+        row[0].starts_with("Acme policy: Every widget stores data encrypted with a customer managed KMS key Owner: Data Platform reviewed 2026-11-30"),
+        "{row:?}"
+    );
+    assert!(crate::texts(&page, "#layer-guest-os .org-policy").is_empty());
+    assert!(
+        crate::texts(&page, "#layer-data .duties")
+            .iter()
+            .all(|d| !d.contains("customer managed KMS key")),
+        "policy is kept apart from the provider's duties"
+    );
+    assert_eq!(
+        crate::attrs(&page, "#layer-data .org-policy a", "href"),
+        ["https://wiki.acme.example/policy/widget-data"]
+    );
+    let item = crate::texts(&page, "#item-widget-encrypt .org-policy");
+    assert!(
+        item[0].contains("Acme policy: Encryption is on before a widget holds production data"),
+        "{item:?}"
+    );
+    let who = stdout(&t.ok(&["who", "widget", "data"]));
+    assert!(
+        who.contains("  Acme policy: Every widget stores data encrypted with a customer managed KMS key (owner: Data Platform; reviewed 2026-11-30; https://wiki.acme.example/policy/widget-data)"),
+        "{who}"
+    );
+    let table = stdout(&t.ok(&["who", "widget"]));
+    assert!(
+        table.contains("Acme policy: Every widget stores data"),
+        "{table}"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(
+        &t.ok(&["who", "widget", "encrypt", "data", "-f", "json"]),
+    ))
+    .expect("JSON");
+    let data = json["answers"]
+        .as_array()
+        .expect("answers")
+        .iter()
+        .find(|a| a["layer"] == "data")
+        .expect("an answer from the data row");
+    assert_eq!(data["policies"][0]["label"], "Acme policy");
+    let csv = stdout(&t.ok(&["export", "--checklist", "-f", "csv"]));
+    assert!(
+        csv.lines().next().is_some_and(|h| h.ends_with(",policy")),
+        "{csv}"
+    );
+    assert!(
+        csv.contains(
+            "Encryption is on before a widget holds production data (reviewed 2026-11-30)"
+        ),
+        "{csv}"
+    );
+    let kb: serde_json::Value = serde_json::from_str(&t.read("site/kb.json")).expect("kb.json");
+    assert_eq!(kb["policies"].as_array().map(Vec::len), Some(2));
+    assert_eq!(kb["policies"][0]["target"]["row"]["layer"], "data");
+    let stale = stdout(&t.ok(&["check", "--stale", "1"]));
+    assert!(stale.contains("policy for row `widget/data`"), "{stale}");
+    // Policy whose row or item is gone is an error at the entry, with the nearest name.
+    let file = "knowledge/policies/data-platform.toml";
+    let broken = t
+        .read(file)
+        .replace("widget/data", "widget/dat")
+        .replace("\"widget-encrypt\"", "\"widget-encrpyt\"");
+    std::fs::write(t.dir.join(file), broken).expect("write");
+    let out = t.run(&["check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for message in [
+        "data-platform.toml:4:7: error: policy for row `widget/dat`: `widget` has no row for layer `dat`; did you mean `data`?",
+        "data-platform.toml:11:8: error: policy for item `widget-encrpyt`: no checklist item `widget-encrpyt`; did you mean `widget-encrypt`?",
+    ] {
+        assert!(err.contains(message), "{message}\n{err}");
+    }
+}
+
 // Coverage: `check --coverage` lists the uncovered controls of every catalog with a list, with
 // the counts; `export --coverage` gives every control's state as JSON, CSV or Markdown; an
 // unknown catalog is an error with a hint.
@@ -199,6 +286,89 @@ fn coverage_of_control_catalogs() {
         csv.contains("fsbp,S3.3,An old check,widget,retired,,"),
         "{csv}"
     );
+}
+
+// A list may have sections (`[[group]]`) and name the same control in another catalog
+// (`same_as`): an item naming that one covers this one too, shown as "covered through" with a
+// link; each control may name the layers whose duties implement it and each party's side.
+// Wrong sections, `same_as` entries and layers are errors where they are written.
+#[test]
+fn catalog_sections_and_same_as() {
+    let t = SiteTest::new("minimal");
+    t.add("coverage");
+    let list = "[[group]]\nid = \"2\"\ntitle = \"Storage\"\nurl = \"https://example.com/cis/2\"\n\n\
+        [[group]]\nid = \"9\"\ntitle = \"A section nothing covers\"\n\n\
+        [[control]]\nid = \"2.1.1\"\ngroup = \"2\"\ntitle = \"Encrypt buckets\"\n\n\
+        [[control]]\nid = \"2.1.4\"\ngroup = \"2\"\ntitle = \"Block public access\"\nsame_as = [\"fsbp:S3.1\"]\n\
+        layers = [\"data\"]\nprovider = \"Offers the account-level switch\"\ncustomer = \"Turns it on\"\n\n\
+        [[control]]\nid = \"9.1\"\ngroup = \"9\"\ntitle = \"A policy on paper\"\nout_of_scope = \"organisational\"\n";
+    std::fs::write(t.dir.join("knowledge/catalogs/cis-aws-3.0.0.toml"), list).expect("write");
+    let out = t.ok(&[
+        "check",
+        "--knowledge",
+        "knowledge",
+        "--coverage",
+        "cis-aws-3.0.0",
+    ]);
+    assert_eq!(
+        stdout(&out),
+        "cis-aws-3.0.0: 2 of 3 controls covered, 1 out of scope, 0 retired, 0 uncovered; 1 of 2 sections have a covered control (9 wholly out of scope)\n"
+    );
+    let json: serde_json::Value = serde_json::from_str(&stdout(&t.ok(&[
+        "export",
+        "--knowledge",
+        "knowledge",
+        "--coverage",
+        "cis-aws-3.0.0",
+    ])))
+    .expect("JSON");
+    let cis = &json["catalogs"][0];
+    assert_eq!(cis["controls"][1]["via"][0], "fsbp:S3.1");
+    assert_eq!(cis["controls"][1]["items"][0], "widget-encrypt");
+    assert_eq!(cis["controls"][1]["group"], "2");
+    assert_eq!(cis["groups"][1]["covered"], false);
+    t.ok(&["build", "--knowledge", "knowledge"]);
+    let page = t.html("site/controls.html");
+    assert_eq!(
+        crate::texts(&page, ".control-section"),
+        ["2 Storage", "9 A section nothing covers"]
+    );
+    let through = crate::attrs(&page, "#cis-aws-3-0-0-2-1-4 .control-meta a", "href");
+    assert_eq!(through, ["#fsbp-s3-1"]);
+    assert_eq!(
+        crate::attrs(&page, "#fsbp-s3-1", "id").len(),
+        1,
+        "the link's target exists"
+    );
+    assert_eq!(
+        crate::texts(&page, "#cis-aws-3-0-0-2-1-4 .control-split dd"),
+        ["Offers the account-level switch", "Turns it on", "Data"]
+    );
+    assert_eq!(
+        crate::texts(&page, "#cis-aws-3-0-0-2-1-4 h4 .control-key"),
+        ["cis-aws-3.0.0:2.1.4"]
+    );
+    // Wrong references are located errors, all in one run.
+    let broken = list
+        .replace("group = \"9\"", "group = \"90\"")
+        .replace(
+            "[\"fsbp:S3.1\"]",
+            "[\"fsbp:S3.11\", \"cis-aws-3.0.0:2.1.1\", \"nist:AC-1\"]",
+        )
+        .replace("[\"data\"]", "[\"dta\"]");
+    std::fs::write(t.dir.join("knowledge/catalogs/cis-aws-3.0.0.toml"), broken).expect("write");
+    let out = t.run(&["check", "--knowledge", "knowledge"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for message in [
+        "cis-aws-3.0.0.toml:26:9: error: control `9.1`: no `[[group]]` `90` in this list; did you mean `9`?",
+        "cis-aws-3.0.0.toml:19:12: error: `same_as`: unknown `fsbp` control `S3.11`: not in the catalog's list; did you mean `S3.1`?",
+        "error: `same_as`: `cis-aws-3.0.0:2.1.1` is in this same catalog",
+        "error: `same_as`: unknown control catalog `nist`",
+        "error: `layers`: no layer note `dta`; did you mean `data`?",
+    ] {
+        assert!(err.contains(message), "{message}\n{err}");
+    }
 }
 
 // `--control` takes a plain id as the checklists page's filter does; an id no catalog has is
@@ -333,5 +503,99 @@ fn diff_two_versions() {
         stderr(&bad).contains("not a whosecures kb.json"),
         "{}",
         stderr(&bad)
+    );
+}
+
+// `build --changes` keeps a change log with the build's metadata: the first build records the
+// version, each build whose knowledge changed adds a feed entry comparing with the last build,
+// and a rebuild with no change writes the same page and feed.
+#[test]
+fn build_changes_keeps_a_log() {
+    let t = SiteTest::new("minimal");
+    let build = || {
+        t.ok(&[
+            "build",
+            "--knowledge",
+            "knowledge",
+            "--output",
+            "out",
+            "--changes",
+        ])
+    };
+    build();
+    let page = t.html("out/changes.html");
+    assert!(
+        texts(&page, "p.summary")[0].contains("no earlier version yet"),
+        "{:?}",
+        texts(&page, "p.summary")
+    );
+    assert_eq!(t.read("out/changes.xml").matches("<entry>").count(), 0);
+    assert!(
+        t.dir
+            .join(".whosecures-cache/out/changes/log.json")
+            .is_file(),
+        "the log is kept with the build's metadata, not in the site"
+    );
+    assert!(!t.dir.join("out/changes/log.json").exists());
+    let widget = t.dir.join("knowledge/services/widget.md");
+    let text = std::fs::read_to_string(&widget).expect("read");
+    std::fs::write(
+        &widget,
+        text.replace(
+            "controls = [\"fsbp:S3.1\", \"cis-aws-3.0.0:2.1.1\"]",
+            "controls = [\"fsbp:S3.1\"]",
+        ),
+    )
+    .expect("write");
+    build();
+    let today = whosecures::kb::Date::today().to_string();
+    let page = t.html("out/changes.html");
+    assert_eq!(
+        texts(&page, "section.changes h2"),
+        ["Control mappings removed (1)"]
+    );
+    assert!(texts(&page, "p.summary")[0].contains(&format!("the version built {today}")));
+    let feed = t.read("out/changes.xml");
+    assert_eq!(feed.matches("<entry>").count(), 1, "{feed}");
+    assert!(
+        feed.contains(&format!(
+            "<title>1 change since the version built {today}</title>"
+        )),
+        "{feed}"
+    );
+    // Nothing new: the same page and feed.
+    let (page_before, feed_before) = (t.read("out/changes.html"), feed);
+    build();
+    assert_eq!(t.read("out/changes.html"), page_before);
+    assert_eq!(t.read("out/changes.xml"), feed_before);
+    // Another change: a second entry, newest first.
+    let text = std::fs::read_to_string(&widget).expect("read");
+    std::fs::write(
+        &widget,
+        text.replace(
+            "controls = [\"fsbp:S3.1\"]",
+            "controls = [\"fsbp:S3.1\", \"fsbp:S3.5\"]",
+        ),
+    )
+    .expect("write");
+    build();
+    let feed = t.read("out/changes.xml");
+    assert_eq!(feed.matches("<entry>").count(), 2, "{feed}");
+    assert!(
+        feed.find("widget-encrypt fsbp:S3.5") < feed.find("widget-encrypt cis-aws-3.0.0:2.1.1"),
+        "{feed}"
+    );
+    let both = t.run(&[
+        "build",
+        "--knowledge",
+        "knowledge",
+        "--changes",
+        "--since",
+        "knowledge",
+    ]);
+    assert_eq!(
+        both.status.code(),
+        Some(2),
+        "--changes and --since exclude each other"
     );
 }

@@ -13,6 +13,17 @@ use crate::render::urls::control_anchor;
 use crate::render::view::*;
 use crate::render::Outcome;
 
+/// One control the controls page shows: the items that name it, and its entry in the
+/// catalog's list with its coverage when the catalog has a list.
+struct Entry<'a> {
+    id: &'a str,
+    items: Vec<&'a ChecklistItem>,
+    listed: Option<(
+        &'a crate::kb::CatalogControl,
+        &'a crate::kb::coverage::ControlCoverage,
+    )>,
+}
+
 impl Ctx<'_> {
     /// Every control id of every catalog with the checklist items mapped to it, in natural order
     /// (`S3.2` before `S3.10`).
@@ -31,18 +42,40 @@ impl Ctx<'_> {
             }
         }
         let catalogs = &self.kb.vocab.catalogs;
-        // Per catalog, its controls with their items, in natural order.
-        let grouped: Vec<Vec<(&str, &Vec<&ChecklistItem>)>> = catalogs
+        let coverage = crate::kb::coverage::coverage(self.kb, None);
+        // Per catalog, what it lists: with a list of controls, every control of it in the list's
+        // order (an uncovered one too, so a reader sees the gap where it is); without, the
+        // controls items name, in natural order.
+        let grouped: Vec<Vec<Entry<'_>>> = catalogs
             .iter()
             .map(|catalog| {
-                by_control
-                    .iter()
-                    .filter(|((c, _), _)| *c == catalog.id)
-                    .map(|((_, id), items)| (id.0, items))
-                    .collect()
+                let compiled = self.kb.catalogs.iter().find(|c| c.catalog.id == catalog.id);
+                let covered = coverage.iter().find(|c| c.catalog == catalog.id);
+                match (compiled.and_then(|c| c.controls.as_ref()), covered) {
+                    (Some(list), Some(covered)) => list
+                        .iter()
+                        .zip(&covered.controls)
+                        .map(|(control, state)| Entry {
+                            id: &control.id,
+                            items: by_control
+                                .get(&(catalog.id.as_str(), Natural(&control.id)))
+                                .cloned()
+                                .unwrap_or_default(),
+                            listed: Some((control, state)),
+                        })
+                        .collect(),
+                    _ => by_control
+                        .iter()
+                        .filter(|((c, _), _)| *c == catalog.id)
+                        .map(|((_, id), items)| Entry {
+                            id: id.0,
+                            items: items.clone(),
+                            listed: None,
+                        })
+                        .collect(),
+                }
             })
             .collect();
-        let coverage = crate::kb::coverage::coverage(self.kb, None);
         let url = "controls.html";
         let view = ControlsPage {
             page: self.layout(url, "Controls", "controls", Vec::new()),
@@ -59,7 +92,7 @@ impl Ctx<'_> {
                     id: catalog.id.clone(),
                     title: catalog.title.clone(),
                     url: catalog.url.clone(),
-                    count: controls.len(),
+                    count: controls.iter().filter(|e| !e.items.is_empty()).count(),
                     coverage: coverage
                         .iter()
                         .find(|c| c.catalog == catalog.id)
@@ -71,33 +104,95 @@ impl Ctx<'_> {
         let parts: Vec<Parts<'_, ControlGroup>> = catalogs
             .iter()
             .zip(&grouped)
-            .map(|(catalog, controls)| Parts {
-                template: "parts/control.html",
-                name: "control",
-                slot: "catalog.controls_html",
-                len: controls.len(),
-                view: Box::new(move |i: usize, show: Show| {
-                    let (id, items) = controls[i];
-                    let key = format!("{}:{id}", catalog.id);
-                    ControlGroup {
-                        anchor: control_anchor(&key),
-                        key,
-                        id: id.to_owned(),
-                        title: self
-                            .kb
-                            .catalogs
-                            .iter()
-                            .find(|c| c.catalog.id == catalog.id)
-                            .and_then(|c| c.control(id))
-                            .map(|c| c.title.clone())
-                            .unwrap_or_default(),
-                        items: items
-                            .iter()
-                            .map(|item| self.item_slot(item, show))
-                            .collect(),
-                    }
-                }),
-                feed: None,
+            .map(|(catalog, controls)| {
+                let sections = self
+                    .kb
+                    .catalogs
+                    .iter()
+                    .find(|c| c.catalog.id == catalog.id)
+                    .map(|c| c.groups.as_slice())
+                    .unwrap_or_default();
+                let totals = coverage
+                    .iter()
+                    .find(|c| c.catalog == catalog.id)
+                    .map(|c| c.groups.as_slice())
+                    .unwrap_or_default();
+                Parts {
+                    template: "parts/control.html",
+                    name: "control",
+                    slot: "catalog.controls_html",
+                    len: controls.len(),
+                    view: Box::new(move |i: usize, show: Show| {
+                        let entry = &controls[i];
+                        let key = format!("{}:{}", catalog.id, entry.id);
+                        let listed = entry.listed;
+                        let control = listed.map(|(c, _)| c);
+                        let state = listed.map(|(_, s)| s);
+                        // The control opens its section when it is the section's first.
+                        let group = control.and_then(|c| c.group.as_deref());
+                        let opens = group.is_some()
+                            && (i == 0
+                                || controls[i - 1].listed.and_then(|(c, _)| c.group.as_deref())
+                                    != group);
+                        let section = if opens {
+                            sections
+                                .iter()
+                                .zip(totals)
+                                .find(|(s, _)| Some(s.id.as_str()) == group)
+                                .map(|(s, t)| SectionView {
+                                    anchor: format!(
+                                        "section-{}",
+                                        control_anchor(&format!("{}:{}", catalog.id, s.id))
+                                    ),
+                                    id: s.id.clone(),
+                                    title: s.title.clone(),
+                                    url: s.url.clone(),
+                                    totals: t.totals,
+                                })
+                        } else {
+                            None
+                        };
+                        ControlGroup {
+                            anchor: control_anchor(&key),
+                            key,
+                            id: entry.id.to_owned(),
+                            title: control.map(|c| c.title.clone()).unwrap_or_default(),
+                            items: entry
+                                .items
+                                .iter()
+                                .map(|item| self.item_slot(item, show))
+                                .collect(),
+                            state: state.map(|s| s.state.word()),
+                            via: state
+                                .map(|s| {
+                                    s.via
+                                        .iter()
+                                        .map(|v| ControlLink {
+                                            anchor: control_anchor(v),
+                                            key: v.clone(),
+                                        })
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                            reason: state.and_then(|s| s.reason.clone()),
+                            url: control.and_then(|c| c.url.clone()),
+                            provider: control.and_then(|c| c.provider.clone()),
+                            customer: control.and_then(|c| c.customer.clone()),
+                            layers: control
+                                .map(|c| {
+                                    c.layers
+                                        .iter()
+                                        .filter_map(|l| self.kb.get_str(l))
+                                        .map(|n| self.link(n))
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
+                            section,
+                            level: if group.is_some() { 4 } else { 3 },
+                        }
+                    }),
+                    feed: None,
+                }
             })
             .collect();
         self.finish_in_parts(url, url, view, &parts, theme, cache)

@@ -224,29 +224,31 @@ impl Ctx<'_> {
     fn cells(&self, note: &Note) -> Vec<CellView> {
         let vocab = &self.kb.vocab;
         // A row as one cell, named by `subject` in its `group`.
-        let cell = |subject: LinkView, group: String, row: &Responsibility| CellView {
-            subject,
-            group,
-            owner: self.owner(&row.owner),
-            note: row.note.clone(),
-            source: row.source.clone(),
-            verified: row.verified.to_string(),
-            provider: duty_views(&row.duties.provider),
-            customer: duty_views(&row.duties.customer),
-            anchor: format!("layer-{}", row.layer),
-            variants: row
-                .variants
-                .iter()
-                .map(|v| VariantView {
-                    when: v.when.clone(),
-                    owner: self.owner(&v.owner),
-                    note: v.note.clone(),
-                    provider: duty_views(&v.duties.provider),
-                    customer: duty_views(&v.duties.customer),
-                })
-                .collect(),
-            team: self.team(row),
-        };
+        let cell =
+            |subject: LinkView, group: String, service: &str, row: &Responsibility| CellView {
+                subject,
+                group,
+                owner: self.owner(&row.owner),
+                note: row.note.clone(),
+                source: row.source.clone(),
+                verified: row.verified.to_string(),
+                provider: duty_views(&row.duties.provider),
+                customer: duty_views(&row.duties.customer),
+                anchor: format!("layer-{}", row.layer),
+                variants: row
+                    .variants
+                    .iter()
+                    .map(|v| VariantView {
+                        when: v.when.clone(),
+                        owner: self.owner(&v.owner),
+                        note: v.note.clone(),
+                        provider: duty_views(&v.duties.provider),
+                        customer: duty_views(&v.duties.customer),
+                    })
+                    .collect(),
+                team: self.team(row),
+                policies: self.policies(self.kb.row_policies(service, row.layer.as_str())),
+            };
         match &note.data {
             KindData::Service(_) | KindData::SecurityService(_) => note
                 .responsibility()
@@ -256,7 +258,7 @@ impl Ctx<'_> {
                         .kb
                         .get(&row.layer)
                         .map_or_else(String::new, |l| layer_group_label(self.kb, l));
-                    cell(self.link_id(&row.layer), group, row)
+                    cell(self.link_id(&row.layer), group, note.id.as_str(), row)
                 })
                 .collect(),
             KindData::Layer(_) => self
@@ -265,7 +267,12 @@ impl Ctx<'_> {
                 .filter_map(|(service_note, service)| {
                     let row = service.row(&note.id)?;
                     let group = Vocabulary::label(&vocab.service_models, &service.service_model);
-                    Some(cell(self.link(service_note), group.to_owned(), row))
+                    Some(cell(
+                        self.link(service_note),
+                        group.to_owned(),
+                        service_note.id.as_str(),
+                        row,
+                    ))
                 })
                 .collect(),
             _ => Vec::new(),
