@@ -205,6 +205,7 @@ impl<'a> Ctx<'a> {
             verified: item.verified.to_string(),
             detail: item.detail.as_deref().map(|d| self.detail(item, d)),
             runbook: self.org.runbook(&item.id).map(str::to_owned),
+            team: self.org.team(item.layer.as_str()).map(str::to_owned),
             security_services: item
                 .security_services
                 .iter()

@@ -182,3 +182,82 @@ fn malformed_progress_is_an_error() {
     let out = t.run(&["export", "--progress", "progress.json"]);
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// The group headings and item ids of a built `attestation.html`, in page order.
+fn attestation_groups(t: &SiteTest) -> Vec<(String, Vec<String>)> {
+    let html = scraper::Html::parse_document(&t.read("site/attestation.html"));
+    let section = scraper::Selector::parse("[data-attest-team]").expect("selector");
+    let heading = scraper::Selector::parse("h2").expect("selector");
+    let row = scraper::Selector::parse("[data-attest-item]").expect("selector");
+    html.select(&section)
+        .map(|s| {
+            let name = s
+                .select(&heading)
+                .next()
+                .and_then(|h| h.text().next())
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            let ids = s
+                .select(&row)
+                .filter_map(|r| r.value().attr("data-id"))
+                .map(str::to_owned)
+                .collect();
+            (name, ids)
+        })
+        .collect()
+}
+
+// attestation.html groups items by the `[org.teams]` team of their layer, "No team named" last;
+// with no team named at all, by layer; the checklists page and the top bar link to it.
+#[test]
+fn attestation_groups_by_team_or_layer() {
+    let t = site();
+    t.ok(&["build"]);
+    let owned = |name: &str, ids: &[&str]| {
+        (
+            name.to_owned(),
+            ids.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(
+        attestation_groups(&t),
+        [
+            owned("Data Platform", &["gadget-backup", "widget-encrypt"]),
+            owned("No team named", &["gadget-patch"]),
+        ]
+    );
+    let page = t.read("site/attestation.html");
+    assert!(page.contains("<h1>Attestation: Acme</h1>"), "{page}");
+    assert_eq!(page.matches("class=\"sign-off\"").count(), 2);
+    assert!(t
+        .read("site/checklists.html")
+        .contains("href=\"attestation.html\""));
+    assert!(t
+        .read("site/services/gadget.html")
+        .contains("href=\"../attestation.html\""));
+    // The team travels with each item on the checklists page, for the exports.
+    assert!(t
+        .read("site/checklists.html")
+        .contains("data-id=\"gadget-backup\" data-severity=\"low\""));
+    assert!(t
+        .read("site/checklists.html")
+        .contains("data-team=\"Data Platform\""));
+
+    let t = SiteTest::new("minimal");
+    let t2 = SiteTest::new("evidence");
+    std::fs::copy(
+        t2.dir.join("knowledge/services/gadget.md"),
+        t.dir.join("knowledge/services/gadget.md"),
+    )
+    .expect("copy gadget");
+    t.ok(&["build", "--knowledge", "knowledge"]);
+    assert_eq!(
+        attestation_groups(&t),
+        [
+            owned("Guest operating system", &["gadget-patch"]),
+            owned("Data", &["gadget-backup", "widget-encrypt"]),
+        ]
+    );
+    assert!(!t.read("site/checklists.html").contains("data-team="));
+}
