@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::kb::{ChecklistItem, Duty, KnowledgeBase, Note, Responsibility, Vocabulary};
 use crate::links::LinkGraph;
+use crate::progress::{Progress, Tick};
 use crate::site::{export_assembled, SCHEMA};
 
 /// Output format.
@@ -27,8 +28,9 @@ pub enum Selection<'a> {
     /// One service's responsibility table.
     Service(&'a Note),
     /// Checklist items: of one note, or all when `None`; optionally only those mapped to a control
-    /// (`catalog:id`, as `resolve_control` gives it).
-    Checklist(Option<&'a Note>, Option<&'a str>),
+    /// (`catalog:id`, as `resolve_control` gives it); with progress read from the checklists
+    /// page's exports, each item's `done`, `ticked` and `reviewer` too.
+    Checklist(Option<&'a Note>, Option<&'a str>, Option<&'a Progress>),
     /// Every catalog's coverage by the checklists (`kb::coverage`), or one catalog's.
     Coverage(Option<&'a str>),
 }
@@ -115,7 +117,7 @@ pub fn export(
             tables(kb, &services, format)
         }
         (Selection::Service(note), _) => tables(kb, &[note], format),
-        (Selection::Checklist(note, control), format) => {
+        (Selection::Checklist(note, control, progress), format) => {
             let items: Vec<&ChecklistItem> = match note {
                 Some(note) => note.checklist().iter().collect(),
                 None => kb.checklist_items().collect(),
@@ -124,7 +126,7 @@ pub fn export(
                 .into_iter()
                 .filter(|i| control.is_none_or(|c| i.controls.iter().any(|k| k.to_string() == c)))
                 .collect();
-            checklist(kb, &items, format)
+            checklist(kb, &items, progress, format)
         }
         (Selection::Coverage(only), format) => {
             coverage(&crate::kb::coverage::coverage(kb, only), format)
@@ -339,13 +341,46 @@ fn tables(kb: &KnowledgeBase, services: &[&Note], format: Format) -> String {
 struct ChecklistExport<'a> {
     schema: &'static str,
     kb_schema: &'static str,
-    items: &'a [&'a ChecklistItem],
+    items: Vec<ItemExport<'a>>,
     /// The organisation's policies attached to these items.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     policies: Vec<&'a crate::kb::policy::Policy>,
 }
 
-fn checklist(kb: &KnowledgeBase, items: &[&ChecklistItem], format: Format) -> String {
+/// An item of the JSON export; with progress, its evidence after its fields.
+#[derive(Serialize)]
+struct ItemExport<'a> {
+    #[serde(flatten)]
+    item: &'a ChecklistItem,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    evidence: Option<Evidence<'a>>,
+}
+
+/// Whether an item is done, when it was ticked and by whom (empty when not known).
+#[derive(Serialize)]
+struct Evidence<'a> {
+    done: bool,
+    ticked: &'a str,
+    reviewer: &'a str,
+}
+
+impl<'a> Evidence<'a> {
+    fn of(tick: Option<&'a Tick>) -> Self {
+        Evidence {
+            done: tick.is_some(),
+            ticked: tick.and_then(|t| t.at.as_ref()).map_or("", |s| s.as_str()),
+            reviewer: tick.and_then(|t| t.reviewer.as_deref()).unwrap_or(""),
+        }
+    }
+}
+
+fn checklist(
+    kb: &KnowledgeBase,
+    items: &[&ChecklistItem],
+    progress: Option<&Progress>,
+    format: Format,
+) -> String {
+    let evidence = |i: &ChecklistItem| progress.map(|p| Evidence::of(p.get(&i.id)));
     let controls = |i: &ChecklistItem| {
         i.controls
             .iter()
@@ -358,7 +393,13 @@ fn checklist(kb: &KnowledgeBase, items: &[&ChecklistItem], format: Format) -> St
             serde_json::to_string_pretty(&ChecklistExport {
                 schema: CHECKLIST_SCHEMA,
                 kb_schema: SCHEMA,
-                items,
+                items: items
+                    .iter()
+                    .map(|i| ItemExport {
+                        item: i,
+                        evidence: evidence(i),
+                    })
+                    .collect(),
                 policies: items.iter().flat_map(|i| kb.item_policies(&i.id)).collect(),
             })
             .unwrap_or_default()
@@ -366,24 +407,35 @@ fn checklist(kb: &KnowledgeBase, items: &[&ChecklistItem], format: Format) -> St
         }
         Format::Csv => {
             let mut out = csv::Writer::from_writer(Vec::new());
-            let _ = out.write_record([
+            let mut header = vec![
                 "id", "note", "title", "layer", "pillar", "severity", "controls", "verify",
                 "source", "verified", "policy",
-            ]);
+            ];
+            if progress.is_some() {
+                header.extend(["done", "ticked", "reviewer"]);
+            }
+            let _ = out.write_record(&header);
             for i in items {
-                let _ = out.write_record([
+                let (controls, verified) = (controls(i), i.verified.to_string());
+                let policy = policy_text(kb.item_policies(&i.id));
+                let mut row = vec![
                     i.id.as_str(),
                     i.note.as_str(),
                     &i.title,
                     i.layer.as_str(),
                     i.pillar.as_str(),
                     &i.severity,
-                    &controls(i),
+                    &controls,
                     i.verify.as_deref().unwrap_or(""),
                     &i.source,
-                    &i.verified.to_string(),
-                    &policy_text(kb.item_policies(&i.id)),
-                ]);
+                    &verified,
+                    &policy,
+                ];
+                let evidence = evidence(i);
+                if let Some(e) = &evidence {
+                    row.extend([if e.done { "true" } else { "false" }, e.ticked, e.reviewer]);
+                }
+                let _ = out.write_record(&row);
             }
             String::from_utf8(out.into_inner().unwrap_or_default()).unwrap_or_default()
         }
@@ -397,8 +449,29 @@ fn checklist(kb: &KnowledgeBase, items: &[&ChecklistItem], format: Format) -> St
                 } else {
                     format!(" ({ids})")
                 };
+                let (mark, by) = match evidence(i) {
+                    Some(e) if e.done => {
+                        let when = if e.ticked.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" {}", e.ticked)
+                        };
+                        let who = if e.reviewer.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" by {}", md(e.reviewer))
+                        };
+                        let by = if when.is_empty() && who.is_empty() {
+                            String::new()
+                        } else {
+                            format!(" (ticked{when}{who})")
+                        };
+                        ("x", by)
+                    }
+                    _ => (" ", String::new()),
+                };
                 out.push_str(&format!(
-                    "- [ ] **{severity}** {}{ids} `{}`\n",
+                    "- [{mark}] **{severity}** {}{ids} `{}`{by}\n",
                     md(&i.title),
                     i.id
                 ));
@@ -459,7 +532,7 @@ mod tests {
         let md_text = export(
             kb,
             graph,
-            Selection::Checklist(None, Some("fsbp:S3.1")),
+            Selection::Checklist(None, Some("fsbp:S3.1"), None),
             Format::Markdown,
         );
         assert!(md_text.lines().count() >= 1, "{md_text}");
@@ -467,7 +540,12 @@ mod tests {
             md_text.lines().all(|l| l.starts_with("- [ ] ")),
             "{md_text}"
         );
-        let all = export(kb, graph, Selection::Checklist(None, None), Format::Json);
+        let all = export(
+            kb,
+            graph,
+            Selection::Checklist(None, None, None),
+            Format::Json,
+        );
         let all: serde_json::Value = serde_json::from_str(&all).expect("json");
         assert_eq!(
             all["items"].as_array().map(Vec::len),

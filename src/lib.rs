@@ -43,6 +43,7 @@ pub mod kb;
 pub mod links;
 pub mod markdown;
 pub mod os;
+pub mod progress;
 pub mod query;
 pub mod render;
 pub mod serve;

@@ -1,12 +1,14 @@
 //! `whosecures export`: the knowledge base, a service's table or checklists, to standard output
 //! or a file (`whosecures::export` makes the text).
 
+use std::collections::HashSet;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use whosecures::error::Result;
+use whosecures::error::{Error, Result};
 use whosecures::export::{self, Format, Selection};
-use whosecures::kb::Kind;
+use whosecures::kb::{Kind, KnowledgeBase};
+use whosecures::progress::{self, Progress};
 use whosecures::query;
 use whosecures::site::write;
 
@@ -40,6 +42,10 @@ pub struct Args {
     /// Only checklist items mapped to this control (`fsbp:S3.1`, or a plain id such as `S3.1`).
     #[arg(long, value_name = "CATALOG:ID", requires = "checklist")]
     control: Option<String>,
+    /// Progress exported by the checklists page (its JSON or CSV; repeat to merge several, the
+    /// later tick of an item winning): adds each item's done, ticked and reviewer.
+    #[arg(long, value_name = "FILE", requires = "checklist")]
+    progress: Vec<PathBuf>,
     /// Each control of every catalog with a list (or of CATALOG): covered by which items, out
     /// of scope, retired or uncovered.
     #[arg(long, value_name = "CATALOG", num_args = 0..=1, default_missing_value = "all", conflicts_with_all = ["service", "checklist"])]
@@ -84,15 +90,24 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         }
         None => None,
     };
+    let progress = if args.progress.is_empty() {
+        None
+    } else {
+        match read_progress(kb, &args.progress)? {
+            Some(progress) => Some(progress),
+            None => return Ok(ExitCode::from(1)),
+        }
+    };
+    let progress = progress.as_ref();
     let selection = match (args.service.as_deref(), args.checklist.as_deref()) {
         _ if coverage.is_some() => Selection::Coverage(coverage.flatten()),
         (Some(name), _) => match found(Kind::Service, name) {
             Ok(note) => Selection::Service(note),
             Err(code) => return Ok(code),
         },
-        (None, Some("all")) => Selection::Checklist(None, control),
+        (None, Some("all")) => Selection::Checklist(None, control, progress),
         (None, Some(id)) => match kb.get_str(id).filter(|n| !n.checklist().is_empty()) {
-            Some(note) => Selection::Checklist(Some(note), control),
+            Some(note) => Selection::Checklist(Some(note), control, progress),
             None => {
                 eprintln!("error: no service or practice `{id}` with checklist items");
                 return Ok(ExitCode::from(1));
@@ -114,4 +129,29 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         None => out(&text),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Reads and merges the `--progress` files, printing a warning for each item id the knowledge
+/// base does not know; `None` (after printing the error) when a file is malformed.
+fn read_progress(kb: &KnowledgeBase, paths: &[PathBuf]) -> Result<Option<Progress>> {
+    let known: HashSet<&str> = kb.checklist_items().map(|i| i.id.as_str()).collect();
+    let mut merged = Progress::default();
+    for path in paths {
+        let bytes = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+        let shown = path.display().to_string();
+        let text = String::from_utf8_lossy(&bytes);
+        match progress::parse(&shown, &text) {
+            Ok(file) => {
+                for warning in file.unknown(|id| known.contains(id)) {
+                    eprintln!("{warning}");
+                }
+                merged.merge(&file);
+            }
+            Err(error) => {
+                eprintln!("{error}");
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some(merged))
 }

@@ -206,6 +206,7 @@ impl<'a> Ctx<'a> {
             detail: item.detail.as_deref().map(|d| self.detail(item, d)),
             runbook: self.org.runbook(&item.id).map(str::to_owned),
             policies: self.policies(self.kb.item_policies(&item.id)),
+            team: self.org.team(item.layer.as_str()).map(str::to_owned),
             security_services: item
                 .security_services
                 .iter()

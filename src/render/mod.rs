@@ -178,6 +178,7 @@ impl Ctx<'_> {
             PageKey::Matrix => self.matrix(t, c),
             PageKey::Checklists => self.checklists(t, c),
             PageKey::Controls => self.controls(t, c),
+            PageKey::Attestation => self.attestation(t, c),
             PageKey::SelfCheck => self.self_check(t, c),
             PageKey::Search => {
                 let page = PlainPage {

@@ -60,6 +60,8 @@ pub enum PageKey {
     Checklists,
     /// `controls.html`: checklist items by control id
     Controls,
+    /// `attestation.html`: checklist items by team, for sign-off
+    Attestation,
     /// `search.html`
     Search,
     /// `self-check.html`: questions from the responsibility tables
@@ -87,6 +89,7 @@ impl PageKey {
             PageKey::Matrix => "matrix.html".into(),
             PageKey::Checklists => "checklists.html".into(),
             PageKey::Controls => "controls.html".into(),
+            PageKey::Attestation => "attestation.html".into(),
             PageKey::Search => "search.html".into(),
             PageKey::SelfCheck => "self-check.html".into(),
             PageKey::NotFound => "404.html".into(),
@@ -110,6 +113,7 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<PageKey> {
         PageKey::Matrix,
         PageKey::Checklists,
         PageKey::Controls,
+        PageKey::Attestation,
         PageKey::Search,
         PageKey::SelfCheck,
         PageKey::NotFound,

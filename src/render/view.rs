@@ -223,6 +223,8 @@ pub struct ItemView {
     pub runbook: Option<String>,
     /// The organisation's own policy for this item.
     pub policies: Vec<PolicyView>,
+    /// The `[org.teams]` team owning the item's layer.
+    pub team: Option<String>,
     /// Security services that do or check it.
     pub security_services: Vec<LinkView>,
 }
@@ -610,6 +612,50 @@ pub struct ChangeSection {
     pub title: String,
     /// One line per change.
     pub lines: Vec<String>,
+}
+
+/// `attestation.html`: the checklist items by team (or layer), for sign-off.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttestationPage {
+    /// Layout.
+    pub page: Layout,
+    /// Grouped by `[org.teams]` team (else by layer).
+    pub by_team: bool,
+    /// The organisation's name (`[org] name`).
+    pub org: Option<String>,
+    /// Every item, in all groups.
+    pub total: usize,
+    /// The groups: teams by name with "No team named" last, or layers in order.
+    pub groups: Vec<AttestGroup>,
+}
+
+/// One team's (or layer's) items on `attestation.html`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AttestGroup {
+    /// Anchor and filter value: `team-` and the name's slug.
+    pub id: String,
+    /// The team's name, "No team named", or the layer's title.
+    pub name: String,
+    /// Its items, in the knowledge base's order.
+    pub items: Vec<AttestItem>,
+}
+
+/// A checklist item as `attestation.html` lists it (its state comes from the browser).
+#[derive(Debug, Clone, Serialize)]
+pub struct AttestItem {
+    /// Stable id (progress is stored under it).
+    pub id: String,
+    /// What to do.
+    pub title: String,
+    /// The item on its note's page, site-relative.
+    pub url: String,
+    /// The note's title.
+    pub note: String,
+    /// The layer's title.
+    pub layer: String,
+    /// Severity id and label.
+    pub severity: String,
+    pub severity_label: String,
 }
 
 /// `search.html` and `404.html`: layout only.

@@ -205,6 +205,7 @@ fn aggregate_pages(kb: &KnowledgeBase, note: &Note, plan: &mut Affected) {
             plan.notes(kb.of_kind(Kind::Layer).map(|l| &l.id));
         }
         Kind::Layer => {
+            plan.add(PageKey::Attestation);
             plan.add(PageKey::Matrix);
             plan.add(PageKey::SelfCheck);
             plan.add(PageKey::Home);
@@ -215,12 +216,14 @@ fn aggregate_pages(kb: &KnowledgeBase, note: &Note, plan: &mut Affected) {
     plan.notes(note.front_matter_refs());
 }
 
-/// Pages that list `note`'s checklist items besides its own: the checklists and controls pages,
+/// Pages that list `note`'s checklist items besides its own: the checklists, controls and
+/// attestation pages,
 /// and each item's layer and pillar.
 fn item_pages(note: &Note, plan: &mut Affected) {
     if !note.checklist().is_empty() {
         plan.add(PageKey::Checklists);
         plan.add(PageKey::Controls);
+        plan.add(PageKey::Attestation);
         for item in note.checklist() {
             plan.notes([&item.layer, &item.pillar]);
         }

@@ -30,7 +30,7 @@ struct State<'a> {
     setup: &'static str,
 }
 
-const STATES: [State<'static>; 7] = [
+const STATES: [State<'static>; 8] = [
     // The top bar's results as the reader types a control id, the first (its item) picked.
     State {
         page: "services/s3.html",
@@ -61,6 +61,16 @@ const STATES: [State<'static>; 7] = [
         phone: false,
         ready: "",
         setup: "document.querySelector('.check-box').click();",
+    },
+    // The attestation page narrowed to one group, an item in it ticked (state, date, count).
+    State {
+        page: "attestation.html",
+        phone: false,
+        ready: "",
+        setup: "var f = document.querySelector('[data-attest-filter]'), row = document.querySelector('[data-attest-item]');
+                var ticks = {}; ticks[row.dataset.id] = new Date().toISOString();
+                localStorage.setItem('whosecures-checks', JSON.stringify(ticks));
+                f.value = f.options[1].value; f.dispatchEvent(new Event('change'));",
     },
     // The phone navigation drawer open.
     State {

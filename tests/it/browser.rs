@@ -1292,3 +1292,231 @@ fn escape_closes_the_side_panel() {
     browser.press(ESCAPE);
     assert_eq!(browser.eval(state)["open"], json!(false));
 }
+
+/// The `evidence` fixture (three items; `[org]` teams only the `data` layer) built into a
+/// scratch directory; returns it and the `file://` URL of its site.
+fn evidence_site() -> (SiteTest, String) {
+    let t = SiteTest::new("minimal");
+    t.add("evidence");
+    t.ok(&["build"]);
+    let url = format!("file://{}/site/", t.dir.display());
+    (t, url)
+}
+
+/// The text of the file the export button `kind` would download, caught before it is saved.
+fn exported(browser: &Browser, kind: &str) -> String {
+    let script = "var done = arguments[1], make = URL.createObjectURL;
+        URL.createObjectURL = function (blob) { URL.createObjectURL = make; blob.text().then(done); return 'data:,'; };
+        document.querySelector('[data-export=\"' + arguments[0] + '\"]').click();";
+    let value = browser.eval_async(script, json!([kind]));
+    value
+        .as_str()
+        .unwrap_or_else(|| panic!("no export: {value}"))
+        .to_owned()
+}
+
+/// What the checklists page keeps: the ticks and the reviewers, as JSON text.
+const KEPT: &str = "return [localStorage.getItem('whosecures-checks'), localStorage.getItem('whosecures-check-reviewers')].join(' | ')";
+
+// Import on the checklists page: a progress file's ticks merge by id (a later tick wins, a tick
+// only here stays), the status names the ids the site does not have, a malformed file is an error
+// that changes nothing; the exports carry each tick's time and reviewer and read back.
+#[test]
+fn checklist_import_merges_and_names_unknown_ids() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let (t, site) = evidence_site();
+    browser.open(&format!("{site}checklists.html"));
+    // A tick held here between the JSON file's (12-01) and the CSV file's (12-03).
+    browser.eval("localStorage.setItem('whosecures-checks', JSON.stringify({'widget-encrypt': '2026-12-02T00:00:00.000Z'}));");
+    browser.reload();
+    let ticked =
+        |id: &str| format!("return document.querySelector('.check-box[data-id=\"{id}\"]').checked");
+    assert_eq!(
+        stored(&browser, &ticked("widget-encrypt"), json!(true)),
+        json!(true)
+    );
+    // A tick made with a reviewer named records the reviewer.
+    browser.type_into("[data-reviewer]", "Cy");
+    browser.click(".check-box[data-id=\"gadget-patch\"]");
+    let status = "return document.querySelector('[data-import-status]').textContent";
+    let import = |file: &str, want: &str| {
+        browser.type_into("[data-import]", &t.dir.join(file).display().to_string());
+        browser.wait_for(status, |v| v.as_str().is_some_and(|s| s.contains(want)))
+    };
+
+    let text = import("progress.json", "gone-item");
+    assert_eq!(
+        text,
+        json!("Imported 0 ticks; 1 already ticked here as late or later, kept; 1 id unknown to this site: gone-item.")
+    );
+    // gadget-patch is not done in the file: it stays ticked here.
+    assert_eq!(browser.eval(&ticked("gadget-patch")), json!(true));
+    assert_eq!(browser.eval(&ticked("widget-encrypt")), json!(true));
+
+    let text = import("progress.csv", "old-item");
+    assert_eq!(
+        text,
+        json!("Imported 2 ticks; 1 id unknown to this site: old-item.")
+    );
+    let kept: Value = browser.eval("return [JSON.parse(localStorage.getItem('whosecures-checks')), JSON.parse(localStorage.getItem('whosecures-check-reviewers'))]");
+    assert_eq!(kept[0]["widget-encrypt"], "2026-12-03T14:30:00.000Z");
+    assert_eq!(kept[0]["gadget-backup"], "2026-11-28T12:00:00.000Z");
+    assert!(kept[0]["gadget-patch"].as_str().is_some(), "{kept}");
+    assert_eq!(
+        kept[1],
+        json!({"widget-encrypt": "Bo", "gadget-backup": "Bo, QA", "gadget-patch": "Cy"})
+    );
+    assert_eq!(browser.eval(&ticked("gadget-backup")), json!(true));
+    assert_eq!(
+        first_number(
+            &browser.eval("return document.querySelector('[data-progress-overall]').textContent")
+        ),
+        Some(3)
+    );
+
+    // A malformed file: an error naming the line, nothing changed.
+    let before = browser.eval(KEPT);
+    let text = import("bad.csv", "Could not import");
+    assert_eq!(
+        text,
+        json!("Could not import bad.csv: line 3: done is \u{201c}maybe\u{201d}, not true or false. Nothing was changed.")
+    );
+    assert_eq!(browser.eval("return document.querySelector('[data-import-status]').classList.contains('import-error')"), json!(true));
+    assert_eq!(browser.eval(KEPT), before);
+
+    // The exports carry the evidence, and the command line reads them back.
+    let json_text = exported(&browser, "json");
+    let doc: Value = serde_json::from_str(&json_text).expect("JSON export");
+    assert_eq!(doc["format"], "whosecures-progress/1");
+    assert_eq!(doc["reviewer"], "Cy");
+    let widget = doc["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|i| i["id"] == "widget-encrypt"))
+        .expect("widget-encrypt in the export");
+    assert_eq!(
+        (
+            &widget["done"],
+            &widget["ticked"],
+            &widget["reviewer"],
+            &widget["team"]
+        ),
+        (
+            &json!(true),
+            &json!("2026-12-03T14:30:00.000Z"),
+            &json!("Bo"),
+            &json!("Data Platform")
+        )
+    );
+    let csv_text = exported(&browser, "csv");
+    assert!(
+        csv_text.starts_with("id,title,severity,controls,done,team,ticked,reviewer\n"),
+        "{csv_text}"
+    );
+    assert!(csv_text.contains("\"gadget-backup\",\"Back up every gadget\",\"low\",\"\",\"true\",\"Data Platform\",\"2026-11-28T12:00:00.000Z\",\"Bo, QA\""), "{csv_text}");
+    let md = exported(&browser, "markdown");
+    assert!(md.contains("- [x] Encrypt every widget (`widget-encrypt`) \u{2014} ticked 2026-12-03T14:30:00.000Z by Bo"), "{md}");
+    for (name, text) in [("page.json", &json_text), ("page.csv", &csv_text)] {
+        fs::write(t.dir.join(name), text).expect("write export");
+        let out = t.ok(&["export", "--checklist", "--progress", name, "-f", "csv"]);
+        let merged = crate::stdout(&out);
+        assert!(
+            merged.contains("2026-12-03T14:30:00.000Z,Bo"),
+            "{name}: {merged}"
+        );
+        assert!(
+            crate::stderr(&out).is_empty(),
+            "{name}: {}",
+            crate::stderr(&out)
+        );
+    }
+}
+
+// The attestation page groups items by the team owning their layer ("No team named" last),
+// shows each one's state, tick date and reviewer from this browser and per-team counts; the
+// filter narrows it to one team; printed, it has no navigation or tools and one team per page.
+#[test]
+fn attestation_by_team_prints_one_team_per_page() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    let (_t, site) = evidence_site();
+    browser.open(&format!("{site}attestation.html"));
+    browser.eval("localStorage.setItem('whosecures-checks', JSON.stringify({'widget-encrypt': '2026-12-03T14:30:00.000Z'}));
+                  localStorage.setItem('whosecures-check-reviewers', JSON.stringify({'widget-encrypt': 'Bo'}));");
+    browser.reload();
+    let state = "var r = document.querySelector('[data-attest-item][data-id=\"widget-encrypt\"]'); return r ? r.querySelector('[data-state]').textContent : null";
+    assert_eq!(stored(&browser, state, json!("Done")), json!("Done"));
+    let groups = browser.eval(
+        "return Array.prototype.map.call(document.querySelectorAll('[data-attest-team]'), function (s) {
+           return [s.querySelector('h2').firstChild.textContent.trim(), s.querySelector('[data-attest-count]').textContent,
+                   Array.prototype.map.call(s.querySelectorAll('[data-attest-item]'), function (r) {
+                     return [r.dataset.id, r.querySelector('[data-state]').textContent, r.querySelector('[data-ticked]').textContent, r.querySelector('[data-reviewer]').textContent].join('|'); })]; })",
+    );
+    assert_eq!(
+        groups,
+        json!([
+            [
+                "Data Platform",
+                "1 of 2 done",
+                [
+                    "gadget-backup|Open||",
+                    "widget-encrypt|Done|2026-12-03 14:30 UTC|Bo"
+                ]
+            ],
+            ["No team named", "0 of 1 done", ["gadget-patch|Open||"]]
+        ])
+    );
+    assert_eq!(
+        browser.eval("return document.querySelector('[data-attest-item][data-id=\"widget-encrypt\"] time').dateTime"),
+        json!("2026-12-03T14:30:00.000Z")
+    );
+    assert_eq!(
+        browser.eval("return document.querySelectorAll('.sign-off').length"),
+        json!(2)
+    );
+
+    // Printed: no navigation, tools or buttons; each team after the first on a new page.
+    let print = |media: &str| {
+        browser.command(
+            "goog/cdp/execute",
+            json!({ "cmd": "Emulation.setEmulatedMedia", "params": { "media": media } }),
+        )
+    };
+    print("print");
+    let printed = "var css = function (q) { var e = document.querySelector(q); return getComputedStyle(e); };
+        var teams = document.querySelectorAll('[data-attest-team]');
+        return [matchMedia('print').matches, css('.topbar').display, css('.sidebar').display, css('.attest-tools').display,
+                css('.footer').display, getComputedStyle(teams[0]).breakBefore, getComputedStyle(teams[1]).breakBefore]";
+    assert_eq!(
+        browser.eval(printed),
+        json!([true, "none", "none", "none", "none", "auto", "page"])
+    );
+    print("");
+    assert_eq!(
+        browser.eval("return matchMedia('print').matches"),
+        json!(false)
+    );
+    assert_eq!(
+        browser.eval("return getComputedStyle(document.querySelector('.attest-tools')).display"),
+        json!("flex")
+    );
+
+    // The filter: one team, which then prints first (no page break before it).
+    browser.eval("var f = document.querySelector('[data-attest-filter]'); f.value = 'team-no-team-named'; f.dispatchEvent(new Event('change'));");
+    assert_eq!(
+        browser.eval("return Array.prototype.map.call(document.querySelectorAll('[data-attest-team]'), function (s) { return s.hidden; })"),
+        json!([true, false])
+    );
+    assert_eq!(
+        browser.eval("return document.querySelector('[data-attest-status]').textContent"),
+        json!("0 of 1 items done in 1 group.")
+    );
+    print("print");
+    assert_eq!(
+        browser.eval("return getComputedStyle(document.querySelectorAll('[data-attest-team]')[1]).breakBefore"),
+        json!("auto")
+    );
+    print("");
+}

@@ -9,6 +9,7 @@ mod build;
 mod check;
 mod corpus;
 mod edits;
+mod evidence;
 mod history;
 mod incremental;
 mod links;

@@ -6,6 +6,10 @@
   "use strict";
   var root = document.body.getAttribute("data-root") || "";
   var CHECKS = "whosecures-checks";
+  // Who ticked each item (item id → name), and the reviewer named on the checklists page now.
+  var REVIEWERS = "whosecures-check-reviewers";
+  var REVIEWER = "whosecures-reviewer";
+  var PROGRESS_FORMAT = "whosecures-progress/1";
   var THEME = "whosecures-theme";
 
   // localStorage[key], or sets it to value; null when the browser refuses storage.
@@ -77,12 +81,15 @@
 
   // The ticks kept in this browser: item id → when it was ticked.
   function loadChecks() { try { return JSON.parse(store(CHECKS) || "{}") || {}; } catch (e) { return {}; } }
+  // Who ticked them: item id → reviewer, for the ticks made while a reviewer was named.
+  function loadReviewers() { try { return JSON.parse(store(REVIEWERS) || "{}") || {}; } catch (e) { return {}; } }
+  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
   // Checklist progress: ticks per item id, kept across reloads and rebuilds and followed across
   // tabs; "n / m done" per checklist and the overall count. Returns the ticks for the export and
   // reset buttons: done(id), and clear() to untick everything.
   function checklistProgress() {
-    var checks = loadChecks();
+    var checks = loadChecks(), reviewers = loadReviewers();
     var boxes = Array.prototype.slice.call(document.querySelectorAll(".check-box"));
     function refresh() {
       boxes.forEach(function (box) {
@@ -104,21 +111,173 @@
     }
     boxes.forEach(function (box) {
       box.addEventListener("change", function () {
-        checks = loadChecks();
-        if (box.checked) checks[box.dataset.id] = new Date().toISOString(); else delete checks[box.dataset.id];
+        checks = loadChecks(); reviewers = loadReviewers();
+        var id = box.dataset.id, reviewer = (store(REVIEWER) || "").trim();
+        // A tick records the reviewer named when it was made; an untick forgets both.
+        if (box.checked) checks[id] = new Date().toISOString(); else delete checks[id];
+        if (box.checked && reviewer) reviewers[id] = reviewer; else delete reviewers[id];
+        store(REVIEWERS, JSON.stringify(reviewers));
         store(CHECKS, JSON.stringify(checks));
         refresh();
       });
     });
-    window.addEventListener("storage", function (e) { if (e.key === CHECKS) { checks = loadChecks(); refresh(); } });
+    window.addEventListener("storage", function (e) { if (e.key === CHECKS || e.key === REVIEWERS) { checks = loadChecks(); reviewers = loadReviewers(); refresh(); } });
     refresh();
     return {
       done: function (id) { return !!checks[id]; },
-      clear: function () { checks = {}; store(CHECKS, "{}"); refresh(); }
+      ticked: function (id) { return checks[id] || ""; },
+      reviewer: function (id) { return checks[id] && reviewers[id] || ""; },
+      clear: function () { checks = {}; reviewers = {}; store(REVIEWERS, "{}"); store(CHECKS, "{}"); refresh(); },
+      // Merges ticks read from a file ({id, ticked (ms since 1970, or null), reviewer}): a new
+      // tick is taken, one already held here stays unless the file's is later. A tick without a
+      // time takes the time of the import. Returns how many were taken, kept and dated now.
+      merge: function (ticks) {
+        checks = loadChecks(); reviewers = loadReviewers();
+        var now = new Date().toISOString(), out = { taken: 0, kept: 0, undated: 0 };
+        ticks.forEach(function (t) {
+          var held = checks[t.id] ? Date.parse(checks[t.id]) : NaN;
+          if (checks[t.id] && (t.ticked === null || !(t.ticked > held || isNaN(held)))) { out.kept++; return; }
+          if (t.ticked === null) out.undated++;
+          checks[t.id] = t.ticked === null ? now : new Date(t.ticked).toISOString();
+          if (t.reviewer) reviewers[t.id] = t.reviewer; else delete reviewers[t.id];
+          out.taken++;
+        });
+        store(REVIEWERS, JSON.stringify(reviewers));
+        store(CHECKS, JSON.stringify(checks));
+        refresh();
+        return out;
+      }
     };
   }
 
-  // Export buttons: every checklist item on the page, with its tick, as Markdown or CSV.
+  // The reviewer's name on the checklists page, remembered; ticks made from now on record it.
+  function checklistReviewer() {
+    var input = document.querySelector("[data-reviewer]");
+    if (!input) return;
+    input.value = store(REVIEWER) || "";
+    input.addEventListener("input", function () { store(REVIEWER, input.value.trim()); });
+  }
+
+  // A date-time as progress files write it (ISO 8601: `2026-12-01T09:30:00.000Z`, with an offset,
+  // without seconds, or a plain date): milliseconds since 1970, or NaN. A time without an offset
+  // is UTC, as `whosecures export --progress` reads it.
+  function parseStamp(text) {
+    var m = /^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2})(:\d{2}(?:\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/.exec(text);
+    if (!m) return NaN;
+    if (!m[2]) return Date.parse(m[1] + "T00:00:00Z");
+    var zone = (m[4] || "Z").toUpperCase();
+    if (zone.length === 5) zone = zone.slice(0, 3) + ":" + zone.slice(3);
+    var ms = Date.parse(m[1] + "T" + m[2] + (m[3] || ":00").slice(0, 7) + zone);
+    // Date.parse rolls 2026-02-30 over to March: refuse dates that do not read back.
+    return !isNaN(ms) && new Date(Date.parse(m[1] + "T00:00:00Z")).toISOString().slice(0, 10) === m[1] ? ms : NaN;
+  }
+
+  // CSV as RFC 4180 writes it (quotes doubled inside quoted fields, CRLF or LF): rows of fields,
+  // each row with the line it starts on (1-based).
+  function parseCsv(text) {
+    var rows = [], row = [], field = "", quoted = false, line = 1, start = 1;
+    for (var i = 0; i < text.length; i++) {
+      var c = text[i];
+      if (quoted) {
+        if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+        else if (c === '"') quoted = false;
+        else { if (c === "\n") line++; field += c; }
+      } else if (c === '"') quoted = true;
+      else if (c === ",") { row.push(field); field = ""; }
+      else if (c === "\n" || c === "\r") {
+        if (c === "\r" && text[i + 1] === "\n") i++;
+        row.push(field); row.line = start; rows.push(row);
+        row = []; field = ""; line++; start = line;
+      } else field += c;
+    }
+    if (quoted) throw new Error("line " + start + ": a quoted field is not closed");
+    if (field !== "" || row.length) { row.push(field); row.line = start; rows.push(row); }
+    return rows;
+  }
+
+  // A progress file, as this page exports it: JSON (`whosecures-progress/1`) or CSV with the
+  // columns id and done (ticked, reviewer when present). Returns [{id, done, ticked, reviewer}]
+  // or throws an Error saying where it is malformed.
+  function parseProgress(text) {
+    text = text.replace(/^\ufeff/, "");
+    var items = [];
+    function ticked(value, where) {
+      value = String(value == null ? "" : value).trim();
+      if (!value) return null;
+      var ms = parseStamp(value);
+      if (isNaN(ms)) throw new Error(where + ": ticked is \u201c" + value + "\u201d, not a date-time such as 2026-12-01T09:30:00Z");
+      return ms;
+    }
+    if (/^\s*\{/.test(text)) {
+      var doc;
+      try { doc = JSON.parse(text); } catch (e) { throw new Error("not valid JSON (" + e.message + ")"); }
+      if (doc.format !== PROGRESS_FORMAT) throw new Error("format is \u201c" + doc.format + "\u201d, not " + PROGRESS_FORMAT + ": not a progress export of this page");
+      if (!Array.isArray(doc.items)) throw new Error("no items list");
+      doc.items.forEach(function (it, n) {
+        var where = "item " + (n + 1);
+        if (!it || typeof it.id !== "string" || !it.id.trim()) throw new Error(where + ": no id");
+        if (it.done !== undefined && typeof it.done !== "boolean") throw new Error(where + " (" + it.id + "): done is not true or false");
+        var at = ticked(it.ticked, where + " (" + it.id + ")");
+        items.push({ id: it.id, done: it.done === undefined ? at !== null : it.done, ticked: at, reviewer: typeof it.reviewer === "string" ? it.reviewer.trim() : "" });
+      });
+      return items;
+    }
+    var rows = parseCsv(text).filter(function (r) { return r.some(function (f) { return f.trim() !== ""; }); });
+    var head = (rows.shift() || []).map(function (h) { return h.trim(); });
+    var col = function (name) { return head.indexOf(name); };
+    if (col("id") < 0 || col("done") < 0) throw new Error("not a progress file: JSON " + PROGRESS_FORMAT + ", or CSV with the columns id and done, expected");
+    rows.forEach(function (r) {
+      var where = "line " + r.line;
+      if (r.length !== head.length) throw new Error(where + ": " + r.length + " fields where the header has " + head.length);
+      var field = function (name) { return col(name) < 0 ? "" : r[col(name)].trim(); };
+      if (!field("id")) throw new Error(where + ": no id");
+      var done = field("done").toLowerCase();
+      if (["true", "yes", "x", "1"].indexOf(done) >= 0) done = true;
+      else if (["false", "no", "", "0"].indexOf(done) >= 0) done = false;
+      else throw new Error(where + ": done is \u201c" + field("done") + "\u201d, not true or false");
+      items.push({ id: field("id"), done: done, ticked: ticked(field("ticked"), where), reviewer: field("reviewer") });
+    });
+    return items;
+  }
+
+  // Import: reads a progress file (this page's JSON or CSV export) chosen in the file input and
+  // merges its ticks by item id; says in the status what it did, naming ids this site does not
+  // have. A malformed file changes nothing.
+  function checklistImport(progress) {
+    var input = document.querySelector("[data-import]"), status = document.querySelector("[data-import-status]");
+    if (!input || !status) return;
+    function say(text, error) { status.textContent = text; status.classList.toggle("import-error", !!error); }
+    input.addEventListener("change", function () {
+      var file = input.files && input.files[0];
+      if (!file) return;
+      var reader = new FileReader();
+      reader.onerror = function () { say("Could not read " + file.name + ". Nothing was changed.", true); };
+      reader.onload = function () {
+        var items;
+        try { items = parseProgress(String(reader.result)); } catch (e) {
+          say("Could not import " + file.name + ": " + e.message + ". Nothing was changed.", true);
+          input.value = "";
+          return;
+        }
+        var known = {};
+        document.querySelectorAll(".check-item").forEach(function (li) { known[li.dataset.id] = true; });
+        var unknown = [], seen = {};
+        items.forEach(function (i) { if (!known[i.id] && !seen[i.id]) { seen[i.id] = true; unknown.push(i.id); } });
+        var ticks = items.filter(function (i) { return i.done && known[i.id]; });
+        var out = progress.merge(ticks);
+        var text = "Imported " + plural(out.taken, "tick");
+        if (out.undated) text += " (" + out.undated + " without a tick time, dated now)";
+        if (out.kept) text += "; " + out.kept + " already ticked here as late or later, kept";
+        if (unknown.length) text += "; " + plural(unknown.length, "id") + " unknown to this site: " + unknown.join(", ");
+        say(text + ".", false);
+        input.value = "";
+      };
+      reader.readAsText(file);
+    });
+  }
+
+  // Export buttons: every checklist item on the page, with its tick (when, by whom), as Markdown,
+  // CSV (the first five columns as before, the new ones after) or JSON (`whosecures-progress/1`).
   function checklistExport(progress) {
     function download(name, type, text) {
       var a = document.createElement("a");
@@ -128,7 +287,8 @@
     }
     function itemsOf() {
       return Array.prototype.map.call(document.querySelectorAll(".check-item"), function (li) {
-        return { id: li.dataset.id, title: li.querySelector(".check-title").textContent.trim(), severity: li.dataset.severity, controls: li.dataset.controls.trim(), done: progress.done(li.dataset.id) };
+        var id = li.dataset.id;
+        return { id: id, title: li.querySelector(".check-title").textContent.trim(), severity: li.dataset.severity, controls: li.dataset.controls.trim(), team: li.dataset.team || "", done: progress.done(id), ticked: progress.ticked(id), reviewer: progress.reviewer(id) };
       });
     }
     document.querySelectorAll("[data-export]").forEach(function (button) {
@@ -136,9 +296,15 @@
         var items = itemsOf();
         if (button.dataset.export === "csv") {
           var q = function (s) { return '"' + String(s).replace(/"/g, '""') + '"'; };
-          download("checklist.csv", "text/csv", "id,title,severity,controls,done\n" + items.map(function (i) { return [i.id, i.title, i.severity, i.controls, i.done].map(q).join(","); }).join("\n") + "\n");
+          download("checklist.csv", "text/csv", "id,title,severity,controls,done,team,ticked,reviewer\n" + items.map(function (i) { return [i.id, i.title, i.severity, i.controls, i.done, i.team, i.ticked, i.reviewer].map(q).join(","); }).join("\n") + "\n");
+        } else if (button.dataset.export === "json") {
+          var doc = { format: PROGRESS_FORMAT, exported: new Date().toISOString(), reviewer: store(REVIEWER) || "", items: items };
+          download("checklist-progress.json", "application/json", JSON.stringify(doc, null, 2) + "\n");
         } else {
-          download("checklist.md", "text/markdown", items.map(function (i) { return "- [" + (i.done ? "x" : " ") + "] " + i.title + " (`" + i.id + "`)"; }).join("\n") + "\n");
+          download("checklist.md", "text/markdown", items.map(function (i) {
+            var by = i.done && (i.ticked || i.reviewer) ? " \u2014 ticked" + (i.ticked ? " " + i.ticked : "") + (i.reviewer ? " by " + i.reviewer : "") : "";
+            return "- [" + (i.done ? "x" : " ") + "] " + i.title + " (`" + i.id + "`)" + by;
+          }).join("\n") + "\n");
         }
       });
     });
@@ -150,6 +316,52 @@
     if (reset) reset.addEventListener("click", function () {
       if (confirm("Clear every ticked item in this browser?")) progress.clear();
     });
+  }
+
+  // The attestation page: each item's state, tick date and reviewer from this browser's ticks,
+  // per-team counts, and a team filter (the print shows the teams shown, one per page).
+  function attestation() {
+    var page = document.querySelector("[data-attestation]");
+    if (!page) return;
+    var teams = Array.prototype.slice.call(page.querySelectorAll("[data-attest-team]"));
+    var filter = page.querySelector("[data-attest-filter]"), status = page.querySelector("[data-attest-status]");
+    function refresh() {
+      var checks = loadChecks(), reviewers = loadReviewers(), done = 0, total = 0;
+      teams.forEach(function (team) {
+        var rows = team.querySelectorAll("[data-attest-item]"), n = 0;
+        rows.forEach(function (row) {
+          var at = checks[row.dataset.id], cell = row.querySelector("[data-ticked]");
+          row.classList.toggle("done", !!at);
+          row.querySelector("[data-state]").textContent = at ? "Done" : "Open";
+          cell.textContent = "";
+          if (at) {
+            var time = document.createElement("time");
+            time.dateTime = at;
+            time.textContent = at.slice(0, 16).replace("T", " ") + (/Z$/.test(at) ? " UTC" : "");
+            cell.appendChild(time);
+            n++;
+          }
+          row.querySelector("[data-reviewer]").textContent = at && reviewers[row.dataset.id] || "";
+        });
+        team.querySelector("[data-attest-count]").textContent = n + " of " + rows.length + " done";
+        if (!team.hidden) { done += n; total += rows.length; }
+      });
+      var asOf = page.querySelector("[data-attest-as-of]");
+      if (asOf) asOf.textContent = "As of " + new Date().toISOString().slice(0, 16).replace("T", " ") + " UTC" + (store(REVIEWER) ? "; reviewer named in this browser: " + store(REVIEWER) : "") + ".";
+      if (status) status.textContent = done + " of " + total + " items done in " + plural(teams.filter(function (t) { return !t.hidden; }).length, "group") + ".";
+    }
+    function show() {
+      var first = true;
+      teams.forEach(function (team) {
+        team.hidden = !!filter && filter.value !== "" && filter.value !== team.dataset.attestTeam;
+        team.classList.toggle("first-shown", !team.hidden && first);
+        if (!team.hidden) first = false;
+      });
+      refresh();
+    }
+    if (filter) filter.addEventListener("change", show);
+    window.addEventListener("storage", function (e) { if (e.key === CHECKS || e.key === REVIEWERS || e.key === REVIEWER) refresh(); });
+    show();
   }
 
   // Checklist filters: severity, pillar, layer and control id narrow the items shown; a group
@@ -751,8 +963,11 @@
     printButtons();
     slashFocusesSearch();
     var progress = checklistProgress();
+    checklistReviewer();
     checklistExport(progress);
+    checklistImport(progress);
     checklistReset(progress);
+    attestation();
     checklistFilters();
     matrixOwnerFilter();
     matrixModelFilter();
