@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::mpsc::Sender;
 use std::time::Duration;
 
-use notify::event::ModifyKind;
+use notify::event::{AccessKind, AccessMode, ModifyKind};
 use notify::{EventKind, RecursiveMode};
 use notify_debouncer_full::{new_debouncer, DebounceEventResult, Debouncer, RecommendedCache};
 
@@ -99,12 +99,17 @@ fn to_rel(rel: &Path) -> String {
 }
 
 /// Whether an event can change what a build reads: reads (ours included) and metadata-only
-/// changes cannot, and watching them would make every rebuild trigger the next.
+/// changes cannot, and watching them would make every rebuild trigger the next. A writer
+/// closing a file can: it is the one event sure to come after the last byte. A save that
+/// truncates and then writes (`fs::write`, many editors) can otherwise be seen between the two
+/// when the writer is slow, with the write's own events falling into the batch that read the
+/// empty file.
 fn touches_content(kind: &EventKind) -> bool {
-    !matches!(
-        kind,
-        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_))
-    )
+    match kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) | EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        _ => true,
+    }
 }
 
 /// How long the watcher waits for more events before a batch is handed over. Editors write a
@@ -163,6 +168,25 @@ mod tests {
             theme: Some(PathBuf::from("/w/theme")),
             config: Some(PathBuf::from("/w/book.toml")),
         }
+    }
+
+    // Content changes and a writer's close rebuild; reads and metadata changes do not (ours
+    // would loop).
+    #[test]
+    fn which_events_touch_content() {
+        use notify::event::{CreateKind, DataChange, MetadataKind};
+        let yes = [
+            EventKind::Create(CreateKind::File),
+            EventKind::Modify(ModifyKind::Data(DataChange::Any)),
+            EventKind::Access(AccessKind::Close(AccessMode::Write)),
+        ];
+        let no = [
+            EventKind::Access(AccessKind::Close(AccessMode::Read)),
+            EventKind::Access(AccessKind::Open(AccessMode::Any)),
+            EventKind::Modify(ModifyKind::Metadata(MetadataKind::AccessTime)),
+        ];
+        assert!(yes.iter().all(touches_content));
+        assert!(!no.iter().any(touches_content));
     }
 
     // Paths map to the change kinds the rebuild distinguishes; editor droppings map to nothing.
