@@ -656,6 +656,9 @@ pub struct AttestItem {
     /// Severity id and label.
     pub severity: String,
     pub severity_label: String,
+    /// The organisation's own policy for the item (`policies/*.toml`), which the team attests to
+    /// alongside the provider's baseline.
+    pub policies: Vec<PolicyView>,
 }
 
 /// `search.html` and `404.html`: layout only.

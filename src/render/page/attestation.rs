@@ -59,6 +59,7 @@ impl Ctx<'_> {
                 layer: self.link_id(&i.layer).title,
                 severity: i.severity.clone(),
                 severity_label: Vocabulary::label(&vocab.severities, &i.severity).to_owned(),
+                policies: self.policies(self.kb.item_policies(&i.id)),
             }
         };
         let groups: Vec<AttestGroup> = groups
