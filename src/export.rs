@@ -489,17 +489,7 @@ fn checklist(
 /// joined by ` | `; empty when there are none.
 fn policy_text<'a>(policies: impl Iterator<Item = &'a crate::kb::policy::Policy>) -> String {
     policies
-        .map(|p| {
-            let mut about = Vec::new();
-            if let Some(owner) = &p.owner {
-                about.push(format!("owner: {owner}"));
-            }
-            about.push(format!("reviewed {}", p.verified));
-            if let Some(url) = &p.url {
-                about.push(url.clone());
-            }
-            format!("{} ({})", p.policy, about.join("; "))
-        })
+        .map(|p| format!("{} ({})", p.policy, p.about()))
         .collect::<Vec<_>>()
         .join(" | ")
 }

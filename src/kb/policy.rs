@@ -57,6 +57,33 @@ pub struct Policy {
     pub at: Location,
 }
 
+/// How pages, `who` and exports label a policy: "Acme policy" with `[org] name`, else "Our policy".
+pub fn label(org_name: Option<&str>) -> String {
+    org_name.map_or_else(|| "Our policy".to_owned(), |n| format!("{n} policy"))
+}
+
+/// What `who` and exports say after a policy: `owner: X; reviewed 2026-11-30; https://...`.
+pub fn about(owner: Option<&str>, verified: &str, url: Option<&str>) -> String {
+    let mut parts = Vec::new();
+    if let Some(owner) = owner {
+        parts.push(format!("owner: {owner}"));
+    }
+    parts.push(format!("reviewed {verified}"));
+    parts.extend(url.map(str::to_owned));
+    parts.join("; ")
+}
+
+impl Policy {
+    /// `owner: X; reviewed 2026-11-30; https://...`.
+    pub fn about(&self) -> String {
+        about(
+            self.owner.as_deref(),
+            &self.verified.to_string(),
+            self.url.as_deref(),
+        )
+    }
+}
+
 /// Whether a knowledge file is a list of policies (`policies/<name>.toml`).
 pub fn is_policy_file(rel_path: &str) -> bool {
     rel_path

@@ -64,8 +64,7 @@ impl Answers {
             answer.policies = kb
                 .row_policies(&service, &answer.layer)
                 .map(|p| PolicyAnswer {
-                    label: org_name
-                        .map_or_else(|| "Our policy".to_owned(), |n| format!("{n} policy")),
+                    label: crate::kb::policy::label(org_name),
                     policy: p.policy.clone(),
                     owner: p.owner.clone(),
                     verified: p.verified.to_string(),

@@ -143,7 +143,6 @@ pub fn who_table(kb: &KnowledgeBase, service: &Note, org: &OrgConfig) -> String 
         );
         policy_lines(
             &mut out,
-            kb,
             org,
             &format!("  {:<width$}    ", ""),
             kb.row_policies(&service.id.0, row.layer.as_str()),
@@ -192,7 +191,6 @@ pub fn who_layer(kb: &KnowledgeBase, service: &Note, layer: &Note, org: &OrgConf
     duty_lines(&mut out, "  ", &kb.vocab, &row.duties);
     policy_lines(
         &mut out,
-        kb,
         org,
         "  ",
         kb.row_policies(&service.id.0, row.layer.as_str()),
@@ -248,15 +246,8 @@ pub fn who_answers(kb: &KnowledgeBase, answers: &ask::Answers) -> Option<String>
     let _ = writeln!(out, "    {} (verified {})", place(best), best.verified);
     let _ = writeln!(out, "    {}", best.source);
     for p in &best.policies {
-        let mut about = Vec::new();
-        if let Some(owner) = &p.owner {
-            about.push(format!("owner: {owner}"));
-        }
-        about.push(format!("reviewed {}", p.verified));
-        if let Some(url) = &p.url {
-            about.push(url.clone());
-        }
-        let _ = writeln!(out, "  {}: {} ({})", p.label, p.policy, about.join("; "));
+        let about = crate::kb::policy::about(p.owner.as_deref(), &p.verified, p.url.as_deref());
+        let _ = writeln!(out, "  {}: {} ({about})", p.label, p.policy);
     }
     if answers.answers.len() > 1 {
         let _ = writeln!(out, "\n  Also relevant:");
@@ -319,25 +310,13 @@ fn owner<'a>(vocab: &'a Vocabulary, id: &'a str) -> &'a str {
 /// baseline: `Acme policy: ... (owner: X; reviewed 2026-11-30; https://...)`.
 pub fn policy_lines<'a>(
     out: &mut String,
-    _kb: &KnowledgeBase,
     org: &OrgConfig,
     indent: &str,
     policies: impl Iterator<Item = &'a crate::kb::policy::Policy>,
 ) {
+    let label = crate::kb::policy::label(org.name.as_deref());
     for p in policies {
-        let label = org
-            .name
-            .as_deref()
-            .map_or_else(|| "Our policy".to_owned(), |n| format!("{n} policy"));
-        let mut about = Vec::new();
-        if let Some(owner) = &p.owner {
-            about.push(format!("owner: {owner}"));
-        }
-        about.push(format!("reviewed {}", p.verified));
-        if let Some(url) = &p.url {
-            about.push(url.clone());
-        }
-        let _ = writeln!(out, "{indent}{label}: {} ({})", p.policy, about.join("; "));
+        let _ = writeln!(out, "{indent}{label}: {} ({})", p.policy, p.about());
     }
 }
 

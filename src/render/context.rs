@@ -279,10 +279,7 @@ impl<'a> Ctx<'a> {
     ) -> Vec<PolicyView> {
         policies
             .map(|p| PolicyView {
-                label: match &self.org.name {
-                    Some(name) => format!("{name} policy"),
-                    None => "Our policy".to_owned(),
-                },
+                label: crate::kb::policy::label(self.org.name.as_deref()),
                 policy: p.policy.clone(),
                 owner: p.owner.clone(),
                 verified: p.verified.to_string(),
