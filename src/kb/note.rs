@@ -310,6 +310,20 @@ pub struct Date {
 }
 
 impl Date {
+    /// A `verified` value as TOML gives it: a date alone, or the message saying it must be one.
+    pub fn from_toml(value: &toml::value::Datetime) -> Result<Date, String> {
+        match (&value.date, &value.time, &value.offset) {
+            (Some(d), None, None) => Ok(Date {
+                year: d.year,
+                month: d.month,
+                day: d.day,
+            }),
+            _ => Err(format!(
+                "`verified` must be a date alone, `YYYY-MM-DD`, not `{value}`"
+            )),
+        }
+    }
+
     /// Days since 1970-01-01 (proleptic Gregorian).
     pub fn days(self) -> i64 {
         let (y, m, d) = (

@@ -73,6 +73,35 @@ pub fn about(owner: Option<&str>, verified: &str, url: Option<&str>) -> String {
     parts.join("; ")
 }
 
+/// A policy as pages and `who` show it: labelled with the organisation's name, its date as text.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Labelled {
+    /// "Acme policy", or "Our policy" without an `[org] name`.
+    pub label: String,
+    /// What the organisation requires.
+    pub policy: String,
+    /// Who owns it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// When it was last reviewed, `YYYY-MM-DD`.
+    pub verified: String,
+    /// Where the full policy lives.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+impl Labelled {
+    /// `Acme policy: ... (owner: X; reviewed 2026-11-30; https://...)`, as `who` prints it.
+    pub fn line(&self) -> String {
+        format!(
+            "{}: {} ({})",
+            self.label,
+            self.policy,
+            about(self.owner.as_deref(), &self.verified, self.url.as_deref())
+        )
+    }
+}
+
 impl Policy {
     /// `owner: X; reviewed 2026-11-30; https://...`.
     pub fn about(&self) -> String {
@@ -81,6 +110,17 @@ impl Policy {
             &self.verified.to_string(),
             self.url.as_deref(),
         )
+    }
+
+    /// The policy labelled for an organisation named `org_name` (`[org] name`).
+    pub fn labelled(&self, org_name: Option<&str>) -> Labelled {
+        Labelled {
+            label: label(org_name),
+            policy: self.policy.clone(),
+            owner: self.owner.clone(),
+            verified: self.verified.to_string(),
+            url: self.url.clone(),
+        }
     }
 }
 
@@ -167,18 +207,10 @@ pub fn load_policies(files: &[SourceFile], diags: &mut Diagnostics) -> Vec<Polic
                 );
                 continue;
             }
-            let datetime = raw.verified.get_ref();
-            let verified = match (&datetime.date, &datetime.time, &datetime.offset) {
-                (Some(d), None, None) => Date {
-                    year: d.year,
-                    month: d.month,
-                    day: d.day,
-                },
-                _ => {
-                    diags.error(
-                        &locate(raw.verified.span().start),
-                        format!("`verified` must be a date alone, `YYYY-MM-DD`, not `{datetime}`"),
-                    );
+            let verified = match Date::from_toml(raw.verified.get_ref()) {
+                Ok(date) => date,
+                Err(message) => {
+                    diags.error(&locate(raw.verified.span().start), message);
                     continue;
                 }
             };

@@ -395,21 +395,10 @@ impl Context<'_> {
 
     /// A `verified` value: a date alone, no time or offset.
     fn date(&self, at: &At, value: &raw::D, diags: &mut Diagnostics) -> Date {
-        let datetime = value.get_ref();
-        match (&datetime.date, &datetime.time, &datetime.offset) {
-            (Some(d), None, None) => Date {
-                year: d.year,
-                month: d.month,
-                day: d.day,
-            },
-            _ => {
-                diags.error(
-                    &at.span(value),
-                    format!("`verified` must be a date alone, `YYYY-MM-DD`, not `{datetime}`"),
-                );
-                Date::default()
-            }
-        }
+        Date::from_toml(value.get_ref()).unwrap_or_else(|message| {
+            diags.error(&at.span(value), message);
+            Date::default()
+        })
     }
 
     /// The topics of a model note.

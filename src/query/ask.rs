@@ -30,27 +30,10 @@ pub struct Answer {
     /// The organisation's own policy for this row (`policies/*.toml`), apart from the
     /// provider's baseline; filled in by the caller, which knows the organisation's name.
     #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub policies: Vec<PolicyAnswer>,
+    pub policies: Vec<crate::kb::policy::Labelled>,
     /// How well it matches the question (not part of the JSON schema).
     #[serde(skip)]
     pub score: f64,
-}
-
-/// A statement of the organisation's policy attached to an answer's row.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PolicyAnswer {
-    /// "Acme policy", or "Our policy" without an `[org] name`.
-    pub label: String,
-    /// What the organisation requires.
-    pub policy: String,
-    /// Who owns it.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub owner: Option<String>,
-    /// When it was last reviewed, `YYYY-MM-DD`.
-    pub verified: String,
-    /// Where the full policy lives.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub url: Option<String>,
 }
 
 impl Answers {
@@ -63,13 +46,7 @@ impl Answers {
         for answer in &mut self.answers {
             answer.policies = kb
                 .row_policies(&service, &answer.layer)
-                .map(|p| PolicyAnswer {
-                    label: crate::kb::policy::label(org_name),
-                    policy: p.policy.clone(),
-                    owner: p.owner.clone(),
-                    verified: p.verified.to_string(),
-                    url: p.url.clone(),
-                })
+                .map(|p| p.labelled(org_name))
                 .collect();
         }
     }

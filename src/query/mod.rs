@@ -246,8 +246,7 @@ pub fn who_answers(kb: &KnowledgeBase, answers: &ask::Answers) -> Option<String>
     let _ = writeln!(out, "    {} (verified {})", place(best), best.verified);
     let _ = writeln!(out, "    {}", best.source);
     for p in &best.policies {
-        let about = crate::kb::policy::about(p.owner.as_deref(), &p.verified, p.url.as_deref());
-        let _ = writeln!(out, "  {}: {} ({about})", p.label, p.policy);
+        let _ = writeln!(out, "  {}", p.line());
     }
     if answers.answers.len() > 1 {
         let _ = writeln!(out, "\n  Also relevant:");
@@ -314,9 +313,8 @@ pub fn policy_lines<'a>(
     indent: &str,
     policies: impl Iterator<Item = &'a crate::kb::policy::Policy>,
 ) {
-    let label = crate::kb::policy::label(org.name.as_deref());
     for p in policies {
-        let _ = writeln!(out, "{indent}{label}: {} ({})", p.policy, p.about());
+        let _ = writeln!(out, "{indent}{}", p.labelled(org.name.as_deref()).line());
     }
 }
 

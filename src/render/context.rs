@@ -278,13 +278,7 @@ impl<'a> Ctx<'a> {
         policies: impl Iterator<Item = &'p crate::kb::policy::Policy>,
     ) -> Vec<PolicyView> {
         policies
-            .map(|p| PolicyView {
-                label: crate::kb::policy::label(self.org.name.as_deref()),
-                policy: p.policy.clone(),
-                owner: p.owner.clone(),
-                verified: p.verified.to_string(),
-                url: p.url.clone(),
-            })
+            .map(|p| p.labelled(self.org.name.as_deref()))
             .collect()
     }
 

@@ -147,20 +147,9 @@ pub struct CellView {
     pub policies: Vec<PolicyView>,
 }
 
-/// One statement of the organisation's policy, attached to a row or a checklist item.
-#[derive(Debug, Clone, Serialize)]
-pub struct PolicyView {
-    /// "Acme policy", or "Our policy" without an `[org] name`.
-    pub label: String,
-    /// What the organisation requires.
-    pub policy: String,
-    /// Who owns it.
-    pub owner: Option<String>,
-    /// When it was last reviewed, `YYYY-MM-DD`.
-    pub verified: String,
-    /// Where the full policy lives.
-    pub url: Option<String>,
-}
+/// One statement of the organisation's policy, attached to a row or a checklist item, as
+/// pages show it.
+pub type PolicyView = crate::kb::policy::Labelled;
 
 /// A control id with its catalog.
 #[derive(Debug, Clone, Serialize)]
