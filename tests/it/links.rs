@@ -3,19 +3,7 @@
 
 use std::fs;
 
-use crate::{attrs, stderr, SiteTest};
-
-/// Runs `check`, asserts it fails and reports each of `wants`; returns what it printed.
-#[track_caller]
-fn check_reports(t: &SiteTest, wants: &[&str]) -> String {
-    let out = t.run(&["check", "--knowledge", "knowledge"]);
-    assert_eq!(out.status.code(), Some(1));
-    let err = stderr(&out);
-    for want in wants {
-        assert!(err.contains(want), "missing {want:?} in:\n{err}");
-    }
-    err
-}
+use crate::{attrs, check_reports, SiteTest};
 
 fn obsidian() -> SiteTest {
     let t = SiteTest::new("minimal");

@@ -108,6 +108,18 @@ impl Drop for SiteTest {
     }
 }
 
+/// Runs `check`, asserts it fails and reports each of `wants`; returns what it printed.
+#[track_caller]
+pub fn check_reports(t: &SiteTest, wants: &[&str]) -> String {
+    let out = t.run(&["check", "--knowledge", "knowledge"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    for want in wants {
+        assert!(err.contains(want), "missing {want:?} in:\n{err}");
+    }
+    err
+}
+
 /// The text of every element matching `selector`, whitespace-collapsed.
 #[track_caller]
 pub fn texts(html: &Html, selector: &str) -> Vec<String> {
