@@ -41,17 +41,23 @@ impl Ctx<'_> {
                     .push(item);
             }
         }
-        let catalogs = &self.kb.vocab.catalogs;
+        // The catalogs as compiled (one per vocabulary entry, in its order), each with its
+        // coverage when it has a list of controls, looked up once.
+        let catalogs = &self.kb.catalogs;
         let coverage = crate::kb::coverage::coverage(self.kb, None);
+        let covered: Vec<Option<&crate::kb::coverage::CatalogCoverage>> = catalogs
+            .iter()
+            .map(|c| coverage.iter().find(|k| k.catalog == c.catalog.id))
+            .collect();
         // Per catalog, what it lists: with a list of controls, every control of it in the list's
         // order (an uncovered one too, so a reader sees the gap where it is); without, the
         // controls items name, in natural order.
         let grouped: Vec<Vec<Entry<'_>>> = catalogs
             .iter()
-            .map(|catalog| {
-                let compiled = self.kb.catalogs.iter().find(|c| c.catalog.id == catalog.id);
-                let covered = coverage.iter().find(|c| c.catalog == catalog.id);
-                match (compiled.and_then(|c| c.controls.as_ref()), covered) {
+            .zip(&covered)
+            .map(|(compiled, covered)| {
+                let catalog = &compiled.catalog;
+                match (compiled.controls.as_ref(), covered) {
                     (Some(list), Some(covered)) => list
                         .iter()
                         .zip(&covered.controls)
@@ -87,16 +93,14 @@ impl Ctx<'_> {
             catalogs: catalogs
                 .iter()
                 .zip(&grouped)
+                .zip(&covered)
                 .enumerate()
-                .map(|(n, (catalog, controls))| CatalogGroup {
-                    id: catalog.id.clone(),
-                    title: catalog.title.clone(),
-                    url: catalog.url.clone(),
+                .map(|(n, ((compiled, controls), covered))| CatalogGroup {
+                    id: compiled.catalog.id.clone(),
+                    title: compiled.catalog.title.clone(),
+                    url: compiled.catalog.url.clone(),
                     count: controls.iter().filter(|e| !e.items.is_empty()).count(),
-                    coverage: coverage
-                        .iter()
-                        .find(|c| c.catalog == catalog.id)
-                        .map(|c| self.coverage_view(c)),
+                    coverage: covered.map(|c| self.coverage_view(c)),
                     controls_html: part_marker(n),
                 })
                 .collect(),
@@ -104,19 +108,11 @@ impl Ctx<'_> {
         let parts: Vec<Parts<'_, ControlGroup>> = catalogs
             .iter()
             .zip(&grouped)
-            .map(|(catalog, controls)| {
-                let sections = self
-                    .kb
-                    .catalogs
-                    .iter()
-                    .find(|c| c.catalog.id == catalog.id)
-                    .map(|c| c.groups.as_slice())
-                    .unwrap_or_default();
-                let totals = coverage
-                    .iter()
-                    .find(|c| c.catalog == catalog.id)
-                    .map(|c| c.groups.as_slice())
-                    .unwrap_or_default();
+            .zip(&covered)
+            .map(|((compiled, controls), covered)| {
+                let catalog = &compiled.catalog;
+                let sections = compiled.groups.as_slice();
+                let totals = covered.map(|c| c.groups.as_slice()).unwrap_or_default();
                 Parts {
                     template: "parts/control.html",
                     name: "control",
