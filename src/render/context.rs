@@ -36,6 +36,8 @@ pub(super) struct Ctx<'a> {
     /// Checklist items by layer and by pillar, gathered on first use: only layer, pillar and
     /// checklist pages need them, and the preview often renders none of those.
     pub(super) items: OnceLock<ItemsBy<'a>>,
+    /// The page of each control (`catalog:id`) when `controls.html` is split, made on first use.
+    pub(super) control_pages: OnceLock<HashMap<String, String>>,
     /// Notes of each kind in navigation order (a slice of the knowledge base, which keeps notes
     /// sorted by kind first), for prev/next and nav windows.
     pub(super) sections: HashMap<Kind, &'a [Arc<Note>]>,
@@ -87,6 +89,7 @@ impl<'a> Ctx<'a> {
             bodies: None,
             store: None,
             items: OnceLock::new(),
+            control_pages: OnceLock::new(),
             sections,
         }
     }
@@ -118,6 +121,41 @@ impl<'a> Ctx<'a> {
             }
             by
         })
+    }
+
+    /// The page holding the control `key` (`fsbp:S3.1`) on the controls page: `controls.html`,
+    /// or its part when the page is split.
+    pub(super) fn control_page(&self, key: &str) -> &str {
+        let pages = self.control_pages.get_or_init(|| {
+            let of = crate::render::paging::Gathering::Controls;
+            let parts = of.parts(self.kb, self.org);
+            let mut pages = HashMap::new();
+            if parts.is_empty() {
+                return pages;
+            }
+            let keys = self
+                .kb
+                .catalogs
+                .iter()
+                .zip(crate::render::paging::catalog_controls(self.kb))
+                .flat_map(|(c, controls)| {
+                    let catalog = c.catalog.id.clone();
+                    controls
+                        .into_iter()
+                        .map(move |(id, _)| format!("{catalog}:{id}"))
+                });
+            let mut at = parts.iter().peekable();
+            for (n, key) in keys.enumerate() {
+                while at.peek().is_some_and(|p| p.range.end <= n) {
+                    at.next();
+                }
+                if let Some(part) = at.peek() {
+                    pages.insert(key, of.part_url(&part.slug));
+                }
+            }
+            pages
+        });
+        pages.get(key).map_or("controls.html", String::as_str)
     }
 
     /// The path from the page at `url` to the site root, as templates see it (`root`): relative,
@@ -191,6 +229,7 @@ impl<'a> Ctx<'a> {
                 .iter()
                 .map(|c| ControlView {
                     anchor: control_anchor(&c.to_string()),
+                    page: self.control_page(&c.to_string()).to_owned(),
                     key: c.to_string(),
                     id: c.id.clone(),
                     catalog: c.catalog.clone(),

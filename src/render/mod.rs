@@ -9,6 +9,7 @@
 //! | `context.rs` | `Ctx`, what every page builder shares, and the small views |
 //! | `nav.rs` | the layout: sidebar window, breadcrumbs |
 //! | `page/` | one file per page family: home, matrix, lists, sections, note, print, self-check |
+//! | `paging.rs` | gathering pages split in parts when long: which parts, and where |
 //! | `parts.rs` | long pages rendered one element at a time, kept elements spliced in |
 //! | `reuse.rs` | the render-or-reuse decision and the build's seed |
 //! | `bodies.rs` | note bodies and what each is made from (kept by `incremental::Bodies`) |
@@ -22,6 +23,7 @@ mod highlight;
 mod loops;
 mod nav;
 mod page;
+pub mod paging;
 mod parts;
 mod reuse;
 mod sanitize;
@@ -45,9 +47,11 @@ pub use bodies::body_keys;
 pub use highlight::Highlighter;
 pub use nav::{NAV_FULL, NAV_WINDOW};
 pub use page::print::{print_page, PRINT_LIMIT};
+pub use paging::Gathering;
 pub use theme::Theme;
 pub use urls::{
-    control_anchor, escape, note_url, pages, redirect_keys, root_of, section_url, Page, PageKey,
+    control_anchor, escape, note_url, owner, pages, part_keys, parts_of, redirect_keys, root_of,
+    section_url, Page, PageKey,
 };
 
 /// How many pages `render_each` rendered and how many it reused.
@@ -91,7 +95,7 @@ pub fn render_each(
         seed: seed(theme, config),
         store,
     });
-    let keys = pages(kb);
+    let keys = pages(kb, &config.org);
     let rendered = std::sync::atomic::AtomicUsize::new(0);
     let reused = std::sync::atomic::AtomicUsize::new(0);
     let count = |outcome: Outcome| -> Result<()> {
@@ -175,10 +179,19 @@ impl Ctx<'_> {
         let (t, c) = (theme, cache);
         match key {
             PageKey::Home => self.finish("index.html", "index.html", self.home(), t, c),
-            PageKey::Matrix => self.matrix(t, c),
-            PageKey::Checklists => self.checklists(t, c),
-            PageKey::Controls => self.controls(t, c),
-            PageKey::Attestation => self.attestation(t, c),
+            PageKey::Matrix => self.matrix(None, t, c),
+            PageKey::Checklists => self.checklists(None, t, c),
+            PageKey::Controls => self.controls(None, t, c),
+            PageKey::Attestation => self.attestation(None, t, c),
+            PageKey::Part { of, slug } => {
+                let part = Some(slug.as_str());
+                match of {
+                    Gathering::Matrix => self.matrix(part, t, c),
+                    Gathering::Checklists => self.checklists(part, t, c),
+                    Gathering::Controls => self.controls(part, t, c),
+                    Gathering::Attestation => self.attestation(part, t, c),
+                }
+            }
             PageKey::SelfCheck => self.self_check(t, c),
             PageKey::Search => {
                 let page = PlainPage {
@@ -201,6 +214,10 @@ impl Ctx<'_> {
             ),
             PageKey::Note(id) => match self.kb.get(id) {
                 Some(note) => self.note(note, theme, cache),
+                None => Ok(Outcome::Missing),
+            },
+            PageKey::NotePart { id, slug } => match self.kb.get(id) {
+                Some(note) => self.note_part(note, slug, theme, cache),
                 None => Ok(Outcome::Missing),
             },
             PageKey::Redirect { from, to } => Ok(match (key.url(self.kb), self.kb.get(to)) {

@@ -2,6 +2,8 @@
 //! lives (`note_url`, `section_url`, `root_of`, `control_anchor`), and HTML escaping. Pure
 //! functions of the knowledge base; nothing here renders.
 
+use super::paging::Gathering;
+use crate::config::OrgConfig;
 use crate::kb::{Kind, KnowledgeBase, Note, NoteId};
 
 /// One rendered HTML page.
@@ -72,6 +74,21 @@ pub enum PageKey {
     Section(Kind),
     /// `<folder>/<id>.html`
     Note(NoteId),
+    /// A part of a split gathering page (`checklists/services-2.html`; see `render::paging`).
+    Part {
+        /// The page it is a part of.
+        of: Gathering,
+        /// Its file name, without `.html`.
+        slug: String,
+    },
+    /// A part of a layer's or pillar's page (`layers/data/services-2.html`; see
+    /// `render::paging::note_parts`).
+    NotePart {
+        /// The note.
+        id: NoteId,
+        /// Its file name, without `.html`.
+        slug: String,
+    },
     /// An old address of a note's page (`redirect_from`): a small page that sends the reader on.
     Redirect {
         /// The old site-relative URL.
@@ -95,6 +112,8 @@ impl PageKey {
             PageKey::NotFound => "404.html".into(),
             PageKey::Section(kind) => section_url(*kind),
             PageKey::Note(id) => note_url(kb.get(id)?),
+            PageKey::Part { of, slug } => of.part_url(slug),
+            PageKey::NotePart { id, slug } => super::paging::note_part_url(kb.get(id)?, slug),
             PageKey::Redirect { from, to } => {
                 let note = kb.get(to)?;
                 note.redirects
@@ -106,8 +125,9 @@ impl PageKey {
     }
 }
 
-/// Every page the knowledge base has, in a stable order.
-pub fn pages(kb: &KnowledgeBase) -> Vec<PageKey> {
+/// Every page the knowledge base has, in a stable order; `org` decides how the attestation page
+/// groups its items, and so its parts.
+pub fn pages(kb: &KnowledgeBase, org: &OrgConfig) -> Vec<PageKey> {
     let mut keys = vec![
         PageKey::Home,
         PageKey::Matrix,
@@ -124,9 +144,85 @@ pub fn pages(kb: &KnowledgeBase) -> Vec<PageKey> {
             .filter(|k| kb.of_kind(*k).next().is_some())
             .map(PageKey::Section),
     );
+    keys.extend(
+        Gathering::ALL
+            .into_iter()
+            .flat_map(|of| part_keys(kb, org, of)),
+    );
     keys.extend(kb.iter().map(|n| PageKey::Note(n.id.clone())));
+    keys.extend(
+        [Kind::Layer, Kind::Pillar]
+            .into_iter()
+            .flat_map(|k| kb.of_kind(k))
+            .flat_map(|n| parts_of(kb, org, &PageKey::Note(n.id.clone())).unwrap_or_default()),
+    );
     keys.extend(kb.iter().flat_map(redirect_keys));
     keys
+}
+
+/// The parts of the page `key` (`Some` and empty when it is one page), for pages that can be
+/// split: the gathering pages and layers' and pillars' pages; `None` for any other. With the
+/// page that owns a part (`owner`), what the preview renders again when one of them changes.
+pub fn parts_of(kb: &KnowledgeBase, org: &OrgConfig, key: &PageKey) -> Option<Vec<PageKey>> {
+    if let Some(of) = Gathering::of(key).filter(|of| *key == of.key()) {
+        return Some(part_keys(kb, org, of));
+    }
+    match key {
+        PageKey::Note(id) => {
+            let note = kb.get(id)?;
+            matches!(note.kind, Kind::Layer | Kind::Pillar).then(|| {
+                super::paging::note_parts(kb, note)
+                    .all()
+                    .map(|p| PageKey::NotePart {
+                        id: id.clone(),
+                        slug: p.slug.clone(),
+                    })
+                    .collect()
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The page a part belongs to (`None` for a page that is no part).
+pub fn owner(key: &PageKey) -> Option<PageKey> {
+    match key {
+        PageKey::Part { of, .. } => Some(of.key()),
+        PageKey::NotePart { id, .. } => Some(PageKey::Note(id.clone())),
+        _ => None,
+    }
+}
+
+/// The keys of the parts of the gathering page `of` (none when it is one page).
+pub fn part_keys(kb: &KnowledgeBase, org: &OrgConfig, of: Gathering) -> Vec<PageKey> {
+    of.parts(kb, org)
+        .into_iter()
+        .map(|p| PageKey::Part { of, slug: p.slug })
+        .collect()
+}
+
+impl Gathering {
+    /// The key of the page itself (its index when split).
+    pub fn key(self) -> PageKey {
+        match self {
+            Gathering::Checklists => PageKey::Checklists,
+            Gathering::Matrix => PageKey::Matrix,
+            Gathering::Controls => PageKey::Controls,
+            Gathering::Attestation => PageKey::Attestation,
+        }
+    }
+
+    /// The gathering page `key` is, or is a part of.
+    pub fn of(key: &PageKey) -> Option<Gathering> {
+        Some(match key {
+            PageKey::Checklists => Gathering::Checklists,
+            PageKey::Matrix => Gathering::Matrix,
+            PageKey::Controls => Gathering::Controls,
+            PageKey::Attestation => Gathering::Attestation,
+            PageKey::Part { of, .. } => *of,
+            _ => return None,
+        })
+    }
 }
 
 /// The redirect pages of a note's old addresses.

@@ -156,6 +156,8 @@ pub type PolicyView = crate::kb::policy::Labelled;
 pub struct ControlView {
     /// Anchor on `controls.html`.
     pub anchor: String,
+    /// The page it is on: `controls.html`, or its part when that is split.
+    pub page: String,
     /// `fsbp:S3.1`.
     pub key: String,
     /// `S3.1`.
@@ -267,6 +269,13 @@ pub struct NoteView {
     pub cells: Vec<CellView>,
     /// Checklist items (services, practices, pillars and layers gather theirs).
     pub items: Vec<ItemSlot>,
+    /// When a layer's rows are too many for its page: the parts holding them (`cells` is
+    /// then empty), with how many rows there are.
+    pub row_parts: Vec<PartLink>,
+    /// Likewise for the checklist items a layer or pillar gathers (`items` is then empty).
+    pub item_parts: Vec<PartLink>,
+    /// How many rows and items the parts hold.
+    pub parted: [usize; 2],
     /// The oldest `verified` date of what the page shows (its rows, their duties and variants,
     /// its checklist items), `YYYY-MM-DD`; `None` when it shows nothing dated.
     pub verified: Option<String>,
@@ -375,6 +384,8 @@ pub struct MatrixPage {
     pub models: Vec<OwnerView>,
     /// Owners for the legend.
     pub owners: Vec<OwnerLegend>,
+    /// When the matrix is split: its parts, and which this is.
+    pub paging: Option<PagingView>,
 }
 
 /// A legend entry.
@@ -418,6 +429,8 @@ pub struct ControlsPage {
     pub catalogs: Vec<CatalogGroup>,
     /// Items that map to at least one control.
     pub mapped: usize,
+    /// When the page is split: its parts, and which this is.
+    pub paging: Option<PagingView>,
 }
 
 /// One control catalog on the controls page.
@@ -502,6 +515,9 @@ pub struct ControlLink {
     pub key: String,
     /// Its anchor on the controls page.
     pub anchor: String,
+    /// The page it is on when not the one showing the link (a part of a split controls
+    /// page); empty when it is.
+    pub page: String,
 }
 
 /// A section of a catalog's list (a Well-Architected question, a CCM domain).
@@ -535,6 +551,8 @@ pub struct ChecklistsPage {
     pub pillars: Vec<LinkView>,
     /// Layers for the filter.
     pub layers: Vec<LinkView>,
+    /// When the page is split: its parts, and which this is.
+    pub paging: Option<PagingView>,
 }
 
 /// One band of the home page's model drawing.
@@ -616,6 +634,8 @@ pub struct AttestationPage {
     pub total: usize,
     /// The groups: teams by name with "No team named" last, or layers in order.
     pub groups: Vec<AttestGroup>,
+    /// When the page is split: its parts, and which this is.
+    pub paging: Option<PagingView>,
 }
 
 /// One team's (or layer's) items on `attestation.html`.
@@ -655,4 +675,57 @@ pub struct AttestItem {
 pub struct PlainPage {
     /// Layout.
     pub page: Layout,
+}
+
+/// A gathering page split in parts (see `render::paging`): on the index page, the list of parts;
+/// on a part, the pager.
+#[derive(Debug, Clone, Serialize)]
+pub struct PagingView {
+    /// The index page's URL (`checklists.html`).
+    pub index: String,
+    /// The index page's title.
+    pub index_title: String,
+    /// This part's label; empty on the index.
+    pub label: String,
+    /// Its number, from 1; 0 on the index.
+    pub number: usize,
+    /// Every part, in order.
+    pub parts: Vec<PartLink>,
+    /// The part before this one.
+    pub prev: Option<PartLink>,
+    /// The part after this one (on the index, the first).
+    pub next: Option<PartLink>,
+    /// What the parts' weights count ("items", "services").
+    pub weighs: String,
+}
+
+/// One part of a split page, as links show it.
+#[derive(Debug, Clone, Serialize)]
+pub struct PartLink {
+    /// Site-relative URL.
+    pub url: String,
+    /// Label.
+    pub label: String,
+    /// How many entries it holds (items, services, lines).
+    pub weight: usize,
+    /// Whether it is the page showing the link.
+    pub current: bool,
+}
+
+/// A part of a layer's or pillar's page: a slice of the services' rows or of the items it
+/// gathers (`note-part.html`).
+#[derive(Debug, Clone, Serialize)]
+pub struct NotePartPage {
+    /// Layout.
+    pub page: Layout,
+    /// The note whose page this is a part of.
+    pub note: LinkView,
+    /// Its kind (`layers`, `pillars`).
+    pub kind: String,
+    /// The parts and the pager.
+    pub paging: PagingView,
+    /// The rows it shows (a part of a layer's rows).
+    pub cells: Vec<CellView>,
+    /// The items it shows (a part of the items).
+    pub items: Vec<ItemSlot>,
 }

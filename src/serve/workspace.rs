@@ -79,6 +79,8 @@ pub struct Workspace {
     print: Memory,
     /// The URLs `derived` gave last time.
     derived_urls: BTreeSet<String>,
+    /// The URLs of the parts of each page that can be split, as last rendered.
+    parts: BTreeMap<PageKey, BTreeSet<String>>,
 }
 
 impl Workspace {
@@ -108,6 +110,7 @@ impl Workspace {
             derived: NoteEntries::default(),
             print: Memory::default(),
             derived_urls: BTreeSet::new(),
+            parts: BTreeMap::new(),
         };
         workspace.load_knowledge()?;
         let output = workspace.finish(true)?;
@@ -283,11 +286,49 @@ impl Workspace {
         if output.failed() {
             return Ok(output);
         }
-        let keys: Vec<PageKey> = if self.dirty.all {
-            render::pages(&self.kb)
+        let org = &self.project.config.org;
+        let mut keys: Vec<PageKey> = if self.dirty.all {
+            render::pages(&self.kb, org)
         } else {
             self.dirty.pages.iter().cloned().collect()
         };
+        // A split page's parts come and go with its entries: a touched page (a gathering page,
+        // a layer's or pillar's) renders with every part, and the parts it no longer has are
+        // dropped.
+        let owners: BTreeSet<PageKey> = if self.dirty.all {
+            keys.iter()
+                .filter(|k| render::owner(k).is_none())
+                .cloned()
+                .collect()
+        } else {
+            keys.iter()
+                .map(|k| render::owner(k).unwrap_or_else(|| k.clone()))
+                .collect()
+        };
+        let mut gone_parts = Vec::new();
+        if self.dirty.all {
+            self.parts.clear();
+        }
+        for owner in owners {
+            let Some(now) = render::parts_of(&self.kb, org, &owner) else {
+                if let Some(before) = self.parts.remove(&owner) {
+                    gone_parts.extend(before);
+                }
+                continue;
+            };
+            let urls: BTreeSet<String> = now.iter().filter_map(|k| k.url(&self.kb)).collect();
+            let before = self
+                .parts
+                .insert(owner.clone(), urls.clone())
+                .unwrap_or_default();
+            gone_parts.extend(before.difference(&urls).cloned());
+            if !self.dirty.all {
+                keys.push(owner);
+                keys.extend(now);
+            }
+        }
+        keys.sort();
+        keys.dedup();
         let config = &self.project.config;
         let (kb, graph, history) = (&self.kb, &self.graph, &self.history);
         let pages = match render::render_pages(kb, graph, config, history, &self.theme, &keys) {
@@ -311,6 +352,7 @@ impl Workspace {
         output
             .files
             .extend(pages.into_iter().map(|p| (p.url, p.html.into_bytes())));
+        output.removed.extend(gone_parts);
         if output.replace_all {
             output.files.extend(self.theme.assets.iter().cloned());
         }

@@ -82,11 +82,10 @@ pub fn export_assembled<'a>(
     assemble(kb, entries.iter().map(String::as_str)) + "\n"
 }
 
-/// One note's entry of `kb.json`, pretty-printed and indented to sit in the `notes` array, so the
-/// preview can keep it and re-serialize only the notes an edit touches.
+/// One note's entry of `kb.json`: compact JSON on one line of the `notes` array, so the preview
+/// can keep it and re-serialize only the notes an edit touches.
 pub fn note_json(note: &Note, graph: &LinkGraph) -> String {
-    let json = serde_json::to_string_pretty(&note_export(note, graph)).unwrap_or_default();
-    json.replace('\n', "\n    ")
+    serde_json::to_string(&note_export(note, graph)).unwrap_or_default()
 }
 
 /// The export document around `notes`.
@@ -104,8 +103,9 @@ fn envelope<'a>(kb: &'a KnowledgeBase, notes: Vec<NoteExport<'a>>) -> Export<'a>
     }
 }
 
-/// `kb.json` from the notes' entries (`note_json`), in order: the same bytes as serializing the
-/// whole export at once.
+/// `kb.json` from the notes' entries (`note_json`), in order: compact JSON with each note on a
+/// line of its own (the same value as serializing the whole export at once, a line per note so
+/// that `diff` and `grep` stay useful).
 pub fn assemble<'a>(kb: &KnowledgeBase, notes: impl Iterator<Item = &'a str>) -> String {
     let mut pieces = Pieces::new(kb);
     let notes: Vec<&str> = notes.collect();
@@ -133,9 +133,9 @@ pub struct Pieces {
 impl Pieces {
     /// The pieces for `kb`'s export.
     pub fn new(kb: &KnowledgeBase) -> Pieces {
-        let whole = serde_json::to_string_pretty(&envelope(kb, Vec::new())).unwrap_or_default();
-        // `whole` ends with `"notes": []\n}`; keep it up to the array's `[`.
-        let head = whole.strip_suffix("]\n}").unwrap_or(&whole).to_owned();
+        let whole = serde_json::to_string(&envelope(kb, Vec::new())).unwrap_or_default();
+        // `whole` ends with `"notes":[]}`; keep it up to the array's `[`.
+        let head = whole.strip_suffix("]}").unwrap_or(&whole).to_owned();
         Pieces { head, notes: 0 }
     }
 
@@ -148,18 +148,18 @@ impl Pieces {
     pub fn before_note(&mut self) -> &'static str {
         self.notes += 1;
         if self.notes == 1 {
-            "\n    "
+            "\n"
         } else {
-            ",\n    "
+            ",\n"
         }
     }
 
     /// What closes the array and the document after the notes so far.
     pub fn end(&self) -> &'static str {
         if self.notes == 0 {
-            "]\n}"
+            "]}"
         } else {
-            "\n  ]\n}"
+            "\n]}"
         }
     }
 }
@@ -230,18 +230,32 @@ fn note_export<'a>(note: &'a Note, graph: &'a LinkGraph) -> NoteExport<'a> {
 mod tests {
     use super::*;
 
-    // Assembling per-note entries gives exactly the bytes of serializing the whole export at
-    // once, for the embedded knowledge base and for an empty one.
+    // Assembling per-note entries gives the value of serializing the whole export at once,
+    // compact, with each note on a line of its own, for the embedded knowledge base and for an
+    // empty one.
     #[test]
     fn assembled_export_matches_whole_serialization() {
         let (loaded, graph) = crate::testing::embedded_kb();
         for kb in [&loaded, &KnowledgeBase::default()] {
             let notes = kb.notes.iter().map(|n| note_export(n, &graph)).collect();
-            let whole = envelope(kb, notes);
-            let expected = serde_json::to_string_pretty(&whole).unwrap_or_default();
-            assert!(expected.len() > 20);
+            let whole = serde_json::to_value(envelope(kb, notes)).unwrap_or_default();
             let assembled = export_assembled(kb, &graph, kb.notes.iter().map(|n| &**n));
-            assert_eq!(assembled, expected + "\n");
+            let parsed: serde_json::Value = serde_json::from_str(&assembled).unwrap_or_default();
+            assert_eq!(parsed, whole);
+            // The head, a line per note, the close.
+            assert_eq!(
+                assembled.lines().count(),
+                kb.notes.len() + 1 + usize::from(!kb.notes.is_empty())
+            );
+            assert!(
+                assembled.ends_with("]}\n"),
+                "{}",
+                &assembled[assembled.len().saturating_sub(20)..]
+            );
         }
+        // Compact: no indentation anywhere.
+        let export = export_assembled(&loaded, &graph, loaded.notes.iter().map(|n| &**n));
+        assert!(!export.contains("\n  "));
+        assert!(export.len() > 100_000);
     }
 }

@@ -402,7 +402,7 @@ impl NoteEntries {
 /// `sitemap.xml` of every page of `kb`: absolute URLs when `base-url` is set, site-relative ones
 /// otherwise.
 fn sitemap(kb: &KnowledgeBase, config: &Config) -> String {
-    let urls: Vec<String> = render::pages(kb)
+    let urls: Vec<String> = render::pages(kb, &config.org)
         .iter()
         .filter(|k| !matches!(k, render::PageKey::Redirect { .. }))
         .filter_map(|k| k.url(kb))
@@ -501,7 +501,7 @@ mod tests {
             // its length), not serialized again.
             if let Some(first) = kb.notes.first() {
                 let json = String::from_utf8(written_json(&root)).expect("utf-8");
-                let id = format!("\"id\": \"{}\"", first.id.as_str());
+                let id = format!("\"id\":\"{}\"", first.id.as_str());
                 let altered = json.replacen(&id, &id.to_uppercase(), 1);
                 assert_ne!(altered, json);
                 std::fs::write(root.join(KB_JSON), &altered).expect("alter");

@@ -57,7 +57,7 @@ const STATES: [State<'static>; 8] = [
     },
     // A ticked checklist item (struck through) and the progress text.
     State {
-        page: "checklists.html",
+        page: "checklists/services-1.html",
         phone: false,
         ready: "",
         setup: "document.querySelector('.check-box').click();",

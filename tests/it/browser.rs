@@ -463,7 +463,7 @@ fn checklist_ticks_are_kept() {
     let Some(browser) = Browser::start() else {
         return;
     };
-    browser.open(&site_url("checklists.html"));
+    browser.open(&site_url(CHECKLIST_PART));
     let overall = "return document.querySelector('[data-progress-overall]').textContent";
     let scope = "return document.querySelector('.check-box').closest('[data-progress-scope]').querySelector('[data-progress]').textContent";
     // app.js fills the progress texts once it has run: wait for them, then check them.
@@ -509,7 +509,7 @@ fn checklist_ticks_are_kept() {
 
     // Unticking is kept too.
     browser.click(&format!(".check-box[data-id=\"{id}\"]"));
-    browser.open(&site_url("checklists.html"));
+    browser.open(&site_url(CHECKLIST_PART));
     let state = stored(&browser, &ticked, json!(false));
     assert_eq!(state, json!(false), "untick lost");
     assert_eq!(
@@ -624,7 +624,7 @@ fn checklist_filters_count_and_hide_empty_groups() {
     let Some(browser) = Browser::start() else {
         return;
     };
-    browser.open(&site_url("checklists.html"));
+    browser.open(&site_url(CHECKLIST_PART));
     // Visible items and groups, the total, and the status text.
     let state = "var items = document.querySelectorAll('.check-item'), groups = document.querySelectorAll('section.checklist');
         var shown = Array.prototype.filter.call(items, function (li) { return li.getClientRects().length > 0; }).length;
@@ -1301,6 +1301,60 @@ fn evidence_site() -> (SiteTest, String) {
     t.ok(&["build"]);
     let url = format!("file://{}/site/", t.dir.display());
     (t, url)
+}
+
+/// A part of the embedded knowledge base's checklists, which are split (see
+/// `split_checklists_index_counts_and_exports_every_tick`).
+const CHECKLIST_PART: &str = "checklists/services-1.html";
+
+// The embedded checklists are split: `checklists.html` lists the parts (the first is
+// `CHECKLIST_PART`), counts the ticks this browser holds across them, and its JSON export
+// carries every tick, from any part, for `export --checklist --progress`; its import takes ids
+// from every part.
+#[test]
+fn split_checklists_index_counts_and_exports_every_tick() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.open(&site_url("checklists.html"));
+    let links = browser.eval(
+        "return Array.prototype.map.call(document.querySelectorAll('[data-parts-index] a'), function (a) { return a.getAttribute('href'); })",
+    );
+    let links: Vec<&str> = links
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    assert!(links.len() >= 2, "{links:?}");
+    assert_eq!(links[0], CHECKLIST_PART);
+    // Tick one item on the first part and one on the last.
+    browser.eval("localStorage.clear();");
+    let mut ids = Vec::new();
+    for part in [links[0], links[links.len() - 1]] {
+        browser.open(&site_url(part));
+        let id = browser
+            .eval("var b = document.querySelector('.check-box'); b.click(); return b.dataset.id");
+        ids.push(id.as_str().expect("an item").to_owned());
+    }
+    browser.open(&site_url("checklists.html"));
+    let count = "return document.querySelector('[data-progress-stored]').textContent";
+    let text = browser.wait_for(count, |v| first_number(v).is_some());
+    assert_eq!(first_number(&text), Some(2), "{text}");
+    let json: Value = serde_json::from_str(&exported(&browser, "json")).expect("JSON export");
+    let exported_ids: Vec<&str> = json["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|i| i["id"].as_str()).collect())
+        .unwrap_or_default();
+    let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    assert_eq!(exported_ids, want);
+    assert!(
+        json["items"][0]["done"] == json!(true)
+            && json["items"][0]["ticked"]
+                .as_str()
+                .is_some_and(|t| !t.is_empty()),
+        "{json}"
+    );
+    browser.eval("localStorage.clear();");
 }
 
 /// The text of the file the export button `kind` would download, caught before it is saved.

@@ -14,6 +14,7 @@ mod history;
 mod incremental;
 mod links;
 mod output;
+mod paging;
 mod preview;
 mod query;
 mod safety;

@@ -3,51 +3,31 @@
 //! one team per page. The page holds no progress: app.js fills each item's state, tick date and
 //! reviewer from this browser's ticks, so it works from the file system like the checklists.
 
-use std::collections::BTreeMap;
-
 use crate::error::Result;
-use crate::kb::{ChecklistItem, Kind, Vocabulary};
-use crate::markdown::slugify;
+use crate::kb::{ChecklistItem, Vocabulary};
 use crate::render::context::Ctx;
+use crate::render::paging::{attestation_groups, Gathering};
 use crate::render::reuse::Previous;
 use crate::render::theme::Theme;
 use crate::render::urls::note_url;
 use crate::render::view::{AttestGroup, AttestItem, AttestationPage};
 use crate::render::Outcome;
 
-/// The heading of the items whose layer `[org.teams]` gives no team.
-pub const NO_TEAM: &str = "No team named";
-
 impl Ctx<'_> {
+    /// `attestation.html`, or its index and the part `part` when it is split (by group, see
+    /// `paging`).
     pub(in crate::render) fn attestation(
         &self,
+        part: Option<&str>,
         theme: &Theme,
         cache: Option<&Previous>,
     ) -> Result<Outcome> {
         let by_team = !self.org.teams.is_empty();
-        // Group key: (order, heading). Teams by name with "No team named" last; layers in the
-        // knowledge base's layer order.
-        let mut groups: BTreeMap<(usize, String), Vec<&ChecklistItem>> = BTreeMap::new();
-        let layers: Vec<&str> = self
-            .kb
-            .of_kind(Kind::Layer)
-            .map(|l| l.id.as_str())
-            .collect();
-        for item in self.kb.checklist_items() {
-            let key = if by_team {
-                match self.org.team(item.layer.as_str()) {
-                    Some(team) => (0, team.to_owned()),
-                    None => (1, NO_TEAM.to_owned()),
-                }
-            } else {
-                let at = layers
-                    .iter()
-                    .position(|l| *l == item.layer.as_str())
-                    .unwrap_or(layers.len());
-                (at, self.link_id(&item.layer).title)
-            };
-            groups.entry(key).or_default().push(item);
-        }
+        let groups = attestation_groups(self.kb, self.org);
+        let total: usize = groups.iter().map(|g| g.items.len()).sum();
+        let Some(paged) = self.paged(Gathering::Attestation, part, "Attestation", total) else {
+            return Ok(Outcome::Missing);
+        };
         let vocab = &self.kb.vocab;
         let item = |i: &ChecklistItem| {
             let note = self.kb.get(&i.note);
@@ -62,22 +42,30 @@ impl Ctx<'_> {
                 policies: self.policies(self.kb.item_policies(&i.id)),
             }
         };
-        let groups: Vec<AttestGroup> = groups
-            .into_iter()
-            .map(|((_, name), items)| AttestGroup {
-                id: format!("team-{}", slugify(&name)),
-                items: items.into_iter().map(item).collect(),
-                name,
-            })
-            .collect();
-        let url = "attestation.html";
+        // Each group's slice of the page's range of items.
+        let mut offset = 0;
+        let mut shown = Vec::new();
+        for g in groups {
+            let (from, to) = (offset, offset + g.items.len());
+            offset = to;
+            let lo = paged.range.start.clamp(from, to) - from;
+            let hi = paged.range.end.clamp(from, to) - from;
+            if lo < hi {
+                shown.push(AttestGroup {
+                    id: g.id,
+                    items: g.items[lo..hi].iter().copied().map(item).collect(),
+                    name: g.name,
+                });
+            }
+        }
         let view = AttestationPage {
-            page: self.layout(url, "Attestation", "attestation", Vec::new()),
+            page: paged.layout(self, "attestation"),
             by_team,
             org: self.org.name.clone(),
-            total: groups.iter().map(|g| g.items.len()).sum(),
-            groups,
+            total,
+            groups: shown,
+            paging: paged.paging.clone(),
         };
-        self.finish(url, "attestation.html", view, theme, cache)
+        self.finish(&paged.url, "attestation.html", view, theme, cache)
     }
 }

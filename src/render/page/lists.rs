@@ -1,11 +1,10 @@
 //! The pages that list every checklist item: `checklists.html` (grouped by note) and
 //! `controls.html` (by control id, in natural order), each list rendered in parts.
 
-use std::collections::BTreeMap;
-
 use crate::error::Result;
-use crate::kb::{ChecklistItem, Kind, Natural, Note};
+use crate::kb::{ChecklistItem, Kind, Note};
 use crate::render::context::{Ctx, Show};
+use crate::render::paging::{catalog_controls, checklist_notes, Gathering};
 use crate::render::parts::{part_marker, Parts};
 use crate::render::reuse::Previous;
 use crate::render::theme::Theme;
@@ -16,7 +15,7 @@ use crate::render::Outcome;
 /// One control the controls page shows: the items that name it, and its entry in the
 /// catalog's list with its coverage when the catalog has a list.
 struct Entry<'a> {
-    id: &'a str,
+    id: String,
     items: Vec<&'a ChecklistItem>,
     listed: Option<(
         &'a crate::kb::CatalogControl,
@@ -26,21 +25,14 @@ struct Entry<'a> {
 
 impl Ctx<'_> {
     /// Every control id of every catalog with the checklist items mapped to it, in natural order
-    /// (`S3.2` before `S3.10`).
+    /// (`S3.2` before `S3.10`): `controls.html`, or its index and the part `part` when it is
+    /// split (by catalog, see `paging`).
     pub(in crate::render) fn controls(
         &self,
+        part: Option<&str>,
         theme: &Theme,
         cache: Option<&Previous>,
     ) -> Result<Outcome> {
-        let mut by_control: BTreeMap<(&str, Natural<'_>), Vec<&ChecklistItem>> = BTreeMap::new();
-        for item in self.kb.checklist_items() {
-            for control in &item.controls {
-                by_control
-                    .entry((control.catalog.as_str(), Natural(&control.id)))
-                    .or_default()
-                    .push(item);
-            }
-        }
         // The catalogs as compiled (one per vocabulary entry, in its order), each with its
         // coverage when it has a list of controls, looked up once.
         let catalogs = &self.kb.catalogs;
@@ -49,67 +41,75 @@ impl Ctx<'_> {
             .iter()
             .map(|c| coverage.iter().find(|k| k.catalog == c.catalog.id))
             .collect();
-        // Per catalog, what it lists: with a list of controls, every control of it in the list's
-        // order (an uncovered one too, so a reader sees the gap where it is); without, the
-        // controls items name, in natural order.
-        let grouped: Vec<Vec<Entry<'_>>> = catalogs
-            .iter()
+        // Per catalog, what it lists (see `paging::catalog_controls`): with a list of controls,
+        // every control of it with its state (an uncovered one too, so a reader sees the gap
+        // where it is); without, the controls items name.
+        let all: Vec<Vec<Entry<'_>>> = catalog_controls(self.kb)
+            .into_iter()
+            .zip(catalogs)
             .zip(&covered)
-            .map(|(compiled, covered)| {
-                let catalog = &compiled.catalog;
-                match (compiled.controls.as_ref(), covered) {
-                    (Some(list), Some(covered)) => list
-                        .iter()
-                        .zip(&covered.controls)
-                        .map(|(control, state)| Entry {
-                            id: &control.id,
-                            items: by_control
-                                .get(&(catalog.id.as_str(), Natural(&control.id)))
-                                .cloned()
-                                .unwrap_or_default(),
-                            listed: Some((control, state)),
-                        })
-                        .collect(),
-                    _ => by_control
-                        .iter()
-                        .filter(|((c, _), _)| *c == catalog.id)
-                        .map(|((_, id), items)| Entry {
-                            id: id.0,
-                            items: items.clone(),
-                            listed: None,
-                        })
-                        .collect(),
-                }
+            .map(|((controls, compiled), covered)| {
+                let listed = compiled.controls.as_deref().zip(*covered);
+                controls
+                    .into_iter()
+                    .enumerate()
+                    .map(|(n, (id, items))| Entry {
+                        id,
+                        listed: listed.map(|(list, covered)| (&list[n], &covered.controls[n])),
+                        items,
+                    })
+                    .collect()
             })
             .collect();
-        let url = "controls.html";
+        let len = all.iter().map(Vec::len).sum();
+        let Some(paged) = self.paged(Gathering::Controls, part, "Controls", len) else {
+            return Ok(Outcome::Missing);
+        };
+        // Each catalog's slice of the page's range (a part holds one catalog's, or a slice of
+        // it); a catalog's coverage shows where its list starts.
+        let mut offset = 0;
+        let mut grouped: Vec<&[Entry<'_>]> = Vec::with_capacity(all.len());
+        let mut starts = Vec::with_capacity(all.len());
+        for controls in &all {
+            let (from, to) = (offset, offset + controls.len());
+            let lo = paged.range.start.clamp(from, to) - from;
+            let hi = paged.range.end.clamp(from, to) - from;
+            grouped.push(&controls[lo..hi]);
+            starts.push(lo == 0);
+            offset = to;
+        }
+        // The catalogs the page shows: every one, but on a part only its own.
+        let visible: Vec<usize> = (0..catalogs.len())
+            .filter(|n| paged.paging.is_none() || paged.is_index() || !grouped[*n].is_empty())
+            .collect();
         let view = ControlsPage {
-            page: self.layout(url, "Controls", "controls", Vec::new()),
+            page: paged.layout(self, "controls"),
             mapped: self
                 .kb
                 .checklist_items()
                 .filter(|i| !i.controls.is_empty())
                 .count(),
-            catalogs: catalogs
+            catalogs: visible
                 .iter()
-                .zip(&grouped)
-                .zip(&covered)
                 .enumerate()
-                .map(|(n, ((compiled, controls), covered))| CatalogGroup {
-                    id: compiled.catalog.id.clone(),
-                    title: compiled.catalog.title.clone(),
-                    url: compiled.catalog.url.clone(),
-                    count: controls.iter().filter(|e| !e.items.is_empty()).count(),
-                    coverage: covered.map(|c| self.coverage_view(c)),
-                    controls_html: part_marker(n),
+                .map(|(k, &n)| CatalogGroup {
+                    id: catalogs[n].catalog.id.clone(),
+                    title: catalogs[n].catalog.title.clone(),
+                    url: catalogs[n].catalog.url.clone(),
+                    count: all[n].iter().filter(|e| !e.items.is_empty()).count(),
+                    coverage: covered[n]
+                        .filter(|_| starts[n] || paged.is_index())
+                        .map(|c| self.coverage_view(c)),
+                    controls_html: part_marker(k),
                 })
                 .collect(),
+            paging: paged.paging.clone(),
         };
-        let parts: Vec<Parts<'_, ControlGroup>> = catalogs
+        let url = paged.url.as_str();
+        let parts: Vec<Parts<'_, ControlGroup>> = visible
             .iter()
-            .zip(&grouped)
-            .zip(&covered)
-            .map(|((compiled, controls), covered)| {
+            .map(|&n| (&catalogs[n], grouped[n], covered[n]))
+            .map(|(compiled, controls, covered)| {
                 let catalog = &compiled.catalog;
                 let sections = compiled.groups.as_slice();
                 let totals = covered.map(|c| c.groups.as_slice()).unwrap_or_default();
@@ -165,6 +165,11 @@ impl Ctx<'_> {
                                         .iter()
                                         .map(|v| ControlLink {
                                             anchor: control_anchor(v),
+                                            // Empty when it is on this page.
+                                            page: Some(self.control_page(v))
+                                                .filter(|p| *p != url)
+                                                .unwrap_or_default()
+                                                .to_owned(),
                                             key: v.clone(),
                                         })
                                         .collect()
@@ -191,7 +196,7 @@ impl Ctx<'_> {
                 }
             })
             .collect();
-        self.finish_in_parts(url, url, view, &parts, theme, cache)
+        self.finish_in_parts(url, "controls.html", view, &parts, theme, cache)
     }
 
     /// What `controls.html` shows of a catalog's coverage.
@@ -219,16 +224,18 @@ impl Ctx<'_> {
         }
     }
 
+    /// `checklists.html`, or its index and the part `part` when it is split (see `paging`).
     pub(in crate::render) fn checklists(
         &self,
+        part: Option<&str>,
         theme: &Theme,
         cache: Option<&Previous>,
     ) -> Result<Outcome> {
-        let notes: Vec<&Note> = self
-            .kb
-            .iter()
-            .filter(|n| !n.checklist().is_empty())
-            .collect();
+        let all: Vec<&Note> = checklist_notes(self.kb).collect();
+        let Some(paged) = self.paged(Gathering::Checklists, part, "Checklists", all.len()) else {
+            return Ok(Outcome::Missing);
+        };
+        let notes = &all[paged.range.clone()];
         let group = |i: usize, show: Show| {
             let note = notes[i];
             ItemGroup {
@@ -241,10 +248,9 @@ impl Ctx<'_> {
             }
         };
         let vocab = &self.kb.vocab;
-        let url = "checklists.html";
         let view = ChecklistsPage {
-            page: self.layout(url, "Checklists", "checklists", Vec::new()),
-            total: notes.iter().map(|n| n.checklist().len()).sum(),
+            page: paged.layout(self, "checklists"),
+            total: all.iter().map(|n| n.checklist().len()).sum(),
             groups_html: part_marker(0),
             severities: vocab
                 .severities
@@ -260,6 +266,7 @@ impl Ctx<'_> {
                 .map(|p| self.link(p))
                 .collect(),
             layers: self.kb.of_kind(Kind::Layer).map(|l| self.link(l)).collect(),
+            paging: paged.paging.clone(),
         };
         let groups = [Parts {
             template: "parts/checklist-group.html",
@@ -269,6 +276,7 @@ impl Ctx<'_> {
             view: Box::new(group),
             feed: None,
         }];
-        self.finish_in_parts(url, url, view, &groups, theme, cache)
+        let url = paged.url.as_str();
+        self.finish_in_parts(url, "checklists.html", view, &groups, theme, cache)
     }
 }

@@ -3,6 +3,7 @@
 use crate::error::Result;
 use crate::kb::{Kind, Note, Vocabulary};
 use crate::render::context::{layer_group_label, Ctx, Show};
+use crate::render::paging::Gathering;
 use crate::render::parts::{part_marker, Parts};
 use crate::render::reuse::Previous;
 use crate::render::theme::Theme;
@@ -10,13 +11,20 @@ use crate::render::view::*;
 use crate::render::Outcome;
 
 impl Ctx<'_> {
+    /// `matrix.html`, or its index and the part `part` when it is split (see `paging`).
     pub(in crate::render) fn matrix(
         &self,
+        part: Option<&str>,
         theme: &Theme,
         cache: Option<&Previous>,
     ) -> Result<Outcome> {
         let layers: Vec<&Note> = self.kb.of_kind(Kind::Layer).collect();
-        let services: Vec<_> = self.kb.services().collect();
+        let all: Vec<_> = self.kb.services().collect();
+        let title = "Services × layers";
+        let Some(paged) = self.paged(Gathering::Matrix, part, title, all.len()) else {
+            return Ok(Outcome::Missing);
+        };
+        let services = &all[paged.range.clone()];
         let vocab = &self.kb.vocab;
         let columns = layers
             .iter()
@@ -53,8 +61,7 @@ impl Ctx<'_> {
                     .collect(),
             }
         };
-        let url = "matrix.html";
-        let mut page = self.layout(url, "Services × layers", "matrix", Vec::new());
+        let mut page = paged.layout(self, "matrix");
         page.description = "Who secures each layer of each service, in one table.".into();
         let view = MatrixPage {
             page,
@@ -69,6 +76,7 @@ impl Ctx<'_> {
                 })
                 .collect(),
             owners: self.owner_legend(),
+            paging: paged.paging.clone(),
         };
         let rows = [Parts {
             template: "parts/matrix-row.html",
@@ -78,6 +86,6 @@ impl Ctx<'_> {
             view: Box::new(row),
             feed: None,
         }];
-        self.finish_in_parts(url, url, view, &rows, theme, cache)
+        self.finish_in_parts(&paged.url, "matrix.html", view, &rows, theme, cache)
     }
 }

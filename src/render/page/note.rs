@@ -4,6 +4,7 @@
 use crate::error::Result;
 use crate::kb::{Date, Duty, Kind, KindData, Natural, Note, NoteId, Responsibility, Vocabulary};
 use crate::render::context::{layer_group_label, Ctx, Show};
+use crate::render::paging::{gathered_items, note_part_url, note_parts, Part};
 use crate::render::reuse::{verdict, Previous, Verdict};
 use crate::render::theme::Theme;
 use crate::render::urls::{note_url, root_of, section_url, Page};
@@ -83,13 +84,93 @@ impl Ctx<'_> {
         let Verdict::Render(fingerprint) = verdict else {
             return Ok(Outcome::Reused);
         };
-        if show == Show::Prints {
+        if show == Show::Prints && page.note.item_parts.is_empty() {
             page.note.items = self.items(note, Show::Views);
         }
         page.page.nav = self.nav(Some(note));
         page.note.html = self.body(note, &root_of(&url));
         let html = theme.render("note.html", page, &root_of(&url))?;
         Ok(Outcome::Rendered(Page { url, html }, fingerprint))
+    }
+
+    /// The part `slug` of a long layer's or pillar's page: a slice of its rows or of its items
+    /// (see `paging::note_parts`).
+    pub(in crate::render) fn note_part(
+        &self,
+        note: &Note,
+        slug: &str,
+        theme: &Theme,
+        cache: Option<&Previous>,
+    ) -> Result<Outcome> {
+        let parts = note_parts(self.kb, note);
+        let (list, rows) = if parts.rows.iter().any(|p| p.slug == slug) {
+            (&parts.rows, true)
+        } else {
+            (&parts.items, false)
+        };
+        let Some(at) = list.iter().position(|p| p.slug == slug) else {
+            return Ok(Outcome::Missing);
+        };
+        let part = &list[at];
+        let links = self.part_links(note, list, Some(at));
+        let url = note_part_url(note, slug);
+        let mut page = self.layout(
+            &url,
+            &format!("{}: {}", note.title, part.label),
+            note.kind.folder(),
+            Vec::new(),
+        );
+        page.description = note.summary.clone();
+        page.breadcrumbs.push(LinkView {
+            url: section_url(note.kind),
+            title: note.kind.label().into(),
+            summary: String::new(),
+        });
+        page.breadcrumbs.push(self.link(note));
+        let view = NotePartPage {
+            page,
+            note: self.link(note),
+            kind: note.kind.folder().to_owned(),
+            paging: PagingView {
+                index: note_url(note),
+                index_title: note.title.clone(),
+                label: part.label.clone(),
+                number: at + 1,
+                prev: at.checked_sub(1).map(|k| links[k].clone()),
+                next: links.get(at + 1).cloned(),
+                parts: links,
+                weighs: if rows { "services" } else { "items" }.to_owned(),
+            },
+            cells: if rows {
+                self.cells(note, part.range.clone())
+            } else {
+                Vec::new()
+            },
+            items: if rows {
+                Vec::new()
+            } else {
+                gathered_items(self.kb, note)
+                    .skip(part.range.start)
+                    .take(part.range.len())
+                    .map(|i| self.item_slot(i, Show::Views))
+                    .collect()
+            },
+        };
+        self.finish(&url, "note-part.html", view, theme, cache)
+    }
+
+    /// Links to `parts` of `note`'s page, `current` marked.
+    fn part_links(&self, note: &Note, parts: &[Part], current: Option<usize>) -> Vec<PartLink> {
+        parts
+            .iter()
+            .enumerate()
+            .map(|(k, p)| PartLink {
+                url: note_part_url(note, &p.slug),
+                label: p.label.clone(),
+                weight: p.weight,
+                current: Some(k) == current,
+            })
+            .collect()
     }
 
     /// A note's page, its body and sidebar left empty (see `body`, `nav`).
@@ -118,6 +199,7 @@ impl Ctx<'_> {
         let file = self
             .history
             .and_then(|history| history.of(&note.path, &note.rel_path));
+        let parts = note_parts(self.kb, note);
         NoteView {
             id: note.id.to_string(),
             kind: note.kind.folder().to_owned(),
@@ -130,8 +212,22 @@ impl Ctx<'_> {
             backlinks: self.backlinks(note),
             related: self.related(note),
             facts: self.facts(note),
-            cells: self.cells(note),
-            items: self.items(note, show),
+            cells: if parts.rows.is_empty() {
+                self.cells(note, 0..usize::MAX)
+            } else {
+                Vec::new()
+            },
+            items: if parts.items.is_empty() {
+                self.items(note, show)
+            } else {
+                Vec::new()
+            },
+            row_parts: self.part_links(note, &parts.rows, None),
+            item_parts: self.part_links(note, &parts.items, None),
+            parted: [
+                parts.rows.iter().map(|p| p.weight).sum(),
+                parts.items.iter().map(|p| p.weight).sum(),
+            ],
             verified: self.oldest_verified(note).map(|d| d.to_string()),
             updated: file.as_ref().and_then(|f| f.updated).map(str::to_owned),
             edit_url: file.and_then(|f| self.book.edit_link(&f.path)),
@@ -221,7 +317,8 @@ impl Ctx<'_> {
     }
 
     /// A note's responsibility cells: a service's, one per layer; a layer's, one per service.
-    fn cells(&self, note: &Note) -> Vec<CellView> {
+    /// The rows a note's page shows; of a layer's (one per service), those in `range`.
+    fn cells(&self, note: &Note, range: std::ops::Range<usize>) -> Vec<CellView> {
         let vocab = &self.kb.vocab;
         // A row as one cell, named by `subject` in its `group`.
         let cell =
@@ -267,12 +364,17 @@ impl Ctx<'_> {
                 .filter_map(|(service_note, service)| {
                     let row = service.row(&note.id)?;
                     let group = Vocabulary::label(&vocab.service_models, &service.service_model);
-                    Some(cell(
+                    Some((service_note, group, row))
+                })
+                .skip(range.start)
+                .take(range.len())
+                .map(|(service_note, group, row)| {
+                    cell(
                         self.link(service_note),
                         group.to_owned(),
                         service_note.id.as_str(),
                         row,
-                    ))
+                    )
                 })
                 .collect(),
             _ => Vec::new(),

@@ -103,6 +103,9 @@
         var label = scope.querySelector("[data-progress]");
         if (label) label.textContent = done + " / " + items.length + " done";
       });
+      // The index of split checklists shows no items: it counts the ticks this browser holds.
+      var stored = document.querySelector("[data-progress-stored]");
+      if (stored) stored.textContent = plural(Object.keys(checks).length, "item") + " ticked in this browser, across every part";
       var overall = document.querySelector("[data-progress-overall]");
       if (overall) {
         var done = boxes.filter(function (b) { return b.checked; }).length;
@@ -125,6 +128,7 @@
     refresh();
     return {
       done: function (id) { return !!checks[id]; },
+      ids: function () { return Object.keys(checks).sort(); },
       ticked: function (id) { return checks[id] || ""; },
       reviewer: function (id) { return checks[id] && reviewers[id] || ""; },
       clear: function () { checks = {}; reviewers = {}; store(REVIEWERS, "{}"); store(CHECKS, "{}"); refresh(); },
@@ -261,6 +265,8 @@
         }
         var known = {};
         document.querySelectorAll(".check-item").forEach(function (li) { known[li.dataset.id] = true; });
+        // The index of split checklists lists no items: every id is taken (each part names its own).
+        if (document.querySelector("[data-checklist-index]")) items.forEach(function (i) { known[i.id] = true; });
         var unknown = [], seen = {};
         items.forEach(function (i) { if (!known[i.id] && !seen[i.id]) { seen[i.id] = true; unknown.push(i.id); } });
         var ticks = items.filter(function (i) { return i.done && known[i.id]; });
@@ -286,6 +292,10 @@
       document.body.appendChild(a); a.click(); a.remove();
     }
     function itemsOf() {
+      // The index of split checklists exports every tick this browser holds, by id.
+      if (document.querySelector("[data-checklist-index]")) return progress.ids().map(function (id) {
+        return { id: id, title: "", severity: "", controls: "", team: "", done: true, ticked: progress.ticked(id), reviewer: progress.reviewer(id) };
+      });
       return Array.prototype.map.call(document.querySelectorAll(".check-item"), function (li) {
         var id = li.dataset.id;
         return { id: id, title: li.querySelector(".check-title").textContent.trim(), severity: li.dataset.severity, controls: li.dataset.controls.trim(), team: li.dataset.team || "", done: progress.done(id), ticked: progress.ticked(id), reviewer: progress.reviewer(id) };

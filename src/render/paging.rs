@@ -1,0 +1,434 @@
+//! Gathering pages split in parts when they grow long: `checklists.html`, `matrix.html`,
+//! `controls.html` and `attestation.html` stay one page while what they gather fits a budget
+//! (the embedded knowledge base's do), and past it become an index page at the same address
+//! with the parts under a folder of that name (`checklists/services-2.html`), each showing a
+//! slice of the entries with the same tools (filters, progress, export) and a pager.
+//!
+//! A part never mixes sections (a kind of note, a catalog, a team): a section that fits the
+//! budget is one part named after it, a longer one is cut into parts of about equal weight,
+//! each labelled by its first and last entry. Pure functions of the knowledge base: the page
+//! plan, the renderer and the preview all ask here, and get the same answer.
+
+use std::ops::Range;
+
+use crate::config::OrgConfig as Org;
+use crate::kb::{without_vendor, ChecklistItem, Kind, KnowledgeBase, Natural};
+use crate::markdown::slugify;
+
+/// Checklist items a page of `checklists.html` holds at most (about 2.4 KB each in the
+/// embedded knowledge base, 1.3 KB in the synthetic one).
+pub const CHECKLIST_ITEMS: usize = 300;
+/// Services a page of `matrix.html` holds at most (a row is about 10 KB in the embedded
+/// knowledge base, whose 74 rows stay one page, 7 KB in the synthetic one).
+pub const MATRIX_ROWS: usize = 90;
+/// Items a page of `attestation.html` holds at most (about 500 bytes each).
+pub const ATTESTATION_ITEMS: usize = 1500;
+/// Weight a page of `controls.html` holds at most: a control counts 1, and each item line
+/// under it 1 more (about 300 bytes a unit).
+pub const CONTROL_UNITS: usize = 2500;
+
+/// One part of a split page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    /// File name in the page's folder, without `.html`: the section's slug, numbered when the
+    /// section has several parts (`services-2`).
+    pub slug: String,
+    /// What a reader sees in the index and the pager.
+    pub label: String,
+    /// The entries it shows, as a range of the page's entries in order.
+    pub range: Range<usize>,
+    /// Their weight (items, rows, lines), for the index.
+    pub weight: usize,
+}
+
+/// One entry of a gathering page, as the split sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    /// Its section's slug (entries of one section are consecutive).
+    pub section: String,
+    /// Its section's label.
+    pub section_label: String,
+    /// The entry's own name, for labels of parts of a long section.
+    pub title: String,
+    /// Its weight against the budget.
+    pub weight: usize,
+}
+
+/// The parts of a page of `entries`: empty when the whole fits `budget`.
+pub fn split(entries: &[Entry], budget: usize) -> Vec<Part> {
+    let total: usize = entries.iter().map(|e| e.weight).sum();
+    if total <= budget {
+        return Vec::new();
+    }
+    let mut parts = Vec::new();
+    let mut start = 0;
+    while start < entries.len() {
+        let section = &entries[start].section;
+        let end = entries[start..]
+            .iter()
+            .position(|e| &e.section != section)
+            .map_or(entries.len(), |n| start + n);
+        let section_entries = &entries[start..end];
+        let weight: usize = section_entries.iter().map(|e| e.weight).sum();
+        let label = &entries[start].section_label;
+        if weight <= budget {
+            parts.push(Part {
+                slug: section.clone(),
+                label: label.clone(),
+                range: start..end,
+                weight,
+            });
+        } else {
+            // As few parts as packing in order under the budget needs, then the smallest cap
+            // that still packs into that many, so the parts come out about equal.
+            let count = pack(section_entries, budget).len();
+            let (mut lo, mut hi) = (weight.div_ceil(count), budget.max(1));
+            while lo < hi {
+                let mid = (lo + hi) / 2;
+                if pack(section_entries, mid).len() <= count {
+                    hi = mid;
+                } else {
+                    lo = mid + 1;
+                }
+            }
+            let cuts = pack(section_entries, hi);
+            let n = cuts.len();
+            for (k, local) in cuts.into_iter().enumerate() {
+                let range = start + local.start..start + local.end;
+                let first = &entries[range.start].title;
+                let last = &entries[range.end - 1].title;
+                let span = if range.len() == 1 {
+                    first.clone()
+                } else {
+                    format!("{first} – {last}")
+                };
+                parts.push(Part {
+                    slug: format!("{section}-{}", k + 1),
+                    label: if label.is_empty() {
+                        span
+                    } else {
+                        format!("{label} {}/{n} ({span})", k + 1)
+                    },
+                    weight: entries[range.clone()].iter().map(|e| e.weight).sum(),
+                    range,
+                });
+            }
+        }
+        start = end;
+    }
+    parts
+}
+
+/// Rows a layer's page shows at most (one per service; about 900 bytes each in the synthetic
+/// knowledge base, up to 4 KB in the embedded one, whose layers have at most 74).
+pub const NOTE_ROWS: usize = 250;
+/// Checklist items a layer's or pillar's page shows at most.
+pub const NOTE_ITEMS: usize = 300;
+
+/// The lists a layer's or pillar's page gathers from other notes, each split on its own when
+/// longer than its budget: a list that fits stays on the note's page, a longer one moves to parts
+/// under the note's folder (`layers/data/services-2.html`), listed where it was.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NoteParts {
+    /// Parts of the services' rows for a layer (`services-N`).
+    pub rows: Vec<Part>,
+    /// Parts of the checklist items gathered by a layer or pillar (`items-N`).
+    pub items: Vec<Part>,
+}
+
+impl NoteParts {
+    /// Every part, rows first.
+    pub fn all(&self) -> impl Iterator<Item = &Part> {
+        self.rows.iter().chain(&self.items)
+    }
+}
+
+/// The parts of `note`'s page (none for notes that gather nothing).
+pub fn note_parts(kb: &KnowledgeBase, note: &crate::kb::Note) -> NoteParts {
+    let entry = |section: &str, label: &str, title: &str| Entry {
+        section: section.to_owned(),
+        section_label: label.to_owned(),
+        title: title.to_owned(),
+        weight: 1,
+    };
+    match note.kind {
+        Kind::Layer => NoteParts {
+            rows: split(
+                &kb.services()
+                    .filter(|(_, s)| s.row(&note.id).is_some())
+                    .map(|(n, _)| entry("services", "Services", without_vendor(&n.title)))
+                    .collect::<Vec<_>>(),
+                NOTE_ROWS,
+            ),
+            items: split(
+                &gathered_items(kb, note)
+                    .map(|i| entry("items", "Checklist items", &i.title))
+                    .collect::<Vec<_>>(),
+                NOTE_ITEMS,
+            ),
+        },
+        Kind::Pillar => NoteParts {
+            rows: Vec::new(),
+            items: split(
+                &gathered_items(kb, note)
+                    .map(|i| entry("items", "Checklist items", &i.title))
+                    .collect::<Vec<_>>(),
+                NOTE_ITEMS,
+            ),
+        },
+        _ => NoteParts::default(),
+    }
+}
+
+/// The checklist items a layer or pillar gathers, in the knowledge base's order.
+pub fn gathered_items<'a>(
+    kb: &'a KnowledgeBase,
+    note: &'a crate::kb::Note,
+) -> impl Iterator<Item = &'a ChecklistItem> {
+    kb.checklist_items().filter(move |i| match note.kind {
+        Kind::Layer => i.layer == note.id,
+        Kind::Pillar => i.pillar == note.id,
+        _ => false,
+    })
+}
+
+/// The address of the part `slug` of `note`'s page.
+pub fn note_part_url(note: &crate::kb::Note, slug: &str) -> String {
+    format!("{}/{}/{slug}.html", note.kind.folder(), note.id.as_str())
+}
+
+/// `entries` packed in order into ranges of at most `cap` weight each (an entry heavier than
+/// `cap` alone in its range).
+fn pack(entries: &[Entry], cap: usize) -> Vec<Range<usize>> {
+    let mut ranges = Vec::new();
+    let (mut from, mut run) = (0, 0);
+    for (i, e) in entries.iter().enumerate() {
+        if i > from && run + e.weight > cap {
+            ranges.push(from..i);
+            from = i;
+            run = 0;
+        }
+        run += e.weight;
+    }
+    if from < entries.len() {
+        ranges.push(from..entries.len());
+    }
+    ranges
+}
+
+/// The split gathering pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Gathering {
+    /// `checklists.html`: items by note.
+    Checklists,
+    /// `matrix.html`: a row per service.
+    Matrix,
+    /// `controls.html`: controls by catalog.
+    Controls,
+    /// `attestation.html`: items by team (or layer).
+    Attestation,
+}
+
+impl Gathering {
+    /// Every gathering page, in the page plan's order.
+    pub const ALL: [Gathering; 4] = [
+        Gathering::Matrix,
+        Gathering::Checklists,
+        Gathering::Controls,
+        Gathering::Attestation,
+    ];
+
+    /// The page's own address (its index when split); its parts live in the folder of that
+    /// name without `.html`.
+    pub fn url(self) -> &'static str {
+        match self {
+            Gathering::Checklists => "checklists.html",
+            Gathering::Matrix => "matrix.html",
+            Gathering::Controls => "controls.html",
+            Gathering::Attestation => "attestation.html",
+        }
+    }
+
+    /// The address of its part `slug`.
+    pub fn part_url(self, slug: &str) -> String {
+        format!("{}/{slug}.html", self.url().trim_end_matches(".html"))
+    }
+
+    /// What the page's entries are called in its index ("items", "services", ...).
+    pub fn weighs(self) -> &'static str {
+        match self {
+            Gathering::Checklists | Gathering::Attestation => "items",
+            Gathering::Matrix => "services",
+            Gathering::Controls => "controls and item lines",
+        }
+    }
+
+    /// The page's parts (empty: one page).
+    pub fn parts(self, kb: &KnowledgeBase, org: &Org) -> Vec<Part> {
+        match self {
+            Gathering::Checklists => split(&checklist_entries(kb), CHECKLIST_ITEMS),
+            Gathering::Matrix => split(&matrix_entries(kb), MATRIX_ROWS),
+            Gathering::Controls => split(&control_entries(kb), CONTROL_UNITS),
+            Gathering::Attestation => split(
+                &attestation_groups(kb, org)
+                    .iter()
+                    .flat_map(|g| {
+                        g.items.iter().map(|i| Entry {
+                            section: g.slug.clone(),
+                            section_label: g.name.clone(),
+                            title: i.title.clone(),
+                            weight: 1,
+                        })
+                    })
+                    .collect::<Vec<_>>(),
+                ATTESTATION_ITEMS,
+            ),
+        }
+    }
+}
+
+/// The notes `checklists.html` shows, in order: every note with checklist items.
+pub fn checklist_notes(kb: &KnowledgeBase) -> impl Iterator<Item = &crate::kb::Note> {
+    kb.iter().filter(|n| !n.checklist().is_empty())
+}
+
+fn checklist_entries(kb: &KnowledgeBase) -> Vec<Entry> {
+    checklist_notes(kb)
+        .map(|n| Entry {
+            section: n.kind.folder().to_owned(),
+            section_label: n.kind.label().to_owned(),
+            title: without_vendor(&n.title).to_owned(),
+            weight: n.checklist().len(),
+        })
+        .collect()
+}
+
+fn matrix_entries(kb: &KnowledgeBase) -> Vec<Entry> {
+    kb.services()
+        .map(|(n, _)| Entry {
+            section: "services".into(),
+            section_label: String::new(),
+            title: without_vendor(&n.title).to_owned(),
+            weight: 1,
+        })
+        .collect()
+}
+
+/// The controls `controls.html` lists per catalog, in order, with the items naming each: with
+/// a list of controls, every control of it in the list's order; without, the controls items
+/// name, in natural order.
+pub fn catalog_controls(kb: &KnowledgeBase) -> Vec<Vec<(String, Vec<&ChecklistItem>)>> {
+    let mut by_control: std::collections::BTreeMap<(&str, Natural<'_>), Vec<&ChecklistItem>> =
+        std::collections::BTreeMap::new();
+    for item in kb.checklist_items() {
+        for control in &item.controls {
+            by_control
+                .entry((control.catalog.as_str(), Natural(&control.id)))
+                .or_default()
+                .push(item);
+        }
+    }
+    kb.catalogs
+        .iter()
+        .map(|compiled| {
+            let catalog = compiled.catalog.id.as_str();
+            match compiled.controls.as_ref() {
+                Some(list) => list
+                    .iter()
+                    .map(|c| {
+                        let items = by_control
+                            .get(&(catalog, Natural(&c.id)))
+                            .cloned()
+                            .unwrap_or_default();
+                        (c.id.clone(), items)
+                    })
+                    .collect(),
+                None => by_control
+                    .iter()
+                    .filter(|((c, _), _)| *c == catalog)
+                    .map(|((_, id), items)| (id.0.to_owned(), items.clone()))
+                    .collect(),
+            }
+        })
+        .collect()
+}
+
+fn control_entries(kb: &KnowledgeBase) -> Vec<Entry> {
+    kb.catalogs
+        .iter()
+        .zip(catalog_controls(kb))
+        .flat_map(|(compiled, controls)| {
+            let catalog = &compiled.catalog;
+            controls.into_iter().map(|(id, items)| Entry {
+                section: slugify(&catalog.id),
+                section_label: catalog.title.clone(),
+                title: id,
+                weight: 1 + items.len(),
+            })
+        })
+        .collect()
+}
+
+/// The heading of the items whose layer `[org.teams]` gives no team.
+pub const NO_TEAM: &str = "No team named";
+
+/// One group of `attestation.html`: a team (or a layer, when `[org]` names no team).
+pub struct AttestationGroup<'a> {
+    /// Heading.
+    pub name: String,
+    /// `team-<slug of name>`: the section's anchor.
+    pub id: String,
+    /// Slug of the name: the part's file name.
+    pub slug: String,
+    /// Its items, in the knowledge base's order.
+    pub items: Vec<&'a ChecklistItem>,
+}
+
+/// The groups of `attestation.html`, in order: teams by name with "No team named" last, or
+/// layers in the knowledge base's layer order.
+pub fn attestation_groups<'a>(kb: &'a KnowledgeBase, org: &Org) -> Vec<AttestationGroup<'a>> {
+    let by_team = !org.teams.is_empty();
+    let mut groups: std::collections::BTreeMap<(usize, String), Vec<&ChecklistItem>> =
+        std::collections::BTreeMap::new();
+    let layers: Vec<&crate::kb::Note> = kb.of_kind(Kind::Layer).collect();
+    for item in kb.checklist_items() {
+        let key = if by_team {
+            match org.team(item.layer.as_str()) {
+                Some(team) => (0, team.to_owned()),
+                None => (1, NO_TEAM.to_owned()),
+            }
+        } else {
+            let at = layers
+                .iter()
+                .position(|l| l.id == item.layer)
+                .unwrap_or(layers.len());
+            let title = layers
+                .get(at)
+                .map_or_else(|| item.layer.as_str().to_owned(), |l| l.title.clone());
+            (at, title)
+        };
+        groups.entry(key).or_default().push(item);
+    }
+    let mut taken = std::collections::BTreeSet::new();
+    groups
+        .into_iter()
+        .enumerate()
+        .map(|(n, ((_, name), items))| {
+            // A file name of its own even when two names slug alike or one slugs to nothing.
+            let mut slug = slugify(&name);
+            if slug.is_empty() || !taken.insert(slug.clone()) {
+                slug = format!("group-{}", n + 1);
+                taken.insert(slug.clone());
+            }
+            AttestationGroup {
+                id: format!("team-{slug}"),
+                slug,
+                items,
+                name,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
