@@ -169,3 +169,45 @@ fn long_gathering_pages_split_into_parts() {
     // The attestation page fits its budget here: one page, no parts.
     assert!(!t.dir.join("site/attestation").exists());
 }
+
+// The preview follows the split: removing notes until a page fits its budget again brings the
+// whole list back on the page and drops the parts that are gone (404), and a page that still
+// splits is cut again with fewer parts.
+#[test]
+fn the_preview_drops_parts_that_are_gone() {
+    let t = big_site();
+    let server = t.serve(&["--knowledge", "knowledge"]);
+    for part in [
+        "/checklists/services-2.html",
+        "/matrix/services-4.html",
+        "/layers/data/services-2.html",
+    ] {
+        let (status, _) = server.get(part);
+        assert_eq!(status, 200, "{part}");
+    }
+    // 221 services and items left: the checklists and the layer's rows fit again, the matrix
+    // needs three parts instead of four.
+    for n in 0..100 {
+        fs::remove_file(t.dir.join(format!("knowledge/services/gen-{n:03}.md"))).expect("remove");
+    }
+    let index = server.wait_for("/checklists.html", |p| !p.contains("data-parts-index"));
+    assert!(!index.contains("data-parts-index"), "still split");
+    assert!(
+        index.contains("Check generated 319"),
+        "the items are back on the page"
+    );
+    let layer = server.wait_for("/layers/data.html", |p| p.contains("resp-table"));
+    assert!(!layer.contains("part-list"), "{layer}");
+    for gone in [
+        "/checklists/services-1.html",
+        "/checklists/services-2.html",
+        "/matrix/services-4.html",
+        "/layers/data/services-1.html",
+    ] {
+        let (status, _) = server.get(gone);
+        assert_eq!(status, 404, "{gone} is still served");
+    }
+    let (status, part) = server.get("/matrix/services-3.html");
+    assert_eq!(status, 200);
+    assert!(part.contains("Part 3 of 3"), "matrix cut again");
+}
