@@ -38,9 +38,23 @@ pub(super) struct Ctx<'a> {
     pub(super) items: OnceLock<ItemsBy<'a>>,
     /// The page of each control (`catalog:id`) when `controls.html` is split, made on first use.
     pub(super) control_pages: OnceLock<HashMap<String, String>>,
+    /// What the split pages are made of, worked out once per render rather than once per part
+    /// page (see `paging`): each gathering page's parts, the layers' and pillars' parts, the
+    /// attestation groups, each catalog's controls with their items, and their coverage.
+    pub(super) plans: Plans<'a>,
     /// Notes of each kind in navigation order (a slice of the knowledge base, which keeps notes
     /// sorted by kind first), for prev/next and nav windows.
     pub(super) sections: HashMap<Kind, &'a [Arc<Note>]>,
+}
+
+/// See `Ctx::plans`.
+#[derive(Default)]
+pub(super) struct Plans<'a> {
+    parts: [OnceLock<Vec<crate::render::paging::Part>>; 4],
+    notes: OnceLock<HashMap<&'a NoteId, crate::render::paging::NoteParts>>,
+    attestation: OnceLock<Vec<crate::render::paging::AttestationGroup<'a>>>,
+    controls: OnceLock<Vec<crate::render::paging::CatalogControls<'a>>>,
+    coverage: OnceLock<Vec<crate::kb::coverage::CatalogCoverage>>,
 }
 
 /// Checklist items by layer and by pillar, and each item's fingerprint once made.
@@ -90,6 +104,7 @@ impl<'a> Ctx<'a> {
             store: None,
             items: OnceLock::new(),
             control_pages: OnceLock::new(),
+            plans: Plans::default(),
             sections,
         }
     }
@@ -123,12 +138,53 @@ impl<'a> Ctx<'a> {
         })
     }
 
+    /// The parts of the gathering page `of` (empty: one page).
+    pub(super) fn parts_of(
+        &self,
+        of: crate::render::paging::Gathering,
+    ) -> &[crate::render::paging::Part] {
+        self.plans.parts[of as usize].get_or_init(|| of.parts(self.kb, self.org))
+    }
+
+    /// The parts of a layer's or pillar's page (empty for any other note).
+    pub(super) fn note_parts(&self, note: &Note) -> crate::render::paging::NoteParts {
+        let all = self.plans.notes.get_or_init(|| {
+            [Kind::Layer, Kind::Pillar]
+                .into_iter()
+                .flat_map(|k| self.kb.of_kind(k))
+                .map(|n| (&n.id, crate::render::paging::note_parts(self.kb, n)))
+                .collect()
+        });
+        all.get(&note.id).cloned().unwrap_or_default()
+    }
+
+    /// The groups of `attestation.html`.
+    pub(super) fn attestation_groups(&self) -> &[crate::render::paging::AttestationGroup<'a>] {
+        self.plans
+            .attestation
+            .get_or_init(|| crate::render::paging::attestation_groups(self.kb, self.org))
+    }
+
+    /// Each catalog's controls with the items naming them (`paging::catalog_controls`).
+    pub(super) fn catalog_controls(&self) -> &[crate::render::paging::CatalogControls<'a>] {
+        self.plans
+            .controls
+            .get_or_init(|| crate::render::paging::catalog_controls(self.kb))
+    }
+
+    /// Which controls the checklists cover, per catalog (`kb::coverage::coverage`).
+    pub(super) fn coverage(&self) -> &[crate::kb::coverage::CatalogCoverage] {
+        self.plans
+            .coverage
+            .get_or_init(|| crate::kb::coverage::coverage(self.kb, None))
+    }
+
     /// The page holding the control `key` (`fsbp:S3.1`) on the controls page: `controls.html`,
     /// or its part when the page is split.
     pub(super) fn control_page(&self, key: &str) -> &str {
         let pages = self.control_pages.get_or_init(|| {
             let of = crate::render::paging::Gathering::Controls;
-            let parts = of.parts(self.kb, self.org);
+            let parts = self.parts_of(of);
             let mut pages = HashMap::new();
             if parts.is_empty() {
                 return pages;
@@ -137,11 +193,11 @@ impl<'a> Ctx<'a> {
                 .kb
                 .catalogs
                 .iter()
-                .zip(crate::render::paging::catalog_controls(self.kb))
+                .zip(self.catalog_controls())
                 .flat_map(|(c, controls)| {
-                    let catalog = c.catalog.id.clone();
+                    let catalog = c.catalog.id.as_str();
                     controls
-                        .into_iter()
+                        .iter()
                         .map(move |(id, _)| format!("{catalog}:{id}"))
                 });
             let mut at = parts.iter().peekable();

@@ -314,10 +314,13 @@ fn matrix_entries(kb: &KnowledgeBase) -> Vec<Entry> {
         .collect()
 }
 
+/// A catalog's controls, each with the items naming it.
+pub type CatalogControls<'a> = Vec<(String, Vec<&'a ChecklistItem>)>;
+
 /// The controls `controls.html` lists per catalog, in order, with the items naming each: with
 /// a list of controls, every control of it in the list's order; without, the controls items
 /// name, in natural order.
-pub fn catalog_controls(kb: &KnowledgeBase) -> Vec<Vec<(String, Vec<&ChecklistItem>)>> {
+pub fn catalog_controls(kb: &KnowledgeBase) -> Vec<CatalogControls<'_>> {
     let mut by_control: std::collections::BTreeMap<(&str, Natural<'_>), Vec<&ChecklistItem>> =
         std::collections::BTreeMap::new();
     for item in kb.checklist_items() {

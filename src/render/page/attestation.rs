@@ -6,7 +6,7 @@
 use crate::error::Result;
 use crate::kb::{ChecklistItem, Vocabulary};
 use crate::render::context::Ctx;
-use crate::render::paging::{attestation_groups, Gathering};
+use crate::render::paging::Gathering;
 use crate::render::reuse::Previous;
 use crate::render::theme::Theme;
 use crate::render::urls::note_url;
@@ -23,7 +23,7 @@ impl Ctx<'_> {
         cache: Option<&Previous>,
     ) -> Result<Outcome> {
         let by_team = !self.org.teams.is_empty();
-        let groups = attestation_groups(self.kb, self.org);
+        let groups = self.attestation_groups();
         let total: usize = groups.iter().map(|g| g.items.len()).sum();
         let Some(paged) = self.paged(Gathering::Attestation, part, "Attestation", total) else {
             return Ok(Outcome::Missing);
@@ -52,9 +52,9 @@ impl Ctx<'_> {
             let hi = paged.range.end.clamp(from, to) - from;
             if lo < hi {
                 shown.push(AttestGroup {
-                    id: g.id,
+                    id: g.id.clone(),
                     items: g.items[lo..hi].iter().copied().map(item).collect(),
-                    name: g.name,
+                    name: g.name.clone(),
                 });
             }
         }

@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::kb::{ChecklistItem, Kind, Note};
 use crate::render::context::{Ctx, Show};
-use crate::render::paging::{catalog_controls, checklist_notes, Gathering};
+use crate::render::paging::{checklist_notes, Gathering};
 use crate::render::parts::{part_marker, Parts};
 use crate::render::reuse::Previous;
 use crate::render::theme::Theme;
@@ -16,7 +16,7 @@ use crate::render::Outcome;
 /// catalog's list with its coverage when the catalog has a list.
 struct Entry<'a> {
     id: String,
-    items: Vec<&'a ChecklistItem>,
+    items: &'a [&'a ChecklistItem],
     listed: Option<(
         &'a crate::kb::CatalogControl,
         &'a crate::kb::coverage::ControlCoverage,
@@ -36,7 +36,7 @@ impl Ctx<'_> {
         // The catalogs as compiled (one per vocabulary entry, in its order), each with its
         // coverage when it has a list of controls, looked up once.
         let catalogs = &self.kb.catalogs;
-        let coverage = crate::kb::coverage::coverage(self.kb, None);
+        let coverage = self.coverage();
         let covered: Vec<Option<&crate::kb::coverage::CatalogCoverage>> = catalogs
             .iter()
             .map(|c| coverage.iter().find(|k| k.catalog == c.catalog.id))
@@ -44,17 +44,18 @@ impl Ctx<'_> {
         // Per catalog, what it lists (see `paging::catalog_controls`): with a list of controls,
         // every control of it with its state (an uncovered one too, so a reader sees the gap
         // where it is); without, the controls items name.
-        let all: Vec<Vec<Entry<'_>>> = catalog_controls(self.kb)
-            .into_iter()
+        let all: Vec<Vec<Entry<'_>>> = self
+            .catalog_controls()
+            .iter()
             .zip(catalogs)
             .zip(&covered)
             .map(|((controls, compiled), covered)| {
                 let listed = compiled.controls.as_deref().zip(*covered);
                 controls
-                    .into_iter()
+                    .iter()
                     .enumerate()
                     .map(|(n, (id, items))| Entry {
-                        id,
+                        id: id.clone(),
                         listed: listed.map(|(list, covered)| (&list[n], &covered.controls[n])),
                         items,
                     })

@@ -4,7 +4,7 @@
 use crate::error::Result;
 use crate::kb::{Date, Duty, Kind, KindData, Natural, Note, NoteId, Responsibility, Vocabulary};
 use crate::render::context::{layer_group_label, Ctx, Show};
-use crate::render::paging::{gathered_items, note_part_url, note_parts, Part};
+use crate::render::paging::{gathered_items, note_part_url, Part};
 use crate::render::reuse::{verdict, Previous, Verdict};
 use crate::render::theme::Theme;
 use crate::render::urls::{note_url, root_of, section_url, Page};
@@ -102,7 +102,7 @@ impl Ctx<'_> {
         theme: &Theme,
         cache: Option<&Previous>,
     ) -> Result<Outcome> {
-        let parts = note_parts(self.kb, note);
+        let parts = self.note_parts(note);
         let (list, rows) = if parts.rows.iter().any(|p| p.slug == slug) {
             (&parts.rows, true)
         } else {
@@ -199,7 +199,7 @@ impl Ctx<'_> {
         let file = self
             .history
             .and_then(|history| history.of(&note.path, &note.rel_path));
-        let parts = note_parts(self.kb, note);
+        let parts = self.note_parts(note);
         NoteView {
             id: note.id.to_string(),
             kind: note.kind.folder().to_owned(),

@@ -49,7 +49,7 @@ impl Ctx<'_> {
         title: &str,
         len: usize,
     ) -> Option<Paged> {
-        let parts = of.parts(self.kb, self.org);
+        let parts = self.parts_of(of);
         let link = |(k, p): (usize, &Part), at: Option<usize>| PartLink {
             url: of.part_url(&p.slug),
             label: p.label.clone(),
