@@ -306,6 +306,63 @@ mod tests {
         assert_eq!(at, [(1, 3), (4, 7), (11, 3)]);
     }
 
+    // A list longer than a chunk comes out in order, whichever core rendered each element:
+    // three chunks and a part of one, with every seventh element copied from the previous page,
+    // and the spans say where each element is.
+    #[test]
+    fn long_lists_keep_their_order() {
+        struct Previous;
+        impl PartSource for Previous {
+            fn append(&mut self, print: &Fingerprint, out: &mut Vec<u8>) -> bool {
+                let kept = (0..200).find(|i| *print == letter_print(*i) && i % 7 == 0);
+                if let Some(i) = kept {
+                    out.extend_from_slice(format!("(kept {i})").as_bytes());
+                }
+                kept.is_some()
+            }
+        }
+        fn letter_print(i: usize) -> Fingerprint {
+            Hasher::new(None).number(i as u64).finish()
+        }
+        let theme = theme(&[
+            ("page.html", "<{{ first | safe }}>"),
+            ("parts/n.html", "[{{ n }}]"),
+        ]);
+        let len = 3 * CHUNK + 5;
+        let numbers = Parts {
+            template: "parts/n.html",
+            name: "n",
+            slot: "first",
+            len,
+            view: Box::new(|i, _| i),
+            feed: None,
+        };
+        let prints = vec![(0..len).map(letter_print).collect::<Vec<_>>()];
+        let (html, spans) = theme
+            .render_in_parts(
+                "page.html",
+                One {
+                    first: part_marker(0),
+                },
+                "",
+                &[numbers],
+                Some((&prints, &mut Previous)),
+            )
+            .expect("renders");
+        let elements: Vec<String> = (0..len)
+            .map(|i| match i % 7 {
+                0 => format!("(kept {i})"),
+                _ => format!("[{i}]"),
+            })
+            .collect();
+        assert_eq!(html, format!("<{}>", elements.concat()));
+        for (span, element) in spans[0].iter().zip(&elements) {
+            let (at, len) = (span.at as usize, span.len as usize);
+            assert_eq!(&html[at..at + len], element);
+        }
+        assert_eq!(spans[0].len(), len);
+    }
+
     // A template that leaves a list out, or shows it twice, is an error naming the field.
     #[test]
     fn parts_must_be_shown_exactly_once() {
