@@ -147,8 +147,8 @@ fn check_redirects(
 /// `check`: the project compiled, and when its notes have no error, every page rendered in
 /// memory and dropped, so a template that fails to render fails here as it would in `build`.
 pub fn check(project: &Project) -> Result<Compiled> {
-    let theme = Theme::load(project.config.build.theme.as_deref())?;
-    let compiled = compile(project)?;
+    let (theme, compiled) = theme_and_compile(project);
+    let (theme, compiled) = (theme?, compiled?);
     if !compiled.diags.has_errors() {
         let (kb, graph, config) = (&compiled.kb, &compiled.graph, &project.config);
         let history = project.history();
@@ -158,6 +158,15 @@ pub fn check(project: &Project) -> Result<Compiled> {
         drop(site::derived(kb, graph, config));
     }
     Ok(compiled)
+}
+
+/// The theme loaded (its templates compiled) beside the knowledge base compiled: the templates
+/// take one core about as long as loading the notes takes both (bench/README.md, "Cold start").
+fn theme_and_compile(project: &Project) -> (Result<Theme>, Result<Compiled>) {
+    rayon::join(
+        || Theme::load(project.config.build.theme.as_deref()),
+        || compile(project),
+    )
 }
 
 /// Refuses to write `dir` (the site or the cache, `what`) inside a directory the build reads (the
@@ -247,9 +256,10 @@ pub fn build(
     extra: impl FnOnce(&Compiled, &Theme) -> Result<Vec<(String, Vec<u8>)>>,
     timings: &mut Timings,
 ) -> Result<Built> {
-    let theme = Theme::load(project.config.build.theme.as_deref())?;
-    timings.lap("read project and theme");
-    let compiled = compile(project)?;
+    timings.lap("read the project");
+    let (theme, compiled) = theme_and_compile(project);
+    let (theme, compiled) = (theme?, compiled?);
+    // The theme's templates compile meanwhile, on the other core.
     timings.lap("load and link notes");
     let out = output_dir(project, output);
     if compiled.diags.has_errors() {

@@ -1,7 +1,9 @@
-//! Long pages rendered one element at a time: a page's template shows a marker where a list goes
-//! (`part_marker`), and each element is rendered with its own template and spliced in, or copied
-//! from the previous build's page when its fingerprint is unchanged (`Store::previous_parts`).
+//! Long pages rendered element by element: a page's template shows a marker where a list goes
+//! (`part_marker`), and each element is rendered with its own template (a few at a time, in
+//! parallel) and spliced in, or copied from the previous build's page when its fingerprint is
+//! unchanged (`Store::previous_parts`).
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::context::Show;
@@ -11,8 +13,9 @@ use crate::incremental::{Fingerprint, Hasher, PartSource, Span};
 
 impl Theme {
     /// Renders `view` with `template`, then each list of `parts` in place of its marker
-    /// (`part_marker`), one element at a time: each element's view is made, rendered with the
-    /// list's template (given `root` and the element under the list's `name`) and dropped.
+    /// (`part_marker`), element by element: each element's view is made, rendered with the
+    /// list's template (given `root` and the element under the list's `name`) and dropped,
+    /// `CHUNK` elements at a time in parallel, then appended in order.
     ///
     /// With `kept`, an element whose fingerprint (`prints[n][i]`) the previous build's page had
     /// is copied from there instead. Returns the page and where each element is in it.
@@ -50,33 +53,40 @@ impl Theme {
         for (at, marker_len, n, list) in slots {
             out.extend_from_slice(&page.as_bytes()[from..at]);
             spans[n].reserve(list.len);
-            for i in 0..list.len {
-                let before = out.len();
-                let copied = match kept.as_mut() {
-                    Some((prints, source)) => prints
-                        .get(n)
-                        .and_then(|p| p.get(i))
-                        .is_some_and(|print| source.append(print, &mut out)),
-                    None => false,
-                };
-                if !copied {
-                    let mut context = tera::Context::new();
-                    context.insert("root", root);
-                    context.insert(list.name, &(list.view)(i, Show::Views));
-                    self.tera
-                        .render_to(list.template, &context, &mut out)
-                        .map_err(|e| Error::Template(error_chain(&e)))?;
-                }
-                spans[n].push(Span {
-                    at: before as u64,
-                    len: (out.len() - before) as u64,
-                });
-                if i == 0 {
-                    // Room for the rest at twice the first element's size (up to 128 MiB):
-                    // pages never written to are never resident, while growing by doubling
-                    // would copy the list.
-                    let rest = (out.len() - before).saturating_mul(2 * (list.len - 1));
-                    out.reserve(rest.min(128 << 20) + page.len() - at);
+            for start in (0..list.len).step_by(CHUNK) {
+                let end = (start + CHUNK).min(list.len);
+                // Kept elements are copied in order (the previous page is read front to back);
+                // the others are rendered in parallel, each into its own buffer.
+                let mut elements: Vec<Option<Vec<u8>>> = (start..end)
+                    .map(|i| {
+                        let (prints, source) = kept.as_mut()?;
+                        let print = prints.get(n)?.get(i)?;
+                        let mut bytes = Vec::new();
+                        source.append(print, &mut bytes).then_some(bytes)
+                    })
+                    .collect();
+                elements
+                    .par_iter_mut()
+                    .enumerate()
+                    .filter(|(_, element)| element.is_none())
+                    .try_for_each(|(j, element)| -> Result<()> {
+                        *element = Some(self.render_element(list, start + j, root)?);
+                        Ok(())
+                    })?;
+                for (i, bytes) in (start..end).zip(elements.into_iter().flatten()) {
+                    let before = out.len();
+                    out.extend_from_slice(&bytes);
+                    spans[n].push(Span {
+                        at: before as u64,
+                        len: bytes.len() as u64,
+                    });
+                    if i == 0 {
+                        // Room for the rest at twice the first element's size (up to 128 MiB):
+                        // pages never written to are never resident, while growing by doubling
+                        // would copy the list.
+                        let rest = bytes.len().saturating_mul(2 * (list.len - 1));
+                        out.reserve(rest.min(128 << 20) + page.len() - at);
+                    }
                 }
             }
             from = at + marker_len;
@@ -86,6 +96,31 @@ impl Theme {
             Error::Template(format!("template `{template}`: output is not valid UTF-8"))
         })?;
         Ok((html, spans))
+    }
+}
+
+/// How many elements of a list are rendered at a time, in parallel: enough to share out between
+/// the cores (the print page's 150 notes were a tenth of a cold build, alone on one core at the
+/// end), few enough that their buffers stay small (a print page note is about 25 KB).
+const CHUNK: usize = 32;
+
+impl Theme {
+    /// Element `i` of `list`, rendered with the list's template (given `root` and the element
+    /// under the list's `name`).
+    fn render_element<P: Serialize>(
+        &self,
+        list: &Parts<'_, P>,
+        i: usize,
+        root: &str,
+    ) -> Result<Vec<u8>> {
+        let mut context = tera::Context::new();
+        context.insert("root", root);
+        context.insert(list.name, &(list.view)(i, Show::Views));
+        let mut bytes = Vec::new();
+        self.tera
+            .render_to(list.template, &context, &mut bytes)
+            .map_err(|e| Error::Template(error_chain(&e)))?;
+        Ok(bytes)
     }
 }
 
@@ -269,6 +304,63 @@ mod tests {
         assert_eq!(html, "<[a](old b)[c]>");
         let at: Vec<(u64, u64)> = spans[0].iter().map(|s| (s.at, s.len)).collect();
         assert_eq!(at, [(1, 3), (4, 7), (11, 3)]);
+    }
+
+    // A list longer than a chunk comes out in order, whichever core rendered each element:
+    // three chunks and a part of one, with every seventh element copied from the previous page,
+    // and the spans say where each element is.
+    #[test]
+    fn long_lists_keep_their_order() {
+        struct Previous;
+        impl PartSource for Previous {
+            fn append(&mut self, print: &Fingerprint, out: &mut Vec<u8>) -> bool {
+                let kept = (0..200).find(|i| *print == letter_print(*i) && i % 7 == 0);
+                if let Some(i) = kept {
+                    out.extend_from_slice(format!("(kept {i})").as_bytes());
+                }
+                kept.is_some()
+            }
+        }
+        fn letter_print(i: usize) -> Fingerprint {
+            Hasher::new(None).number(i as u64).finish()
+        }
+        let theme = theme(&[
+            ("page.html", "<{{ first | safe }}>"),
+            ("parts/n.html", "[{{ n }}]"),
+        ]);
+        let len = 3 * CHUNK + 5;
+        let numbers = Parts {
+            template: "parts/n.html",
+            name: "n",
+            slot: "first",
+            len,
+            view: Box::new(|i, _| i),
+            feed: None,
+        };
+        let prints = vec![(0..len).map(letter_print).collect::<Vec<_>>()];
+        let (html, spans) = theme
+            .render_in_parts(
+                "page.html",
+                One {
+                    first: part_marker(0),
+                },
+                "",
+                &[numbers],
+                Some((&prints, &mut Previous)),
+            )
+            .expect("renders");
+        let elements: Vec<String> = (0..len)
+            .map(|i| match i % 7 {
+                0 => format!("(kept {i})"),
+                _ => format!("[{i}]"),
+            })
+            .collect();
+        assert_eq!(html, format!("<{}>", elements.concat()));
+        for (span, element) in spans[0].iter().zip(&elements) {
+            let (at, len) = (span.at as usize, span.len as usize);
+            assert_eq!(&html[at..at + len], element);
+        }
+        assert_eq!(spans[0].len(), len);
     }
 
     // A template that leaves a list out, or shows it twice, is an error naming the field.
