@@ -50,7 +50,7 @@ def cpu(pid):
     return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(binary, kb, gzip, deadline=120):
+def run(binary, kb, gzip, deadline=300):
     port = free_port()
     start = time.perf_counter()
     proc = subprocess.Popen([binary, "serve", "-k", kb, "-p", str(port)],

@@ -46,8 +46,9 @@ pub struct Options {
 const WORKERS: usize = 8;
 
 /// Pages rendered in the background between two looks at the queue of changes and requests: at
-/// about a millisecond a page per core, a change waits for a few milliseconds at most.
-const BACKGROUND_PAGES: usize = 8;
+/// a few milliseconds a note page, a change waits for about that long at most (the pages that
+/// gather every note come last, `Workspace::render_pending`).
+const BACKGROUND_PAGES: usize = 4;
 
 enum Event {
     Changes(Vec<watch::Change>),
@@ -93,7 +94,8 @@ pub fn run(options: Options) -> Result<()> {
         });
     }
     let failed = output.failed();
-    // The search index and exports come once the first pages are out, or when asked for.
+    // The search index and exports come once every page is rendered, or sooner when a request
+    // may be for one of them (an address the site does not list).
     let mut derived_due = !failed;
     shared.settle(derived_due);
     report(&output, started);

@@ -161,7 +161,7 @@ impl Workspace {
     }
 
     /// Renders up to `limit` pages not rendered since the last load: those of `wanted` (URLs a
-    /// browser waits for) first and always, then the others in URL order. A page whose note is
+    /// browser waits for) first and always, then note pages, then the others. A page whose note is
     /// gone or moved meanwhile is reported removed (its new address was rendered with the change).
     pub fn render_pending(&mut self, wanted: &[String], limit: usize) -> Output {
         let mut output = Output::default();
@@ -172,6 +172,20 @@ impl Workspace {
             .iter()
             .filter_map(|url| self.pending.remove_entry(url.as_str()))
             .collect();
+        // Note pages first: a page that gathers every note (the checklists, the matrix) takes
+        // as long as hundreds of them, and a change arriving meanwhile would wait for it.
+        let light: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|(_, key)| matches!(key, PageKey::Note(_) | PageKey::Redirect { .. }))
+            .take(limit.saturating_sub(taken.len()))
+            .map(|(url, _)| url.clone())
+            .collect();
+        taken.extend(
+            light
+                .iter()
+                .filter_map(|url| self.pending.remove_entry(url)),
+        );
         while taken.len() < limit {
             match self.pending.pop_first() {
                 Some(entry) => taken.push(entry),
