@@ -1,15 +1,18 @@
-//! The preview's HTTP side: serves the in-memory site with tiny_http, injects the live-reload
-//! script and the diagnostics overlay into HTML responses, and parks reload waiters until the
-//! build generation moves. Never touches the filesystem, so no request can reach a file that is
-//! not part of the site.
+//! The preview's HTTP side: serves the in-memory site with tiny_http, gzipped to browsers that
+//! accept it, injects the live-reload script and the diagnostics overlay into HTML responses,
+//! holds a request for a page not rendered yet until the rebuild loop has rendered it, and parks
+//! reload waiters until the build generation moves. Never touches the filesystem, so no request
+//! can reach a file that is not part of the site.
 
 use std::collections::HashMap;
 use std::io::Cursor;
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{mpsc, Arc, Condvar, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use rayon::prelude::*;
 use tiny_http::{Header, Request, Response, StatusCode};
 
+use super::stored::Stored;
 use crate::render::escape;
 
 /// The URL prefix of the preview's own endpoints; no site file can live there.
@@ -21,12 +24,25 @@ pub const WAIT: Duration = Duration::from_secs(20);
 /// The site as currently published.
 #[derive(Debug, Default)]
 pub struct Published {
-    /// URL path (`services/s3.html`) → bytes.
-    pub files: HashMap<String, Arc<Vec<u8>>>,
+    /// URL path (`services/s3.html`) → the file, or a page not rendered yet.
+    pub files: HashMap<String, Slot>,
     /// Moves on every rebuild, failed or not.
     pub generation: u64,
     /// Diagnostic lines of the last rebuild when it failed; empty when the site is up to date.
     pub errors: Vec<String>,
+    /// The files made from every note (search index, `kb.json`) are still to come: an address
+    /// not found may yet be.
+    pub incomplete: bool,
+}
+
+/// A file of the published site.
+#[derive(Debug, Clone)]
+pub enum Slot {
+    /// Its bytes, deflated.
+    Ready(Arc<Stored>),
+    /// A page the site has that is not rendered yet: a request for it waits (see `Shared::file`)
+    /// while the site has no errors, and is answered with them otherwise.
+    Pending,
 }
 
 /// A browser waiting for the next generation.
@@ -43,6 +59,11 @@ pub struct Shared {
     waiters: Mutex<Vec<Waiter>>,
     /// The host names requests may carry (see `host_allowed`); empty: any.
     hosts: Vec<String>,
+    /// Counts changes to `site`; requests held for a page wait on `changed` for it to move.
+    changes: Mutex<u64>,
+    changed: Condvar,
+    /// Where a held request asks for its page (the rebuild loop renders it next).
+    wanted: Mutex<Option<mpsc::Sender<String>>>,
 }
 
 impl Shared {
@@ -54,15 +75,22 @@ impl Shared {
         }
     }
 
-    /// Applies a rebuild: replaces or updates files, records errors, bumps the generation and
-    /// answers every waiter.
+    /// Where requests for pages not rendered yet are sent (their URLs, `index.html` for `/`).
+    pub fn ask_with(&self, wanted: mpsc::Sender<String>) {
+        *self.wanted.lock().unwrap_or_else(|e| e.into_inner()) = Some(wanted);
+    }
+
+    /// Applies a rebuild: replaces or updates files, records the pages to come (`pending`) and
+    /// errors, bumps the generation and answers every waiter.
     pub fn publish(
         &self,
         files: Vec<(String, Vec<u8>)>,
+        pending: &[String],
         removed: &[String],
         replace_all: bool,
         errors: Vec<String>,
     ) {
+        let files = keep(files);
         let generation = {
             let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
             if replace_all {
@@ -71,25 +99,61 @@ impl Shared {
             for url in removed {
                 site.files.remove(url);
             }
-            for (url, bytes) in files {
-                site.files.insert(url, Arc::new(bytes));
+            for url in pending {
+                site.files.insert(url.clone(), Slot::Pending);
             }
+            site.files.extend(files);
             site.errors = errors;
             site.generation += 1;
             site.generation
         };
+        self.moved();
         self.wake(|since, _| since < generation);
     }
 
-    /// Replaces files without moving the generation (derived files that no open page shows).
+    /// Replaces files without moving the generation (pages rendered in the background, derived
+    /// files that no open page shows).
     pub fn update(&self, files: Vec<(String, Vec<u8>)>, removed: &[String]) {
-        let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
-        for url in removed {
-            site.files.remove(url);
+        let files = keep(files);
+        {
+            let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
+            for url in removed {
+                site.files.remove(url);
+            }
+            site.files.extend(files);
         }
-        for (url, bytes) in files {
-            site.files.insert(url, Arc::new(bytes));
+        self.moved();
+    }
+
+    /// Records whether the derived files are still to come; once not, a request for an address
+    /// the site does not have is answered 404 instead of held.
+    pub fn settle(&self, incomplete: bool) {
+        {
+            let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
+            if site.incomplete == incomplete {
+                return;
+            }
+            site.incomplete = incomplete;
         }
+        self.moved();
+    }
+
+    /// The files kept and the bytes they hold, and the bytes they would be whole.
+    pub fn kept(&self) -> (usize, usize, usize) {
+        let site = self.site.read().unwrap_or_else(|e| e.into_inner());
+        site.files
+            .values()
+            .filter_map(|slot| match slot {
+                Slot::Ready(stored) => Some((1, stored.kept(), stored.size())),
+                Slot::Pending => None,
+            })
+            .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2))
+    }
+
+    /// Wakes requests held for a page.
+    fn moved(&self) {
+        *self.changes.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.changed.notify_all();
     }
 
     /// The current generation.
@@ -180,42 +244,163 @@ impl Shared {
                 );
             }
             Route::File(path) => {
-                let _ = request.respond(self.file(&path));
+                let gzip = accepts_gzip(
+                    request
+                        .headers()
+                        .iter()
+                        .find(|h| h.field.equiv("Accept-Encoding"))
+                        .map(|h| h.value.as_str()),
+                );
+                let _ = request.respond(self.file(&path, gzip));
             }
         }
     }
 
-    fn file(&self, path: &str) -> Response<Cursor<Vec<u8>>> {
-        let site = self.site.read().unwrap_or_else(|e| e.into_inner());
-        let (status, path, bytes) = match site.files.get(path) {
-            Some(bytes) => (200, path.to_owned(), Arc::clone(bytes)),
-            None => match site.files.get(&format!("{path}/index.html")) {
-                Some(_) => {
-                    return Response::from_data(Vec::new())
-                        .with_status_code(StatusCode(301))
-                        .with_header(header("Location", &format!("/{path}/")))
+    /// The file at `path` (or the 404 page), gzipped when the client accepts it (`gzip`). A page
+    /// not rendered yet is asked for and waited for, up to `WAIT`.
+    fn file(&self, path: &str, gzip: bool) -> Response<Cursor<Vec<u8>>> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let seen = *self.changes.lock().unwrap_or_else(|e| e.into_inner());
+            let wanted = {
+                let site = self.site.read().unwrap_or_else(|e| e.into_inner());
+                match find(&site, path) {
+                    Found::File(status, path, stored) => {
+                        let snippet = if content_type(&path).starts_with("text/html") {
+                            snippet(site.generation, &site.errors)
+                        } else {
+                            String::new()
+                        };
+                        drop(site);
+                        return respond(status, &path, &stored, snippet.as_bytes(), gzip);
+                    }
+                    Found::Redirect => {
+                        return Response::from_data(Vec::new())
+                            .with_status_code(StatusCode(301))
+                            .with_header(header("Location", &format!("/{path}/")))
+                    }
+                    Found::Failed => {
+                        let page = Stored::new(&fallback_page(&site.errors), true);
+                        let snippet = snippet(site.generation, &site.errors);
+                        drop(site);
+                        return respond(503, "404.html", &page, snippet.as_bytes(), gzip);
+                    }
+                    Found::Pending(wanted) => wanted,
                 }
-                None => match site.files.get("404.html") {
-                    Some(bytes) => (404, "404.html".to_owned(), Arc::clone(bytes)),
-                    None => (
-                        404,
-                        "404.html".to_owned(),
-                        Arc::new(fallback_page(&site.errors)),
-                    ),
-                },
-            },
-        };
-        let content_type = content_type(&path);
-        let body = if content_type.starts_with("text/html") {
-            inject(&bytes, site.generation, &site.errors)
-        } else {
-            bytes.to_vec()
-        };
-        Response::from_data(body)
-            .with_status_code(StatusCode(status))
-            .with_header(header("Content-Type", content_type))
-            .with_header(header("Cache-Control", "no-store"))
+            };
+            if let Some(tx) = &*self.wanted.lock().unwrap_or_else(|e| e.into_inner()) {
+                let _ = tx.send(wanted);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return text(503, "the page is still being rendered: reload in a moment");
+            }
+            let changes = self.changes.lock().unwrap_or_else(|e| e.into_inner());
+            let _ = self
+                .changed
+                .wait_timeout_while(changes, deadline - now, |c| *c == seen);
+        }
     }
+}
+
+/// What `Shared::file` finds for a path.
+enum Found {
+    /// A file to serve with this status, under this path (`404.html` for a page not found).
+    File(u16, String, Arc<Stored>),
+    /// A directory with an `index.html`: redirected to its URL with a slash.
+    Redirect,
+    /// Not there yet: this URL is to be rendered, or the site is not complete.
+    Pending(String),
+    /// A page not rendered, while the last rebuild failed: the error page is served.
+    Failed,
+}
+
+fn find(site: &Published, path: &str) -> Found {
+    let slot = |url: &str, status: u16| match site.files.get(url) {
+        Some(Slot::Ready(stored)) => Some(Found::File(status, url.to_owned(), Arc::clone(stored))),
+        Some(Slot::Pending) if site.errors.is_empty() => Some(Found::Pending(url.to_owned())),
+        Some(Slot::Pending) => Some(Found::Failed),
+        None => None,
+    };
+    if let Some(found) = slot(path, 200) {
+        return found;
+    }
+    if site.files.contains_key(&format!("{path}/index.html")) {
+        return Found::Redirect;
+    }
+    if site.incomplete {
+        return Found::Pending(path.to_owned());
+    }
+    slot("404.html", 404).unwrap_or_else(|| {
+        Found::File(
+            404,
+            "404.html".to_owned(),
+            Arc::new(Stored::new(&fallback_page(&site.errors), true)),
+        )
+    })
+}
+
+/// Deflates files for keeping, in parallel (a background batch of pages, the search index).
+fn keep(files: Vec<(String, Vec<u8>)>) -> Vec<(String, Slot)> {
+    files
+        .into_par_iter()
+        .map(|(url, bytes)| {
+            let html = content_type(&url).starts_with("text/html");
+            let stored = Stored::new(&bytes, html);
+            (url, Slot::Ready(Arc::new(stored)))
+        })
+        .collect()
+}
+
+/// The response for a kept file: gzipped when the client accepts it (`gzip`), plain otherwise,
+/// with `snippet` put in.
+fn respond(
+    status: u16,
+    path: &str,
+    stored: &Stored,
+    snippet: &[u8],
+    gzip: bool,
+) -> Response<Cursor<Vec<u8>>> {
+    let response = if gzip {
+        Response::from_data(stored.gzip(snippet)).with_header(header("Content-Encoding", "gzip"))
+    } else {
+        match stored.plain(snippet) {
+            Some(body) => Response::from_data(body),
+            None => return text(500, &format!("internal error: `{path}` is kept corrupt")),
+        }
+    };
+    response
+        .with_status_code(StatusCode(status))
+        .with_header(header("Content-Type", content_type(path)))
+        .with_header(header("Cache-Control", "no-store"))
+        .with_header(header("Vary", "Accept-Encoding"))
+}
+
+/// Whether an `Accept-Encoding` header accepts gzip: `gzip` (or `x-gzip`, or `*`) listed without
+/// `q=0`. A `gzip;q=0` refuses it even where `*` is listed.
+pub fn accepts_gzip(header: Option<&str>) -> bool {
+    let Some(header) = header else {
+        return false;
+    };
+    let mut star = false;
+    for item in header.split(',') {
+        let mut parts = item.split(';');
+        let coding = parts.next().unwrap_or("").trim();
+        let refused = parts.any(|p| {
+            p.trim()
+                .strip_prefix("q=")
+                .or_else(|| p.trim().strip_prefix("Q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .is_some_and(|q| q <= 0.0)
+        });
+        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            return !refused;
+        }
+        if coding == "*" {
+            star = !refused;
+        }
+    }
+    star
 }
 
 /// What a request target asks for.
@@ -329,19 +514,16 @@ fn percent_decode(text: &str) -> Option<String> {
     String::from_utf8(out).ok()
 }
 
-/// The page with the reload script (and the diagnostics overlay, when the last rebuild failed)
-/// inserted before `</body>`. Only the preview does this; `build` output never has it.
-pub fn inject(html: &[u8], generation: u64, errors: &[String]) -> Vec<u8> {
+/// The reload script, and the diagnostics overlay when the last rebuild failed: what the preview
+/// puts before a page's last `</body>` (`Stored`). Only the preview does this; `build` output
+/// never has it.
+fn snippet(generation: u64, errors: &[String]) -> String {
     let mut snippet =
         format!("<script src=\"{PREFIX}live.js\" data-generation=\"{generation}\"></script>");
     if !errors.is_empty() {
         snippet.push_str(&overlay(errors));
     }
-    let text = String::from_utf8_lossy(html);
-    match text.rfind("</body>") {
-        Some(i) => format!("{}{snippet}{}", &text[..i], &text[i..]).into_bytes(),
-        None => format!("{text}{snippet}").into_bytes(),
-    }
+    snippet
 }
 
 fn overlay(errors: &[String]) -> String {
@@ -485,19 +667,25 @@ mod tests {
         assert_eq!(route(&format!("/{}", "a".repeat(3000))), Route::Invalid);
     }
 
-    // The script goes before </body>, with the overlay only when there are errors.
+    // The script goes before the last </body>, with the overlay only when there are errors.
     #[test]
     fn injection() {
+        let inject = |page: &[u8], generation, errors: &[String]| {
+            let stored = Stored::new(page, true);
+            let plain = stored
+                .plain(snippet(generation, errors).as_bytes())
+                .expect("inflates");
+            String::from_utf8(plain).expect("utf-8")
+        };
         let page = b"<html><body><main>x</main></body></html>";
-        let plain = String::from_utf8(inject(page, 3, &[])).expect("utf-8");
         assert_eq!(
-            plain,
+            inject(page, 3, &[]),
             "<html><body><main>x</main><script src=\"/__whosecures/live.js\" data-generation=\"3\"></script></body></html>"
         );
-        let failed =
-            String::from_utf8(inject(page, 4, &["a.md:1:1: error: <bad>".into()])).expect("utf-8");
+        let failed = inject(page, 4, &["a.md:1:1: error: <bad>".into()]);
         assert!(failed.contains("whosecures-errors"));
         assert!(failed.contains("a.md:1:1: error: &lt;bad&gt;"));
+        assert!(inject(b"<p>no body</p>", 5, &[]).ends_with("data-generation=\"5\"></script>"));
     }
 
     // Publishing bumps the generation, replaces files and keeps errors for the overlay.
@@ -506,19 +694,82 @@ mod tests {
         let shared = Shared::default();
         shared.publish(
             vec![("index.html".into(), b"one".to_vec())],
+            &["a.html".into()],
             &[],
             true,
             Vec::new(),
         );
+        assert!(matches!(
+            shared.site.read().expect("lock").files.get("a.html"),
+            Some(Slot::Pending)
+        ));
+        shared.update(vec![("a.html".into(), b"a".to_vec())], &[]);
         shared.publish(
-            vec![("a.html".into(), b"a".to_vec())],
+            Vec::new(),
+            &[],
             &["index.html".into()],
             false,
             vec!["e".into()],
         );
         let site = shared.site.read().expect("lock");
         assert_eq!(site.generation, 2);
-        assert!(site.files.contains_key("a.html") && !site.files.contains_key("index.html"));
+        assert!(matches!(site.files.get("a.html"), Some(Slot::Ready(_))));
+        assert!(!site.files.contains_key("index.html"));
         assert_eq!(site.errors, ["e"]);
+    }
+
+    // A page still to come is waited for, unless the last rebuild failed (its errors are shown);
+    // an unknown address is waited for only while the derived files are still to come.
+    #[test]
+    fn pending_pages() {
+        let ready = |bytes: &[u8]| Slot::Ready(Arc::new(Stored::new(bytes, true)));
+        let mut site = Published::default();
+        site.files.insert("a.html".into(), Slot::Pending);
+        site.files.insert("b.html".into(), ready(b"b"));
+        site.files.insert("dir/index.html".into(), Slot::Pending);
+        site.files.insert("404.html".into(), ready(b"gone"));
+        let found = |site: &Published, path: &str| match find(site, path) {
+            Found::File(status, path, _) => format!("{status} {path}"),
+            Found::Redirect => "redirect".into(),
+            Found::Pending(url) => format!("wait {url}"),
+            Found::Failed => "failed".into(),
+        };
+        site.incomplete = true;
+        assert_eq!(found(&site, "a.html"), "wait a.html");
+        assert_eq!(found(&site, "b.html"), "200 b.html");
+        assert_eq!(found(&site, "dir"), "redirect");
+        assert_eq!(found(&site, "search/t-ab.js"), "wait search/t-ab.js");
+        site.incomplete = false;
+        assert_eq!(found(&site, "search/t-ab.js"), "404 404.html");
+        site.errors = vec!["a.md:1:1: error: bad".into()];
+        assert_eq!(found(&site, "a.html"), "failed");
+        site.files.insert("404.html".into(), Slot::Pending);
+        assert_eq!(found(&site, "nothing.html"), "failed");
+        site.errors.clear();
+        assert_eq!(found(&site, "nothing.html"), "wait 404.html");
+    }
+
+    // Accept-Encoding: gzip is taken when listed (or `*`) without q=0.
+    #[test]
+    fn gzip_accepted() {
+        for (header, gzip) in [
+            (None, false),
+            (Some(""), false),
+            (Some("gzip"), true),
+            (Some("gzip, deflate, br"), true),
+            (Some("br;q=1.0, gzip;q=0.8"), true),
+            (Some("GZIP"), true),
+            (Some("x-gzip"), true),
+            (Some("gzip;q=0"), false),
+            (Some("gzip; q=0.0"), false),
+            (Some("identity"), false),
+            (Some("br, deflate"), false),
+            (Some("*"), true),
+            (Some("*;q=0"), false),
+            (Some("*, gzip;q=0"), false),
+            (Some("gzipped"), false),
+        ] {
+            assert_eq!(accepts_gzip(header), gzip, "{header:?}");
+        }
     }
 }

@@ -1,9 +1,12 @@
 //! `whosecures serve`: builds the site into memory, serves it on 127.0.0.1 with tiny_http, and on
 //! every saved change rebuilds only the pages the change touches, then tells waiting browsers to
 //! reload. Bad content never stops the server: the last good site stays live under an overlay.
+//! Pages are kept deflated (`stored.rs`); after a load they are rendered as browsers ask for them
+//! and, while no change or request waits, in the background.
 
 mod http;
 mod plan;
+mod stored;
 mod watch;
 mod workspace;
 
@@ -42,8 +45,15 @@ pub struct Options {
 /// Worker threads answering requests. Reload waiters do not hold one: they are parked.
 const WORKERS: usize = 8;
 
+/// Pages rendered in the background between two looks at the queue of changes and requests: at
+/// a few milliseconds a note page, a change waits for about that long at most (the pages that
+/// gather every note come last, `Workspace::render_pending`).
+const BACKGROUND_PAGES: usize = 4;
+
 enum Event {
     Changes(Vec<watch::Change>),
+    /// A browser waits for this page, not rendered yet (or for a derived file).
+    Want(String),
     Stop,
 }
 
@@ -71,8 +81,26 @@ pub fn run(options: Options) -> Result<()> {
     forward(change_rx, tx.clone());
     let (mut workspace, output) = Workspace::load_project(options.args.clone(), project)?;
     let shared = Arc::new(http::Shared::with_hosts(hosts(&options)));
+    {
+        let (want_tx, want_rx) = mpsc::channel::<String>();
+        shared.ask_with(want_tx);
+        let tx = tx.clone();
+        thread::spawn(move || {
+            while let Ok(url) = want_rx.recv() {
+                if tx.send(Event::Want(url)).is_err() {
+                    break;
+                }
+            }
+        });
+    }
     let failed = output.failed();
+    // The search index and exports come once every page is rendered, or sooner when a request
+    // may be for one of them (an address the site does not list).
+    let mut derived_due = !failed;
+    shared.settle(derived_due);
     report(&output, started);
+    let mut background = Background::default();
+    background.start(&output, started);
     publish(&shared, output);
     if failed {
         eprintln!("serving the error page until the knowledge base is fixed");
@@ -116,55 +144,90 @@ pub fn run(options: Options) -> Result<()> {
         open_browser(&url);
     }
 
-    let mut derived_due = false;
+    let mut wanted: Vec<String> = Vec::new();
     loop {
-        let event = if derived_due {
-            match rx.recv_timeout(Duration::ZERO) {
-                Ok(event) => event,
-                Err(mpsc::RecvTimeoutError::Timeout) => {
-                    // Nothing waiting: bring the search index and exports up to date, quietly.
-                    let refreshed = workspace.derived();
-                    shared.update(refreshed.files, &refreshed.removed);
-                    derived_due = false;
-                    continue;
-                }
-                Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        let busy = (derived_due && !workspace.stalled())
+            || workspace.to_render() > 0
+            || !wanted.is_empty();
+        let first = if busy {
+            match rx.try_recv() {
+                Ok(event) => Some(event),
+                Err(mpsc::TryRecvError::Empty) => None,
+                Err(mpsc::TryRecvError::Disconnected) => break,
             }
         } else {
             match rx.recv() {
-                Ok(event) => event,
+                Ok(event) => Some(event),
                 Err(_) => break,
             }
         };
-        let mut changes = match event {
-            Event::Changes(changes) => changes,
-            Event::Stop => break,
-        };
-        // Fold in batches that arrived meanwhile: one rebuild for a save storm.
-        while let Ok(Event::Changes(more)) = rx.try_recv() {
-            changes.extend(more);
+        // Fold in what arrived meanwhile: one rebuild for a save storm.
+        let mut changes = Vec::new();
+        let mut stop = false;
+        for event in first
+            .into_iter()
+            .chain(std::iter::from_fn(|| rx.try_recv().ok()))
+        {
+            match event {
+                Event::Changes(more) => changes.extend(more),
+                Event::Want(url) => wanted.push(url),
+                Event::Stop => stop = true,
+            }
         }
-        changes.sort();
-        changes.dedup();
-        let roots = workspace.roots();
-        let started = Instant::now();
-        match workspace.apply(&changes) {
-            Ok(output) => {
-                report(&output, started);
-                derived_due = !output.failed();
+        if stop {
+            break;
+        }
+        if !changes.is_empty() {
+            changes.sort();
+            changes.dedup();
+            let roots = workspace.roots();
+            let started = Instant::now();
+            match workspace.apply(&changes) {
+                Ok(output) => {
+                    report(&output, started);
+                    derived_due |= !output.failed();
+                    background.start(&output, started);
+                    publish(&shared, output);
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    shared.publish(Vec::new(), &[], &[], false, vec![e.to_string()]);
+                }
+            }
+            shared.settle(derived_due && !workspace.stalled());
+            if workspace.roots() != roots {
+                // book.toml moved the knowledge, overlay or theme directories: watch the new ones.
+                let (change_tx, change_rx) = mpsc::channel::<Vec<watch::Change>>();
+                watcher = watch::start(&workspace.roots(), change_tx)?;
+                forward(change_rx, tx.clone());
+            }
+            continue;
+        }
+        // Nothing waits but requests: the pages asked for, then the derived files if a request
+        // may be for one of them, then pages in the background, then the derived files.
+        wanted.sort();
+        wanted.dedup();
+        let unknown = wanted.iter().any(|url| !workspace.is_pending(url));
+        if derived_due && !workspace.stalled() && (unknown || workspace.to_render() == 0) {
+            let refreshed = workspace.derived();
+            shared.update(refreshed.files, &refreshed.removed);
+            derived_due = false;
+            shared.settle(false);
+        }
+        if workspace.to_render() > 0 {
+            let output = workspace.render_pending(&wanted, BACKGROUND_PAGES);
+            if output.failed() {
+                report(&output, Instant::now());
                 publish(&shared, output);
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                shared.publish(Vec::new(), &[], false, vec![e.to_string()]);
+            } else {
+                background.rendered += output.rendered;
+                shared.update(output.files, &output.removed);
+                if workspace.to_render() == 0 {
+                    background.done(&shared);
+                }
             }
         }
-        if workspace.roots() != roots {
-            // book.toml moved the knowledge, overlay or theme directories: watch the new ones.
-            let (change_tx, change_rx) = mpsc::channel::<Vec<watch::Change>>();
-            watcher = watch::start(&workspace.roots(), change_tx)?;
-            forward(change_rx, tx.clone());
-        }
+        wanted.clear();
     }
     drop(watcher);
     server.unblock();
@@ -263,14 +326,47 @@ fn publish(shared: &http::Shared, output: Output) {
         .collect();
     errors.extend(output.failures.iter().cloned());
     if output.failed() {
-        shared.publish(Vec::new(), &[], false, errors);
+        shared.publish(Vec::new(), &[], &[], false, errors);
     } else {
         shared.publish(
             output.files,
+            &output.pending,
             &output.removed,
             output.replace_all,
             Vec::new(),
         );
+    }
+}
+
+/// The pages rendered after a load, for the line saying they are all done.
+#[derive(Default)]
+struct Background {
+    started: Option<Instant>,
+    rendered: usize,
+}
+
+impl Background {
+    /// Counts from a rebuild that left every page to come.
+    fn start(&mut self, output: &Output, started: Instant) {
+        if !output.pending.is_empty() {
+            *self = Background {
+                started: Some(started),
+                rendered: 0,
+            };
+        }
+    }
+
+    fn done(&mut self, shared: &http::Shared) {
+        if let Some(started) = self.started.take() {
+            let (files, kept, whole) = shared.kept();
+            eprintln!(
+                "rendered {} pages in {:.1} s; {files} files kept in {:.1} MB ({:.1} MB inflated)",
+                self.rendered,
+                started.elapsed().as_secs_f64(),
+                kept as f64 / 1e6,
+                whole as f64 / 1e6,
+            );
+        }
     }
 }
 
@@ -287,6 +383,12 @@ fn report(output: &Output, started: Instant) {
         let _ = writeln!(
             stderr,
             "rebuild failed in {ms:.1} ms; the last good site stays live"
+        );
+    } else if !output.pending.is_empty() {
+        let _ = writeln!(
+            stderr,
+            "loaded in {ms:.1} ms; {} pages to render, those asked for first",
+            output.pending.len()
         );
     } else {
         let _ = writeln!(

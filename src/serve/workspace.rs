@@ -1,6 +1,8 @@
 //! The preview's build state: the loaded knowledge base, link graph, theme and diagnostics,
 //! updated in place by each batch of file changes. Renders only the pages a change touches and
-//! hands the server the files to publish; it never serves anything itself.
+//! hands the server the files to publish; it never serves anything itself. After a load (or a
+//! change of every page) it renders nothing at once: the server lists the pages as to come and
+//! asks for them, those a browser waits for first (`render_pending`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -32,6 +34,9 @@ pub struct Output {
     pub failures: Vec<String>,
     /// How many HTML pages were rendered.
     pub rendered: usize,
+    /// Pages the site has that are not rendered yet (with `replace_all`): `render_pending`
+    /// renders them.
+    pub pending: Vec<String>,
 }
 
 impl Output {
@@ -74,6 +79,15 @@ pub struct Workspace {
     theme_failure: Option<String>,
     /// Search index and export entries, per note.
     derived: NoteEntries,
+    /// `derived` is to be made again for every note (after a load), when the derived files are
+    /// next asked for: not on the way to the first page.
+    entries_stale: bool,
+    /// Pages the site has that are not rendered since the last load or change of every page,
+    /// by URL.
+    pending: BTreeMap<String, PageKey>,
+    /// The last rebuild failed (content errors, a template): nothing renders in the background
+    /// until a change brings it back.
+    stalled: bool,
     /// The print page as last published, where each note is in it and the bodies it showed: the
     /// next print page renders only the notes and bodies whose inputs changed.
     print: Memory,
@@ -108,6 +122,9 @@ impl Workspace {
             dirty: Affected::everything(),
             theme_failure: None,
             derived: NoteEntries::default(),
+            entries_stale: true,
+            pending: BTreeMap::new(),
+            stalled: false,
             print: Memory::default(),
             derived_urls: BTreeSet::new(),
             parts: BTreeMap::new(),
@@ -125,6 +142,86 @@ impl Workspace {
     /// How many notes are loaded.
     pub fn notes(&self) -> usize {
         self.kb.notes.len()
+    }
+
+    /// How many pages `render_pending` has still to render; none while the last rebuild failed.
+    pub fn to_render(&self) -> usize {
+        if self.stalled {
+            0
+        } else {
+            self.pending.len()
+        }
+    }
+
+    /// Whether the last rebuild failed (the server shows its errors until a change fixes them).
+    pub fn stalled(&self) -> bool {
+        self.stalled
+    }
+
+    /// Whether `url` is a page still to be rendered.
+    pub fn is_pending(&self, url: &str) -> bool {
+        self.pending.contains_key(url)
+    }
+
+    /// Renders up to `limit` pages not rendered since the last load: those of `wanted` (URLs a
+    /// browser waits for) first and always, then note pages, then the others. A page whose note is
+    /// gone or moved meanwhile is reported removed (its new address was rendered with the change).
+    pub fn render_pending(&mut self, wanted: &[String], limit: usize) -> Output {
+        let mut output = Output::default();
+        if self.stalled {
+            return output;
+        }
+        let mut taken: Vec<(String, PageKey)> = wanted
+            .iter()
+            .filter_map(|url| self.pending.remove_entry(url.as_str()))
+            .collect();
+        // Note pages first: a page that gathers every note (the checklists, the matrix) takes
+        // as long as hundreds of them, and a change arriving meanwhile would wait for it.
+        let light: Vec<String> = self
+            .pending
+            .iter()
+            .filter(|(_, key)| matches!(key, PageKey::Note(_) | PageKey::Redirect { .. }))
+            .take(limit.saturating_sub(taken.len()))
+            .map(|(url, _)| url.clone())
+            .collect();
+        taken.extend(
+            light
+                .iter()
+                .filter_map(|url| self.pending.remove_entry(url)),
+        );
+        while taken.len() < limit {
+            match self.pending.pop_first() {
+                Some(entry) => taken.push(entry),
+                None => break,
+            }
+        }
+        if taken.is_empty() {
+            return output;
+        }
+        let keys: Vec<PageKey> = taken.iter().map(|(_, key)| key.clone()).collect();
+        let config = &self.project.config;
+        let (kb, graph, history) = (&self.kb, &self.graph, &self.history);
+        match render::render_pages(kb, graph, config, history, &self.theme, &keys) {
+            Ok(pages) => {
+                let made: BTreeSet<&str> = pages.iter().map(|p| p.url.as_str()).collect();
+                output.removed = taken
+                    .iter()
+                    .filter(|(url, _)| !made.contains(url.as_str()))
+                    .map(|(url, _)| url.clone())
+                    .collect();
+                output.rendered = pages.len();
+                output.files = pages
+                    .into_iter()
+                    .map(|p| (p.url, p.html.into_bytes()))
+                    .collect();
+            }
+            Err(e) => {
+                self.stalled = true;
+                self.pending.extend(taken);
+                output.failures.push(e.to_string());
+            }
+        }
+        output
     }
 
     fn load_knowledge(&mut self) -> Result<()> {
@@ -177,7 +274,9 @@ impl Workspace {
             // id now a `redirect_from`) stays.
             let written: BTreeSet<&str> =
                 output.files.iter().map(|(url, _)| url.as_str()).collect();
-            removed_urls.retain(|url| !written.contains(url.as_str()));
+            // So does one still to come (`render_pending` reports it removed if it is gone).
+            removed_urls
+                .retain(|url| !written.contains(url.as_str()) && !self.pending.contains_key(url));
             output.removed.extend(removed_urls);
         }
         let theme_changed = changes
@@ -270,6 +369,7 @@ impl Workspace {
 
     /// Checks links and cross-note rules, then renders the dirty pages if nothing is wrong.
     fn finish(&mut self, initial: bool) -> Result<Output> {
+        self.stalled = true;
         let mut diags = Diagnostics::new();
         for file_diags in self.load_diags.values() {
             diags.extend(file_diags.clone());
@@ -288,15 +388,28 @@ impl Workspace {
         }
         let org = &self.project.config.org;
         let mut keys: Vec<PageKey> = if self.dirty.all {
-            render::pages(&self.kb, org)
+            // Every page is to come, rendered as it is asked for and in the background: at
+            // 10,000 notes that is seconds of rendering and 580 MB of HTML before a first page.
+            self.pending = render::pages(&self.kb, org)
+                .into_iter()
+                .filter_map(|key| Some((key.url(&self.kb)?, key)))
+                .collect();
+            Vec::new()
         } else {
-            self.dirty.pages.iter().cloned().collect()
+            let keys: Vec<PageKey> = self.dirty.pages.iter().cloned().collect();
+            for key in &keys {
+                if let Some(url) = key.url(&self.kb) {
+                    self.pending.remove(&url);
+                }
+            }
+            keys
         };
         // A split page's parts come and go with its entries: a touched page (a gathering page,
         // a layer's or pillar's) renders with every part, and the parts it no longer has are
         // dropped.
         let owners: BTreeSet<PageKey> = if self.dirty.all {
-            keys.iter()
+            self.pending
+                .values()
                 .filter(|k| render::owner(k).is_none())
                 .cloned()
                 .collect()
@@ -329,6 +442,16 @@ impl Workspace {
         }
         keys.sort();
         keys.dedup();
+        // What renders now, and the parts that are gone, are no longer to come.
+        if !self.dirty.all {
+            for url in keys
+                .iter()
+                .filter_map(|k| k.url(&self.kb))
+                .chain(gone_parts.iter().cloned())
+            {
+                self.pending.remove(&url);
+            }
+        }
         let config = &self.project.config;
         let (kb, graph, history) = (&self.kb, &self.graph, &self.history);
         let pages = match render::render_pages(kb, graph, config, history, &self.theme, &keys) {
@@ -341,8 +464,11 @@ impl Workspace {
         output.rendered = pages.len();
         output.replace_all = self.dirty.all || initial;
         if output.replace_all {
-            self.derived = NoteEntries::new(&self.kb, &self.graph);
-        } else {
+            // Made again when the derived files are next asked for (`derived_files`).
+            self.derived = NoteEntries::default();
+            self.entries_stale = true;
+            output.pending = self.pending.keys().cloned().collect();
+        } else if !self.entries_stale {
             let notes = self.dirty.pages.iter().filter_map(|key| match key {
                 PageKey::Note(id) => Some(id),
                 _ => None,
@@ -356,10 +482,8 @@ impl Workspace {
         if output.replace_all {
             output.files.extend(self.theme.assets.iter().cloned());
         }
-        if initial {
-            output.files.extend(self.derived().files);
-        }
         self.dirty = Affected::default();
+        self.stalled = false;
         Ok(output)
     }
 }
@@ -382,6 +506,10 @@ impl Workspace {
     }
 
     fn derived_files(&mut self) -> Vec<(String, Vec<u8>)> {
+        if self.entries_stale {
+            self.derived = NoteEntries::new(&self.kb, &self.graph);
+            self.entries_stale = false;
+        }
         let config = &self.project.config;
         let mut files = self.derived.files(&self.kb, config);
         // The print page holds every note's body: refreshed here, off the edit path, too, from

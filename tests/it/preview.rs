@@ -1,7 +1,8 @@
 //! The preview's in-memory site, driven through random edit sequences the way `serve` drives it,
-//! is after every edit the site a cold `build` of the same input writes, byte for byte.
+//! is after every edit the site a cold `build` of the same input writes, byte for byte; also when
+//! the edits come while the pages of the first load are still being rendered.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use proptest::prelude::*;
@@ -17,9 +18,9 @@ use crate::{snapshot, stderr, SiteTest};
 /// the site.)
 const BUILD_ONLY: [&str; 1] = [".whosecures-site"];
 
-/// The site as the server publishes it, URL → bytes.
+/// The site as the server publishes it, URL → bytes, and the pages listed as to come.
 #[derive(Default)]
-struct Published(BTreeMap<String, Vec<u8>>);
+struct Published(BTreeMap<String, Vec<u8>>, BTreeSet<String>);
 
 impl Published {
     /// What `serve::publish` does with a rebuild: a failed one changes no file (the last good
@@ -42,7 +43,45 @@ impl Published {
         for url in &output.removed {
             self.0.remove(url);
         }
+        self.1.extend(output.pending);
+        for url in output
+            .removed
+            .iter()
+            .chain(output.files.iter().map(|(url, _)| url))
+        {
+            self.1.remove(url);
+        }
         self.0.extend(output.files);
+    }
+
+    /// What the server does while nothing waits: renders up to `limit` pages not rendered yet
+    /// and publishes them (without a new generation).
+    #[track_caller]
+    fn render(&mut self, workspace: &mut Workspace, limit: usize) {
+        let output = workspace.render_pending(&[], limit);
+        assert!(output.failures.is_empty(), "{:?}", output.failures);
+        for url in &output.removed {
+            self.0.remove(url);
+            self.1.remove(url);
+        }
+        for (url, _) in &output.files {
+            self.1.remove(url);
+        }
+        self.0.extend(output.files);
+    }
+
+    /// Renders every page still to come and the derived files, as the server does while idle.
+    #[track_caller]
+    fn settle(&mut self, workspace: &mut Workspace) {
+        while workspace.to_render() > 0 {
+            self.render(workspace, 7);
+        }
+        assert!(
+            self.1.is_empty(),
+            "listed as to come but never rendered: {:?}",
+            self.1
+        );
+        self.update(workspace.derived());
     }
 
     /// What the server does with `Workspace::derived` once no change is waiting.
@@ -113,7 +152,7 @@ fn same_as_cold(t: &SiteTest, served: &Published, after: &str) {
 }
 
 /// Loads the workspace for the input under `t` as `serve` does; returns it and what the server
-/// publishes from its first load.
+/// publishes from its first load (the pages listed, none rendered yet).
 #[track_caller]
 fn preview(t: &SiteTest) -> (Workspace, Published) {
     // `serve` reads `./book.toml` when there is one, and the test runs in the crate root, which
@@ -131,12 +170,27 @@ fn preview(t: &SiteTest) -> (Workspace, Published) {
     (workspace, served)
 }
 
-/// Applies `changes` and publishes the result as the server does, the derived files included.
+/// Applies `changes` and publishes the result as the server does, then renders what is still to
+/// come and the derived files.
 #[track_caller]
 fn rebuild(workspace: &mut Workspace, served: &mut Published, changes: &[serve::Change]) {
     let output = workspace.apply(changes).expect("apply the changes");
     served.publish(output);
-    served.update(workspace.derived());
+    served.settle(workspace);
+}
+
+// The first load, once every page is rendered, serves a cold build's files; before that it
+// lists every page as to come.
+#[test]
+fn first_load_serves_a_cold_build() {
+    let t = edits::fixture();
+    let (mut workspace, mut served) = preview(&t);
+    assert!(
+        served.1.contains("index.html") && !served.0.contains_key("index.html"),
+        "the home page rendered before anyone asked"
+    );
+    served.settle(&mut workspace);
+    same_as_cold(&t, &served, "the first load");
 }
 
 // A search shard whose terms are all gone is no longer served, as a build no longer writes it.
@@ -144,6 +198,7 @@ fn rebuild(workspace: &mut Workspace, served: &mut Published, changes: &[serve::
 fn stale_search_shards_are_dropped() {
     let t = edits::fixture();
     let (mut workspace, mut served) = preview(&t);
+    served.settle(&mut workspace);
     let note = t.dir.join("knowledge/glossary/tls.md");
     let text = std::fs::read_to_string(&note).expect("read note");
     let change = [serve::Change::Note("glossary/tls.md".into())];
@@ -165,7 +220,8 @@ fn stale_search_shards_are_dropped() {
 proptest! {
     // After each batch of random edits the preview serves a cold build's files, byte for byte.
     // Edits come in batches of one to three, as the server folds saves that arrive during a
-    // rebuild into one. As in `incremental::any_edit_sequence_matches_a_cold_build`, few cases of
+    // rebuild into one; the first batch comes after `rendered` pages of the first load, the
+    // others still to come. As in `incremental::any_edit_sequence_matches_a_cold_build`, few cases of
     // a sequence each: every batch is one in-memory rebuild and one cold build of the real
     // binary (the whole test takes 7 to 16 s in debug on two busy shared cores).
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
@@ -173,10 +229,11 @@ proptest! {
     fn any_edit_sequence_serves_a_cold_build(
         steps in edits::steps(),
         batches in prop::collection::vec(1..4usize, 12),
+        rendered in 0..40usize,
     ) {
         let t = edits::fixture();
         let (mut workspace, mut served) = preview(&t);
-        same_as_cold(&t, &served, "the first load");
+        served.render(&mut workspace, rendered);
         let mut rest = &steps[..];
         for size in batches {
             if rest.is_empty() {
@@ -197,6 +254,7 @@ proptest! {
             if !changes.is_empty() {
                 rebuild(&mut workspace, &mut served, &changes);
             }
+            served.settle(&mut workspace);
             same_as_cold(&t, &served, &format!("{batch:?}"));
         }
     }

@@ -631,3 +631,88 @@ fn rename_keeps_old_address_and_names_relink() {
         "{page}"
     );
 }
+
+/// GET `target` from 127.0.0.1:`port` with `Accept-Encoding: accept` (none when `None`); the
+/// status, the response head in lower case, and the body's bytes as sent.
+fn get_encoded(port: u16, target: &str, accept: Option<&str>) -> (u16, String, Vec<u8>) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("timeout");
+    let accept = accept
+        .map(|a| format!("Accept-Encoding: {a}\r\n"))
+        .unwrap_or_default();
+    let request = format!(
+        "GET {target} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n{accept}Connection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).expect("send");
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).expect("read the response");
+    let end = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("a response head");
+    let head = String::from_utf8_lossy(&raw[..end]).to_ascii_lowercase();
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head, raw[end + 4..].to_vec())
+}
+
+#[track_caller]
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    let mut out = Vec::new();
+    flate2::read::GzDecoder::new(bytes)
+        .read_to_end(&mut out)
+        .expect("a valid gzip body");
+    out
+}
+
+// Files go out gzipped to clients that accept gzip and plain to the others, the same bytes once
+// inflated (the reload script in pages included), and say that they vary by Accept-Encoding.
+#[test]
+fn gzip_when_accepted_plain_otherwise() {
+    let t = SiteTest::new("minimal");
+    let server = t.serve(&["--knowledge", "knowledge"]);
+    for (target, status) in [
+        ("/services/widget.html", 200),
+        ("/", 200),
+        ("/search.html", 200),
+        ("/kb.json", 200),
+        ("/no-such-page.html", 404),
+    ] {
+        let (plain_status, head, plain) = get_encoded(server.port, target, None);
+        assert_eq!(plain_status, status, "{target}");
+        assert!(!head.contains("content-encoding"), "{target}: {head}");
+        assert!(head.contains("vary: accept-encoding"), "{target}: {head}");
+        for accept in ["gzip", "gzip, deflate, br, zstd", "br;q=1, GZIP;q=0.5", "*"] {
+            let (gz_status, head, body) = get_encoded(server.port, target, Some(accept));
+            assert_eq!(gz_status, status, "{target} ({accept})");
+            assert!(
+                head.contains("content-encoding: gzip"),
+                "{target} ({accept}): {head}"
+            );
+            assert!(body.len() < plain.len(), "{target}: gzip no smaller");
+            assert!(
+                gunzip(&body) == plain,
+                "{target} ({accept}): inflated differs"
+            );
+        }
+        for accept in ["identity", "gzip;q=0", "br", "*, gzip;q=0"] {
+            let (_, head, body) = get_encoded(server.port, target, Some(accept));
+            assert!(!head.contains("content-encoding"), "{target} ({accept})");
+            assert!(body == plain, "{target} ({accept}): differs");
+        }
+        if target.ends_with(".html") || target == "/" {
+            let page = String::from_utf8(plain).expect("utf-8");
+            assert!(
+                page.contains("/__whosecures/live.js") && page.trim_end().ends_with("</html>"),
+                "{target}: no reload script before </body>"
+            );
+        }
+    }
+}
