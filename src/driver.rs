@@ -19,7 +19,7 @@ use crate::diag::{Diagnostics, Location};
 use crate::error::{Error, Result};
 use crate::kb::{self, KnowledgeBase, Note};
 use crate::links::{self, LinkGraph};
-use crate::render::{self, Counts, PageKey, Theme};
+use crate::render::{self, Counts, Theme};
 use crate::site::{self, Timings};
 use crate::source::SourceFile;
 
@@ -82,12 +82,11 @@ fn check_file_names(kb: &KnowledgeBase, diags: &mut Diagnostics) {
 /// A note whose page would be another page (`glossary/index.md` is the glossary's section page,
 /// `glossary/index.html`) is an error at the note: one would silently replace the other.
 fn check_collisions(kb: &KnowledgeBase, diags: &mut Diagnostics) {
-    // Parts of split pages live in folders no kind of note has (`checklists/`), so the org's
-    // teams, which only move attestation parts, do not matter here.
-    let org = crate::config::OrgConfig::default();
-    let generated: std::collections::HashSet<String> = render::pages(kb, &org)
+    // Parts of split pages live in folders no kind of note has (`checklists/`), so only the
+    // site's own pages can take a note's address; working out the parts would cost the preview
+    // a pass over every item on each change.
+    let generated: std::collections::HashSet<String> = render::site_pages(kb)
         .into_iter()
-        .filter(|key| !matches!(key, PageKey::Note(_) | PageKey::Redirect { .. }))
         .filter_map(|key| key.url(kb))
         .collect();
     for note in kb.iter() {

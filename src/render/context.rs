@@ -51,7 +51,7 @@ pub(super) struct Ctx<'a> {
 #[derive(Default)]
 pub(super) struct Plans<'a> {
     parts: [OnceLock<Vec<crate::render::paging::Part>>; 4],
-    notes: OnceLock<HashMap<&'a NoteId, crate::render::paging::NoteParts>>,
+    notes: std::sync::Mutex<HashMap<NoteId, crate::render::paging::NoteParts>>,
     attestation: OnceLock<Vec<crate::render::paging::AttestationGroup<'a>>>,
     controls: OnceLock<Vec<crate::render::paging::CatalogControls<'a>>>,
     coverage: OnceLock<Vec<crate::kb::coverage::CatalogCoverage>>,
@@ -146,16 +146,25 @@ impl<'a> Ctx<'a> {
         self.plans.parts[of as usize].get_or_init(|| of.parts(self.kb, self.org))
     }
 
-    /// The parts of a layer's or pillar's page (empty for any other note).
+    /// The parts of a layer's or pillar's page (empty for any other note, at no cost: every
+    /// note page asks), worked out on the first ask for that note.
     pub(super) fn note_parts(&self, note: &Note) -> crate::render::paging::NoteParts {
-        let all = self.plans.notes.get_or_init(|| {
-            [Kind::Layer, Kind::Pillar]
-                .into_iter()
-                .flat_map(|k| self.kb.of_kind(k))
-                .map(|n| (&n.id, crate::render::paging::note_parts(self.kb, n)))
-                .collect()
-        });
-        all.get(&note.id).cloned().unwrap_or_default()
+        if !matches!(note.kind, Kind::Layer | Kind::Pillar) {
+            return crate::render::paging::NoteParts::default();
+        }
+        let known = self
+            .plans
+            .notes
+            .lock()
+            .ok()
+            .and_then(|m| m.get(&note.id).cloned());
+        known.unwrap_or_else(|| {
+            let parts = crate::render::paging::note_parts(self.kb, note);
+            if let Ok(mut m) = self.plans.notes.lock() {
+                m.insert(note.id.clone(), parts.clone());
+            }
+            parts
+        })
     }
 
     /// The groups of `attestation.html`.

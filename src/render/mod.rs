@@ -51,7 +51,7 @@ pub use paging::Gathering;
 pub use theme::Theme;
 pub use urls::{
     control_anchor, escape, note_url, owner, pages, part_keys, parts_of, redirect_keys, root_of,
-    section_url, Page, PageKey,
+    section_url, site_pages, Page, PageKey,
 };
 
 /// How many pages `render_each` rendered and how many it reused.

@@ -128,6 +128,27 @@ impl PageKey {
 /// Every page the knowledge base has, in a stable order; `org` decides how the attestation page
 /// groups its items, and so its parts.
 pub fn pages(kb: &KnowledgeBase, org: &OrgConfig) -> Vec<PageKey> {
+    let mut keys = site_pages(kb);
+    keys.extend(
+        Gathering::ALL
+            .into_iter()
+            .flat_map(|of| part_keys(kb, org, of)),
+    );
+    keys.extend(kb.iter().map(|n| PageKey::Note(n.id.clone())));
+    keys.extend(
+        [Kind::Layer, Kind::Pillar]
+            .into_iter()
+            .flat_map(|k| kb.of_kind(k))
+            .flat_map(|n| parts_of(kb, org, &PageKey::Note(n.id.clone())).unwrap_or_default()),
+    );
+    keys.extend(kb.iter().flat_map(redirect_keys));
+    keys
+}
+
+/// The pages of the site itself, at fixed addresses: the home, gathering and section pages
+/// (not their parts, which live in folders of their own, nor notes and redirects). Cheap: the
+/// preview checks a note's address against them on every change.
+pub fn site_pages(kb: &KnowledgeBase) -> Vec<PageKey> {
     let mut keys = vec![
         PageKey::Home,
         PageKey::Matrix,
@@ -144,19 +165,6 @@ pub fn pages(kb: &KnowledgeBase, org: &OrgConfig) -> Vec<PageKey> {
             .filter(|k| kb.of_kind(*k).next().is_some())
             .map(PageKey::Section),
     );
-    keys.extend(
-        Gathering::ALL
-            .into_iter()
-            .flat_map(|of| part_keys(kb, org, of)),
-    );
-    keys.extend(kb.iter().map(|n| PageKey::Note(n.id.clone())));
-    keys.extend(
-        [Kind::Layer, Kind::Pillar]
-            .into_iter()
-            .flat_map(|k| kb.of_kind(k))
-            .flat_map(|n| parts_of(kb, org, &PageKey::Note(n.id.clone())).unwrap_or_default()),
-    );
-    keys.extend(kb.iter().flat_map(redirect_keys));
     keys
 }
 
