@@ -407,43 +407,39 @@ impl Workspace {
         // A split page's parts come and go with its entries: a touched page (a gathering page,
         // a layer's or pillar's) renders with every part, and the parts it no longer has are
         // dropped.
-        let owners: BTreeSet<PageKey> = if self.dirty.all {
-            self.pending
-                .values()
-                .filter(|k| render::owner(k).is_none())
-                .cloned()
-                .collect()
-        } else {
-            keys.iter()
-                .map(|k| render::owner(k).unwrap_or_else(|| k.clone()))
-                .collect()
-        };
         let mut gone_parts = Vec::new();
         if self.dirty.all {
+            // The plan just made lists every part: which page owns which is read off it.
             self.parts.clear();
-        }
-        for owner in owners {
-            let Some(now) = render::parts_of(&self.kb, org, &owner) else {
-                if let Some(before) = self.parts.remove(&owner) {
-                    gone_parts.extend(before);
+            for (url, key) in &self.pending {
+                if let Some(owner) = render::owner(key) {
+                    self.parts.entry(owner).or_default().insert(url.clone());
                 }
-                continue;
-            };
-            let urls: BTreeSet<String> = now.iter().filter_map(|k| k.url(&self.kb)).collect();
-            let before = self
-                .parts
-                .insert(owner.clone(), urls.clone())
-                .unwrap_or_default();
-            gone_parts.extend(before.difference(&urls).cloned());
-            if !self.dirty.all {
+            }
+        } else {
+            let owners: BTreeSet<PageKey> = keys
+                .iter()
+                .map(|k| render::owner(k).unwrap_or_else(|| k.clone()))
+                .collect();
+            for owner in owners {
+                let Some(now) = render::parts_of(&self.kb, org, &owner) else {
+                    if let Some(before) = self.parts.remove(&owner) {
+                        gone_parts.extend(before);
+                    }
+                    continue;
+                };
+                let urls: BTreeSet<String> = now.iter().filter_map(|k| k.url(&self.kb)).collect();
+                let before = self
+                    .parts
+                    .insert(owner.clone(), urls.clone())
+                    .unwrap_or_default();
+                gone_parts.extend(before.difference(&urls).cloned());
                 keys.push(owner);
                 keys.extend(now);
             }
-        }
-        keys.sort();
-        keys.dedup();
-        // What renders now, and the parts that are gone, are no longer to come.
-        if !self.dirty.all {
+            keys.sort();
+            keys.dedup();
+            // What renders now, and the parts that are gone, are no longer to come.
             for url in keys
                 .iter()
                 .filter_map(|k| k.url(&self.kb))

@@ -46,14 +46,12 @@ impl Ctx<'_> {
         let mut offset = 0;
         let mut shown = Vec::new();
         for g in groups {
-            let (from, to) = (offset, offset + g.items.len());
-            offset = to;
-            let lo = paged.range.start.clamp(from, to) - from;
-            let hi = paged.range.end.clamp(from, to) - from;
-            if lo < hi {
+            let slice = paged.within(offset, offset + g.items.len());
+            offset += g.items.len();
+            if !slice.is_empty() {
                 shown.push(AttestGroup {
                     id: g.id.clone(),
-                    items: g.items[lo..hi].iter().copied().map(item).collect(),
+                    items: g.items[slice].iter().copied().map(item).collect(),
                     name: g.name.clone(),
                 });
             }

@@ -72,12 +72,10 @@ impl Ctx<'_> {
         let mut grouped: Vec<&[Entry<'_>]> = Vec::with_capacity(all.len());
         let mut starts = Vec::with_capacity(all.len());
         for controls in &all {
-            let (from, to) = (offset, offset + controls.len());
-            let lo = paged.range.start.clamp(from, to) - from;
-            let hi = paged.range.end.clamp(from, to) - from;
-            grouped.push(&controls[lo..hi]);
-            starts.push(lo == 0);
-            offset = to;
+            let slice = paged.within(offset, offset + controls.len());
+            starts.push(slice.start == 0);
+            grouped.push(&controls[slice]);
+            offset += controls.len();
         }
         // The catalogs the page shows: every one, but on a part only its own.
         let visible: Vec<usize> = (0..catalogs.len())

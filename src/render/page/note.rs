@@ -2,9 +2,12 @@
 //! backlinks), its sidebar and its body.
 
 use crate::error::Result;
-use crate::kb::{Date, Duty, Kind, KindData, Natural, Note, NoteId, Responsibility, Vocabulary};
+use crate::kb::{
+    ChecklistItem, Date, Duty, Kind, KindData, Natural, Note, NoteId, Responsibility, Vocabulary,
+};
 use crate::render::context::{layer_group_label, Ctx, Show};
-use crate::render::paging::{gathered_items, note_part_url, Part};
+use crate::render::page::paged::paging_view;
+use crate::render::paging::{note_part_url, Part};
 use crate::render::reuse::{verdict, Previous, Verdict};
 use crate::render::theme::Theme;
 use crate::render::urls::{note_url, root_of, section_url, Page};
@@ -112,7 +115,6 @@ impl Ctx<'_> {
             return Ok(Outcome::Missing);
         };
         let part = &list[at];
-        let links = self.part_links(note, list, Some(at));
         let url = note_part_url(note, slug);
         let mut page = self.layout(
             &url,
@@ -131,16 +133,13 @@ impl Ctx<'_> {
             page,
             note: self.link(note),
             kind: note.kind.folder().to_owned(),
-            paging: PagingView {
-                index: note_url(note),
-                index_title: note.title.clone(),
-                label: part.label.clone(),
-                number: at + 1,
-                prev: at.checked_sub(1).map(|k| links[k].clone()),
-                next: links.get(at + 1).cloned(),
-                parts: links,
-                weighs: if rows { "services" } else { "items" }.to_owned(),
-            },
+            paging: paging_view(
+                (note_url(note), note.title.clone()),
+                list,
+                |p| note_part_url(note, &p.slug),
+                Some(at),
+                if rows { "services" } else { "items" },
+            ),
             cells: if rows {
                 self.cells(note, part.range.clone())
             } else {
@@ -149,9 +148,10 @@ impl Ctx<'_> {
             items: if rows {
                 Vec::new()
             } else {
-                gathered_items(self.kb, note)
-                    .skip(part.range.start)
-                    .take(part.range.len())
+                self.gathered(note)
+                    .and_then(|items| items.get(part.range.clone()))
+                    .unwrap_or_default()
+                    .iter()
                     .map(|i| self.item_slot(i, Show::Views))
                     .collect()
             },
@@ -159,18 +159,10 @@ impl Ctx<'_> {
         self.finish(&url, "note-part.html", view, theme, cache)
     }
 
-    /// Links to `parts` of `note`'s page, `current` marked.
-    fn part_links(&self, note: &Note, parts: &[Part], current: Option<usize>) -> Vec<PartLink> {
-        parts
-            .iter()
-            .enumerate()
-            .map(|(k, p)| PartLink {
-                url: note_part_url(note, &p.slug),
-                label: p.label.clone(),
-                weight: p.weight,
-                current: Some(k) == current,
-            })
-            .collect()
+    /// Links to `parts` of `note`'s page, as the note's page lists them.
+    fn part_links(&self, note: &Note, parts: &[Part]) -> Vec<PartLink> {
+        let index = (note_url(note), note.title.clone());
+        paging_view(index, parts, |p| note_part_url(note, &p.slug), None, "").parts
     }
 
     /// A note's page, its body and sidebar left empty (see `body`, `nav`).
@@ -222,8 +214,8 @@ impl Ctx<'_> {
             } else {
                 Vec::new()
             },
-            row_parts: self.part_links(note, &parts.rows, None),
-            item_parts: self.part_links(note, &parts.items, None),
+            row_parts: self.part_links(note, &parts.rows),
+            item_parts: self.part_links(note, &parts.items),
             parted: [
                 parts.rows.iter().map(|p| p.weight).sum(),
                 parts.items.iter().map(|p| p.weight).sum(),
@@ -382,20 +374,25 @@ impl Ctx<'_> {
     }
 
     pub(in crate::render) fn items(&self, note: &Note, show: Show) -> Vec<ItemSlot> {
-        let gathered = match note.kind {
-            Kind::Layer => self.items_by().layer.get(&note.id),
-            Kind::Pillar => self.items_by().pillar.get(&note.id),
-            _ => {
-                return note
-                    .checklist()
-                    .iter()
-                    .map(|i| self.item_slot(i, show))
-                    .collect()
-            }
-        };
-        gathered.map_or_else(Vec::new, |items| {
+        if !matches!(note.kind, Kind::Layer | Kind::Pillar) {
+            return note
+                .checklist()
+                .iter()
+                .map(|i| self.item_slot(i, show))
+                .collect();
+        }
+        self.gathered(note).map_or_else(Vec::new, |items| {
             items.iter().map(|i| self.item_slot(i, show)).collect()
         })
+    }
+
+    /// The checklist items a layer or pillar gathers from every note, in order.
+    fn gathered(&self, note: &Note) -> Option<&[&ChecklistItem]> {
+        match note.kind {
+            Kind::Layer => self.items_by().layer.get(&note.id).map(Vec::as_slice),
+            Kind::Pillar => self.items_by().pillar.get(&note.id).map(Vec::as_slice),
+            _ => None,
+        }
     }
 }
 

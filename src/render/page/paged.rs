@@ -37,6 +37,44 @@ impl Paged {
         }
         layout
     }
+
+    /// The slice of the entries `from..to` (a group's, in the page's order) this page shows,
+    /// counted from `from`: empty when the page shows none of them.
+    pub fn within(&self, from: usize, to: usize) -> Range<usize> {
+        let lo = self.range.start.clamp(from, to) - from;
+        let hi = self.range.end.clamp(from, to) - from;
+        lo..hi
+    }
+}
+
+/// The paging view of `parts` (each at `url`) of the page `index` (its URL and title), the part
+/// `at` shown (`None`: the index, whose "next" is the first part).
+pub(in crate::render) fn paging_view(
+    index: (String, String),
+    parts: &[Part],
+    url: impl Fn(&Part) -> String,
+    at: Option<usize>,
+    weighs: &str,
+) -> PagingView {
+    let link = |k: usize| PartLink {
+        url: url(&parts[k]),
+        label: parts[k].label.clone(),
+        weight: parts[k].weight,
+        current: Some(k) == at,
+    };
+    PagingView {
+        index: index.0,
+        index_title: index.1,
+        label: at.map(|k| parts[k].label.clone()).unwrap_or_default(),
+        number: at.map_or(0, |k| k + 1),
+        parts: (0..parts.len()).map(link).collect(),
+        prev: at.and_then(|k| k.checked_sub(1)).map(link),
+        next: at
+            .map_or(Some(0), |k| Some(k + 1))
+            .filter(|k| *k < parts.len())
+            .map(link),
+        weighs: weighs.to_owned(),
+    }
 }
 
 impl Ctx<'_> {
@@ -50,26 +88,9 @@ impl Ctx<'_> {
         len: usize,
     ) -> Option<Paged> {
         let parts = self.parts_of(of);
-        let link = |(k, p): (usize, &Part), at: Option<usize>| PartLink {
-            url: of.part_url(&p.slug),
-            label: p.label.clone(),
-            weight: p.weight,
-            current: Some(k) == at,
-        };
-        let view = |at: Option<usize>| PagingView {
-            index: of.url().to_owned(),
-            index_title: title.to_owned(),
-            label: at.map(|k| parts[k].label.clone()).unwrap_or_default(),
-            number: at.map_or(0, |k| k + 1),
-            parts: parts.iter().enumerate().map(|p| link(p, at)).collect(),
-            prev: at
-                .and_then(|k| k.checked_sub(1))
-                .map(|k| link((k, &parts[k]), at)),
-            next: at
-                .map_or(Some(0), |k| Some(k + 1))
-                .filter(|k| *k < parts.len())
-                .map(|k| link((k, &parts[k]), at)),
-            weighs: of.weighs().to_owned(),
+        let view = |at: Option<usize>| {
+            let index = (of.url().to_owned(), title.to_owned());
+            paging_view(index, parts, |p| of.part_url(&p.slug), at, of.weighs())
         };
         match (part, parts.is_empty()) {
             (None, true) => Some(Paged {
