@@ -224,6 +224,13 @@ fn write_derived(
     let mut pieces = kb_json::Pieces::new(kb);
     json.write(pieces.head().as_bytes())?;
     let mut index = search::Index::default();
+    let mut paths = vec![SITEMAP.to_owned(), KB_JSON.to_owned()];
+    // The search index's files are written as they are finished, not held to the end.
+    let mut put = |path: String, bytes: Vec<u8>| -> Result<()> {
+        write::put(root, &path, &bytes)?;
+        paths.push(path);
+        Ok(())
+    };
     let mut copied = Vec::new();
     for notes in kb.notes.chunks(batch.max(1)) {
         let made: Vec<(Fingerprint, Made)> = notes
@@ -267,17 +274,13 @@ fn write_derived(
                 len: json.written() - at,
             };
             kept.add(note.id.as_str(), &key, span, &search)?;
-            index.add(&search);
+            index.add(&search, &mut put)?;
         }
     }
     json.write(pieces.end().as_bytes())?;
     json.finish()?;
     kept.finish()?;
-    let mut paths = vec![SITEMAP.to_owned(), KB_JSON.to_owned()];
-    for (path, bytes) in index.files() {
-        write::put(root, &path, &bytes)?;
-        paths.push(path);
-    }
+    index.finish(&mut put)?;
     Ok(paths)
 }
 
