@@ -119,6 +119,17 @@ fn check_redirects(
         .iter()
         .map(|note| (render::note_url(note), note))
         .collect();
+    // A page's parts, when it splits, go in the folder of its name (`checklists.html`'s in
+    // `checklists/`, a layer's in `layers/<id>/`): those folders are the page's, split or not,
+    // so no redirect lands on a part today or on one a later build makes.
+    let folder_of = |url: &str| {
+        url.match_indices('/')
+            .map(|(at, _)| &url[..at])
+            .find_map(|folder| {
+                let page = format!("{folder}.html");
+                (generated.contains(&page) || note_pages.contains_key(&page)).then_some(page)
+            })
+    };
     let mut taken: std::collections::HashMap<&str, (&Note, &Location)> =
         std::collections::HashMap::new();
     for note in kb.iter() {
@@ -127,6 +138,8 @@ fn check_redirects(
                 "a page the site generates".to_owned()
             } else if let Some(other) = note_pages.get(url) {
                 format!("the page of note `{}`", other.id)
+            } else if let Some(page) = folder_of(url) {
+                format!("in the folder where the parts of the page `{page}` go when it splits")
             } else if let Some((other, first)) = taken.get(url.as_str()) {
                 format!("already an old address of `{}` at {first}", other.id)
             } else {
