@@ -56,33 +56,35 @@ impl Ctx<'_> {
         cache: Option<&Previous>,
     ) -> Result<Outcome> {
         let kb = self.kb;
-        let mut all = Vec::new();
-        for (note, table) in kb.services() {
-            for row in &table.responsibility {
-                let Some(layer) = kb.get(&row.layer) else {
-                    continue;
-                };
-                all.push(Question {
-                    id: format!("{}/{}", note.id, row.layer),
-                    s: &note.title,
-                    l: &layer.title,
-                    u: format!(
-                        "{}#layer-{}",
-                        crate::render::urls::note_url(note),
-                        row.layer
-                    ),
-                    o: &row.owner,
-                    n: &row.note,
-                    p: shown_duties(&row.duties.provider),
-                    c: shown_duties(&row.duties.customer),
-                    src: &row.source,
-                });
-            }
-        }
-        let total = all.len();
+        // Every row with a known layer, by reference: the questions are made only for the rows
+        // kept (at 10,000 notes making all 73,000 and keeping 800 held 28 MB at the build's peak).
+        let rows: Vec<_> = kb
+            .services()
+            .flat_map(|(note, table)| table.responsibility.iter().map(move |row| (note, row)))
+            .filter_map(|(note, row)| kb.get(&row.layer).map(|layer| (note, row, layer)))
+            .collect();
+        let total = rows.len();
         // Evenly spread when there are more than fit: every table keeps a share.
         let step = total.div_ceil(MAX_QUESTIONS).max(1);
-        let questions: Vec<Question> = all.into_iter().step_by(step).collect();
+        let questions: Vec<Question> = rows
+            .into_iter()
+            .step_by(step)
+            .map(|(note, row, layer)| Question {
+                id: format!("{}/{}", note.id, row.layer),
+                s: &note.title,
+                l: &layer.title,
+                u: format!(
+                    "{}#layer-{}",
+                    crate::render::urls::note_url(note),
+                    row.layer
+                ),
+                o: &row.owner,
+                n: &row.note,
+                p: shown_duties(&row.duties.provider),
+                c: shown_duties(&row.duties.customer),
+                src: &row.source,
+            })
+            .collect();
         let shown = questions.len();
         // `<` escaped so that no text can close the script element the JSON sits in.
         let data = serde_json::to_string(&questions)
