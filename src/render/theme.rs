@@ -61,7 +61,7 @@ impl Theme {
         let mut tera = Tera::default();
         tera.autoescape_on(vec![".html", ".xml"]);
         // Tera's default also escapes `/`, which makes every URL unreadable in the source.
-        tera.set_escape_fn(escape_html);
+        tera.set_escape_fn(crate::render::urls::escape);
         tera.add_raw_templates(templates)
             .map_err(|e| Error::Template(error_chain(&e)))?;
         assets.push((
@@ -94,31 +94,6 @@ impl Theme {
     }
 }
 
-/// What templates escape their values with: the same text as `escape` (`&`, `<`, `>`, `"` and
-/// `'` as entities, nothing else), with the runs between those characters copied whole. Tera
-/// calls it for every value a template shows; escaping one character at a time was 5% of a cold
-/// build of the embedded knowledge base (bench/README.md, "Cold start").
-pub(super) fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 16);
-    let mut from = 0;
-    for (at, byte) in text.bytes().enumerate() {
-        let entity = match byte {
-            b'&' => "&amp;",
-            b'<' => "&lt;",
-            b'>' => "&gt;",
-            b'"' => "&quot;",
-            b'\'' => "&#39;",
-            _ => continue,
-        };
-        // The five characters are ASCII: `at` and `at + 1` are character boundaries.
-        out.push_str(&text[from..at]);
-        out.push_str(entity);
-        from = at + 1;
-    }
-    out.push_str(&text[from..]);
-    out
-}
-
 /// Tera nests the useful message in `source()`; show the whole chain on one line.
 pub(super) fn error_chain(error: &dyn std::error::Error) -> String {
     let mut message = format!("template error: {error}");
@@ -133,7 +108,6 @@ pub(super) fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::urls::escape;
 
     fn theme(templates: &[(&str, &str)]) -> Result<Theme> {
         Theme::from_files(
@@ -148,22 +122,10 @@ mod tests {
         )
     }
 
-    // Templates escape exactly as `escape` does: each of the five characters, alone, at the
-    // ends, repeated, beside multi-byte text, and text with none of them.
+    // Templates escape with `urls::escape` (tested there), not Tera's default, which also
+    // escapes `/` and makes every URL unreadable in the source.
     #[test]
     fn templates_escape_as_escape_does() {
-        for text in [
-            "",
-            "plain text, nothing to escape",
-            "&",
-            "<b>\"quoted\" & 'single'</b>",
-            "&&<<>>\"\"''",
-            "é<ü>日本&語'",
-            "a/b?c=d&e=f#g",
-            "ends with <",
-        ] {
-            assert_eq!(escape_html(text), escape(text), "{text:?}");
-        }
         let html = theme(&[("t.html", "{{ value }}")])
             .and_then(|t| {
                 t.render(
