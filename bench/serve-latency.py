@@ -3,8 +3,15 @@
 
 For each N, writes a synthetic knowledge base with examples/gen-kb, starts the server on a free
 port on 127.0.0.1, then EDITS times: appends a unique line to one note's body and polls the
-served page until the line appears. Prints median and p95 in milliseconds, and the ratio to the
-peer when one ran. Usage: bench/serve-latency.py [--sizes 1000,10000] [--edits 25] [--peers]
+served page until the line appears. Prints median and p95 in milliseconds, the server's own
+median "rebuilt ... in X ms" (the rebuild, without the watcher's debounce and the polling), and
+the ratio to the peer when one ran.
+--when background starts editing 0.5 s after the server prints its address, while it still
+renders pages in the background (at 10,000 notes); --when idle waits first for its line
+"rendered N pages" and then until its CPU time stops moving; --when both does one, then the other.
+--bin PATH (repeatable) measures those binaries instead of target/release/whosecures, taking turns
+for --runs rounds on the same corpus.
+Usage: bench/serve-latency.py [--sizes 1000,10000] [--edits 25] [--peers] [--when W] [--bin P]...
 Every request goes to 127.0.0.1; every loop is bounded by a deadline.
 """
 import argparse, http.client, os, re, shutil, statistics, subprocess, sys, tempfile, time
@@ -43,24 +50,61 @@ def measure(port, note_path, url_path, edits, deadline_s=10.0):
     return samples
 
 
-def summary(name, n, samples):
+def summary(name, n, samples, rebuilt=None):
     samples = sorted(samples)
     p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
     med = statistics.median(samples)
-    print(f"{name:10} N={n:6}  median {med:7.1f} ms   p95 {p95:7.1f} ms   ({len(samples)} edits)")
+    own = f"   server's rebuild median {statistics.median(rebuilt):6.1f} ms" if rebuilt else ""
+    print(f"{name:10} N={n:6}  median {med:7.1f} ms   p95 {p95:7.1f} ms   ({len(samples)} edits){own}",
+          flush=True)
     return med
 
 
-def whosecures(n, work, edits):
-    kb = os.path.join(work, f"kb{n}")
-    subprocess.run([GEN, str(n), kb], check=True, stderr=subprocess.DEVNULL)
-    proc, port = start([BIN, "serve", "-k", kb, "-p", "0"], work, 600, stderr=subprocess.STDOUT)
+def cpu(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        parts = f.read().rsplit(")", 1)[1].split()
+    return (int(parts[11]) + int(parts[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_idle(proc, lines, deadline_s=600):
+    """Until the server said every page is rendered and its CPU time stopped moving for 1 s."""
+    start = time.time()
+    while not any("rendered" in l and "pages in" in l for l in lines):
+        if time.time() - start > deadline_s or proc.poll() is not None:
+            raise SystemExit("the server did not finish its background rendering")
+        time.sleep(0.1)
+    last, since = cpu(proc.pid), time.time()
+    while time.time() - since < 1.0:
+        if time.time() - start > deadline_s:
+            raise SystemExit("the server stayed busy")
+        time.sleep(0.25)
+        now = cpu(proc.pid)
+        if now - last > 0.02:
+            since = time.time()
+        last = now
+
+
+REBUILT = re.compile(r"rebuilt \d+ pages? in ([0-9.]+) ms")
+
+
+def whosecures(binary, kb, n, work, edits, idle):
+    """(edit-to-served samples, the server's own rebuild times) for one server run."""
+    lines = []
+    proc, port = start([binary, "serve", "-k", kb, "-p", "0"], work, 600,
+                       stderr=subprocess.STDOUT, lines=lines)
     if not proc:
         raise SystemExit("whosecures serve did not start")
     try:
         note = "glossary/term-00032.md" if n > 32 else "layers/layer-00.md"
-        time.sleep(0.5)
-        return measure(port, os.path.join(kb, note), "/" + note.replace(".md", ".html"), edits)
+        if idle:
+            wait_idle(proc, lines)
+        else:
+            time.sleep(0.5)
+        seen = len(lines)
+        samples = measure(port, os.path.join(kb, note), "/" + note.replace(".md", ".html"), edits)
+        time.sleep(0.2)
+        rebuilt = [float(m.group(1)) for l in lines[seen:] for m in [REBUILT.search(l)] if m]
+        return samples, rebuilt
     finally:
         proc.terminate()
         proc.wait()
@@ -116,11 +160,25 @@ def main():
     ap.add_argument("--sizes", default="1000,10000")
     ap.add_argument("--edits", type=int, default=25)
     ap.add_argument("--peers", action="store_true", help="also run mdbook serve (N <= 1000 only)")
+    ap.add_argument("--when", choices=["background", "idle", "both"], default="background")
+    ap.add_argument("--bin", action="append", default=[], help="binary to measure (repeatable)")
+    ap.add_argument("--runs", type=int, default=1, help="rounds of the binaries taking turns")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet", "--examples", "--bins"], cwd=ROOT, check=True)
+    bins = args.bin or [BIN]
+    phases = {"background": [False], "idle": [True], "both": [False, True]}[args.when]
     with tempfile.TemporaryDirectory() as work:
         for n in [int(s) for s in args.sizes.split(",")]:
-            ours = summary("whosecures", n, whosecures(n, work, args.edits))
+            kb = os.path.join(work, f"kb{n}")
+            subprocess.run([GEN, str(n), kb], check=True, stderr=subprocess.DEVNULL)
+            for idle in phases:
+                for run in range(args.runs):
+                    for binary in bins:
+                        samples, rebuilt = whosecures(binary, kb, n, work, args.edits, idle)
+                        name = os.path.basename(binary) if len(bins) > 1 else "whosecures"
+                        when = "idle" if idle else "background"
+                        print(f"run {run + 1} {when:10}", end=" ")
+                        ours = summary(name, n, samples, rebuilt)
             if args.peers and n <= 1000:
                 peer = mdbook(n, work, args.edits)
                 if peer:

@@ -6,9 +6,10 @@ import re, subprocess, threading, time
 ADDRESS = r"127\.0\.0\.1:(\d+)"
 
 
-def start(cmd, cwd, timeout=120, pattern=ADDRESS, stderr=subprocess.DEVNULL):
+def start(cmd, cwd, timeout=120, pattern=ADDRESS, stderr=subprocess.DEVNULL, lines=None):
     """(process, port) once the server printed its address; (None, None), the process killed,
-    when it exits or `timeout` seconds pass first."""
+    when it exits or `timeout` seconds pass first. With `lines` (a list), every later line of
+    its output is appended to it as it comes."""
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=stderr, text=True)
     end = time.time() + timeout
     while time.time() < end:
@@ -17,7 +18,10 @@ def start(cmd, cwd, timeout=120, pattern=ADDRESS, stderr=subprocess.DEVNULL):
             break
         m = re.search(pattern, line)
         if m:
-            threading.Thread(target=lambda: [None for _ in proc.stdout], daemon=True).start()
+            sink = lines if lines is not None else []
+            keep = lines is not None
+            threading.Thread(target=lambda: [sink.append(l) if keep else None for l in proc.stdout],
+                             daemon=True).start()
             return proc, int(m.group(1))
     proc.kill()
     proc.wait()

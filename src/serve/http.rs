@@ -90,7 +90,7 @@ impl Shared {
         replace_all: bool,
         errors: Vec<String>,
     ) {
-        let files = keep(files);
+        let Kept(files) = keep(files);
         let generation = {
             let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
             if replace_all {
@@ -114,7 +114,12 @@ impl Shared {
     /// Replaces files without moving the generation (pages rendered in the background, derived
     /// files that no open page shows).
     pub fn update(&self, files: Vec<(String, Vec<u8>)>, removed: &[String]) {
-        let files = keep(files);
+        self.put(keep(files), removed);
+    }
+
+    /// `update` with files already deflated (`keep`), off the rebuild loop.
+    pub fn put(&self, files: Kept, removed: &[String]) {
+        let Kept(files) = files;
         {
             let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
             for url in removed {
@@ -340,16 +345,21 @@ fn find(site: &Published, path: &str) -> Found {
     })
 }
 
+/// Files deflated for keeping, to be put in the site by `Shared::put`.
+pub struct Kept(Vec<(String, Slot)>);
+
 /// Deflates files for keeping, in parallel (a background batch of pages, the search index).
-fn keep(files: Vec<(String, Vec<u8>)>) -> Vec<(String, Slot)> {
-    files
-        .into_par_iter()
-        .map(|(url, bytes)| {
-            let html = content_type(&url).starts_with("text/html");
-            let stored = Stored::new(&bytes, html);
-            (url, Slot::Ready(Arc::new(stored)))
-        })
-        .collect()
+pub fn keep(files: Vec<(String, Vec<u8>)>) -> Kept {
+    Kept(
+        files
+            .into_par_iter()
+            .map(|(url, bytes)| {
+                let html = content_type(&url).starts_with("text/html");
+                let stored = Stored::new(&bytes, html);
+                (url, Slot::Ready(Arc::new(stored)))
+            })
+            .collect(),
+    )
 }
 
 /// The response for a kept file: gzipped when the client accepts it (`gzip`), plain otherwise,

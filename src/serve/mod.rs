@@ -50,11 +50,44 @@ const WORKERS: usize = 8;
 /// gather every note come last, `Workspace::render_pending`).
 const BACKGROUND_PAGES: usize = 4;
 
+/// How long after the last change the derived files (search index, `kb.json`, the print page)
+/// are refreshed: a save storm, or edits a few tenths of a second apart, refresh them once, and
+/// no edit waits behind joining them (at 10,000 notes `kb.json` alone is tens of MB).
+const DERIVED_QUIET: Duration = Duration::from_millis(300);
+
 enum Event {
     Changes(Vec<watch::Change>),
     /// A browser waits for this page, not rendered yet (or for a derived file).
     Want(String),
+    /// The derived files, deflated off the rebuild loop, for the site as it was at `epoch`.
+    Kept {
+        epoch: u64,
+        files: http::Kept,
+        removed: Vec<String>,
+    },
     Stop,
+}
+
+/// When the rebuild loop next refreshes the derived files, with no change waiting: `None` while
+/// they are not `due`, while the last refresh is still being deflated (`keeping`), or while pages
+/// are still to render in the background and no request may be for one of them (`asked`);
+/// otherwise in how long, once `DERIVED_QUIET` has passed since the last change.
+fn derived_in(
+    due: bool,
+    keeping: bool,
+    asked: bool,
+    to_render: usize,
+    since_change: Duration,
+) -> Option<Duration> {
+    if !due || keeping {
+        None
+    } else if asked {
+        Some(Duration::ZERO)
+    } else if to_render > 0 {
+        None
+    } else {
+        Some(DERIVED_QUIET.saturating_sub(since_change))
+    }
 }
 
 /// Runs the preview until Ctrl-C.
@@ -145,15 +178,30 @@ pub fn run(options: Options) -> Result<()> {
     }
 
     let mut wanted: Vec<String> = Vec::new();
+    // A refresh of the derived files is being deflated off the loop; `epoch` moves whenever the
+    // whole site is replaced, so a refresh made before that is dropped.
+    let mut keeping = false;
+    let mut epoch: u64 = 0;
+    let mut last_change = Instant::now();
     loop {
-        let busy = (derived_due && !workspace.stalled())
-            || workspace.to_render() > 0
-            || !wanted.is_empty();
-        let first = if busy {
+        let derived = derived_in(
+            derived_due && !workspace.stalled(),
+            keeping,
+            false,
+            workspace.to_render(),
+            last_change.elapsed(),
+        );
+        let first = if workspace.to_render() > 0 || !wanted.is_empty() {
             match rx.try_recv() {
                 Ok(event) => Some(event),
                 Err(mpsc::TryRecvError::Empty) => None,
                 Err(mpsc::TryRecvError::Disconnected) => break,
+            }
+        } else if let Some(wait) = derived {
+            match rx.recv_timeout(wait) {
+                Ok(event) => Some(event),
+                Err(mpsc::RecvTimeoutError::Timeout) => None,
+                Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         } else {
             match rx.recv() {
@@ -171,6 +219,17 @@ pub fn run(options: Options) -> Result<()> {
             match event {
                 Event::Changes(more) => changes.extend(more),
                 Event::Want(url) => wanted.push(url),
+                Event::Kept {
+                    epoch: made,
+                    files,
+                    removed,
+                } => {
+                    keeping = false;
+                    if made == epoch {
+                        shared.put(files, &removed);
+                    }
+                    shared.settle(derived_due && !workspace.stalled());
+                }
                 Event::Stop => stop = true,
             }
         }
@@ -186,6 +245,9 @@ pub fn run(options: Options) -> Result<()> {
                 Ok(output) => {
                     report(&output, started);
                     derived_due |= !output.failed();
+                    if output.replace_all {
+                        epoch += 1;
+                    }
                     background.start(&output, started);
                     publish(&shared, output);
                 }
@@ -194,6 +256,7 @@ pub fn run(options: Options) -> Result<()> {
                     shared.publish(Vec::new(), &[], &[], false, vec![e.to_string()]);
                 }
             }
+            last_change = Instant::now();
             shared.settle(derived_due && !workspace.stalled());
             if workspace.roots() != roots {
                 // book.toml moved the knowledge, overlay or theme directories: watch the new ones.
@@ -208,11 +271,23 @@ pub fn run(options: Options) -> Result<()> {
         wanted.sort();
         wanted.dedup();
         let unknown = wanted.iter().any(|url| !workspace.is_pending(url));
-        if derived_due && !workspace.stalled() && (unknown || workspace.to_render() == 0) {
+        let due = derived_due && !workspace.stalled();
+        let since = last_change.elapsed();
+        if derived_in(due, keeping, unknown, workspace.to_render(), since) == Some(Duration::ZERO) {
+            // Joined here, deflated on a thread of its own: a change arriving meanwhile is
+            // rebuilt and served without waiting for tens of MB to be compressed.
             let refreshed = workspace.derived();
-            shared.update(refreshed.files, &refreshed.removed);
             derived_due = false;
-            shared.settle(false);
+            keeping = true;
+            let (tx, made) = (tx.clone(), epoch);
+            thread::spawn(move || {
+                let files = http::keep(refreshed.files);
+                let _ = tx.send(Event::Kept {
+                    epoch: made,
+                    files,
+                    removed: refreshed.removed,
+                });
+            });
         }
         if workspace.to_render() > 0 {
             let output = workspace.render_pending(&wanted, BACKGROUND_PAGES);
@@ -408,5 +483,36 @@ fn open_browser(url: &str) {
     };
     if let Err(e) = std::process::Command::new(opener).arg(url).spawn() {
         eprintln!("warning: cannot open a browser with `{opener}`: {e}; open {url} yourself");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The derived files wait for quiet after a change, never run twice at once, wait for the
+    // background pages unless a request may be for one of them, and are never refreshed when
+    // not due.
+    #[test]
+    fn derived_files_wait_for_quiet_and_for_the_last_refresh() {
+        let (zero, quiet) = (Duration::ZERO, DERIVED_QUIET);
+        let ms = Duration::from_millis;
+        // (due, keeping, asked, to_render, since the last change) → when
+        let cases = [
+            ((false, false, true, 0, quiet), None),
+            ((true, true, true, 0, quiet), None),
+            ((true, false, false, 0, zero), Some(quiet)),
+            ((true, false, false, 0, ms(100)), Some(quiet - ms(100))),
+            ((true, false, false, 0, quiet + ms(1)), Some(zero)),
+            ((true, false, false, 5, quiet), None),
+            ((true, false, true, 5, zero), Some(zero)),
+        ];
+        for ((due, keeping, asked, to_render, since), want) in cases {
+            assert_eq!(
+                derived_in(due, keeping, asked, to_render, since),
+                want,
+                "due {due}, keeping {keeping}, asked {asked}, {to_render} to render, {since:?}"
+            );
+        }
     }
 }

@@ -375,9 +375,33 @@ impl Workspace {
             diags.extend(file_diags.clone());
         }
         diags.extend(self.link_diags.clone());
-        self.kb.check_global(&mut diags);
-        crate::driver::check_pages(&self.kb, &mut diags);
-        kb::check_org(&self.kb, &self.project.config.org, &mut diags);
+        // The rules across notes walk every note: at 10,000 notes they were 24 ms of a 26 ms
+        // one-note rebuild (the page itself 2 ms), so the three run side by side.
+        let (kb, org) = (&self.kb, &self.project.config.org);
+        let (global, (pages, org)) = rayon::join(
+            || {
+                let mut diags = Diagnostics::new();
+                kb.check_global(&mut diags);
+                diags
+            },
+            || {
+                rayon::join(
+                    || {
+                        let mut diags = Diagnostics::new();
+                        crate::driver::check_pages(kb, &mut diags);
+                        diags
+                    },
+                    || {
+                        let mut diags = Diagnostics::new();
+                        kb::check_org(kb, org, &mut diags);
+                        diags
+                    },
+                )
+            },
+        );
+        diags.extend(global);
+        diags.extend(pages);
+        diags.extend(org);
         let mut output = Output {
             diagnostics: diags.sorted(),
             failures: self.theme_failure.iter().cloned().collect(),

@@ -263,16 +263,9 @@ fn each_term(text: &str, mut f: impl FnMut(&str)) {
     }
 }
 
-/// The shard a term lives in: its first two characters, letters and digits as they are, anything
-/// else as `_`. The browser computes the same key.
-pub fn shard_key(term: &str) -> String {
-    term.chars()
-        .take(2)
-        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
-        .collect()
-}
-
-/// The index files from the notes' entries, in note order (a note's number is its position).
+/// The index files from the notes' entries, in note order (a note's number is its position);
+/// `NoteEntries::files` and `build` feed `Index` note by note instead.
+#[cfg(test)]
 pub fn files<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<(String, Vec<u8>)> {
     let mut out = Vec::new();
     let mut keep = |path: String, bytes: Vec<u8>| -> Result<(), std::convert::Infallible> {
@@ -285,6 +278,15 @@ pub fn files<'a>(entries: impl Iterator<Item = &'a Entry>) -> Vec<(String, Vec<u
     }
     let Ok(()) = index.finish(&mut keep);
     out
+}
+
+/// The shard a term lives in: its first two characters, letters and digits as they are, anything
+/// else as `_`. The browser computes the same key.
+pub fn shard_key(term: &str) -> String {
+    term.chars()
+        .take(2)
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect()
 }
 
 /// The index being built from the notes' entries, added in note order: each entry can be dropped
