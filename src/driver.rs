@@ -46,9 +46,29 @@ pub fn load(files: Vec<SourceFile>) -> Compiled {
 /// page has a file name the output's file system accepts.
 pub fn compile(project: &Project) -> Result<Compiled> {
     let mut compiled = load(project.knowledge_files()?);
-    kb::check_org(&compiled.kb, &project.config.org, &mut compiled.diags);
-    check_pages(&compiled.kb, &mut compiled.diags);
+    let across = check_plan_and_org(&compiled.kb, &project.config.org);
+    compiled.diags.extend(across);
     Ok(compiled)
+}
+
+/// The checks past loading that walk every note, `[org]` (`kb::check_org`) and the page plan
+/// (`check_pages`), side by side; their diagnostics in that order. The build runs them once, the
+/// preview on every change, where at 10,000 notes they were most of a one-note rebuild.
+pub fn check_plan_and_org(kb: &KnowledgeBase, org: &crate::config::OrgConfig) -> Diagnostics {
+    let (mut diags, pages) = rayon::join(
+        || {
+            let mut diags = Diagnostics::new();
+            kb::check_org(kb, org, &mut diags);
+            diags
+        },
+        || {
+            let mut diags = Diagnostics::new();
+            check_pages(kb, &mut diags);
+            diags
+        },
+    );
+    diags.extend(pages);
+    diags
 }
 
 /// The checks of the page plan: file names too long, notes whose page is a generated page,

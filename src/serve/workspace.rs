@@ -376,32 +376,18 @@ impl Workspace {
         }
         diags.extend(self.link_diags.clone());
         // The rules across notes walk every note: at 10,000 notes they were 24 ms of a 26 ms
-        // one-note rebuild (the page itself 2 ms), so the three run side by side.
+        // one-note rebuild (the page itself 2 ms), so they run side by side.
         let (kb, org) = (&self.kb, &self.project.config.org);
-        let (global, (pages, org)) = rayon::join(
+        let (global, across) = rayon::join(
             || {
                 let mut diags = Diagnostics::new();
                 kb.check_global(&mut diags);
                 diags
             },
-            || {
-                rayon::join(
-                    || {
-                        let mut diags = Diagnostics::new();
-                        crate::driver::check_pages(kb, &mut diags);
-                        diags
-                    },
-                    || {
-                        let mut diags = Diagnostics::new();
-                        kb::check_org(kb, org, &mut diags);
-                        diags
-                    },
-                )
-            },
+            || crate::driver::check_plan_and_org(kb, org),
         );
         diags.extend(global);
-        diags.extend(pages);
-        diags.extend(org);
+        diags.extend(across);
         let mut output = Output {
             diagnostics: diags.sorted(),
             failures: self.theme_failure.iter().cloned().collect(),

@@ -328,28 +328,23 @@ fn script(callback: &str, key: &str, data: &str) -> Vec<u8> {
     out.into_bytes()
 }
 
-/// The file of the `n`th record chunk, `records` joined with `,`.
-fn docs_file(n: usize, records: &str) -> (String, Vec<u8>) {
+/// The `n`th chunk file of `kind` (`d` records, `x` snippet texts, handed to `callback`),
+/// `joined` its entries joined with `,`.
+fn chunk_file(kind: char, callback: &str, n: usize, joined: &str) -> (String, Vec<u8>) {
     (
-        format!("search/d-{n}.js"),
-        script(
-            "WHOSECURES_SEARCH_DOCS",
-            &n.to_string(),
-            &format!("[{records}]"),
-        ),
+        format!("search/{kind}-{n}.js"),
+        script(callback, &n.to_string(), &format!("[{joined}]")),
     )
 }
 
-/// The file of the `n`th snippet text chunk, `texts` joined with `,`.
+/// The `n`th record chunk's file.
+fn docs_file(n: usize, records: &str) -> (String, Vec<u8>) {
+    chunk_file('d', "WHOSECURES_SEARCH_DOCS", n, records)
+}
+
+/// The `n`th snippet text chunk's file.
 fn text_file(n: usize, texts: &str) -> (String, Vec<u8>) {
-    (
-        format!("search/x-{n}.js"),
-        script(
-            "WHOSECURES_SEARCH_TEXT",
-            &n.to_string(),
-            &format!("[{texts}]"),
-        ),
-    )
+    chunk_file('x', "WHOSECURES_SEARCH_TEXT", n, texts)
 }
 
 impl Index {
