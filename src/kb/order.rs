@@ -16,6 +16,15 @@ pub const VENDOR_PREFIXES: &[&str] = &["Amazon", "AWS"];
 /// (`S3.2` before `S3.10`), digits before letters. Names equal that way (`Ami` and `AMI`, `7` and
 /// `07`) fall back to byte order, so the order is total and the same on every run.
 pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    // Plain ASCII names (ids, most titles) compare byte by byte, without decoding characters.
+    if a.is_ascii() && b.is_ascii() {
+        return ascii_natural_cmp(a.as_bytes(), b.as_bytes()).then_with(|| a.cmp(b));
+    }
+    chars_natural_cmp(a, b)
+}
+
+/// `natural_cmp` for any names, character by character.
+fn chars_natural_cmp(a: &str, b: &str) -> Ordering {
     let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
     loop {
         let (c, d) = match (x.peek(), y.peek()) {
@@ -38,6 +47,49 @@ pub fn natural_cmp(a: &str, b: &str) -> Ordering {
             return order;
         }
     }
+}
+
+/// `natural_cmp` of two ASCII names, before its byte-order tie-break: the same steps, on bytes.
+fn ascii_natural_cmp(a: &[u8], b: &[u8]) -> Ordering {
+    let (mut i, mut j) = (0, 0);
+    loop {
+        let (c, d) = match (a.get(i), b.get(j)) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(&c), Some(&d)) => (c, d),
+        };
+        let order = match (c.is_ascii_digit(), d.is_ascii_digit()) {
+            (true, true) => {
+                let (x, next_i) = digit_run(a, i);
+                let (y, next_j) = digit_run(b, j);
+                (i, j) = (next_i, next_j);
+                x.len().cmp(&y.len()).then_with(|| x.cmp(y))
+            }
+            (true, false) => Ordering::Less,
+            (false, true) => Ordering::Greater,
+            (false, false) => {
+                (i, j) = (i + 1, j + 1);
+                c.to_ascii_lowercase().cmp(&d.to_ascii_lowercase())
+            }
+        };
+        if order != Ordering::Equal {
+            return order;
+        }
+    }
+}
+
+/// The run of ASCII digits starting at `at`, without its leading zeros, and where it ends.
+fn digit_run(bytes: &[u8], at: usize) -> (&[u8], usize) {
+    let end = bytes[at..]
+        .iter()
+        .position(|c| !c.is_ascii_digit())
+        .map_or(bytes.len(), |n| at + n);
+    let significant = bytes[at..end]
+        .iter()
+        .position(|&c| c != b'0')
+        .map_or(end, |n| at + n);
+    (&bytes[significant..end], end)
 }
 
 /// Takes a run of ASCII digits; its value compares as (digits without leading zeros, then
@@ -143,6 +195,50 @@ mod tests {
         assert_eq!(natural_cmp("Ami", "AMI"), Ordering::Greater);
         assert_eq!(natural_cmp("07", "7"), Ordering::Less);
         assert_eq!(natural_cmp("same", "same"), Ordering::Equal);
+        // The byte path for ASCII names orders exactly as the character path.
+        let names = [
+            "",
+            "0",
+            "00",
+            "007",
+            "7",
+            "07",
+            "10",
+            "9",
+            "a",
+            "A",
+            "a1",
+            "A01",
+            "a10",
+            "a2",
+            "S3.1",
+            "S3.01",
+            "S3.10",
+            "S3.2",
+            "s3.2",
+            "IAM.21",
+            "iam-1",
+            "x0y",
+            "x00y",
+            "x",
+            "X",
+            "_a",
+            "a_",
+            "Z9",
+            "z09",
+            "1a",
+            "01a",
+            "ab12cd3",
+            "AB12CD03",
+            "12345678901234567890",
+            "12345678901234567891",
+            "0000000000000000000012",
+        ];
+        for a in names {
+            for b in names {
+                assert_eq!(natural_cmp(a, b), chars_natural_cmp(a, b), "{a:?} {b:?}");
+            }
+        }
         assert_eq!(sorted(&["b", "B", "a", "A"]), sorted(&["A", "a", "B", "b"]));
         assert!(Natural("Access key") < Natural("ARN"));
     }
