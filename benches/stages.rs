@@ -57,7 +57,9 @@ fn stages(c: &mut Criterion) {
         b.iter(|| links::build(black_box(&kb), &mut Diagnostics::new()))
     });
     c.bench_function("render services/s3.html", |b| {
-        b.iter(|| render::render_pages(&kb, &graph, &config, &history, &theme, black_box(&s3)))
+        b.iter(|| {
+            render::render_pages(&kb, &graph, &config, &history, &theme, black_box(&s3), None)
+        })
     });
     c.bench_function("highlight 15 lines of HCL", |b| {
         b.iter(|| render::highlight_code("hcl", black_box(TERRAFORM)))

@@ -1,7 +1,8 @@
-//! The preview's store (`Memory`), where a build keeps files in the cache directory: the print
-//! page as last published with where each note's element is in it, and the note bodies it showed.
-//! The preview renders other pages by its change plan, and keeps its `kb.json` and search entries
-//! as `site::NoteEntries`.
+//! The preview's stores, where a build keeps files in the cache directory: `Memory`, the print
+//! page as last published with where each note's element is in it, and the note bodies it showed;
+//! `Published`, the fingerprint of every other page it published, so a page its change plan names
+//! again renders only when what it shows changed. It keeps its `kb.json` and search entries as
+//! `site::NoteEntries`.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -64,6 +65,65 @@ impl Store for Memory {
 
     fn kept_bodies(&self) -> HashMap<BodyKey, String> {
         std::mem::take(&mut *self.bodies.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+/// The fingerprint of each page the preview published, by URL. A change plan names pages that
+/// may show the changed note (every part of each layer page a service is on); `render_pages`
+/// fingerprints them and renders only those whose fingerprint differs from the one kept here.
+/// Only the fingerprint is kept (the pages are the server's): a URL is forgotten when its page is
+/// removed, and all are when every page is to be rendered again.
+#[derive(Default)]
+pub struct Published {
+    prints: HashMap<String, Fingerprint>,
+}
+
+impl Published {
+    /// Records that the page at `url` now served was made from `print`.
+    pub fn record(&mut self, url: &str, print: Fingerprint) {
+        match self.prints.get_mut(url) {
+            Some(kept) => *kept = print,
+            None => {
+                self.prints.insert(url.to_owned(), print);
+            }
+        }
+    }
+
+    /// Forgets the page at `url` (removed, or rendered without a fingerprint).
+    pub fn forget(&mut self, url: &str) {
+        self.prints.remove(url);
+    }
+
+    /// Forgets every page.
+    pub fn clear(&mut self) {
+        self.prints = HashMap::new();
+    }
+
+    /// How many pages have a fingerprint.
+    pub fn len(&self) -> usize {
+        self.prints.len()
+    }
+
+    /// Whether no page has one.
+    pub fn is_empty(&self) -> bool {
+        self.prints.is_empty()
+    }
+}
+
+impl Store for Published {
+    fn keep_page(&self, url: &str, key: &Fingerprint) -> Result<bool> {
+        Ok(self.prints.get(url) == Some(key))
+    }
+
+    /// Not kept: a page named again renders whole or not at all.
+    fn previous_parts(&self, _url: &str) -> Option<Box<dyn PartSource + '_>> {
+        None
+    }
+
+    fn wrote_parts(&self, _url: &str, _elements: Vec<(Fingerprint, Span)>) {}
+
+    fn kept_bodies(&self) -> HashMap<BodyKey, String> {
+        HashMap::new()
     }
 }
 

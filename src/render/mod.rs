@@ -150,7 +150,18 @@ pub fn highlight_code(lang: &str, code: &str) -> Option<String> {
     highlight::Highlighter::get().highlight(lang, code)
 }
 
+/// What `render_pages` made of its keys.
+#[derive(Default)]
+pub struct Rendered {
+    /// The pages rendered, each with its fingerprint when a store was asked.
+    pub pages: Vec<(Page, Option<Fingerprint>)>,
+    /// The URLs of the pages the store kept: their fingerprint is the one it holds.
+    pub kept: Vec<String>,
+}
+
 /// Renders the pages named by `keys` in parallel; keys of notes that no longer exist are skipped.
+/// With `store` (the preview's record of what it published), each page is fingerprinted first
+/// and rendered only when the store does not hold that fingerprint for its URL.
 pub fn render_pages(
     kb: &KnowledgeBase,
     graph: &LinkGraph,
@@ -158,19 +169,26 @@ pub fn render_pages(
     history: &History,
     theme: &Theme,
     keys: &[PageKey],
-) -> Result<Vec<Page>> {
+    store: Option<&dyn Store>,
+) -> Result<Rendered> {
     let ctx = Ctx::new(kb, graph, config).history(history);
-    let pages: Vec<Outcome> = keys
+    let cache = store.map(|store| Previous {
+        seed: seed(theme, config),
+        store,
+    });
+    let outcomes: Vec<Outcome> = keys
         .par_iter()
-        .map(|key| ctx.produce(key, theme, None))
+        .map(|key| ctx.produce(key, theme, cache.as_ref()))
         .collect::<Result<_>>()?;
-    Ok(pages
-        .into_iter()
-        .filter_map(|outcome| match outcome {
-            Outcome::Rendered(page, _) => Some(page),
-            Outcome::Reused | Outcome::Missing => None,
-        })
-        .collect())
+    let mut rendered = Rendered::default();
+    for (key, outcome) in keys.iter().zip(outcomes) {
+        match outcome {
+            Outcome::Rendered(page, print) => rendered.pages.push((page, print)),
+            Outcome::Reused => rendered.kept.extend(key.url(kb)),
+            Outcome::Missing => {}
+        }
+    }
+    Ok(rendered)
 }
 
 impl Ctx<'_> {

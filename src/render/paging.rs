@@ -9,8 +9,10 @@
 //! each labelled by its first and last entry. Pure functions of the knowledge base: the page
 //! plan, the renderer and the preview all ask here, and get the same answer.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
+use super::urls::PageKey;
 use crate::config::OrgConfig as Org;
 use crate::kb::{without_vendor, ChecklistItem, Kind, KnowledgeBase, Natural};
 use crate::markdown::slugify;
@@ -41,21 +43,22 @@ pub struct Part {
     pub weight: usize,
 }
 
-/// One entry of a gathering page, as the split sees it.
+/// One entry of a gathering page, as the split sees it; its names borrowed where they can be
+/// (the preview plans parts on every edit: a layer's 10,000 services are 10,000 entries).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub struct Entry<'a> {
     /// Its section's slug (entries of one section are consecutive).
-    pub section: String,
+    pub section: Cow<'a, str>,
     /// Its section's label.
-    pub section_label: String,
+    pub section_label: Cow<'a, str>,
     /// The entry's own name, for labels of parts of a long section.
-    pub title: String,
+    pub title: Cow<'a, str>,
     /// Its weight against the budget.
     pub weight: usize,
 }
 
 /// The parts of a page of `entries`: empty when the whole fits `budget`.
-pub fn split(entries: &[Entry], budget: usize) -> Vec<Part> {
+pub fn split(entries: &[Entry<'_>], budget: usize) -> Vec<Part> {
     let total: usize = entries.iter().map(|e| e.weight).sum();
     if total <= budget {
         return Vec::new();
@@ -73,8 +76,8 @@ pub fn split(entries: &[Entry], budget: usize) -> Vec<Part> {
         let label = &entries[start].section_label;
         if weight <= budget {
             parts.push(Part {
-                slug: section.clone(),
-                label: label.clone(),
+                slug: section.to_string(),
+                label: label.to_string(),
                 range: start..end,
                 weight,
             });
@@ -98,7 +101,7 @@ pub fn split(entries: &[Entry], budget: usize) -> Vec<Part> {
                 let first = &entries[range.start].title;
                 let last = &entries[range.end - 1].title;
                 let span = if range.len() == 1 {
-                    first.clone()
+                    first.to_string()
                 } else {
                     format!("{first} – {last}")
                 };
@@ -145,39 +148,91 @@ impl NoteParts {
 
 /// The parts of `note`'s page (none for notes that gather nothing).
 pub fn note_parts(kb: &KnowledgeBase, note: &crate::kb::Note) -> NoteParts {
-    let entry = |section: &str, label: &str, title: &str| Entry {
-        section: section.to_owned(),
-        section_label: label.to_owned(),
-        title: title.to_owned(),
-        weight: 1,
-    };
-    match note.kind {
-        Kind::Layer => NoteParts {
-            rows: split(
-                &kb.services()
-                    .filter(|(_, s)| s.row(&note.id).is_some())
-                    .map(|(n, _)| entry("services", "Services", without_vendor(&n.title)))
-                    .collect::<Vec<_>>(),
-                NOTE_ROWS,
-            ),
-            items: split(
-                &gathered_items(kb, note)
-                    .map(|i| entry("items", "Checklist items", &i.title))
-                    .collect::<Vec<_>>(),
-                NOTE_ITEMS,
-            ),
-        },
-        Kind::Pillar => NoteParts {
-            rows: Vec::new(),
-            items: split(
-                &gathered_items(kb, note)
-                    .map(|i| entry("items", "Checklist items", &i.title))
-                    .collect::<Vec<_>>(),
-                NOTE_ITEMS,
-            ),
-        },
-        _ => NoteParts::default(),
+    NoteParts {
+        rows: row_parts(kb, note),
+        items: item_parts(kb, note),
     }
+}
+
+/// The parts of a layer's rows, one per service with a row for it (none for other notes).
+fn row_parts(kb: &KnowledgeBase, note: &crate::kb::Note) -> Vec<Part> {
+    if note.kind != Kind::Layer {
+        return Vec::new();
+    }
+    let entries: Vec<Entry<'_>> = kb
+        .services()
+        .filter(|(_, s)| s.row(&note.id).is_some())
+        .map(|(n, _)| entry("services", "Services", without_vendor(&n.title)))
+        .collect();
+    split(&entries, NOTE_ROWS)
+}
+
+/// The parts of the checklist items a layer or pillar gathers (none for other notes).
+fn item_parts(kb: &KnowledgeBase, note: &crate::kb::Note) -> Vec<Part> {
+    if !matches!(note.kind, Kind::Layer | Kind::Pillar) {
+        return Vec::new();
+    }
+    let entries: Vec<Entry<'_>> = gathered_items(kb, note)
+        .map(|i| entry("items", "Checklist items", &i.title))
+        .collect();
+    split(&entries, NOTE_ITEMS)
+}
+
+/// An entry of weight 1 in section `section`.
+fn entry<'a>(section: &'static str, label: &'static str, title: &'a str) -> Entry<'a> {
+    Entry {
+        section: Cow::Borrowed(section),
+        section_label: Cow::Borrowed(label),
+        title: Cow::Borrowed(title),
+        weight: 1,
+    }
+}
+
+/// The parts of layer or pillar `owner`'s page that show what `note` puts on it (the service's
+/// row, the note's checklist items): the part holding each (none for a list that is not split:
+/// it is on the page itself). What a change to `note` can alter there when it moves nothing (the same rows and items,
+/// under the same titles: the parts keep their entries and labels).
+pub fn showing(
+    kb: &KnowledgeBase,
+    owner: &crate::kb::Note,
+    note: &crate::kb::Note,
+) -> Vec<PageKey> {
+    let mut keys = Vec::new();
+    // A list that is not split is on the page itself, which the caller plans.
+    let mut at = |list: &[Part], position: usize| {
+        if let Some(part) = list.iter().find(|p| p.range.contains(&position)) {
+            let key = PageKey::NotePart {
+                id: owner.id.clone(),
+                slug: part.slug.clone(),
+            };
+            if !keys.contains(&key) {
+                keys.push(key);
+            }
+        }
+    };
+    if owner.kind == Kind::Layer && note.table().is_some_and(|t| t.row(&owner.id).is_some()) {
+        let row = kb
+            .services()
+            .filter(|(_, s)| s.row(&owner.id).is_some())
+            .position(|(n, _)| n.id == note.id);
+        if let Some(position) = row {
+            at(&row_parts(kb, owner), position);
+        }
+    }
+    if note
+        .checklist()
+        .iter()
+        .any(|i| i.layer == owner.id || i.pillar == owner.id)
+    {
+        let items = item_parts(kb, owner);
+        for (position, _) in gathered_items(kb, owner)
+            .enumerate()
+            .filter(|(_, i)| i.note == note.id)
+        {
+            at(&items, position);
+        }
+    }
+    keys
 }
 
 /// The checklist items a layer or pillar gathers, in the knowledge base's order.
@@ -199,7 +254,7 @@ pub fn note_part_url(note: &crate::kb::Note, slug: &str) -> String {
 
 /// `entries` packed in order into ranges of at most `cap` weight each (an entry heavier than
 /// `cap` alone in its range).
-fn pack(entries: &[Entry], cap: usize) -> Vec<Range<usize>> {
+fn pack(entries: &[Entry<'_>], cap: usize) -> Vec<Range<usize>> {
     let mut ranges = Vec::new();
     let (mut from, mut run) = (0, 0);
     for (i, e) in entries.iter().enumerate() {
@@ -269,21 +324,69 @@ impl Gathering {
             Gathering::Checklists => split(&checklist_entries(kb), CHECKLIST_ITEMS),
             Gathering::Matrix => split(&matrix_entries(kb), MATRIX_ROWS),
             Gathering::Controls => split(&control_entries(kb), CONTROL_UNITS),
-            Gathering::Attestation => split(
-                &attestation_groups(kb, org)
+            Gathering::Attestation => {
+                let groups = attestation_groups(kb, org);
+                let entries: Vec<Entry<'_>> = groups
                     .iter()
                     .flat_map(|g| {
                         g.items.iter().map(|i| Entry {
-                            section: g.slug.clone(),
-                            section_label: g.name.clone(),
-                            title: i.title.clone(),
+                            section: Cow::Borrowed(g.slug.as_str()),
+                            section_label: Cow::Borrowed(g.name.as_str()),
+                            title: Cow::Borrowed(i.title.as_str()),
                             weight: 1,
                         })
                     })
-                    .collect::<Vec<_>>(),
-                ATTESTATION_ITEMS,
-            ),
+                    .collect();
+                split(&entries, ATTESTATION_ITEMS)
+            }
         }
+    }
+}
+
+impl Gathering {
+    /// The slugs of the parts that show what `note` puts on the page (its row in the matrix, its
+    /// checklist items, the controls they name), in order; none when the page is not split. What
+    /// a change to `note` can alter when it moves nothing (the same entries, weights and
+    /// labels: see `serve::plan`).
+    pub fn showing(self, kb: &KnowledgeBase, org: &Org, note: &crate::kb::Note) -> Vec<String> {
+        let parts = self.parts(kb, org);
+        if parts.is_empty() {
+            return Vec::new();
+        }
+        let positions: Vec<usize> = match self {
+            Gathering::Checklists => checklist_notes(kb)
+                .position(|n| n.id == note.id)
+                .into_iter()
+                .collect(),
+            Gathering::Matrix => kb
+                .services()
+                .position(|(n, _)| n.id == note.id)
+                .into_iter()
+                .collect(),
+            Gathering::Controls => catalog_controls(kb)
+                .iter()
+                .flatten()
+                .enumerate()
+                .filter(|(_, (_, items))| items.iter().any(|i| i.note == note.id))
+                .map(|(n, _)| n)
+                .collect(),
+            Gathering::Attestation => attestation_groups(kb, org)
+                .iter()
+                .flat_map(|g| &g.items)
+                .enumerate()
+                .filter(|(_, i)| i.note == note.id)
+                .map(|(n, _)| n)
+                .collect(),
+        };
+        let mut slugs: Vec<String> = Vec::new();
+        for position in positions {
+            if let Some(part) = parts.iter().find(|p| p.range.contains(&position)) {
+                if !slugs.contains(&part.slug) {
+                    slugs.push(part.slug.clone());
+                }
+            }
+        }
+        slugs
     }
 }
 
@@ -292,23 +395,23 @@ pub fn checklist_notes(kb: &KnowledgeBase) -> impl Iterator<Item = &crate::kb::N
     kb.iter().filter(|n| !n.checklist().is_empty())
 }
 
-fn checklist_entries(kb: &KnowledgeBase) -> Vec<Entry> {
+fn checklist_entries(kb: &KnowledgeBase) -> Vec<Entry<'_>> {
     checklist_notes(kb)
         .map(|n| Entry {
-            section: n.kind.folder().to_owned(),
-            section_label: n.kind.label().to_owned(),
-            title: without_vendor(&n.title).to_owned(),
+            section: Cow::Borrowed(n.kind.folder()),
+            section_label: Cow::Borrowed(n.kind.label()),
+            title: Cow::Borrowed(without_vendor(&n.title)),
             weight: n.checklist().len(),
         })
         .collect()
 }
 
-fn matrix_entries(kb: &KnowledgeBase) -> Vec<Entry> {
+fn matrix_entries(kb: &KnowledgeBase) -> Vec<Entry<'_>> {
     kb.services()
         .map(|(n, _)| Entry {
-            section: "services".into(),
-            section_label: String::new(),
-            title: without_vendor(&n.title).to_owned(),
+            section: Cow::Borrowed("services"),
+            section_label: Cow::Borrowed(""),
+            title: Cow::Borrowed(without_vendor(&n.title)),
             weight: 1,
         })
         .collect()
@@ -321,16 +424,22 @@ pub type CatalogControls<'a> = Vec<(String, Vec<&'a ChecklistItem>)>;
 /// a list of controls, every control of it in the list's order; without, the controls items
 /// name, in natural order.
 pub fn catalog_controls(kb: &KnowledgeBase) -> Vec<CatalogControls<'_>> {
-    let mut by_control: std::collections::BTreeMap<(&str, Natural<'_>), Vec<&ChecklistItem>> =
-        std::collections::BTreeMap::new();
+    // Grouped by hash, then the distinct controls put in natural order once: ordered-map inserts
+    // compared names naturally for every item's every control.
+    let mut grouped: std::collections::HashMap<(&str, &str), Vec<&ChecklistItem>> =
+        std::collections::HashMap::new();
     for item in kb.checklist_items() {
         for control in &item.controls {
-            by_control
-                .entry((control.catalog.as_str(), Natural(&control.id)))
+            grouped
+                .entry((control.catalog.as_str(), control.id.as_str()))
                 .or_default()
                 .push(item);
         }
     }
+    let by_control: std::collections::BTreeMap<(&str, Natural<'_>), Vec<&ChecklistItem>> = grouped
+        .into_iter()
+        .map(|((catalog, id), items)| ((catalog, Natural(id)), items))
+        .collect();
     kb.catalogs
         .iter()
         .map(|compiled| {
@@ -356,16 +465,16 @@ pub fn catalog_controls(kb: &KnowledgeBase) -> Vec<CatalogControls<'_>> {
         .collect()
 }
 
-fn control_entries(kb: &KnowledgeBase) -> Vec<Entry> {
+fn control_entries(kb: &KnowledgeBase) -> Vec<Entry<'_>> {
     kb.catalogs
         .iter()
         .zip(catalog_controls(kb))
         .flat_map(|(compiled, controls)| {
             let catalog = &compiled.catalog;
             controls.into_iter().map(|(id, items)| Entry {
-                section: slugify(&catalog.id),
-                section_label: catalog.title.clone(),
-                title: id,
+                section: Cow::Owned(slugify(&catalog.id)),
+                section_label: Cow::Borrowed(catalog.title.as_str()),
+                title: Cow::Owned(id),
                 weight: 1 + items.len(),
             })
         })

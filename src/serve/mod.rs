@@ -466,9 +466,13 @@ fn report(output: &Output, started: Instant) {
             output.pending.len()
         );
     } else {
+        let kept = match output.kept.len() {
+            0 => String::new(),
+            n => format!(" ({n} more unchanged)"),
+        };
         let _ = writeln!(
             stderr,
-            "rebuilt {} page{} in {ms:.1} ms",
+            "rebuilt {} page{} in {ms:.1} ms{kept}",
             output.rendered,
             if output.rendered == 1 { "" } else { "s" }
         );

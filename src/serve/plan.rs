@@ -4,17 +4,22 @@
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
+use crate::config::OrgConfig;
 use crate::kb::{Kind, KnowledgeBase, Note, NoteId};
 use crate::links::LinkGraph;
-use crate::render::{PageKey, NAV_FULL, NAV_WINDOW};
+use crate::render::{Gathering, PageKey, NAV_FULL, NAV_WINDOW};
 
 /// The pages to render again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Affected {
     /// Every page (a title shown in a full sidebar changed, or a template changed).
     pub all: bool,
-    /// Otherwise, these pages.
+    /// Otherwise, these pages. A page split in parts (a gathering page, a layer's or pillar's)
+    /// named here renders with every part.
     pub pages: BTreeSet<PageKey>,
+    /// Split pages to render without their parts (only those `pages` names): a change that
+    /// moves nothing on them alters the page (counts, dates) and the parts showing the note.
+    pub alone: BTreeSet<PageKey>,
 }
 
 impl Affected {
@@ -22,7 +27,7 @@ impl Affected {
     pub fn everything() -> Self {
         Affected {
             all: true,
-            pages: BTreeSet::new(),
+            ..Affected::default()
         }
     }
 
@@ -31,6 +36,7 @@ impl Affected {
         self.all |= other.all;
         if !self.all {
             self.pages.extend(other.pages);
+            self.alone.extend(other.alone);
         }
     }
 
@@ -117,7 +123,13 @@ pub fn neighbours(kb: &KnowledgeBase, id: &NoteId) -> Neighbours {
 
 /// The pages that show anything of note `id`, given how it was (`before`) and how the knowledge
 /// base and link graph are now.
-pub fn affected(kb: &KnowledgeBase, graph: &LinkGraph, id: &NoteId, before: &Before) -> Affected {
+pub fn affected(
+    kb: &KnowledgeBase,
+    graph: &LinkGraph,
+    org: &OrgConfig,
+    id: &NoteId,
+    before: &Before,
+) -> Affected {
     let mut plan = Affected::default();
     let now = kb.get(id);
     let was = before.note.as_deref();
@@ -157,7 +169,7 @@ pub fn affected(kb: &KnowledgeBase, graph: &LinkGraph, id: &NoteId, before: &Bef
         // So do their checklist items' details, on every page listing those items.
         for linking in before.backlinks.iter().chain(now_backlinks) {
             if let Some(note) = kb.get(linking).filter(|n| details_link(n)) {
-                item_pages(note, &mut plan);
+                item_pages(kb, note, None, &mut plan);
             }
         }
     }
@@ -174,7 +186,17 @@ pub fn affected(kb: &KnowledgeBase, graph: &LinkGraph, id: &NoteId, before: &Bef
                 plan.add(key);
             }
             plan.add(PageKey::Section(note.kind));
-            aggregate_pages(kb, note, &mut plan);
+        }
+        match (was, now) {
+            // The note keeps its places on the layer and pillar pages: only the parts showing it.
+            (Some(was), Some(now)) if same_places(was, now) => {
+                aggregate_pages(kb, now, Some(org), &mut plan);
+            }
+            _ => {
+                for note in [was, now].into_iter().flatten() {
+                    aggregate_pages(kb, note, None, &mut plan);
+                }
+            }
         }
     }
     plan
@@ -188,21 +210,64 @@ pub fn relinked(kb: &KnowledgeBase, graph: &LinkGraph) -> Affected {
     plan.notes(graph.relinked.iter());
     for note in graph.relinked.iter().filter_map(|id| kb.get(id)) {
         if details_link(note) {
-            item_pages(note, &mut plan);
+            item_pages(kb, note, None, &mut plan);
         }
     }
     plan
 }
 
-/// Pages that gather data from `note`: layer and pillar pages, the matrix and the self-check, the checklists page,
-/// the home page's drawing, and the security services it names.
-fn aggregate_pages(kb: &KnowledgeBase, note: &Note, plan: &mut Affected) {
+/// Whether `now` shows on the same gathering, layer and pillar pages, at the same places, as
+/// `was`: the same id, kind and title, rows for the same layers, and the same checklist items
+/// (id, title, layer, pillar, controls) in the same order. Then the parts of those pages keep
+/// their entries, weights and labels.
+fn same_places(was: &Note, now: &Note) -> bool {
+    let layers =
+        |n: &Note| -> Vec<NoteId> { n.responsibility().iter().map(|r| r.layer.clone()).collect() };
+    let items = |n: &Note| -> Vec<(String, String, NoteId, NoteId, Vec<String>)> {
+        n.checklist()
+            .iter()
+            .map(|i| {
+                let controls = i.controls.iter().map(|c| format!("{}:{}", c.catalog, c.id));
+                let (id, title) = (i.id.clone(), i.title.clone());
+                (
+                    id,
+                    title,
+                    i.layer.clone(),
+                    i.pillar.clone(),
+                    controls.collect(),
+                )
+            })
+            .collect()
+    };
+    was.id == now.id
+        && was.kind == now.kind
+        && was.title == now.title
+        && layers(was) == layers(now)
+        && items(was) == items(now)
+}
+
+/// Pages that gather data from `note`: layer and pillar pages, the matrix and the self-check, the
+/// checklists page, the home page's drawing, and the security services it names. When `narrow`
+/// (the note keeps its places, `same_places`; with the organisation's settings, which group the
+/// attestation page), each split page is planned alone, with only the parts that show the note.
+fn aggregate_pages(
+    kb: &KnowledgeBase,
+    note: &Note,
+    narrow: Option<&OrgConfig>,
+    plan: &mut Affected,
+) {
     match note.kind {
         Kind::Service => {
-            plan.add(PageKey::Matrix);
+            gathering_page(kb, Gathering::Matrix, note, narrow, plan);
             plan.add(PageKey::SelfCheck);
             plan.add(PageKey::Home);
-            plan.notes(kb.of_kind(Kind::Layer).map(|l| &l.id));
+            if narrow.is_some() {
+                for row in note.responsibility() {
+                    note_page(kb, &row.layer, Some(note), plan);
+                }
+            } else {
+                plan.notes(kb.of_kind(Kind::Layer).map(|l| &l.id));
+            }
         }
         Kind::Layer => {
             plan.add(PageKey::Attestation);
@@ -212,20 +277,64 @@ fn aggregate_pages(kb: &KnowledgeBase, note: &Note, plan: &mut Affected) {
         }
         _ => {}
     }
-    item_pages(note, plan);
+    item_pages(kb, note, narrow, plan);
     plan.notes(note.front_matter_refs());
 }
 
+/// Plans the gathering page `of`: with `narrow` (`note` keeps its places there), the page alone
+/// and the parts showing `note`; else the page with every part.
+fn gathering_page(
+    kb: &KnowledgeBase,
+    of: Gathering,
+    note: &Note,
+    narrow: Option<&OrgConfig>,
+    plan: &mut Affected,
+) {
+    match narrow {
+        Some(org) if !plan.all => {
+            let slugs = of.showing(kb, org, note);
+            if slugs.is_empty() {
+                plan.add(of.key());
+            } else {
+                plan.alone.insert(of.key());
+                for slug in slugs {
+                    plan.add(PageKey::Part { of, slug });
+                }
+            }
+        }
+        _ => plan.add(of.key()),
+    }
+}
+
+/// Plans the layer or pillar page `owner`: with `note` (which keeps its places there), the page
+/// alone and the parts showing `note`; else the page with every part.
+fn note_page(kb: &KnowledgeBase, owner: &NoteId, note: Option<&Note>, plan: &mut Affected) {
+    match (note, kb.get(owner)) {
+        (Some(note), Some(owner)) if !plan.all => {
+            plan.alone.insert(PageKey::Note(owner.id.clone()));
+            for key in crate::render::paging::showing(kb, owner, note) {
+                plan.add(key);
+            }
+        }
+        _ => plan.add(PageKey::Note(owner.clone())),
+    }
+}
+
 /// Pages that list `note`'s checklist items besides its own: the checklists, controls and
-/// attestation pages,
-/// and each item's layer and pillar.
-fn item_pages(note: &Note, plan: &mut Affected) {
+/// attestation pages, and each item's layer and pillar (`narrow`: see `aggregate_pages`).
+fn item_pages(kb: &KnowledgeBase, note: &Note, narrow: Option<&OrgConfig>, plan: &mut Affected) {
     if !note.checklist().is_empty() {
-        plan.add(PageKey::Checklists);
-        plan.add(PageKey::Controls);
-        plan.add(PageKey::Attestation);
+        for of in [
+            Gathering::Checklists,
+            Gathering::Controls,
+            Gathering::Attestation,
+        ] {
+            gathering_page(kb, of, note, narrow, plan);
+        }
+        let shown = narrow.map(|_| note);
         for item in note.checklist() {
-            plan.notes([&item.layer, &item.pillar]);
+            note_page(kb, &item.layer, shown, plan);
+            note_page(kb, &item.pillar, shown, plan);
         }
     }
 }

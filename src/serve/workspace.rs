@@ -13,10 +13,10 @@ use crate::config::{Project, ProjectArgs};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::error::Result;
 use crate::history::History;
-use crate::incremental::{Bodies, Memory, Store};
+use crate::incremental::{Bodies, Fingerprint, Memory, Published, Store};
 use crate::kb::{self, KnowledgeBase, Note, NoteId, Update};
 use crate::links::{self, LinkGraph};
-use crate::render::{self, PageKey, Theme};
+use crate::render::{self, Page, PageKey, Theme};
 use crate::site::NoteEntries;
 
 /// What one rebuild produced, for the server to publish.
@@ -34,6 +34,9 @@ pub struct Output {
     pub failures: Vec<String>,
     /// How many HTML pages were rendered.
     pub rendered: usize,
+    /// The pages the change plan named that were not rendered: what they show did not change
+    /// (their fingerprint is the one published).
+    pub kept: Vec<String>,
     /// Pages the site has that are not rendered yet (with `replace_all`): `render_pending`
     /// renders them.
     pub pending: Vec<String>,
@@ -95,6 +98,9 @@ pub struct Workspace {
     derived_urls: BTreeSet<String>,
     /// The URLs of the parts of each page that can be split, as last rendered.
     parts: BTreeMap<PageKey, BTreeSet<String>>,
+    /// The fingerprint of each page published: a page the change plan names renders only when
+    /// what it shows changed (a service's edit names every part of every layer page).
+    published: Published,
 }
 
 impl Workspace {
@@ -128,6 +134,7 @@ impl Workspace {
             print: Memory::default(),
             derived_urls: BTreeSet::new(),
             parts: BTreeMap::new(),
+            published: Published::default(),
         };
         workspace.load_knowledge()?;
         let output = workspace.finish(true)?;
@@ -201,19 +208,23 @@ impl Workspace {
         let keys: Vec<PageKey> = taken.iter().map(|(_, key)| key.clone()).collect();
         let config = &self.project.config;
         let (kb, graph, history) = (&self.kb, &self.graph, &self.history);
-        match render::render_pages(kb, graph, config, history, &self.theme, &keys) {
-            Ok(pages) => {
-                let made: BTreeSet<&str> = pages.iter().map(|p| p.url.as_str()).collect();
+        let published = Some(&self.published as &dyn Store);
+        match render::render_pages(kb, graph, config, history, &self.theme, &keys, published) {
+            Ok(rendered) => {
+                let made: BTreeSet<&str> = (rendered.pages.iter().map(|(p, _)| p.url.as_str()))
+                    .chain(rendered.kept.iter().map(String::as_str))
+                    .collect();
                 output.removed = taken
                     .iter()
                     .filter(|(url, _)| !made.contains(url.as_str()))
                     .map(|(url, _)| url.clone())
                     .collect();
-                output.rendered = pages.len();
-                output.files = pages
-                    .into_iter()
-                    .map(|p| (p.url, p.html.into_bytes()))
-                    .collect();
+                output.kept = rendered.kept;
+                output.rendered = rendered.pages.len();
+                output.files = self.publish(rendered.pages);
+                for url in &output.removed {
+                    self.published.forget(url);
+                }
             }
             Err(e) => {
                 self.stalled = true;
@@ -222,6 +233,20 @@ impl Workspace {
             }
         }
         output
+    }
+
+    /// The files of `pages`, their fingerprints recorded as published.
+    fn publish(&mut self, pages: Vec<(Page, Option<Fingerprint>)>) -> Vec<(String, Vec<u8>)> {
+        pages
+            .into_iter()
+            .map(|(page, print)| {
+                match print {
+                    Some(print) => self.published.record(&page.url, print),
+                    None => self.published.forget(&page.url),
+                }
+                (page.url, page.html.into_bytes())
+            })
+            .collect()
     }
 
     fn load_knowledge(&mut self) -> Result<()> {
@@ -272,11 +297,15 @@ impl Workspace {
         if !output.failed() {
             // A page that went and came back under the same address (a note renamed, its old
             // id now a `redirect_from`) stays.
-            let written: BTreeSet<&str> =
-                output.files.iter().map(|(url, _)| url.as_str()).collect();
+            let written: BTreeSet<&str> = (output.files.iter().map(|(url, _)| url.as_str()))
+                .chain(output.kept.iter().map(String::as_str))
+                .collect();
             // So does one still to come (`render_pending` reports it removed if it is gone).
             removed_urls
                 .retain(|url| !written.contains(url.as_str()) && !self.pending.contains_key(url));
+            for url in &removed_urls {
+                self.published.forget(url);
+            }
             output.removed.extend(removed_urls);
         }
         let theme_changed = changes
@@ -349,9 +378,10 @@ impl Workspace {
                 self.link_diags = Diagnostics::new();
                 self.graph = links::update(&self.kb, previous, &ids, &mut self.link_diags);
                 self.dirty.merge(plan::relinked(&self.kb, &self.graph));
+                let org = &self.project.config.org;
                 for (id, before) in &befores {
                     self.dirty
-                        .merge(plan::affected(&self.kb, &self.graph, id, before));
+                        .merge(plan::affected(&self.kb, &self.graph, org, id, before));
                 }
             }
             Update::NeedsFullLoad => self.load_knowledge()?,
@@ -427,11 +457,29 @@ impl Workspace {
                 }
             }
         } else {
-            let owners: BTreeSet<PageKey> = keys
-                .iter()
-                .map(|k| render::owner(k).unwrap_or_else(|| k.clone()))
-                .collect();
-            for owner in owners {
+            // Each page planned, and each split page a planned part belongs to: whole (the
+            // page itself planned) or alone (only some of its parts, or `Affected::alone`).
+            let mut owners: BTreeMap<PageKey, bool> = BTreeMap::new();
+            for key in &keys {
+                match render::owner(key) {
+                    Some(owner) => {
+                        owners.entry(owner).or_insert(false);
+                    }
+                    None => {
+                        owners.insert(key.clone(), true);
+                    }
+                }
+            }
+            for key in &self.dirty.alone {
+                owners.entry(key.clone()).or_insert(false);
+            }
+            for (owner, whole) in owners {
+                if !whole {
+                    // Planned alone: the change moves nothing on it (`plan::same_places`), so
+                    // its parts stay as they are.
+                    keys.push(owner);
+                    continue;
+                }
                 let Some(now) = render::parts_of(&self.kb, org, &owner) else {
                     if let Some(before) = self.parts.remove(&owner) {
                         gone_parts.extend(before);
@@ -458,16 +506,22 @@ impl Workspace {
                 self.pending.remove(&url);
             }
         }
+        if self.dirty.all {
+            self.published.clear();
+        }
         let config = &self.project.config;
         let (kb, graph, history) = (&self.kb, &self.graph, &self.history);
-        let pages = match render::render_pages(kb, graph, config, history, &self.theme, &keys) {
-            Ok(pages) => pages,
-            Err(e) => {
-                output.failures.push(e.to_string());
-                return Ok(output);
-            }
-        };
-        output.rendered = pages.len();
+        let published = Some(&self.published as &dyn Store);
+        let rendered =
+            match render::render_pages(kb, graph, config, history, &self.theme, &keys, published) {
+                Ok(rendered) => rendered,
+                Err(e) => {
+                    output.failures.push(e.to_string());
+                    return Ok(output);
+                }
+            };
+        output.rendered = rendered.pages.len();
+        output.kept = rendered.kept;
         output.replace_all = self.dirty.all || initial;
         if output.replace_all {
             // Made again when the derived files are next asked for (`derived_files`).
@@ -481,9 +535,11 @@ impl Workspace {
             });
             self.derived.refresh(&self.kb, &self.graph, notes);
         }
-        output
-            .files
-            .extend(pages.into_iter().map(|p| (p.url, p.html.into_bytes())));
+        let files = self.publish(rendered.pages);
+        output.files.extend(files);
+        for url in &gone_parts {
+            self.published.forget(url);
+        }
         output.removed.extend(gone_parts);
         if output.replace_all {
             output.files.extend(self.theme.assets.iter().cloned());

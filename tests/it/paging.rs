@@ -14,7 +14,7 @@ const SERVICES: usize = 320;
 
 /// The `minimal` fixture with `SERVICES` generated services, each with a row for the `data`
 /// layer and one checklist item mapped to four controls of its own.
-fn big_site() -> SiteTest {
+pub(crate) fn big_site() -> SiteTest {
     let t = SiteTest::new("minimal");
     let dir = t.dir.join("knowledge/services");
     for n in 0..SERVICES {

@@ -259,3 +259,60 @@ proptest! {
         }
     }
 }
+
+// On a site whose layer, pillar and gathering pages are split in parts, a service edit that moves
+// nothing (its row's note, its item's severity) renders exactly the pages whose bytes change (the
+// service's page and the parts showing it), not every part of every page that lists services; the
+// preview still serves a cold build's files.
+#[test]
+fn a_service_edit_renders_only_the_pages_it_changes() {
+    let t = crate::paging::big_site();
+    // No templates of its own: the default theme's.
+    std::fs::create_dir_all(t.dir.join("theme")).expect("make the theme folder");
+    let (mut workspace, mut served) = preview(&t);
+    served.settle(&mut workspace);
+    let before = cold_build(&t);
+    let rel = "services/gen-150.md";
+    let path = t.dir.join("knowledge").join(rel);
+    let text = std::fs::read_to_string(&path).expect("read note");
+    let edited = text
+        .replacen(
+            "note = \"You own it.\"",
+            "note = \"You own it and its keys.\"",
+            1,
+        )
+        .replacen("severity = \"low\"", "severity = \"high\"", 1);
+    assert_ne!(edited, text);
+    std::fs::write(&path, edited).expect("write note");
+    let output = workspace
+        .apply(&[serve::Change::Note(rel.into())])
+        .expect("apply the change");
+    let rendered: BTreeSet<String> = output
+        .files
+        .iter()
+        .map(|(url, _)| url.clone())
+        .filter(|url| url.ends_with(".html"))
+        .collect();
+    assert!(!output.kept.is_empty(), "nothing planned was kept");
+    // Parts that show nothing of the service are not even planned (fingerprinted).
+    for part in ["layers/data/services-2.html", "matrix/services-1.html"] {
+        assert!(!output.kept.iter().any(|url| url == part), "{part} planned");
+    }
+    served.publish(output);
+    served.settle(&mut workspace);
+    same_as_cold(&t, &served, "a service's row note and item severity edited");
+    let after = cold_build(&t);
+    // (The print page is made with the derived files, after the change's pages.)
+    let changed: BTreeSet<String> = after
+        .iter()
+        .filter(|(url, _)| url.ends_with(".html") && *url != "print.html")
+        .filter(|(url, bytes)| before.get(*url) != Some(*bytes))
+        .map(|(url, _)| url.clone())
+        .collect();
+    assert!(changed.len() > 3, "{changed:?}");
+    assert!(
+        changed.iter().any(|url| url.starts_with("layers/data/")),
+        "{changed:?}"
+    );
+    assert_eq!(rendered, changed);
+}

@@ -1,12 +1,12 @@
 use super::*;
 
-fn entries(spec: &[(&str, usize)]) -> Vec<Entry> {
+fn entries(spec: &[(&str, usize)]) -> Vec<Entry<'static>> {
     spec.iter()
         .enumerate()
         .map(|(i, (section, weight))| Entry {
-            section: (*section).to_owned(),
-            section_label: section.to_uppercase(),
-            title: format!("e{i}"),
+            section: Cow::Owned((*section).to_owned()),
+            section_label: Cow::Owned(section.to_uppercase()),
+            title: Cow::Owned(format!("e{i}")),
             weight: *weight,
         })
         .collect()

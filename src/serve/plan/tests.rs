@@ -39,7 +39,7 @@ fn plan_for(
         panic!("expected an incremental update");
     };
     let graph = links::update(&kb, graph, std::slice::from_ref(&id), &mut diags);
-    affected(&kb, &graph, &id, &before)
+    affected(&kb, &graph, &OrgConfig::default(), &id, &before)
 }
 
 fn keys(ids: &[&str]) -> BTreeSet<PageKey> {
@@ -71,7 +71,8 @@ fn body_edit_touches_one_page() {
         plan,
         Affected {
             all: false,
-            pages: keys(&["b"])
+            pages: keys(&["b"]),
+            alone: BTreeSet::new(),
         }
     );
 }
@@ -241,7 +242,7 @@ fn preview_plan(base: Vec<SourceFile>, changed: SourceFile, id: &str) -> Affecte
     match kb.update(vec![changed], &[]) {
         Update::Applied(kb, _) => {
             let graph = links::update(&kb, graph, std::slice::from_ref(&id), &mut diags);
-            affected(&kb, &graph, &id, &before)
+            affected(&kb, &graph, &OrgConfig::default(), &id, &before)
         }
         Update::NeedsFullLoad => Affected::everything(),
     }
@@ -359,11 +360,13 @@ fn service_layer_and_checklist_edits() {
     for (what, base, changed, id, must, must_not) in cases {
         let plan = preview_plan(base, changed, id);
         assert_eq!(plan.all, must.is_empty(), "{what}: {plan:?}");
+        // A page planned alone (without its parts) is planned too.
+        let planned = |key: &PageKey| plan.pages.contains(key) || plan.alone.contains(key);
         for key in &must {
-            assert!(plan.pages.contains(key), "{what}: {key:?} missing");
+            assert!(planned(key), "{what}: {key:?} missing");
         }
         for key in &must_not {
-            assert!(!plan.pages.contains(key), "{what}: {key:?} planned");
+            assert!(!planned(key), "{what}: {key:?} planned");
         }
     }
 }
@@ -414,4 +417,47 @@ fn retitled_note_linked_from_an_item_detail() {
     for key in &gathering[1..4] {
         assert!(!plan.pages.contains(key), "{key:?} planned: {plan:?}");
     }
+}
+
+// A layer whose rows are split in parts: a service edit that keeps its places plans the layer's
+// page alone and the one part showing the service's row, not the others; a retitled service
+// (part labels and order may move) plans the layer whole.
+#[test]
+fn service_edit_plans_the_part_showing_it() {
+    let services = crate::render::paging::NOTE_ROWS + 20;
+    let base = || kb_of(3, services);
+    let part = |slug: &str| PageKey::NotePart {
+        id: NoteId("l002".into()),
+        slug: slug.into(),
+    };
+    let plan = preview_plan(
+        base(),
+        service(40, 3, Some((2, "provider", "Patched for you.")), &[]),
+        "s040",
+    );
+    assert!(!plan.all, "{plan:?}");
+    assert!(plan.pages.contains(&part("services-1")), "{plan:?}");
+    assert!(!plan.pages.contains(&part("services-2")), "{plan:?}");
+    assert!(!plan.pages.contains(&note("l002")), "{plan:?}");
+    assert!(plan.alone.contains(&note("l002")), "{plan:?}");
+    // The last service's row is on the last part.
+    let last = services - 1;
+    let plan = preview_plan(
+        base(),
+        service(last, 3, Some((2, "customer", "n")), &[]),
+        &format!("s{last:03}"),
+    );
+    assert!(plan.pages.contains(&part("services-2")), "{plan:?}");
+    assert!(!plan.pages.contains(&part("services-1")), "{plan:?}");
+
+    let retitled = String::from_utf8(service(40, 3, None, &[]).bytes)
+        .expect("utf-8")
+        .replacen("title = \"Service 040\"", "title = \"Renamed\"", 1);
+    let plan = preview_plan(
+        base(),
+        SourceFile::knowledge("services/s040.md", &retitled),
+        "s040",
+    );
+    assert!(plan.pages.contains(&note("l002")), "{plan:?}");
+    assert!(plan.alone.is_empty(), "{plan:?}");
 }
