@@ -11,6 +11,9 @@ renders pages in the background (at 10,000 notes); --when idle waits first for i
 "rendered N pages" and then until its CPU time stops moving; --when both does one, then the other.
 --bin PATH (repeatable) measures those binaries instead of target/release/whosecures, taking turns
 for --runs rounds on the same corpus.
+--edit body (the default) appends to a glossary term's body; --edit row rewrites the note of a
+service's first responsibility row instead (front matter: the service's row shows on its page, on
+a part of the layer's page and in the matrix), and polls the service's page.
 Usage: bench/serve-latency.py [--sizes 1000,10000] [--edits 25] [--peers] [--when W] [--bin P]...
 Every request goes to 127.0.0.1; every loop is bounded by a deadline.
 """
@@ -34,12 +37,25 @@ def fetch(port, path):
         conn.close()
 
 
-def measure(port, note_path, url_path, edits, deadline_s=10.0):
+ROW_NOTE = re.compile(r'^(note = ")[^"\n]*(")', re.M)
+
+
+def measure(port, note_path, url_path, edits, deadline_s=10.0, row=False):
     samples = []
     for i in range(edits):
         marker = f"latency-marker-{i}-{time.time_ns()}"
-        with open(note_path, "a", encoding="utf-8") as f:
-            f.write(f"\n{marker}\n")
+        if row:
+            with open(note_path, encoding="utf-8") as f:
+                text = f.read()
+            text, found = ROW_NOTE.subn(lambda m: f"{m.group(1)}Row note {marker}.{m.group(2)}",
+                                        text, count=1)
+            if not found:
+                raise SystemExit(f"{note_path}: no responsibility row note to edit")
+            with open(note_path, "w", encoding="utf-8") as f:
+                f.write(text)
+        else:
+            with open(note_path, "a", encoding="utf-8") as f:
+                f.write(f"\n{marker}\n")
         start = time.perf_counter()
         while marker not in fetch(port, url_path):
             if time.perf_counter() - start > deadline_s:
@@ -87,7 +103,7 @@ def wait_idle(proc, lines, deadline_s=600):
 REBUILT = re.compile(r"rebuilt \d+ pages? in ([0-9.]+) ms")
 
 
-def whosecures(binary, kb, n, work, edits, idle):
+def whosecures(binary, kb, n, work, edits, idle, row=False):
     """(edit-to-served samples, the server's own rebuild times) for one server run."""
     lines = []
     proc, port = start([binary, "serve", "-k", kb, "-p", "0"], work, 600,
@@ -96,12 +112,15 @@ def whosecures(binary, kb, n, work, edits, idle):
         raise SystemExit("whosecures serve did not start")
     try:
         note = "glossary/term-00032.md" if n > 32 else "layers/layer-00.md"
+        if row:
+            note = "services/" + sorted(os.listdir(os.path.join(kb, "services")))[0]
         if idle:
             wait_idle(proc, lines)
         else:
             time.sleep(0.5)
         seen = len(lines)
-        samples = measure(port, os.path.join(kb, note), "/" + note.replace(".md", ".html"), edits)
+        samples = measure(port, os.path.join(kb, note), "/" + note.replace(".md", ".html"), edits,
+                          60.0, row=row)
         time.sleep(0.2)
         rebuilt = [float(m.group(1)) for l in lines[seen:] for m in [REBUILT.search(l)] if m]
         return samples, rebuilt
@@ -163,6 +182,8 @@ def main():
     ap.add_argument("--when", choices=["background", "idle", "both"], default="background")
     ap.add_argument("--bin", action="append", default=[], help="binary to measure (repeatable)")
     ap.add_argument("--runs", type=int, default=1, help="rounds of the binaries taking turns")
+    ap.add_argument("--edit", choices=["body", "row"], default="body",
+                    help="what each edit changes: a glossary body, or a service's row note")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet", "--examples", "--bins"], cwd=ROOT, check=True)
     bins = args.bin or [BIN]
@@ -174,7 +195,8 @@ def main():
             for idle in phases:
                 for run in range(args.runs):
                     for binary in bins:
-                        samples, rebuilt = whosecures(binary, kb, n, work, args.edits, idle)
+                        samples, rebuilt = whosecures(binary, kb, n, work, args.edits, idle,
+                                                      args.edit == "row")
                         name = os.path.basename(binary) if len(bins) > 1 else "whosecures"
                         when = "idle" if idle else "background"
                         print(f"run {run + 1} {when:10}", end=" ")
