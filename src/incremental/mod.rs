@@ -1,8 +1,8 @@
 //! Everything kept from one build for the next, in one place: what each kept thing is made from
 //! (its key, a BLAKE3 `Fingerprint` seeded by the build's `Seed`), where a build keeps it on disk
 //! and where the preview keeps it in memory. The renderer asks one `Store` (pages, list elements,
-//! note bodies): on disk the `Manifest`, in memory `Memory` and `Published`. A build reuses a kept thing only when
-//! its key is unchanged and, on disk, its file is still the one that was written.
+//! note bodies): on disk the `Manifest`, in memory `Memory` and `Published`. A build reuses a kept
+//! thing only when its key is unchanged and, on disk, its file is still the one that was written.
 //!
 //! | kept | key (what it is made from) | build: on disk | preview: in memory |
 //! | --- | --- | --- | --- |
