@@ -173,6 +173,43 @@ pub fn render_pages(
         .collect())
 }
 
+/// `render_pages` for the preview's background: a page not started yet when `skip` says so for
+/// its key (a change or a request is queued) is not rendered, and comes back in the second list;
+/// the pages share one render's lookups (which control is on which part of the controls page,
+/// the items by layer), which at 10,000 notes cost about as much as several note pages each time
+/// they are made.
+pub fn render_pages_until(
+    kb: &KnowledgeBase,
+    graph: &LinkGraph,
+    config: &Config,
+    history: &History,
+    theme: &Theme,
+    keys: &[PageKey],
+    skip: impl Fn(&PageKey) -> bool + Sync,
+) -> Result<(Vec<Page>, Vec<PageKey>)> {
+    let ctx = Ctx::new(kb, graph, config).history(history);
+    let outcomes: Vec<std::result::Result<Outcome, PageKey>> = keys
+        .par_iter()
+        .map(|key| {
+            if skip(key) {
+                Ok(Err(key.clone()))
+            } else {
+                ctx.produce(key, theme, None).map(Ok)
+            }
+        })
+        .collect::<Result<_>>()?;
+    let mut pages = Vec::new();
+    let mut skipped = Vec::new();
+    for outcome in outcomes {
+        match outcome {
+            Ok(Outcome::Rendered(page, _)) => pages.push(page),
+            Ok(Outcome::Reused | Outcome::Missing) => {}
+            Err(key) => skipped.push(key),
+        }
+    }
+    Ok((pages, skipped))
+}
+
 impl Ctx<'_> {
     /// Renders the page `key`, unless `cache` finds its fingerprint reusable.
     fn produce(&self, key: &PageKey, theme: &Theme, cache: Option<&Previous>) -> Result<Outcome> {

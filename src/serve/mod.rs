@@ -46,11 +46,12 @@ pub struct Options {
 /// Worker threads answering requests. Reload waiters do not hold one: they are parked.
 const WORKERS: usize = 8;
 
-/// Pages rendered in the background between two looks at the queue of requests; a change
-/// queued meanwhile stops them at the next page (one per core, `Workspace::render_pending_until`),
-/// so it waits for the pages being rendered, a few milliseconds each (the pages that gather
-/// every note come last).
-const BACKGROUND_PAGES: usize = 4;
+/// Pages rendered in the background in one go; a change or a request queued meanwhile stops
+/// them at the next page (`Workspace::render_pending_until`), so it waits only for the pages
+/// being rendered, one per core, a few milliseconds each (the pages that gather every note come
+/// last). More than the 4 of before: the pages of one go share lookups that cost as much as
+/// several pages to make.
+const BACKGROUND_PAGES: usize = 16;
 
 /// How long after the last change the derived files (search index, `kb.json`, the print page)
 /// are refreshed: a save storm, or edits a few tenths of a second apart, refresh them once, and
@@ -120,9 +121,10 @@ pub fn run(options: Options) -> Result<()> {
     {
         let (want_tx, want_rx) = mpsc::channel::<String>();
         shared.ask_with(want_tx);
-        let tx = tx.clone();
+        let (tx, queued) = (tx.clone(), Arc::clone(&queued));
         thread::spawn(move || {
             while let Ok(url) = want_rx.recv() {
+                queued.store(true, Ordering::SeqCst);
                 if tx.send(Event::Want(url)).is_err() {
                     break;
                 }

@@ -174,107 +174,77 @@ impl Workspace {
         self.render_pending_until(wanted, limit, || false)
     }
 
-    /// `render_pending`, stopping early once `stop` says so (a change is queued): the pages
-    /// `wanted` render all the same, the others a few at a time, one per core, with `stop` asked
-    /// before each few; those not rendered stay to come. A batch of 4 pages held an edit about
-    /// 9 ms at 10,000 notes (bench/README.md, "Preview memory and edits, round three").
+    /// `render_pending`, stopping early once `stop` says so (a change or a request is queued):
+    /// the pages `wanted` render all the same, and each other page asks `stop` before it starts
+    /// (`render::render_pages_until`); those not rendered stay to come. A batch of 4 pages held
+    /// an edit about 9 ms at 10,000 notes (bench/README.md, "Preview memory and edits, round
+    /// three"); now an edit waits for the pages being rendered, one per core.
     pub fn render_pending_until(
         &mut self,
         wanted: &[String],
         limit: usize,
-        stop: impl Fn() -> bool,
+        stop: impl Fn() -> bool + Sync,
     ) -> Output {
         let mut output = Output::default();
         if self.stalled {
             return output;
         }
-        let asked: Vec<(String, PageKey)> = wanted
+        let mut taken: Vec<(String, PageKey)> = wanted
             .iter()
             .filter_map(|url| self.pending.remove_entry(url.as_str()))
             .collect();
+        let asked: BTreeSet<PageKey> = taken.iter().map(|(_, key)| key.clone()).collect();
         // Note pages first: a page that gathers every note (the checklists, the matrix) takes
         // as long as hundreds of them, and a change arriving meanwhile would wait for it.
         let light: Vec<String> = self
             .pending
             .iter()
             .filter(|(_, key)| matches!(key, PageKey::Note(_) | PageKey::Redirect { .. }))
-            .take(limit.saturating_sub(asked.len()))
+            .take(limit.saturating_sub(taken.len()))
             .map(|(url, _)| url.clone())
             .collect();
-        let mut others: Vec<(String, PageKey)> = light
-            .iter()
-            .filter_map(|url| self.pending.remove_entry(url))
-            .collect();
-        while asked.len() + others.len() < limit {
+        taken.extend(
+            light
+                .iter()
+                .filter_map(|url| self.pending.remove_entry(url)),
+        );
+        while taken.len() < limit {
             match self.pending.pop_first() {
-                Some(entry) => others.push(entry),
+                Some(entry) => taken.push(entry),
                 None => break,
             }
         }
-        if asked.is_empty() && others.is_empty() {
+        if taken.is_empty() {
             return output;
         }
-        let mut batches = vec![asked];
-        let cores = rayon::current_num_threads().max(1);
-        let mut others = others.into_iter().peekable();
-        while others.peek().is_some() {
-            batches.push(others.by_ref().take(cores).collect());
-        }
-        let mut done = Vec::new();
-        let mut batches = batches.into_iter().enumerate();
-        for (at, taken) in batches.by_ref() {
-            if taken.is_empty() {
-                continue;
-            }
-            if at > 0 && stop() {
-                self.pending.extend(taken);
-                break;
-            }
-            if !self.render_some(&taken, &mut output) {
-                // Nothing of a failed render is published: every page taken is to come again.
-                self.pending.extend(taken);
-                self.pending.extend(done.drain(..));
-                output.files.clear();
-                output.removed.clear();
-                output.rendered = 0;
-                break;
-            }
-            done.extend(taken);
-        }
-        // Left when a change is queued or a page failed.
-        for (_, taken) in batches {
-            self.pending.extend(taken);
-        }
-        output
-    }
-
-    /// Renders the pages `taken` into `output`; false, with the workspace stalled, when one
-    /// fails.
-    fn render_some(&mut self, taken: &[(String, PageKey)], output: &mut Output) -> bool {
         let keys: Vec<PageKey> = taken.iter().map(|(_, key)| key.clone()).collect();
         let config = &self.project.config;
         let (kb, graph, history) = (&self.kb, &self.graph, &self.history);
-        match render::render_pages(kb, graph, config, history, &self.theme, &keys) {
-            Ok(pages) => {
+        let skip = |key: &PageKey| !asked.contains(key) && stop();
+        match render::render_pages_until(kb, graph, config, history, &self.theme, &keys, skip) {
+            Ok((pages, skipped)) => {
+                let skipped: BTreeSet<PageKey> = skipped.into_iter().collect();
                 let made: BTreeSet<&str> = pages.iter().map(|p| p.url.as_str()).collect();
-                output.removed.extend(
-                    taken
-                        .iter()
-                        .filter(|(url, _)| !made.contains(url.as_str()))
-                        .map(|(url, _)| url.clone()),
-                );
-                output.rendered += pages.len();
-                output
-                    .files
-                    .extend(pages.into_iter().map(|p| (p.url, p.html.into_bytes())));
-                true
+                for (url, key) in taken {
+                    if skipped.contains(&key) {
+                        self.pending.insert(url, key);
+                    } else if !made.contains(url.as_str()) {
+                        output.removed.push(url);
+                    }
+                }
+                output.rendered = pages.len();
+                output.files = pages
+                    .into_iter()
+                    .map(|p| (p.url, p.html.into_bytes()))
+                    .collect();
             }
             Err(e) => {
                 self.stalled = true;
+                self.pending.extend(taken);
                 output.failures.push(e.to_string());
-                false
             }
         }
+        output
     }
 
     fn load_knowledge(&mut self) -> Result<()> {
