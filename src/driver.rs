@@ -71,6 +71,47 @@ pub fn check_plan_and_org(kb: &KnowledgeBase, org: &crate::config::OrgConfig) ->
     diags
 }
 
+/// The checks across notes (`KnowledgeBase::check_global`, `[org]` and the page plan) as the
+/// preview keeps them between rebuilds: a change re-checks the names and checklist ids the
+/// changed notes had or have (`kb::Across`), and the rest walks only what it looks up (the
+/// site's own pages, `[org]`'s entries, the policies and catalogs), so that an edit does not pay
+/// for every note (bench/README.md, "Preview edits and memory, round four"). What it reports is
+/// what those checks report on the whole base.
+#[derive(Debug, Default)]
+pub struct Checks {
+    global: kb::Across,
+}
+
+impl Checks {
+    /// Checks every note of `kb`.
+    pub fn new(kb: &KnowledgeBase) -> Checks {
+        Checks {
+            global: kb::Across::new(kb),
+        }
+    }
+
+    /// Brings the checks up to date after the notes `changed` changed (the ids they had and
+    /// have; `old` holds the ones that existed as they were).
+    pub fn update(
+        &mut self,
+        kb: &KnowledgeBase,
+        old: &[std::sync::Arc<Note>],
+        changed: &[kb::NoteId],
+    ) {
+        self.global.update(kb, old, changed);
+    }
+
+    /// What `check_global` and `check_plan_and_org` report for `kb`, the base the checks were
+    /// last brought up to date with.
+    pub fn diagnostics(&self, kb: &KnowledgeBase, org: &crate::config::OrgConfig) -> Diagnostics {
+        let mut diags = Diagnostics::new();
+        self.global.diagnostics(kb, &mut diags);
+        kb::check_org(kb, org, &mut diags);
+        check_pages(kb, &mut diags);
+        diags
+    }
+}
+
 /// The checks of the page plan: file names too long, notes whose page is a generated page,
 /// `redirect_from` addresses that are taken. The preview runs them on every change too.
 pub fn check_pages(kb: &KnowledgeBase, diags: &mut Diagnostics) {
@@ -84,18 +125,20 @@ const NAME_MAX: usize = 255;
 /// A note whose page's file name (`<id>.html`) is longer than `NAME_MAX` is an error at the
 /// note, found by `check` rather than by a failed write halfway through a build.
 fn check_file_names(kb: &KnowledgeBase, diags: &mut Diagnostics) {
-    for note in kb.iter() {
+    // No name is made unless it is too long: the preview runs this on every change.
+    for note in kb
+        .iter()
+        .filter(|n| n.id.as_str().len() + ".html".len() > NAME_MAX)
+    {
         let name = format!("{}.html", note.id);
-        if name.len() > NAME_MAX {
-            diags.error(
-                &Location::file(&note.path),
-                format!(
-                    "note id is {} bytes long: its page `{name}` would exceed the {NAME_MAX}-byte \
-                     file name limit; use a shorter file name",
-                    note.id.as_str().len()
-                ),
-            );
-        }
+        diags.error(
+            &Location::file(&note.path),
+            format!(
+                "note id is {} bytes long: its page `{name}` would exceed the {NAME_MAX}-byte \
+                 file name limit; use a shorter file name",
+                note.id.as_str().len()
+            ),
+        );
     }
 }
 
@@ -109,18 +152,29 @@ fn check_collisions(kb: &KnowledgeBase, diags: &mut Diagnostics) {
         .into_iter()
         .filter_map(|key| key.url(kb))
         .collect();
-    for note in kb.iter() {
-        let url = render::note_url(note);
-        if generated.contains(&url) {
-            diags.error(
-                &Location::file(&note.path),
-                format!(
-                    "note id `{}` is taken: its page `{url}` is the {} section's page; rename the file",
-                    note.id,
-                    note.kind.label()
-                ),
-            );
-        }
+    // A note's page is `<folder>/<id>.html`: each generated page is looked up by the ids it
+    // could be the page of, rather than every note's page made on each change.
+    let mut taken: Vec<(&Note, &String)> = generated
+        .iter()
+        .flat_map(|url| {
+            let stem = url.strip_suffix(".html").unwrap_or_default();
+            stem.match_indices('/')
+                .filter_map(move |(at, _)| kb.get_str(&stem[at + 1..]))
+                .filter(move |note| render::note_url(note) == *url)
+                .map(move |note| (note, url))
+        })
+        .collect();
+    taken.sort_by_key(|(note, _)| kb.index_of(&note.id));
+    taken.dedup_by_key(|(note, _)| &note.id);
+    for (note, url) in taken {
+        diags.error(
+            &Location::file(&note.path),
+            format!(
+                "note id `{}` is taken: its page `{url}` is the {} section's page; rename the file",
+                note.id,
+                note.kind.label()
+            ),
+        );
     }
     if kb.iter().any(|note| !note.redirects.is_empty()) {
         check_redirects(kb, &generated, diags);
@@ -324,3 +378,6 @@ pub fn build(
         out,
     })
 }
+
+#[cfg(test)]
+mod tests;

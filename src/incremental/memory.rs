@@ -2,10 +2,12 @@
 //! page as last published with where each note's element is in it, and the note bodies it showed;
 //! `Published`, the fingerprint of every other page it published, so a page its change plan names
 //! again renders only when what it shows changed. It keeps its `kb.json` and search entries as
-//! `site::NoteEntries`.
+//! `site::NoteEntries`, deflated (`Deflated`).
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+
+use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
 use super::bodies::BodyKey;
 use super::fingerprint::Fingerprint;
@@ -141,5 +143,91 @@ impl PartSource for &KeptPage {
             }
             None => false,
         }
+    }
+}
+
+/// Bytes the preview keeps for a long time and reads rarely, kept deflated (a raw deflate
+/// stream, fastest level): `site::NoteEntries`' packed entries, 80 MB at 10,000 notes as they
+/// were, read only when the derived files are joined, once no change has come for a while
+/// (bench/README.md, "Preview edits and memory, round four").
+#[derive(Debug)]
+pub struct Deflated {
+    bytes: Box<[u8]>,
+    /// The length inflated.
+    len: usize,
+}
+
+impl Deflated {
+    /// `bytes`, deflated.
+    pub fn new(bytes: &[u8]) -> Deflated {
+        let mut compress = Compress::new(Compression::fast(), false);
+        let mut out = Vec::with_capacity(bytes.len() / 2 + 64);
+        loop {
+            let read =
+                usize::try_from(compress.total_in()).map_or(bytes.len(), |n| n.min(bytes.len()));
+            match compress.compress_vec(&bytes[read..], &mut out, FlushCompress::Finish) {
+                Ok(Status::StreamEnd) => break,
+                Ok(_) => out.reserve(out.capacity().max(1024)),
+                // Only a misuse of the stream fails: kept as nothing, which `inflate` refuses.
+                Err(_) => {
+                    out.clear();
+                    break;
+                }
+            }
+        }
+        Deflated {
+            bytes: out.into_boxed_slice(),
+            len: bytes.len(),
+        }
+    }
+
+    /// Bytes held.
+    pub fn kept(&self) -> usize {
+        self.bytes.len()
+    }
+
+    /// The length of the bytes inflated.
+    pub fn size(&self) -> usize {
+        self.len
+    }
+
+    /// The bytes inflated; `None` only if the stream is not one `new` made (a bug).
+    pub fn inflate(&self) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(self.len);
+        let mut decompress = Decompress::new(false);
+        match decompress.decompress_vec(&self.bytes, &mut out, FlushDecompress::Finish) {
+            Ok(Status::StreamEnd) if out.len() == self.len => Some(out),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // What is deflated inflates to the same bytes, for nothing, a little, and more than one
+    // deflate block of text that compresses and of bytes that do not.
+    #[test]
+    fn deflated_bytes_inflate_to_themselves() {
+        let text: Vec<u8> = "kb.json entry \"title\": [1, 2]\n"
+            .repeat(5000)
+            .into_bytes();
+        let noise: Vec<u8> = (0..100_000u32)
+            .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+            .collect();
+        for bytes in [&b""[..], b"x", &text, &noise] {
+            let kept = Deflated::new(bytes);
+            assert_eq!(
+                kept.inflate().as_deref(),
+                Some(bytes),
+                "{} bytes",
+                bytes.len()
+            );
+        }
+        assert!(
+            Deflated::new(&text).kept() < text.len() / 10,
+            "text is kept deflated"
+        );
     }
 }

@@ -30,7 +30,7 @@ pub use bodies::{Bodies, BodyKey};
 pub use codec::{Decoder, Encoder};
 pub use fingerprint::{program, Fingerprint, Hasher};
 pub use manifest::{Dirs, Manifest};
-pub use memory::{Memory, Published};
+pub use memory::{Deflated, Memory, Published};
 pub use parts::{PartSource, Span, SpanReader};
 pub use seed::Seed;
 pub use store::Store;

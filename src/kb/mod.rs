@@ -31,7 +31,7 @@ pub use order::{natural_cmp, sort_name, without_vendor, Natural, VENDOR_PREFIXES
 pub use parse::is_valid_id;
 pub use stale::{dated, stale, Stale};
 pub use update::{is_structural, Update};
-pub use validate::check_org;
+pub use validate::{check_org, Across};
 pub use vocab::{
     is_control_list, Catalog, CatalogControl, CompiledCatalog, Synonyms, Term, Vocabulary,
 };

@@ -686,27 +686,61 @@ impl KnowledgeBase {
             for (alias, at) in note.aliases.iter().zip(&note.aliases_at) {
                 let key = name_key(alias);
                 if let Some((other, what)) = names.get(&key).filter(|(o, _)| o.id != note.id) {
-                    diags.error(
-                        at,
-                        format!(
-                            "alias `{alias}` is the {what} of another note, `{}` ({}); remove it or rename one",
-                            other.id, other.path
-                        ),
-                    );
+                    diags.error(at, alias_taken(alias, what, other));
                     continue;
                 }
                 match seen.get(&key) {
-                    Some((other, first)) if other.id != note.id => diags.error(
-                        at,
-                        format!(
-                            "alias `{alias}` is also an alias of `{}` at {first}; a name must lead to one note",
-                            other.id
-                        ),
-                    ),
+                    Some((other, first)) if other.id != note.id => {
+                        diags.error(at, alias_shared(alias, other, first))
+                    }
                     Some(_) => {}
                     None => {
                         seen.insert(key, (note, at));
                     }
+                }
+            }
+        }
+    }
+
+    /// `check_aliases` for the aliases whose name is `key`, given every note that goes by that
+    /// name (as its title, id or an alias), in any order: what `check_aliases` reports at those
+    /// aliases, and nothing else (see `Across`).
+    fn check_aliases_named(&self, key: &str, ids: &[NoteId], diags: &mut Diagnostics) {
+        let mut notes: Vec<(usize, &Note)> = ids
+            .iter()
+            .filter_map(|id| Some((self.index_of(id)?, self.get(id)?)))
+            .collect();
+        notes.sort_by_key(|(at, _)| *at);
+        notes.dedup_by_key(|(at, _)| *at);
+        // `check_aliases` puts titles in its map first, then ids, each over the one before.
+        let owner = notes
+            .iter()
+            .rev()
+            .find(|(_, n)| name_key(n.id.as_str()) == key)
+            .map(|(_, n)| (*n, "id"))
+            .or_else(|| {
+                notes
+                    .iter()
+                    .rev()
+                    .find(|(_, n)| name_key(&n.title) == key)
+                    .map(|(_, n)| (*n, "title"))
+            });
+        let mut seen: Option<(&Note, &Location)> = None;
+        for (_, note) in &notes {
+            for (alias, at) in note.aliases.iter().zip(&note.aliases_at) {
+                if name_key(alias) != key {
+                    continue;
+                }
+                if let Some((other, what)) = owner.filter(|(o, _)| o.id != note.id) {
+                    diags.error(at, alias_taken(alias, what, other));
+                    continue;
+                }
+                match seen {
+                    Some((other, first)) if other.id != note.id => {
+                        diags.error(at, alias_shared(alias, other, first))
+                    }
+                    Some(_) => {}
+                    None => seen = Some((note, at)),
                 }
             }
         }
@@ -753,11 +787,22 @@ impl KnowledgeBase {
         Ok(())
     }
 
-    /// Checks that span notes: checklist ids are unique across the knowledge base.
+    /// Checks that span notes: checklist ids are unique across the knowledge base, aliases name
+    /// one note, and what policies, catalogs and security services name exists.
     /// Each later use of an id is reported at its `id`, naming the use before it (navigation
     /// order, then order in the note).
     pub fn check_global(&self, diags: &mut Diagnostics) {
         self.check_aliases(diags);
+        self.check_references(diags);
+        for (item, owners) in &self.item_owners {
+            self.check_item(item, owners, diags);
+        }
+    }
+
+    /// The part of `check_global` that follows names from the policies, the catalogs' controls
+    /// and the security services to the notes they name: it walks those, not every note, so the
+    /// preview runs it whole on every change.
+    fn check_references(&self, diags: &mut Diagnostics) {
         self.check_policies(diags);
         for catalog in &self.catalogs {
             for control in catalog.controls.iter().flatten() {
@@ -794,7 +839,7 @@ impl KnowledgeBase {
                 }
             }
         }
-        for note in self.iter() {
+        for note in self.of_kind(Kind::SecurityService) {
             let KindData::SecurityService(s) = &note.data else {
                 continue;
             };
@@ -810,26 +855,160 @@ impl KnowledgeBase {
                 }
             }
         }
-        for (item, owners) in &self.item_owners {
-            if owners.len() < 2 {
-                continue;
+    }
+
+    /// The duplicate-id errors of the checklist item `item`, used by the notes `owners`.
+    fn check_item(&self, item: &str, owners: &[NoteId], diags: &mut Diagnostics) {
+        if owners.len() < 2 {
+            return;
+        }
+        let mut notes: Vec<&Note> = owners.iter().filter_map(|id| self.get(id)).collect();
+        notes.sort_by_key(|n| self.index_of(&n.id));
+        notes.dedup_by_key(|n| &n.id);
+        let uses: Vec<&Location> = notes
+            .iter()
+            .flat_map(|n| n.checklist().iter().filter(|i| i.id == *item))
+            .map(|i| &i.at)
+            .collect();
+        for pair in uses.windows(2) {
+            diags.error(
+                pair[1],
+                format!("duplicate checklist id `{item}`: also used at {}", pair[0]),
+            );
+        }
+    }
+}
+
+/// The error at an alias that is the title or id (`what`) of another note.
+fn alias_taken(alias: &str, what: &str, other: &Note) -> String {
+    format!(
+        "alias `{alias}` is the {what} of another note, `{}` ({}); remove it or rename one",
+        other.id, other.path
+    )
+}
+
+/// The error at an alias that an earlier note (at `first`) has too.
+fn alias_shared(alias: &str, other: &Note, first: &Location) -> String {
+    format!(
+        "alias `{alias}` is also an alias of `{}` at {first}; a name must lead to one note",
+        other.id
+    )
+}
+
+/// `KnowledgeBase::check_global` kept between a preview's rebuilds (`driver::Checks`): what the
+/// checks across notes found, by the name or checklist id it is about, and every name the notes
+/// go by, so that a change re-checks only the names and ids the changed notes had or have. At
+/// 10,000 notes the whole check took about 10 ms of every edit (bench/README.md, "Preview
+/// edits and memory, round four").
+#[derive(Debug, Default)]
+pub struct Across {
+    /// Every name a note goes by (its title, id and aliases, as `name_key` compares them), with
+    /// the notes that go by it.
+    names: HashMap<String, Vec<NoteId>>,
+    /// The errors at aliases, by the alias's name; only names that have some.
+    aliases: HashMap<String, Diagnostics>,
+    /// The duplicate-id errors, by checklist item id; only ids that have some.
+    items: HashMap<String, Diagnostics>,
+}
+
+impl Across {
+    /// Indexes every note of `kb` and checks them all.
+    pub fn new(kb: &KnowledgeBase) -> Across {
+        let mut across = Across::default();
+        for note in kb.iter() {
+            across.index(note, &mut HashSet::new());
+        }
+        // Only a name some note has as an alias can have an error.
+        let keys = kb
+            .iter()
+            .flat_map(|note| note.aliases.iter().map(|alias| name_key(alias)))
+            .collect();
+        let items = kb
+            .item_owners
+            .iter()
+            .filter(|(_, owners)| owners.len() > 1)
+            .map(|(item, _)| item.clone())
+            .collect();
+        across.recheck(kb, keys, items);
+        across
+    }
+
+    /// Brings the kept results up to date with `kb` after the notes `changed` (by id: the ids
+    /// they had and have) changed; `old` holds those notes as they were before (the ones that
+    /// existed).
+    pub fn update(&mut self, kb: &KnowledgeBase, old: &[std::sync::Arc<Note>], changed: &[NoteId]) {
+        let mut keys = HashSet::new();
+        let mut items: HashSet<String> = HashSet::new();
+        for note in old {
+            for key in note_keys(note) {
+                if let Some(ids) = self.names.get_mut(&key) {
+                    ids.retain(|id| *id != note.id);
+                    if ids.is_empty() {
+                        self.names.remove(&key);
+                    }
+                }
+                keys.insert(key);
             }
-            let mut notes: Vec<&Note> = owners.iter().filter_map(|id| self.get(id)).collect();
-            notes.sort_by_key(|n| self.index_of(&n.id));
-            notes.dedup_by_key(|n| &n.id);
-            let uses: Vec<&Location> = notes
-                .iter()
-                .flat_map(|n| n.checklist().iter().filter(|i| i.id == *item))
-                .map(|i| &i.at)
-                .collect();
-            for pair in uses.windows(2) {
-                diags.error(
-                    pair[1],
-                    format!("duplicate checklist id `{item}`: also used at {}", pair[0]),
-                );
+            items.extend(note.checklist().iter().map(|i| i.id.clone()));
+        }
+        for note in changed.iter().filter_map(|id| kb.get(id)) {
+            self.index(note, &mut keys);
+            items.extend(note.checklist().iter().map(|i| i.id.clone()));
+        }
+        self.recheck(kb, keys, items);
+    }
+
+    /// Everything `KnowledgeBase::check_global` reports for `kb`, which must be the base this
+    /// was last brought up to date with.
+    pub fn diagnostics(&self, kb: &KnowledgeBase, diags: &mut Diagnostics) {
+        for found in self.aliases.values().chain(self.items.values()) {
+            diags.extend(found.clone());
+        }
+        kb.check_references(diags);
+    }
+
+    fn index(&mut self, note: &Note, keys: &mut HashSet<String>) {
+        for key in note_keys(note) {
+            let ids = self.names.entry(key.clone()).or_default();
+            if !ids.contains(&note.id) {
+                ids.push(note.id.clone());
+            }
+            keys.insert(key);
+        }
+    }
+
+    fn recheck(&mut self, kb: &KnowledgeBase, keys: HashSet<String>, items: HashSet<String>) {
+        for key in keys {
+            let mut found = Diagnostics::new();
+            if let Some(ids) = self.names.get(&key) {
+                kb.check_aliases_named(&key, ids, &mut found);
+            }
+            if found.is_empty() {
+                self.aliases.remove(&key);
+            } else {
+                self.aliases.insert(key, found);
+            }
+        }
+        for item in items {
+            let mut found = Diagnostics::new();
+            if let Some(owners) = kb.item_owners.get(&item) {
+                kb.check_item(&item, owners, &mut found);
+            }
+            if found.is_empty() {
+                self.items.remove(&item);
+            } else {
+                self.items.insert(item, found);
             }
         }
     }
+}
+
+/// The names `note` goes by, as `check_aliases` compares them: title, id, aliases.
+fn note_keys(note: &Note) -> HashSet<String> {
+    let mut keys: HashSet<String> = note.aliases.iter().map(|a| name_key(a)).collect();
+    keys.insert(name_key(&note.title));
+    keys.insert(name_key(note.id.as_str()));
+    keys
 }
 
 /// Checks `[org]` of book.toml against the knowledge base: every team names a layer, every
@@ -845,9 +1024,11 @@ pub fn check_org(kb: &KnowledgeBase, org: &OrgConfig, diags: &mut Diagnostics) {
             diags.error(&at, format!("[org.teams]: empty team name for `{layer}`"));
         }
     }
-    let items: HashSet<&str> = kb.checklist_items().map(|i| i.id.as_str()).collect();
     for (item, url, at) in org.entries(&org.runbooks) {
-        if !items.contains(item) {
+        // `item_owners` has every item id: the preview runs this on every change, and a set of
+        // every item made each time was most of it at 10,000 notes.
+        if !kb.item_owners.contains_key(item) {
+            let items: HashSet<&str> = kb.checklist_items().map(|i| i.id.as_str()).collect();
             let hint = did_you_mean(item, items.iter().copied());
             diags.error(
                 &at,

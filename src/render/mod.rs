@@ -157,6 +157,8 @@ pub struct Rendered {
     pub pages: Vec<(Page, Option<Fingerprint>)>,
     /// The URLs of the pages the store kept: their fingerprint is the one it holds.
     pub kept: Vec<String>,
+    /// The keys `render_pages_until` did not start (see there).
+    pub skipped: Vec<PageKey>,
 }
 
 /// Renders the pages named by `keys` in parallel; keys of notes that no longer exist are skipped.
@@ -171,21 +173,47 @@ pub fn render_pages(
     keys: &[PageKey],
     store: Option<&dyn Store>,
 ) -> Result<Rendered> {
+    render_pages_until(kb, graph, config, history, theme, keys, store, |_| false)
+}
+
+/// `render_pages` for the preview's background: a page not started yet when `skip` says so for
+/// its key (a change or a request is queued) is not rendered, and comes back in `skipped`; the
+/// pages share one render's lookups (which control is on which part of the controls page, the
+/// items by layer), which at 10,000 notes cost about as much as several note pages each time
+/// they are made.
+#[allow(clippy::too_many_arguments)]
+pub fn render_pages_until(
+    kb: &KnowledgeBase,
+    graph: &LinkGraph,
+    config: &Config,
+    history: &History,
+    theme: &Theme,
+    keys: &[PageKey],
+    store: Option<&dyn Store>,
+    skip: impl Fn(&PageKey) -> bool + Sync,
+) -> Result<Rendered> {
     let ctx = Ctx::new(kb, graph, config).history(history);
     let cache = store.map(|store| Previous {
         seed: seed(theme, config),
         store,
     });
-    let outcomes: Vec<Outcome> = keys
+    let outcomes: Vec<Option<Outcome>> = keys
         .par_iter()
-        .map(|key| ctx.produce(key, theme, cache.as_ref()))
+        .map(|key| {
+            if skip(key) {
+                Ok(None)
+            } else {
+                ctx.produce(key, theme, cache.as_ref()).map(Some)
+            }
+        })
         .collect::<Result<_>>()?;
     let mut rendered = Rendered::default();
     for (key, outcome) in keys.iter().zip(outcomes) {
         match outcome {
-            Outcome::Rendered(page, print) => rendered.pages.push((page, print)),
-            Outcome::Reused => rendered.kept.extend(key.url(kb)),
-            Outcome::Missing => {}
+            Some(Outcome::Rendered(page, print)) => rendered.pages.push((page, print)),
+            Some(Outcome::Reused) => rendered.kept.extend(key.url(kb)),
+            Some(Outcome::Missing) => {}
+            None => rendered.skipped.push(key.clone()),
         }
     }
     Ok(rendered)

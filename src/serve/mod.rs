@@ -12,6 +12,7 @@ mod workspace;
 
 use std::io::Write;
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread;
@@ -45,10 +46,12 @@ pub struct Options {
 /// Worker threads answering requests. Reload waiters do not hold one: they are parked.
 const WORKERS: usize = 8;
 
-/// Pages rendered in the background between two looks at the queue of changes and requests: at
-/// a few milliseconds a note page, a change waits for about that long at most (the pages that
-/// gather every note come last, `Workspace::render_pending`).
-const BACKGROUND_PAGES: usize = 4;
+/// Pages rendered in the background in one go; a change or a request queued meanwhile stops
+/// them at the next page (`Workspace::render_pending_until`), so it waits only for the pages
+/// being rendered, one per core, a few milliseconds each (the pages that gather every note come
+/// last). More than the 4 of before: the pages of one go share lookups that cost as much as
+/// several pages to make.
+const BACKGROUND_PAGES: usize = 16;
 
 /// How long after the last change the derived files (search index, `kb.json`, the print page)
 /// are refreshed: a save storm, or edits a few tenths of a second apart, refresh them once, and
@@ -111,15 +114,17 @@ pub fn run(options: Options) -> Result<()> {
     let (change_tx, change_rx) = mpsc::channel::<Vec<watch::Change>>();
     let project = Project::resolve(&options.args)?;
     let mut watcher = watch::start(&workspace::roots(&project), change_tx)?;
-    forward(change_rx, tx.clone());
+    let queued = Arc::new(AtomicBool::new(false));
+    forward(change_rx, tx.clone(), Arc::clone(&queued));
     let (mut workspace, output) = Workspace::load_project(options.args.clone(), project)?;
     let shared = Arc::new(http::Shared::with_hosts(hosts(&options)));
     {
         let (want_tx, want_rx) = mpsc::channel::<String>();
         shared.ask_with(want_tx);
-        let tx = tx.clone();
+        let (tx, queued) = (tx.clone(), Arc::clone(&queued));
         thread::spawn(move || {
             while let Ok(url) = want_rx.recv() {
+                queued.store(true, Ordering::SeqCst);
                 if tx.send(Event::Want(url)).is_err() {
                     break;
                 }
@@ -210,6 +215,7 @@ pub fn run(options: Options) -> Result<()> {
             }
         };
         // Fold in what arrived meanwhile: one rebuild for a save storm.
+        queued.store(false, Ordering::SeqCst);
         let mut changes = Vec::new();
         let mut stop = false;
         for event in first
@@ -262,7 +268,7 @@ pub fn run(options: Options) -> Result<()> {
                 // book.toml moved the knowledge, overlay or theme directories: watch the new ones.
                 let (change_tx, change_rx) = mpsc::channel::<Vec<watch::Change>>();
                 watcher = watch::start(&workspace.roots(), change_tx)?;
-                forward(change_rx, tx.clone());
+                forward(change_rx, tx.clone(), Arc::clone(&queued));
             }
             continue;
         }
@@ -290,7 +296,8 @@ pub fn run(options: Options) -> Result<()> {
             });
         }
         if workspace.to_render() > 0 {
-            let output = workspace.render_pending(&wanted, BACKGROUND_PAGES);
+            let output = workspace
+                .render_pending_until(&wanted, BACKGROUND_PAGES, || queued.load(Ordering::SeqCst));
             if output.failed() {
                 report(&output, Instant::now());
                 publish(&shared, output);
@@ -382,9 +389,16 @@ fn hosts(options: &Options) -> Vec<String> {
 }
 
 /// Hands the watcher's batches to the rebuild loop until either side is gone.
-fn forward(changes: mpsc::Receiver<Vec<watch::Change>>, tx: mpsc::Sender<Event>) {
+/// `queued` is raised with each batch, for the background rendering to stop at the next page
+/// (`Workspace::render_pending_until`); the loop lowers it when it takes the events.
+fn forward(
+    changes: mpsc::Receiver<Vec<watch::Change>>,
+    tx: mpsc::Sender<Event>,
+    queued: Arc<AtomicBool>,
+) {
     thread::spawn(move || {
         while let Ok(batch) = changes.recv() {
+            queued.store(true, Ordering::SeqCst);
             if tx.send(Event::Changes(batch)).is_err() {
                 break;
             }

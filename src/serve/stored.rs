@@ -1,7 +1,8 @@
 //! A site file as the preview keeps it: deflated in memory (the pages of 10,000 notes are about
 //! 580 MB of HTML and a sixth of that deflated), sent as gzip to browsers that accept it and
 //! inflated for the others, with the reload snippet put in before `</body>` either way without
-//! compressing the page again. The only user of flate2 and crc32fast; never reads a file.
+//! compressing the page again. The only user of crc32fast (flate2's other is
+//! `incremental::Deflated`); never reads a file.
 
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 

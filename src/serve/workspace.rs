@@ -11,6 +11,7 @@ use super::plan::{self, Affected};
 use super::watch::{Change, Roots};
 use crate::config::{Project, ProjectArgs};
 use crate::diag::{Diagnostic, Diagnostics};
+use crate::driver::Checks;
 use crate::error::Result;
 use crate::history::History;
 use crate::incremental::{Bodies, Fingerprint, Memory, Published, Store};
@@ -76,6 +77,8 @@ pub struct Workspace {
     load_diags: BTreeMap<String, Diagnostics>,
     /// Link diagnostics, recomputed with the graph.
     link_diags: Diagnostics,
+    /// The checks across notes, brought up to date note by note.
+    checks: Checks,
     /// Pages to render once the content is free of errors again.
     dirty: Affected,
     /// A theme that failed to load; reported until fixed.
@@ -125,6 +128,7 @@ impl Workspace {
             graph: LinkGraph::default(),
             load_diags: BTreeMap::new(),
             link_diags: Diagnostics::new(),
+            checks: Checks::default(),
             dirty: Affected::everything(),
             theme_failure: None,
             derived: NoteEntries::default(),
@@ -174,6 +178,20 @@ impl Workspace {
     /// browser waits for) first and always, then note pages, then the others. A page whose note is
     /// gone or moved meanwhile is reported removed (its new address was rendered with the change).
     pub fn render_pending(&mut self, wanted: &[String], limit: usize) -> Output {
+        self.render_pending_until(wanted, limit, || false)
+    }
+
+    /// `render_pending`, stopping early once `stop` says so (a change or a request is queued):
+    /// the pages `wanted` render all the same, and each other page asks `stop` before it starts
+    /// (`render::render_pages_until`); those not rendered stay to come. A batch of 4 pages held
+    /// an edit about 9 ms at 10,000 notes (bench/README.md, "Preview memory and edits, round
+    /// three"); now an edit waits for the pages being rendered, one per core.
+    pub fn render_pending_until(
+        &mut self,
+        wanted: &[String],
+        limit: usize,
+        stop: impl Fn() -> bool + Sync,
+    ) -> Output {
         let mut output = Output::default();
         if self.stalled {
             return output;
@@ -182,6 +200,7 @@ impl Workspace {
             .iter()
             .filter_map(|url| self.pending.remove_entry(url.as_str()))
             .collect();
+        let asked: BTreeSet<PageKey> = taken.iter().map(|(_, key)| key.clone()).collect();
         // Note pages first: a page that gathers every note (the checklists, the matrix) takes
         // as long as hundreds of them, and a change arriving meanwhile would wait for it.
         let light: Vec<String> = self
@@ -208,23 +227,37 @@ impl Workspace {
         let keys: Vec<PageKey> = taken.iter().map(|(_, key)| key.clone()).collect();
         let config = &self.project.config;
         let (kb, graph, history) = (&self.kb, &self.graph, &self.history);
+        let skip = |key: &PageKey| !asked.contains(key) && stop();
         let published = Some(&self.published as &dyn Store);
-        match render::render_pages(kb, graph, config, history, &self.theme, &keys, published) {
+        let rendered = render::render_pages_until(
+            kb,
+            graph,
+            config,
+            history,
+            &self.theme,
+            &keys,
+            published,
+            skip,
+        );
+        match rendered {
             Ok(rendered) => {
+                let skipped: BTreeSet<PageKey> = rendered.skipped.into_iter().collect();
                 let made: BTreeSet<&str> = (rendered.pages.iter().map(|(p, _)| p.url.as_str()))
                     .chain(rendered.kept.iter().map(String::as_str))
                     .collect();
-                output.removed = taken
-                    .iter()
-                    .filter(|(url, _)| !made.contains(url.as_str()))
-                    .map(|(url, _)| url.clone())
-                    .collect();
-                output.kept = rendered.kept;
-                output.rendered = rendered.pages.len();
-                output.files = self.publish(rendered.pages);
+                for (url, key) in taken {
+                    if skipped.contains(&key) {
+                        self.pending.insert(url, key);
+                    } else if !made.contains(url.as_str()) {
+                        output.removed.push(url);
+                    }
+                }
                 for url in &output.removed {
                     self.published.forget(url);
                 }
+                output.kept = rendered.kept;
+                output.rendered = rendered.pages.len();
+                output.files = self.publish(rendered.pages);
             }
             Err(e) => {
                 self.stalled = true;
@@ -256,6 +289,7 @@ impl Workspace {
         self.load_diags = group(diags);
         self.link_diags = Diagnostics::new();
         self.graph = links::build(&self.kb, &mut self.link_diags);
+        self.checks = Checks::new(&self.kb);
         self.dirty = Affected::everything();
         Ok(())
     }
@@ -362,6 +396,11 @@ impl Workspace {
                 }
             }
         }
+        // The changed notes as they were, for the checks across notes to take them out.
+        let olds: Vec<Arc<Note>> = befores
+            .iter()
+            .filter_map(|(id, _)| Some(Arc::clone(&self.kb.notes[self.kb.index_of(id)?])))
+            .collect();
         let kb = std::mem::take(&mut self.kb);
         match kb.update(changed, &removed) {
             Update::Applied(kb, reports) => {
@@ -377,6 +416,7 @@ impl Workspace {
                 let previous = std::mem::take(&mut self.graph);
                 self.link_diags = Diagnostics::new();
                 self.graph = links::update(&self.kb, previous, &ids, &mut self.link_diags);
+                self.checks.update(&self.kb, &olds, &ids);
                 self.dirty.merge(plan::relinked(&self.kb, &self.graph));
                 let org = &self.project.config.org;
                 for (id, before) in &befores {
@@ -405,19 +445,9 @@ impl Workspace {
             diags.extend(file_diags.clone());
         }
         diags.extend(self.link_diags.clone());
-        // The rules across notes walk every note: at 10,000 notes they were 24 ms of a 26 ms
-        // one-note rebuild (the page itself 2 ms), so they run side by side.
-        let (kb, org) = (&self.kb, &self.project.config.org);
-        let (global, across) = rayon::join(
-            || {
-                let mut diags = Diagnostics::new();
-                kb.check_global(&mut diags);
-                diags
-            },
-            || crate::driver::check_plan_and_org(kb, org),
-        );
-        diags.extend(global);
-        diags.extend(across);
+        // The rules across notes walked every note: at 10,000 notes they were most of a
+        // one-note rebuild, so they are kept and re-checked where the changed notes reach.
+        diags.extend(self.checks.diagnostics(&self.kb, &self.project.config.org));
         let mut output = Output {
             diagnostics: diags.sorted(),
             failures: self.theme_failure.iter().cloned().collect(),

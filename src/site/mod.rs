@@ -17,7 +17,9 @@ use crate::config::Config;
 use crate::error::Result;
 use crate::history::History;
 use crate::incremental::entries::{self, Record};
-use crate::incremental::{Bodies, Decoder, Dirs, Encoder, Fingerprint, Manifest, Seed, Store};
+use crate::incremental::{
+    Bodies, Decoder, Deflated, Dirs, Encoder, Fingerprint, Manifest, Seed, Store,
+};
 use crate::kb::{KnowledgeBase, Note, NoteId};
 use crate::links::LinkGraph;
 use crate::render::{self, escape, Theme};
@@ -347,9 +349,10 @@ pub struct NoteEntries {
     notes: HashMap<NoteId, Packed>,
 }
 
-/// One note's `NoteEntry`, encoded: its `kb.json` entry, then its search entry (`Record`).
+/// One note's `NoteEntry`, encoded: its `kb.json` entry, then its search entry (`Record`),
+/// deflated: the `kb.json` text is most of it, and deflates about fivefold.
 #[derive(Debug)]
-struct Packed(Box<[u8]>);
+struct Packed(Deflated);
 
 impl Packed {
     fn new(entry: &NoteEntry) -> Packed {
@@ -357,17 +360,22 @@ impl Packed {
         out.reserve(entry.export.len() + entry.search.text.len() + 64 * entry.search.terms.len());
         out.str(&entry.export);
         entry.search.encode(&mut out);
-        Packed(out.into_bytes().into_boxed_slice())
+        Packed(Deflated::new(&out.into_bytes()))
     }
 
-    /// The `kb.json` entry and the search entry; `None` only if the buffer is not one `new`
-    /// made (a bug).
-    fn unpack(&self) -> Option<(&str, search::Entry)> {
-        let mut input = Decoder::at(&self.0, 0);
-        let export = input.str()?;
-        let search = search::Entry::decode(&mut input)?;
-        input.is_done().then_some((export, search))
+    /// The encoded entries; `None` only if the buffer is not one `new` made (a bug).
+    fn inflate(&self) -> Option<Vec<u8>> {
+        self.0.inflate()
     }
+}
+
+/// The `kb.json` entry and the search entry of what `Packed::inflate` gave; `None` only if the
+/// bytes are not what `Packed::new` made (a bug).
+fn unpack(bytes: &[u8]) -> Option<(&str, search::Entry)> {
+    let mut input = Decoder::at(bytes, 0);
+    let export = input.str()?;
+    let search = search::Entry::decode(&mut input)?;
+    input.is_done().then_some((export, search))
 }
 
 /// One note's part of the derived files: its search entry and its `kb.json` entry.
@@ -423,7 +431,7 @@ impl NoteEntries {
     pub fn files(&self, kb: &KnowledgeBase, config: &Config) -> Vec<(String, Vec<u8>)> {
         let mut files = vec![(SITEMAP.into(), sitemap(kb, config).into_bytes())];
         let mut pieces = kb_json::Pieces::new(kb);
-        let size: usize = self.notes.values().map(|p| p.0.len()).sum();
+        let size: usize = self.notes.values().map(|p| p.0.size()).sum();
         let mut json = String::with_capacity(size / 2);
         json.push_str(pieces.head());
         let mut index = search::Index::default();
@@ -433,7 +441,10 @@ impl NoteEntries {
         };
         for packed in kb.notes.iter().filter_map(|n| self.notes.get(&n.id)) {
             // `Packed::new` made every buffer: one that does not unpack is left out.
-            let Some((export, search)) = packed.unpack() else {
+            let Some(bytes) = packed.inflate() else {
+                continue;
+            };
+            let Some((export, search)) = unpack(&bytes) else {
                 continue;
             };
             json.push_str(pieces.before_note());

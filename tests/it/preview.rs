@@ -58,7 +58,12 @@ impl Published {
     /// and publishes them (without a new generation).
     #[track_caller]
     fn render(&mut self, workspace: &mut Workspace, limit: usize) {
-        let output = workspace.render_pending(&[], limit);
+        self.rendered(workspace.render_pending(&[], limit));
+    }
+
+    /// Publishes pages rendered in the background.
+    #[track_caller]
+    fn rendered(&mut self, output: Output) {
         assert!(output.failures.is_empty(), "{:?}", output.failures);
         for url in &output.removed {
             self.0.remove(url);
@@ -191,6 +196,34 @@ fn first_load_serves_a_cold_build() {
     );
     served.settle(&mut workspace);
     same_as_cold(&t, &served, "the first load");
+}
+
+// Background rendering stops before the next page once a change is queued, rendering the pages
+// a browser waits for all the same; what it leaves stays to come, and the site once settled is a
+// cold build's.
+#[test]
+fn background_rendering_yields_to_a_queued_change() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let t = edits::fixture();
+    let (mut workspace, mut served) = preview(&t);
+    let before = workspace.to_render();
+    assert!(before > 6, "the fixture has {before} pages only");
+    // A change queued from the start: nothing is rendered but the page asked for.
+    let asked = "index.html".to_owned();
+    let output = workspace.render_pending_until(std::slice::from_ref(&asked), 8, || true);
+    let urls: Vec<&str> = output.files.iter().map(|(url, _)| url.as_str()).collect();
+    assert_eq!(urls, [asked.as_str()], "rendered with a change queued");
+    assert_eq!(workspace.to_render(), before - 1);
+    served.rendered(output);
+    // A change queued after three pages started: those, and no more.
+    let asks = AtomicUsize::new(0);
+    let output =
+        workspace.render_pending_until(&[], 8, || asks.fetch_add(1, Ordering::SeqCst) >= 3);
+    assert_eq!(output.rendered, 3, "pages rendered before stopping");
+    assert_eq!(workspace.to_render(), before - 4);
+    served.rendered(output);
+    served.settle(&mut workspace);
+    same_as_cold(&t, &served, "the pages rendered around the stops");
 }
 
 // A search shard whose terms are all gone is no longer served, as a build no longer writes it.
