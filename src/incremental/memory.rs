@@ -100,16 +100,6 @@ impl Published {
     pub fn clear(&mut self) {
         self.prints = HashMap::new();
     }
-
-    /// How many pages have a fingerprint.
-    pub fn len(&self) -> usize {
-        self.prints.len()
-    }
-
-    /// Whether no page has one.
-    pub fn is_empty(&self) -> bool {
-        self.prints.is_empty()
-    }
 }
 
 impl Store for Published {

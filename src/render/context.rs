@@ -143,7 +143,13 @@ impl<'a> Ctx<'a> {
         &self,
         of: crate::render::paging::Gathering,
     ) -> &[crate::render::paging::Part] {
-        self.plans.parts[of as usize].get_or_init(|| of.parts(self.kb, self.org))
+        use crate::render::paging::{attestation_parts, control_parts, Gathering};
+        // The controls and attestation pages' groups are worked out once per render already.
+        self.plans.parts[of as usize].get_or_init(|| match of {
+            Gathering::Controls => control_parts(self.kb, self.catalog_controls()),
+            Gathering::Attestation => attestation_parts(self.attestation_groups()),
+            _ => of.parts(self.kb, self.org),
+        })
     }
 
     /// The parts of a layer's or pillar's page (empty for any other note, at no cost: every

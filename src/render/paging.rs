@@ -190,49 +190,50 @@ fn entry<'a>(section: &'static str, label: &'static str, title: &'a str) -> Entr
 
 /// The parts of layer or pillar `owner`'s page that show what `note` puts on it (the service's
 /// row, the note's checklist items): the part holding each (none for a list that is not split:
-/// it is on the page itself). What a change to `note` can alter there when it moves nothing (the same rows and items,
-/// under the same titles: the parts keep their entries and labels).
+/// it is on the page itself). What a change to `note` can alter there when it moves nothing
+/// (the same rows and items, under the same titles: the parts keep their entries and labels).
 pub fn showing(
     kb: &KnowledgeBase,
     owner: &crate::kb::Note,
     note: &crate::kb::Note,
 ) -> Vec<PageKey> {
-    let mut keys = Vec::new();
-    // A list that is not split is on the page itself, which the caller plans.
-    let mut at = |list: &[Part], position: usize| {
-        if let Some(part) = list.iter().find(|p| p.range.contains(&position)) {
-            let key = PageKey::NotePart {
-                id: owner.id.clone(),
-                slug: part.slug.clone(),
-            };
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
-        }
-    };
+    let mut slugs = Vec::new();
     if owner.kind == Kind::Layer && note.table().is_some_and(|t| t.row(&owner.id).is_some()) {
         let row = kb
             .services()
             .filter(|(_, s)| s.row(&owner.id).is_some())
             .position(|(n, _)| n.id == note.id);
-        if let Some(position) = row {
-            at(&row_parts(kb, owner), position);
-        }
+        holding(&row_parts(kb, owner), row, &mut slugs);
     }
     if note
         .checklist()
         .iter()
         .any(|i| i.layer == owner.id || i.pillar == owner.id)
     {
-        let items = item_parts(kb, owner);
-        for (position, _) in gathered_items(kb, owner)
+        let items = gathered_items(kb, owner)
             .enumerate()
             .filter(|(_, i)| i.note == note.id)
-        {
-            at(&items, position);
+            .map(|(position, _)| position);
+        holding(&item_parts(kb, owner), items, &mut slugs);
+    }
+    slugs
+        .into_iter()
+        .map(|slug| PageKey::NotePart {
+            id: owner.id.clone(),
+            slug,
+        })
+        .collect()
+}
+
+/// Adds to `slugs` (once each) the slugs of the parts holding the entries at `positions`.
+fn holding(parts: &[Part], positions: impl IntoIterator<Item = usize>, slugs: &mut Vec<String>) {
+    for position in positions {
+        if let Some(part) = parts.iter().find(|p| p.range.contains(&position)) {
+            if !slugs.contains(&part.slug) {
+                slugs.push(part.slug.clone());
+            }
         }
     }
-    keys
 }
 
 /// The checklist items a layer or pillar gathers, in the knowledge base's order.
@@ -323,22 +324,8 @@ impl Gathering {
         match self {
             Gathering::Checklists => split(&checklist_entries(kb), CHECKLIST_ITEMS),
             Gathering::Matrix => split(&matrix_entries(kb), MATRIX_ROWS),
-            Gathering::Controls => split(&control_entries(kb), CONTROL_UNITS),
-            Gathering::Attestation => {
-                let groups = attestation_groups(kb, org);
-                let entries: Vec<Entry<'_>> = groups
-                    .iter()
-                    .flat_map(|g| {
-                        g.items.iter().map(|i| Entry {
-                            section: Cow::Borrowed(g.slug.as_str()),
-                            section_label: Cow::Borrowed(g.name.as_str()),
-                            title: Cow::Borrowed(i.title.as_str()),
-                            weight: 1,
-                        })
-                    })
-                    .collect();
-                split(&entries, ATTESTATION_ITEMS)
-            }
+            Gathering::Controls => control_parts(kb, &catalog_controls(kb)),
+            Gathering::Attestation => attestation_parts(&attestation_groups(kb, org)),
         }
     }
 }
@@ -349,41 +336,35 @@ impl Gathering {
     /// a change to `note` can alter when it moves nothing (the same entries, weights and
     /// labels: see `serve::plan`).
     pub fn showing(self, kb: &KnowledgeBase, org: &Org, note: &crate::kb::Note) -> Vec<String> {
-        let parts = self.parts(kb, org);
-        if parts.is_empty() {
-            return Vec::new();
-        }
-        let positions: Vec<usize> = match self {
-            Gathering::Checklists => checklist_notes(kb)
-                .position(|n| n.id == note.id)
-                .into_iter()
-                .collect(),
-            Gathering::Matrix => kb
-                .services()
-                .position(|(n, _)| n.id == note.id)
-                .into_iter()
-                .collect(),
-            Gathering::Controls => catalog_controls(kb)
-                .iter()
-                .flatten()
-                .enumerate()
-                .filter(|(_, (_, items))| items.iter().any(|i| i.note == note.id))
-                .map(|(n, _)| n)
-                .collect(),
-            Gathering::Attestation => attestation_groups(kb, org)
-                .iter()
-                .flat_map(|g| &g.items)
-                .enumerate()
-                .filter(|(_, i)| i.note == note.id)
-                .map(|(n, _)| n)
-                .collect(),
-        };
-        let mut slugs: Vec<String> = Vec::new();
-        for position in positions {
-            if let Some(part) = parts.iter().find(|p| p.range.contains(&position)) {
-                if !slugs.contains(&part.slug) {
-                    slugs.push(part.slug.clone());
-                }
+        let mut slugs = Vec::new();
+        match self {
+            Gathering::Checklists => {
+                let at = checklist_notes(kb).position(|n| n.id == note.id);
+                holding(&self.parts(kb, org), at, &mut slugs);
+            }
+            Gathering::Matrix => {
+                let at = kb.services().position(|(n, _)| n.id == note.id);
+                holding(&self.parts(kb, org), at, &mut slugs);
+            }
+            Gathering::Controls => {
+                let controls = catalog_controls(kb);
+                let at = controls
+                    .iter()
+                    .flatten()
+                    .enumerate()
+                    .filter(|(_, (_, items))| items.iter().any(|i| i.note == note.id))
+                    .map(|(n, _)| n);
+                holding(&control_parts(kb, &controls), at, &mut slugs);
+            }
+            Gathering::Attestation => {
+                let groups = attestation_groups(kb, org);
+                let at = groups
+                    .iter()
+                    .flat_map(|g| &g.items)
+                    .enumerate()
+                    .filter(|(_, i)| i.note == note.id)
+                    .map(|(n, _)| n);
+                holding(&attestation_parts(&groups), at, &mut slugs);
             }
         }
         slugs
@@ -465,20 +446,40 @@ pub fn catalog_controls(kb: &KnowledgeBase) -> Vec<CatalogControls<'_>> {
         .collect()
 }
 
-fn control_entries(kb: &KnowledgeBase) -> Vec<Entry<'_>> {
-    kb.catalogs
+/// The parts of `controls.html` listing `controls` (`catalog_controls`).
+pub fn control_parts(kb: &KnowledgeBase, controls: &[CatalogControls<'_>]) -> Vec<Part> {
+    let entries: Vec<Entry<'_>> = kb
+        .catalogs
         .iter()
-        .zip(catalog_controls(kb))
+        .zip(controls)
         .flat_map(|(compiled, controls)| {
             let catalog = &compiled.catalog;
-            controls.into_iter().map(|(id, items)| Entry {
-                section: Cow::Owned(slugify(&catalog.id)),
+            let section = slugify(&catalog.id);
+            controls.iter().map(move |(id, items)| Entry {
+                section: Cow::Owned(section.clone()),
                 section_label: Cow::Borrowed(catalog.title.as_str()),
-                title: Cow::Owned(id),
+                title: Cow::Borrowed(id.as_str()),
                 weight: 1 + items.len(),
             })
         })
-        .collect()
+        .collect();
+    split(&entries, CONTROL_UNITS)
+}
+
+/// The parts of `attestation.html` listing `groups` (`attestation_groups`).
+pub fn attestation_parts(groups: &[AttestationGroup<'_>]) -> Vec<Part> {
+    let entries: Vec<Entry<'_>> = groups
+        .iter()
+        .flat_map(|g| {
+            g.items.iter().map(|i| Entry {
+                section: Cow::Borrowed(g.slug.as_str()),
+                section_label: Cow::Borrowed(g.name.as_str()),
+                title: Cow::Borrowed(i.title.as_str()),
+                weight: 1,
+            })
+        })
+        .collect();
+    split(&entries, ATTESTATION_ITEMS)
 }
 
 /// The heading of the items whose layer `[org.teams]` gives no team.
