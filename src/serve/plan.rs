@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 
 use crate::config::OrgConfig;
-use crate::kb::{Kind, KnowledgeBase, Note, NoteId};
+use crate::kb::{ChecklistItem, Control, Kind, KnowledgeBase, Note, NoteId};
 use crate::links::LinkGraph;
 use crate::render::{Gathering, PageKey, NAV_FULL, NAV_WINDOW};
 
@@ -221,29 +221,22 @@ pub fn relinked(kb: &KnowledgeBase, graph: &LinkGraph) -> Affected {
 /// (id, title, layer, pillar, controls) in the same order. Then the parts of those pages keep
 /// their entries, weights and labels.
 fn same_places(was: &Note, now: &Note) -> bool {
-    let layers =
-        |n: &Note| -> Vec<NoteId> { n.responsibility().iter().map(|r| r.layer.clone()).collect() };
-    let items = |n: &Note| -> Vec<(String, String, NoteId, NoteId, Vec<String>)> {
-        n.checklist()
-            .iter()
-            .map(|i| {
-                let controls = i.controls.iter().map(|c| format!("{}:{}", c.catalog, c.id));
-                let (id, title) = (i.id.clone(), i.title.clone());
-                (
-                    id,
-                    title,
-                    i.layer.clone(),
-                    i.pillar.clone(),
-                    controls.collect(),
-                )
-            })
-            .collect()
-    };
+    fn layers(n: &Note) -> impl Iterator<Item = &NoteId> {
+        n.responsibility().iter().map(|r| &r.layer)
+    }
+    fn place(i: &ChecklistItem) -> (&String, &String, &NoteId, &NoteId, &Vec<Control>) {
+        (&i.id, &i.title, &i.layer, &i.pillar, &i.controls)
+    }
+    let (items, now_items) = (was.checklist(), now.checklist());
     was.id == now.id
         && was.kind == now.kind
         && was.title == now.title
-        && layers(was) == layers(now)
-        && items(was) == items(now)
+        && layers(was).eq(layers(now))
+        && items.len() == now_items.len()
+        && items
+            .iter()
+            .zip(now_items)
+            .all(|(a, b)| place(a) == place(b))
 }
 
 /// Pages that gather data from `note`: layer and pillar pages, the matrix and the self-check, the
@@ -261,11 +254,7 @@ fn aggregate_pages(
             gathering_page(kb, Gathering::Matrix, note, narrow, plan);
             plan.add(PageKey::SelfCheck);
             plan.add(PageKey::Home);
-            if narrow.is_some() {
-                for row in note.responsibility() {
-                    note_page(kb, &row.layer, Some(note), plan);
-                }
-            } else {
+            if narrow.is_none() {
                 plan.notes(kb.of_kind(Kind::Layer).map(|l| &l.id));
             }
         }
@@ -278,6 +267,15 @@ fn aggregate_pages(
         _ => {}
     }
     item_pages(kb, note, narrow, plan);
+    if narrow.is_some() {
+        // Each layer and pillar page showing the note (its rows, its items), once.
+        let rows = note.responsibility().iter().map(|r| &r.layer);
+        let items = note.checklist().iter().flat_map(|i| [&i.layer, &i.pillar]);
+        let owners: BTreeSet<&NoteId> = rows.chain(items).collect();
+        for owner in owners {
+            note_page(kb, owner, note, plan);
+        }
+    }
     plan.notes(note.front_matter_refs());
 }
 
@@ -306,11 +304,11 @@ fn gathering_page(
     }
 }
 
-/// Plans the layer or pillar page `owner`: with `note` (which keeps its places there), the page
-/// alone and the parts showing `note`; else the page with every part.
-fn note_page(kb: &KnowledgeBase, owner: &NoteId, note: Option<&Note>, plan: &mut Affected) {
-    match (note, kb.get(owner)) {
-        (Some(note), Some(owner)) if !plan.all => {
+/// Plans the layer or pillar page `owner`, where `note` keeps its places: the page alone and the
+/// parts showing `note`.
+fn note_page(kb: &KnowledgeBase, owner: &NoteId, note: &Note, plan: &mut Affected) {
+    match kb.get(owner) {
+        Some(owner) if !plan.all => {
             plan.alone.insert(PageKey::Note(owner.id.clone()));
             for key in crate::render::paging::showing(kb, owner, note) {
                 plan.add(key);
@@ -321,7 +319,8 @@ fn note_page(kb: &KnowledgeBase, owner: &NoteId, note: Option<&Note>, plan: &mut
 }
 
 /// Pages that list `note`'s checklist items besides its own: the checklists, controls and
-/// attestation pages, and each item's layer and pillar (`narrow`: see `aggregate_pages`).
+/// attestation pages, and each item's layer and pillar (`narrow`: see `aggregate_pages`, which
+/// then plans the layers and pillars).
 fn item_pages(kb: &KnowledgeBase, note: &Note, narrow: Option<&OrgConfig>, plan: &mut Affected) {
     if !note.checklist().is_empty() {
         for of in [
@@ -331,10 +330,10 @@ fn item_pages(kb: &KnowledgeBase, note: &Note, narrow: Option<&OrgConfig>, plan:
         ] {
             gathering_page(kb, of, note, narrow, plan);
         }
-        let shown = narrow.map(|_| note);
-        for item in note.checklist() {
-            note_page(kb, &item.layer, shown, plan);
-            note_page(kb, &item.pillar, shown, plan);
+        if narrow.is_none() {
+            for item in note.checklist() {
+                plan.notes([&item.layer, &item.pillar]);
+            }
         }
     }
 }
