@@ -983,23 +983,24 @@ impl Across {
             if let Some(ids) = self.names.get(&key) {
                 kb.check_aliases_named(&key, ids, &mut found);
             }
-            if found.is_empty() {
-                self.aliases.remove(&key);
-            } else {
-                self.aliases.insert(key, found);
-            }
+            keep(&mut self.aliases, key, found);
         }
         for item in items {
             let mut found = Diagnostics::new();
             if let Some(owners) = kb.item_owners.get(&item) {
                 kb.check_item(&item, owners, &mut found);
             }
-            if found.is_empty() {
-                self.items.remove(&item);
-            } else {
-                self.items.insert(item, found);
-            }
+            keep(&mut self.items, item, found);
         }
+    }
+}
+
+/// Keeps what a key's re-check `found`, or forgets the key when it found nothing.
+fn keep(kept: &mut HashMap<String, Diagnostics>, key: String, found: Diagnostics) {
+    if found.is_empty() {
+        kept.remove(&key);
+    } else {
+        kept.insert(key, found);
     }
 }
 
