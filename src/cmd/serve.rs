@@ -41,6 +41,7 @@ pub fn run(args: &Args) -> Result<ExitCode> {
         args: args.input.project_args(),
         allow_hosts: args.allow_host.clone(),
         max_connections: args.max_connections as usize,
+        on_idle: crate::release_memory,
     })?;
     Ok(ExitCode::SUCCESS)
 }

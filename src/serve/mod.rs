@@ -41,6 +41,10 @@ pub struct Options {
     pub allow_hosts: Vec<String>,
     /// Connections held open at once; one more is answered 503 (see `limits`).
     pub max_connections: usize,
+    /// Called whenever the preview has nothing left to do (every page rendered, the derived
+    /// files kept) and is about to wait for a change or a request: the binary hands memory its
+    /// allocator holds for later back to the system there.
+    pub on_idle: fn(),
 }
 
 /// Worker threads answering requests. Reload waiters do not hold one: they are parked.
@@ -188,6 +192,8 @@ pub fn run(options: Options) -> Result<()> {
     let mut keeping = false;
     let mut epoch: u64 = 0;
     let mut last_change = Instant::now();
+    // Whether the preview rendered, rebuilt or kept anything since `on_idle` last ran.
+    let mut worked = true;
     loop {
         let derived = derived_in(
             derived_due && !workspace.stalled(),
@@ -209,6 +215,10 @@ pub fn run(options: Options) -> Result<()> {
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         } else {
+            if worked && !keeping {
+                (options.on_idle)();
+                worked = false;
+            }
             match rx.recv() {
                 Ok(event) => Some(event),
                 Err(_) => break,
@@ -231,6 +241,7 @@ pub fn run(options: Options) -> Result<()> {
                     removed,
                 } => {
                     keeping = false;
+                    worked = true;
                     if made == epoch {
                         shared.put(files, &removed);
                     }
@@ -245,6 +256,7 @@ pub fn run(options: Options) -> Result<()> {
         if !changes.is_empty() {
             changes.sort();
             changes.dedup();
+            worked = true;
             let roots = workspace.roots();
             let started = Instant::now();
             match workspace.apply(&changes) {
@@ -296,6 +308,7 @@ pub fn run(options: Options) -> Result<()> {
             });
         }
         if workspace.to_render() > 0 {
+            worked = true;
             let output = workspace
                 .render_pending_until(&wanted, BACKGROUND_PAGES, || queued.load(Ordering::SeqCst));
             if output.failed() {
