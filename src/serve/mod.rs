@@ -2,7 +2,8 @@
 //! every saved change rebuilds only the pages the change touches, then tells waiting browsers to
 //! reload. Bad content never stops the server: the last good site stays live under an overlay.
 //! Pages are kept deflated (`stored.rs`); after a load they are rendered as browsers ask for them
-//! and, while no change or request waits, in the background.
+//! and, while no change or request waits, in the background, but for the notes' own pages, which
+//! are rendered only when asked for.
 
 mod http;
 mod plan;
@@ -307,7 +308,7 @@ pub fn run(options: Options) -> Result<()> {
                 });
             });
         }
-        if workspace.to_render() > 0 {
+        if workspace.to_render() > 0 || !wanted.is_empty() {
             worked = true;
             let output = workspace
                 .render_pending_until(&wanted, BACKGROUND_PAGES, || queued.load(Ordering::SeqCst));

@@ -2,7 +2,9 @@
 //! updated in place by each batch of file changes. Renders only the pages a change touches and
 //! hands the server the files to publish; it never serves anything itself. After a load (or a
 //! change of every page) it renders nothing at once: the server lists the pages as to come and
-//! asks for them, those a browser waits for first (`render_pending`).
+//! asks for them, those a browser waits for first (`render_pending`). Note pages (and the
+//! redirects to them) are rendered only when asked for: at 10,000 notes they were 58 MB of the
+//! 89 MB of pages kept deflated, and most are never opened in a preview.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -89,8 +91,12 @@ pub struct Workspace {
     /// next asked for: not on the way to the first page.
     entries_stale: bool,
     /// Pages the site has that are not rendered since the last load or change of every page,
-    /// by URL.
+    /// by URL, that the server renders in the background (every page but the notes' own).
     pending: BTreeMap<String, PageKey>,
+    /// Note pages and redirects not rendered since the last load or change of every page, by
+    /// URL: rendered when a browser asks for one, never in the background; a change that names
+    /// one leaves it to come (`on_demand`).
+    on_demand: BTreeMap<String, PageKey>,
     /// The last rebuild failed (content errors, a template): nothing renders in the background
     /// until a change brings it back.
     stalled: bool,
@@ -134,6 +140,7 @@ impl Workspace {
             derived: NoteEntries::default(),
             entries_stale: true,
             pending: BTreeMap::new(),
+            on_demand: BTreeMap::new(),
             stalled: false,
             print: Memory::default(),
             derived_urls: BTreeSet::new(),
@@ -155,7 +162,8 @@ impl Workspace {
         self.kb.notes.len()
     }
 
-    /// How many pages `render_pending` has still to render; none while the last rebuild failed.
+    /// How many pages `render_pending` has still to render in the background (note pages wait
+    /// to be asked for); none while the last rebuild failed.
     pub fn to_render(&self) -> usize {
         if self.stalled {
             0
@@ -169,14 +177,24 @@ impl Workspace {
         self.stalled
     }
 
-    /// Whether `url` is a page still to be rendered.
+    /// Whether `url` is a page still to be rendered (in the background or when asked for).
     pub fn is_pending(&self, url: &str) -> bool {
-        self.pending.contains_key(url)
+        self.pending.contains_key(url) || self.on_demand.contains_key(url)
+    }
+
+    /// Records `key` (at `url`) as still to come, in the background or when asked for.
+    fn to_come(&mut self, url: String, key: PageKey) {
+        if on_demand(&key) {
+            self.on_demand.insert(url, key);
+        } else {
+            self.pending.insert(url, key);
+        }
     }
 
     /// Renders up to `limit` pages not rendered since the last load: those of `wanted` (URLs a
-    /// browser waits for) first and always, then note pages, then the others. A page whose note is
-    /// gone or moved meanwhile is reported removed (its new address was rendered with the change).
+    /// browser waits for) first and always, then pages to come in the background (not note
+    /// pages: those only when asked for). A page whose note is gone or moved meanwhile is
+    /// reported removed (its new address was rendered with the change).
     pub fn render_pending(&mut self, wanted: &[String], limit: usize) -> Output {
         self.render_pending_until(wanted, limit, || false)
     }
@@ -198,23 +216,12 @@ impl Workspace {
         }
         let mut taken: Vec<(String, PageKey)> = wanted
             .iter()
-            .filter_map(|url| self.pending.remove_entry(url.as_str()))
+            .filter_map(|url| {
+                (self.pending.remove_entry(url.as_str()))
+                    .or_else(|| self.on_demand.remove_entry(url.as_str()))
+            })
             .collect();
         let asked: BTreeSet<PageKey> = taken.iter().map(|(_, key)| key.clone()).collect();
-        // Note pages first: a page that gathers every note (the checklists, the matrix) takes
-        // as long as hundreds of them, and a change arriving meanwhile would wait for it.
-        let light: Vec<String> = self
-            .pending
-            .iter()
-            .filter(|(_, key)| matches!(key, PageKey::Note(_) | PageKey::Redirect { .. }))
-            .take(limit.saturating_sub(taken.len()))
-            .map(|(url, _)| url.clone())
-            .collect();
-        taken.extend(
-            light
-                .iter()
-                .filter_map(|url| self.pending.remove_entry(url)),
-        );
         while taken.len() < limit {
             match self.pending.pop_first() {
                 Some(entry) => taken.push(entry),
@@ -247,7 +254,7 @@ impl Workspace {
                     .collect();
                 for (url, key) in taken {
                     if skipped.contains(&key) {
-                        self.pending.insert(url, key);
+                        self.to_come(url, key);
                     } else if !made.contains(url.as_str()) {
                         output.removed.push(url);
                     }
@@ -261,7 +268,9 @@ impl Workspace {
             }
             Err(e) => {
                 self.stalled = true;
-                self.pending.extend(taken);
+                for (url, key) in taken {
+                    self.to_come(url, key);
+                }
                 output.failures.push(e.to_string());
             }
         }
@@ -335,8 +344,7 @@ impl Workspace {
                 .chain(output.kept.iter().map(String::as_str))
                 .collect();
             // So does one still to come (`render_pending` reports it removed if it is gone).
-            removed_urls
-                .retain(|url| !written.contains(url.as_str()) && !self.pending.contains_key(url));
+            removed_urls.retain(|url| !written.contains(url.as_str()) && !self.is_pending(url));
             for url in &removed_urls {
                 self.published.forget(url);
             }
@@ -460,10 +468,11 @@ impl Workspace {
         let mut keys: Vec<PageKey> = if self.dirty.all {
             // Every page is to come, rendered as it is asked for and in the background: at
             // 10,000 notes that is seconds of rendering and 580 MB of HTML before a first page.
-            self.pending = render::pages(&self.kb, org)
+            let pages: Vec<(String, PageKey)> = render::pages(&self.kb, org)
                 .into_iter()
                 .filter_map(|key| Some((key.url(&self.kb)?, key)))
                 .collect();
+            (self.on_demand, self.pending) = pages.into_iter().partition(|(_, key)| on_demand(key));
             Vec::new()
         } else {
             let keys: Vec<PageKey> = self.dirty.pages.iter().cloned().collect();
@@ -527,6 +536,10 @@ impl Workspace {
             }
             keys.sort();
             keys.dedup();
+            // A note page not asked for since the last load stays to come: rendered when it is.
+            keys.retain(|key| {
+                !on_demand(key) || key.url(&self.kb).is_none_or(|u| !self.on_demand.contains_key(&u))
+            });
             // What renders now, and the parts that are gone, are no longer to come.
             for url in keys
                 .iter()
@@ -557,7 +570,10 @@ impl Workspace {
             // Made again when the derived files are next asked for (`derived_files`).
             self.derived = NoteEntries::default();
             self.entries_stale = true;
-            output.pending = self.pending.keys().cloned().collect();
+            output.pending = (self.pending.keys())
+                .chain(self.on_demand.keys())
+                .cloned()
+                .collect();
         } else if !self.entries_stale {
             let notes = self.dirty.pages.iter().filter_map(|key| match key {
                 PageKey::Note(id) => Some(id),
@@ -628,6 +644,12 @@ impl Workspace {
         }
         files
     }
+}
+
+/// Whether `key` is rendered only when a browser asks for it (a note's page, a redirect to one),
+/// not in the background.
+fn on_demand(key: &PageKey) -> bool {
+    matches!(key, PageKey::Note(_) | PageKey::Redirect { .. })
 }
 
 /// The directories and files a project's preview watches.

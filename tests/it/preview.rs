@@ -75,12 +75,15 @@ impl Published {
         self.0.extend(output.files);
     }
 
-    /// Renders every page still to come and the derived files, as the server does while idle.
+    /// Renders every page still to come and the derived files, as the server does while idle,
+    /// and the note pages, which it renders only when a browser asks for them.
     #[track_caller]
     fn settle(&mut self, workspace: &mut Workspace) {
         while workspace.to_render() > 0 {
             self.render(workspace, 7);
         }
+        let asked: Vec<String> = self.1.iter().cloned().collect();
+        self.rendered(workspace.render_pending(&asked, 1));
         assert!(
             self.1.is_empty(),
             "listed as to come but never rendered: {:?}",
@@ -224,6 +227,61 @@ fn background_rendering_yields_to_a_queued_change() {
     served.rendered(output);
     served.settle(&mut workspace);
     same_as_cold(&t, &served, "the pages rendered around the stops");
+}
+
+// Note pages are rendered only when a browser asks for one: the background renders every other
+// page; a change naming a note page nobody asked for leaves it to come, and one asked for is
+// rendered again when a change names it; the site, once every page is asked for, is a cold
+// build's.
+#[test]
+fn note_pages_are_rendered_when_asked_for() {
+    let t = edits::fixture();
+    let (mut workspace, mut served) = preview(&t);
+    while workspace.to_render() > 0 {
+        served.render(&mut workspace, 7);
+    }
+    let page = "glossary/tls.html".to_owned();
+    assert!(served.1.contains(&page), "{page} not to come");
+    let is_note = |url: &str| url.matches('/').count() == 1 && !url.ends_with("/index.html");
+    let not_notes: Vec<&String> = served.1.iter().filter(|url| !is_note(url)).collect();
+    assert!(
+        not_notes.is_empty(),
+        "left to come by the background: {not_notes:?}"
+    );
+    let rendered_notes: Vec<&String> = served.0.keys().filter(|url| is_note(url)).collect();
+    assert!(
+        rendered_notes.is_empty(),
+        "rendered unasked: {rendered_notes:?}"
+    );
+
+    let note = t.dir.join("knowledge/glossary/tls.md");
+    let text = std::fs::read_to_string(&note).expect("read note");
+    let change = [serve::Change::Note("glossary/tls.md".into())];
+    std::fs::write(&note, format!("{text}\nZebras.\n")).expect("write note");
+    let output = workspace.apply(&change).expect("apply the change");
+    let urls: Vec<&String> = output.files.iter().map(|(url, _)| url).collect();
+    assert!(
+        !urls.iter().any(|url| is_note(url)),
+        "note pages rendered unasked: {urls:?}"
+    );
+    served.publish(output);
+    assert!(workspace.is_pending(&page), "{page} no longer to come");
+
+    let output = workspace.render_pending(std::slice::from_ref(&page), 1);
+    let urls: Vec<&String> = output.files.iter().map(|(url, _)| url).collect();
+    assert_eq!(urls, [&page], "asked for {page}");
+    served.rendered(output);
+    assert!(String::from_utf8_lossy(&served.0[&page]).contains("Zebras."));
+
+    std::fs::write(&note, format!("{text}\nZebras and lions.\n")).expect("write note");
+    let output = workspace.apply(&change).expect("apply the change");
+    assert!(
+        output.files.iter().any(|(url, _)| *url == page),
+        "{page}, asked for before, not rendered again"
+    );
+    served.publish(output);
+    served.settle(&mut workspace);
+    same_as_cold(&t, &served, "note pages asked for one by one");
 }
 
 // A search shard whose terms are all gone is no longer served, as a build no longer writes it.
