@@ -183,7 +183,7 @@ impl Workspace {
     }
 
     /// Records `key` (at `url`) as still to come, in the background or when asked for.
-    fn to_come(&mut self, url: String, key: PageKey) {
+    fn left_to_come(&mut self, url: String, key: PageKey) {
         if on_demand(&key) {
             self.on_demand.insert(url, key);
         } else {
@@ -254,7 +254,7 @@ impl Workspace {
                     .collect();
                 for (url, key) in taken {
                     if skipped.contains(&key) {
-                        self.to_come(url, key);
+                        self.left_to_come(url, key);
                     } else if !made.contains(url.as_str()) {
                         output.removed.push(url);
                     }
@@ -269,7 +269,7 @@ impl Workspace {
             Err(e) => {
                 self.stalled = true;
                 for (url, key) in taken {
-                    self.to_come(url, key);
+                    self.left_to_come(url, key);
                 }
                 output.failures.push(e.to_string());
             }
@@ -538,7 +538,10 @@ impl Workspace {
             keys.dedup();
             // A note page not asked for since the last load stays to come: rendered when it is.
             keys.retain(|key| {
-                !on_demand(key) || key.url(&self.kb).is_none_or(|u| !self.on_demand.contains_key(&u))
+                !on_demand(key)
+                    || key
+                        .url(&self.kb)
+                        .is_none_or(|u| !self.on_demand.contains_key(&u))
             });
             // What renders now, and the parts that are gone, are no longer to come.
             for url in keys

@@ -242,7 +242,9 @@ fn note_pages_are_rendered_when_asked_for() {
     }
     let page = "glossary/tls.html".to_owned();
     assert!(served.1.contains(&page), "{page} not to come");
-    let is_note = |url: &str| url.matches('/').count() == 1 && !url.ends_with("/index.html");
+    let is_note = |url: &str| {
+        url.matches('/').count() == 1 && url.ends_with(".html") && !url.ends_with("/index.html")
+    };
     let not_notes: Vec<&String> = served.1.iter().filter(|url| !is_note(url)).collect();
     assert!(
         not_notes.is_empty(),
