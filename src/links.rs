@@ -650,11 +650,29 @@ fn check(kb: &KnowledgeBase, graph: &LinkGraph, note: &Note, link: &Link, diags:
     }
 }
 
+/// Lines of a note's text, counted from the top of its file (past any front matter dropped).
+struct NoteLines<'a> {
+    index: LineIndex<'a>,
+    dropped: usize,
+}
+
+impl NoteLines<'_> {
+    /// Where `offset` in the note's text is in its file.
+    fn locate(&self, path: &str, offset: usize) -> Location {
+        let mut at = self.index.locate(path, offset);
+        at.line += self.dropped;
+        at
+    }
+}
+
 /// Headings and links of one note body, with locations in the note's file; the links are not
 /// resolved yet (`resolve`).
 pub fn outline(note: &Note) -> Outline {
     let body = note.body();
-    let lines = LineIndex::new(&note.text);
+    let lines = NoteLines {
+        index: LineIndex::new(&note.text),
+        dropped: note.lines_dropped,
+    };
     let mut slugger = Slugger::default();
     let mut out = Outline::default();
     let mut heading: Option<(u8, Option<String>, String)> = None;
@@ -726,7 +744,7 @@ pub fn outline(note: &Note) -> Outline {
 /// The wiki-links of `note`'s checklist items' details (shown as links wherever the item is
 /// listed), after the body's. Each is located at its `[[` in the front matter: the first one
 /// written from the item's `id` line on, else anywhere in the file, else at the item.
-fn detail_links(note: &Note, lines: &LineIndex, out: &mut Outline) {
+fn detail_links(note: &Note, lines: &NoteLines, out: &mut Outline) {
     for item in note.checklist() {
         let Some(detail) = item.detail.as_deref() else {
             continue;
@@ -747,7 +765,8 @@ fn detail_links(note: &Note, lines: &LineIndex, out: &mut Outline) {
                 continue;
             };
             let written = format!("[[{dest_url}");
-            let front = &note.text[..note.body_offset.min(note.text.len())];
+            // Empty once the preview dropped it: the link is then placed at its item.
+            let front = note.front();
             let offset = front
                 .get(item_start..)
                 .and_then(|rest| rest.find(&written))
@@ -818,6 +837,8 @@ mod tests {
             path: format!("knowledge/glossary/{id}.md"),
             rel_path: format!("glossary/{id}.md"),
             body_offset: text.find(body).unwrap_or(text.len()),
+            lines_dropped: 0,
+            front_print: 0,
             text,
             title: id.into(),
             summary: String::new(),
@@ -866,6 +887,33 @@ mod tests {
     }
 
     // Script-running schemes are caught however they are spelled; ordinary links are not.
+    // A note whose front matter the preview dropped outlines the same: its body's links are
+    // located on the lines of the file they are written on, not of the text kept.
+    #[test]
+    fn outline_locates_body_links_in_the_file_once_the_front_is_dropped() {
+        let mut n = note(
+            "a",
+            "Intro\n\nSee [[b]]\nand [x](c.md) and [y](javascript:z).\n",
+        );
+        let before = outline(&n);
+        let body = n.body().to_owned();
+        n.drop_front();
+        assert_eq!(
+            (n.text.as_str(), n.body_offset, n.lines_dropped),
+            (body.as_str(), 0, 3)
+        );
+        let after = outline(&n);
+        let places = |o: &Outline| -> Vec<(usize, usize)> {
+            (o.links.iter().map(|l| (l.location.line, l.location.column)))
+                .chain(o.unsafe_links.iter().map(|(at, _)| (at.line, at.column)))
+                .collect()
+        };
+        assert_eq!(places(&before), [(5, 4), (6, 4), (6, 18)]);
+        assert_eq!(places(&after), places(&before));
+        n.drop_front();
+        assert_eq!(n.lines_dropped, 3, "dropped twice");
+    }
+
     #[test]
     fn script_urls() {
         for url in [

@@ -64,6 +64,27 @@ pub struct KnowledgeBase {
 }
 
 impl KnowledgeBase {
+    /// Drops the front matter's text of every note that nothing else holds
+    /// (`Note::drop_front`): for a preview, once the notes are checked and linked.
+    pub fn drop_fronts(&mut self) {
+        self.notes.par_iter_mut().for_each(|note| {
+            if let Some(note) = Arc::get_mut(note) {
+                note.drop_front();
+            }
+        });
+    }
+
+    /// `drop_fronts` for the notes `ids` only (those an edit just read again).
+    pub fn drop_fronts_of<'a>(&mut self, ids: impl IntoIterator<Item = &'a NoteId>) {
+        for id in ids {
+            if let Some(note) = self.index.get(id).and_then(|&i| self.notes.get_mut(i)) {
+                if let Some(note) = Arc::get_mut(note) {
+                    note.drop_front();
+                }
+            }
+        }
+    }
+
     /// The note with this id.
     pub fn get(&self, id: &NoteId) -> Option<&Note> {
         self.index.get(id).map(|&i| &*self.notes[i])

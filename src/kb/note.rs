@@ -126,10 +126,17 @@ pub struct Note {
     pub path: String,
     /// The path relative to the knowledge root (`services/s3.md`), the same in every overlay.
     pub rel_path: String,
-    /// The whole file text (BOM removed), kept so later stages can locate body offsets.
+    /// The whole file text (BOM removed), kept so later stages can locate body offsets; only
+    /// the body once the front matter is dropped (`drop_front`).
     pub text: String,
     /// Where the Markdown body starts in `text`.
     pub body_offset: usize,
+    /// Lines of the file before `text` starts: those of the front matter once dropped, else 0.
+    /// A line found in `text` is this many more in the file.
+    pub lines_dropped: usize,
+    /// A hash of the front matter as written, kept when the text drops it: the preview compares
+    /// a note's before and after an edit by it.
+    pub front_print: u64,
     /// Display title.
     pub title: String,
     /// One-sentence summary.
@@ -160,6 +167,32 @@ impl Note {
     /// The Markdown body.
     pub fn body(&self) -> &str {
         &self.text[self.body_offset..]
+    }
+
+    /// The front matter as written, delimiters included; empty once dropped (`drop_front`).
+    pub fn front(&self) -> &str {
+        &self.text[..self.body_offset]
+    }
+
+    /// Forgets the front matter's text, keeping the body (and `front_print`): what it says is
+    /// in the note's fields by now. The preview drops it once a note is checked and linked, as
+    /// nothing reads it after that; at 10,000 notes it was 31 of the notes' 69 MB of text.
+    pub fn drop_front(&mut self) {
+        if self.body_offset == 0 {
+            return;
+        }
+        self.lines_dropped += self.front().matches('\n').count();
+        self.text.drain(..self.body_offset);
+        self.text.shrink_to_fit();
+        self.body_offset = 0;
+    }
+
+    /// `hash` of the front matter of `text` (up to `body_offset`), as `front_print` keeps it.
+    pub fn front_hash(front: &str) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        front.hash(&mut hasher);
+        hasher.finish()
     }
 
     /// The checklist items of a service, security service or practice; empty for other kinds.

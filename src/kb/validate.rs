@@ -165,6 +165,8 @@ impl Context<'_> {
             data,
             path,
             rel_path,
+            front_print: Note::front_hash(&text[..body_offset.min(text.len())]),
+            lines_dropped: 0,
             text,
             body_offset,
         }

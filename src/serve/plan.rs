@@ -136,9 +136,7 @@ pub fn affected(
     plan.add(PageKey::Note(id.clone()));
 
     let front_changed = match (was, now) {
-        (Some(a), Some(b)) => {
-            a.text[..a.body_offset] != b.text[..b.body_offset] || a.kind != b.kind
-        }
+        (Some(a), Some(b)) => a.front_print != b.front_print || a.kind != b.kind,
         _ => true, // added or removed
     };
     let now_targets = targets(graph, id);

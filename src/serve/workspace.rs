@@ -299,6 +299,9 @@ impl Workspace {
         self.link_diags = Diagnostics::new();
         self.graph = links::build(&self.kb, &mut self.link_diags);
         self.checks = Checks::new(&self.kb);
+        // Checked and linked: nothing reads the front matter's text again (an edited note is
+        // read again whole).
+        self.kb.drop_fronts();
         self.dirty = Affected::everything();
         Ok(())
     }
@@ -431,6 +434,7 @@ impl Workspace {
                     self.dirty
                         .merge(plan::affected(&self.kb, &self.graph, org, id, before));
                 }
+                self.kb.drop_fronts_of(&ids);
             }
             Update::NeedsFullLoad => self.load_knowledge()?,
         }
