@@ -34,6 +34,7 @@ pub struct Args {
 
 /// Serves until Ctrl-C.
 pub fn run(args: &Args) -> Result<ExitCode> {
+    crate::return_memory_at_once();
     serve::run(serve::Options {
         bind: args.bind,
         port: args.port,
