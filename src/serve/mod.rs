@@ -63,6 +63,19 @@ const BACKGROUND_PAGES: usize = 16;
 /// no edit waits behind joining them (at 10,000 notes `kb.json` alone is tens of MB).
 const DERIVED_QUIET: Duration = Duration::from_millis(300);
 
+/// How long after the last change pages render in the background again: each of those left
+/// after a load is a page that gathers notes (a layer's part, a part of the matrix), tens of
+/// milliseconds at 10,000 notes, and an edit landing meanwhile waits for the ones being rendered;
+/// while saves come less than this apart, only the pages they change and those browsers ask for
+/// are rendered.
+const BACKGROUND_QUIET: Duration = DERIVED_QUIET;
+
+/// In how long the pages still to come render in the background (`None`: none are left), once
+/// `BACKGROUND_QUIET` has passed since the last change.
+fn background_in(to_render: usize, since_change: Duration) -> Option<Duration> {
+    (to_render > 0).then(|| BACKGROUND_QUIET.saturating_sub(since_change))
+}
+
 enum Event {
     Changes(Vec<watch::Change>),
     /// A browser waits for this page, not rendered yet (or for a derived file).
@@ -203,13 +216,14 @@ pub fn run(options: Options) -> Result<()> {
             workspace.to_render(),
             last_change.elapsed(),
         );
-        let first = if workspace.to_render() > 0 || !wanted.is_empty() {
+        let rendering = background_in(workspace.to_render(), last_change.elapsed());
+        let first = if rendering == Some(Duration::ZERO) || !wanted.is_empty() {
             match rx.try_recv() {
                 Ok(event) => Some(event),
                 Err(mpsc::TryRecvError::Empty) => None,
                 Err(mpsc::TryRecvError::Disconnected) => break,
             }
-        } else if let Some(wait) = derived {
+        } else if let Some(wait) = derived.into_iter().chain(rendering).min() {
             match rx.recv_timeout(wait) {
                 Ok(event) => Some(event),
                 Err(mpsc::RecvTimeoutError::Timeout) => None,
@@ -308,10 +322,16 @@ pub fn run(options: Options) -> Result<()> {
                 });
             });
         }
-        if workspace.to_render() > 0 || !wanted.is_empty() {
+        let rendering = background_in(workspace.to_render(), last_change.elapsed());
+        if rendering == Some(Duration::ZERO) || !wanted.is_empty() {
             worked = true;
-            let output = workspace
-                .render_pending_until(&wanted, BACKGROUND_PAGES, || queued.load(Ordering::SeqCst));
+            // The pages asked for always; others only once the saves have paused.
+            let limit = match rendering {
+                Some(Duration::ZERO) => BACKGROUND_PAGES,
+                _ => 0,
+            };
+            let output =
+                workspace.render_pending_until(&wanted, limit, || queued.load(Ordering::SeqCst));
             if output.failed() {
                 report(&output, Instant::now());
                 publish(&shared, output);
@@ -521,6 +541,16 @@ fn open_browser(url: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // Pages render in the background once the saves pause, and only while some are left.
+    #[test]
+    fn background_pages_wait_for_quiet() {
+        let (zero, quiet, ms) = (Duration::ZERO, BACKGROUND_QUIET, Duration::from_millis);
+        assert_eq!(background_in(0, quiet), None);
+        assert_eq!(background_in(3, zero), Some(quiet));
+        assert_eq!(background_in(3, ms(100)), Some(quiet - ms(100)));
+        assert_eq!(background_in(3, quiet + ms(1)), Some(zero));
+    }
 
     // The derived files wait for quiet after a change, never run twice at once, wait for the
     // background pages unless a request may be for one of them, and are never refreshed when
