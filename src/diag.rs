@@ -4,6 +4,7 @@
 //! diagnostics.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// How bad a diagnostic is. Errors fail `check` and `build`; warnings are printed only.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -121,7 +122,7 @@ impl Diagnostics {
 
     fn push(&mut self, at: &Location, severity: Severity, message: String) {
         self.items.push(Diagnostic {
-            path: at.path.clone(),
+            path: at.path.to_string(),
             line: at.line,
             column: at.column,
             severity,
@@ -181,8 +182,9 @@ impl Diagnostics {
 /// A place in a file: display path plus 0-based line and column.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Location {
-    /// The path as the user knows it.
-    pub path: String,
+    /// The path as the user knows it; shared by every location in one file (a note's rows,
+    /// duties, items and links each have one).
+    pub path: Arc<str>,
     /// 0-based line.
     pub line: usize,
     /// 0-based column in characters.
@@ -206,7 +208,7 @@ impl Location {
     /// The start of a file (for problems that concern the whole file).
     pub fn file(path: &str) -> Self {
         Self {
-            path: path.to_owned(),
+            path: path.into(),
             line: 0,
             column: 0,
         }
@@ -242,9 +244,14 @@ impl<'a> LineIndex<'a> {
 
     /// The location of a byte offset in the file at `path`.
     pub fn locate(&self, path: &str, offset: usize) -> Location {
+        self.locate_in(&path.into(), offset)
+    }
+
+    /// `locate`, with the path shared with the file's other locations.
+    pub fn locate_in(&self, path: &Arc<str>, offset: usize) -> Location {
         let (line, column) = self.position(offset);
         Location {
-            path: path.to_owned(),
+            path: Arc::clone(path),
             line,
             column,
         }

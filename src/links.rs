@@ -8,6 +8,7 @@
 //! note, to the knowledge root, or (without a folder) by file name (`[x](../services/s3.md#c)`).
 
 use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use pulldown_cmark::{Event, LinkType, Tag, TagEnd};
 use rayon::prelude::*;
@@ -650,16 +651,18 @@ fn check(kb: &KnowledgeBase, graph: &LinkGraph, note: &Note, link: &Link, diags:
     }
 }
 
-/// Lines of a note's text, counted from the top of its file (past any front matter dropped).
+/// Lines of a note's text, counted from the top of its file (past any front matter dropped), and
+/// its path, shared by the locations made.
 struct NoteLines<'a> {
     index: LineIndex<'a>,
     dropped: usize,
+    path: Arc<str>,
 }
 
 impl NoteLines<'_> {
     /// Where `offset` in the note's text is in its file.
-    fn locate(&self, path: &str, offset: usize) -> Location {
-        let mut at = self.index.locate(path, offset);
+    fn locate(&self, offset: usize) -> Location {
+        let mut at = self.index.locate_in(&self.path, offset);
         at.line += self.dropped;
         at
     }
@@ -672,6 +675,7 @@ pub fn outline(note: &Note) -> Outline {
     let lines = NoteLines {
         index: LineIndex::new(&note.text),
         dropped: note.lines_dropped,
+        path: note.path.as_str().into(),
     };
     let mut slugger = Slugger::default();
     let mut out = Outline::default();
@@ -701,13 +705,13 @@ pub fn outline(note: &Note) -> Outline {
                 dest_url,
                 ..
             }) => {
-                let location = lines.locate(&note.path, note.body_offset + range.start);
+                let location = lines.locate(note.body_offset + range.start);
                 out.links.push(wiki(note, &dest_url, location));
             }
             Event::Start(Tag::Link { dest_url, .. } | Tag::Image { dest_url, .. })
                 if runs_script(&dest_url) =>
             {
-                let at = lines.locate(&note.path, note.body_offset + range.start);
+                let at = lines.locate(note.body_offset + range.start);
                 out.unsafe_links.push((at, dest_url.to_string()));
             }
             Event::Start(Tag::Link {
@@ -730,7 +734,7 @@ pub fn outline(note: &Note) -> Outline {
                         local,
                         written: path,
                         markdown: true,
-                        location: lines.locate(&note.path, note.body_offset + range.start),
+                        location: lines.locate(note.body_offset + range.start),
                     });
                 }
             }
@@ -773,7 +777,7 @@ fn detail_links(note: &Note, lines: &NoteLines, out: &mut Outline) {
                 .map(|at| item_start + at)
                 .or_else(|| front.find(&written));
             let location = match offset {
-                Some(at) => lines.locate(&note.path, at),
+                Some(at) => lines.locate(at),
                 None => item.at.clone(),
             };
             let mut link = wiki(note, &dest_url, location);

@@ -4,6 +4,7 @@
 
 use std::cell::OnceCell;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use toml::Spanned;
 
@@ -37,7 +38,8 @@ pub(super) struct Context<'a> {
 
 /// Locates spans of one note's front matter.
 struct At<'a> {
-    path: &'a str,
+    /// Shared by every location in the note (its rows, duties and items each have one).
+    path: Arc<str>,
     text: &'a str,
     /// Indexed when first needed: most notes have no checklist item or problem to locate.
     lines: OnceCell<LineIndex<'a>>,
@@ -48,7 +50,7 @@ impl At<'_> {
     fn span<T>(&self, value: &Spanned<T>) -> Location {
         self.lines
             .get_or_init(|| LineIndex::new(self.text))
-            .locate(self.path, self.front_offset + value.span().start)
+            .locate_in(&self.path, self.front_offset + value.span().start)
     }
 }
 
@@ -65,7 +67,7 @@ impl Context<'_> {
             front,
         } = raw;
         let at = At {
-            path: &path,
+            path: path.as_str().into(),
             text: &text,
             lines: OnceCell::new(),
             front_offset,
@@ -251,7 +253,7 @@ impl Context<'_> {
         for (position, layer) in self.layer_order.iter().enumerate() {
             if !rows.contains_key(&position) {
                 diags.error(
-                    &Location::file(at.path),
+                    &Location::file(&at.path),
                     format!("service `{id}` has no responsibility row for layer `{layer}`"),
                 );
             }
@@ -938,7 +940,7 @@ impl Across {
     /// Brings the kept results up to date with `kb` after the notes `changed` (by id: the ids
     /// they had and have) changed; `old` holds those notes as they were before (the ones that
     /// existed).
-    pub fn update(&mut self, kb: &KnowledgeBase, old: &[std::sync::Arc<Note>], changed: &[NoteId]) {
+    pub fn update(&mut self, kb: &KnowledgeBase, old: &[Arc<Note>], changed: &[NoteId]) {
         let mut keys = HashSet::new();
         let mut items: HashSet<String> = HashSet::new();
         for note in old {
