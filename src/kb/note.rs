@@ -438,7 +438,7 @@ pub struct Duty {
     /// The act, the party left out: "Patches the guest OS".
     pub duty: String,
     /// Provider documentation that states it.
-    pub source: String,
+    pub source: std::sync::Arc<str>,
     /// When it was last checked against `source`.
     pub verified: Date,
     /// Where the duty is written.
@@ -498,7 +498,7 @@ pub struct Responsibility {
     /// One line on what that means for this service.
     pub note: String,
     /// The row's main source: its own `source`, else its first duty's.
-    pub source: String,
+    pub source: std::sync::Arc<str>,
     /// When the row was last checked against its sources.
     pub verified: Date,
     /// What each party does in the default configuration.
@@ -599,7 +599,7 @@ pub struct ChecklistItem {
     /// A command that shows whether it is done.
     pub verify: Option<String>,
     /// Provider documentation.
-    pub source: String,
+    pub source: std::sync::Arc<str>,
     /// When it was last checked against `source`.
     pub verified: Date,
     /// Longer explanation.

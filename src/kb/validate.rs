@@ -2,7 +2,7 @@
 //! security-service ids (`Context::validate`, one file at a time), then the checks that span notes
 //! (`KnowledgeBase::check_global`) and book.toml's `[org]` (`check_org`). No reading or parsing.
 
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
@@ -44,9 +44,23 @@ struct At<'a> {
     /// Indexed when first needed: most notes have no checklist item or problem to locate.
     lines: OnceCell<LineIndex<'a>>,
     front_offset: usize,
+    /// The sources the note cites, one copy of each: a service's rows, duties and items cite a
+    /// few pages many times over.
+    sources: RefCell<Vec<Arc<str>>>,
 }
 
 impl At<'_> {
+    /// `url` as the note's other citations of it hold it.
+    fn source(&self, url: &str) -> Arc<str> {
+        let mut cited = self.sources.borrow_mut();
+        if let Some(known) = cited.iter().find(|known| ***known == *url) {
+            return Arc::clone(known);
+        }
+        let url: Arc<str> = url.into();
+        cited.push(Arc::clone(&url));
+        url
+    }
+
     fn span<T>(&self, value: &Spanned<T>) -> Location {
         self.lines
             .get_or_init(|| LineIndex::new(self.text))
@@ -71,6 +85,7 @@ impl Context<'_> {
             text: &text,
             lines: OnceCell::new(),
             front_offset,
+            sources: RefCell::new(Vec::new()),
         };
         let note_id = NoteId(id.clone());
         let (common, data, kind) = match front {
@@ -331,9 +346,9 @@ impl Context<'_> {
             .map(|(_, d)| d.source.clone())
             .next();
         let source = match (&row.source, first_duty) {
-            (Some(source), _) => source.get_ref().clone(),
+            (Some(source), _) => at.source(source.get_ref()),
             (None, Some(source)) => source,
-            (None, None) if row.owner.is_some() => String::new(),
+            (None, None) if row.owner.is_some() => at.source(""),
             (None, None) => {
                 diags.error(
                     &at.span(&row.layer),
@@ -341,7 +356,7 @@ impl Context<'_> {
                         "the `{layer}` row has no duties, so it says the layer does not apply: give the page that says so in `source`"
                     ),
                 );
-                String::new()
+                at.source("")
             }
         };
         let owner =
@@ -383,7 +398,7 @@ impl Context<'_> {
             check_url(at, &d.source, diags);
             Duty {
                 duty: d.duty.get_ref().trim().to_owned(),
-                source: d.source.get_ref().clone(),
+                source: at.source(d.source.get_ref()),
                 verified: d
                     .verified
                     .as_ref()
@@ -485,7 +500,7 @@ impl Context<'_> {
                     severity: item.severity.get_ref().clone(),
                     controls,
                     verify: item.verify.clone(),
-                    source: item.source.get_ref().clone(),
+                    source: at.source(item.source.get_ref()),
                     verified,
                     detail: item.detail.clone(),
                     security_services: self.ids(

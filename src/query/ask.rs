@@ -430,7 +430,7 @@ pub fn ask(kb: &KnowledgeBase, service: &Note, question: &str) -> Answers {
                         party: party.id().to_owned(),
                         duty: duty.duty.clone(),
                         variant: variant.clone(),
-                        source: duty.source.clone(),
+                        source: duty.source.to_string(),
                         verified: duty.verified.to_string(),
                         policies: Vec::new(),
                         score: 0.0,
@@ -497,7 +497,7 @@ pub fn ask_model(kb: &KnowledgeBase, question: &str) -> Answers {
             .collect();
         let source = duties
             .all()
-            .map(|(_, d)| d.source.clone())
+            .map(|(_, d)| d.source.to_string())
             .next()
             .unwrap_or_default();
         candidates.push(Candidate {
@@ -537,7 +537,7 @@ pub fn ask_model(kb: &KnowledgeBase, question: &str) -> Answers {
                     party: party.id().to_owned(),
                     duty: duty.duty.clone(),
                     variant: None,
-                    source: duty.source.clone(),
+                    source: duty.source.to_string(),
                     verified: duty.verified.to_string(),
                     policies: Vec::new(),
                     score: 0.0,

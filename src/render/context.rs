@@ -311,7 +311,7 @@ impl<'a> Ctx<'a> {
                 })
                 .collect(),
             verify: item.verify.clone(),
-            source: item.source.clone(),
+            source: item.source.to_string(),
             verified: item.verified.to_string(),
             detail: item.detail.as_deref().map(|d| self.detail(item, d)),
             runbook: self.org.runbook(&item.id).map(str::to_owned),

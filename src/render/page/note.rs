@@ -319,7 +319,7 @@ impl Ctx<'_> {
                 group,
                 owner: self.owner(&row.owner),
                 note: row.note.clone(),
-                source: row.source.clone(),
+                source: row.source.to_string(),
                 verified: row.verified.to_string(),
                 provider: duty_views(&row.duties.provider),
                 customer: duty_views(&row.duties.customer),
@@ -402,7 +402,7 @@ fn duty_views(duties: &[Duty]) -> Vec<DutyView> {
         .iter()
         .map(|d| DutyView {
             duty: d.duty.clone(),
-            source: d.source.clone(),
+            source: d.source.to_string(),
             verified: d.verified.to_string(),
         })
         .collect()
