@@ -890,7 +890,6 @@ mod tests {
         );
     }
 
-    // Script-running schemes are caught however they are spelled; ordinary links are not.
     // A note whose front matter the preview dropped outlines the same: its body's links are
     // located on the lines of the file they are written on, not of the text kept.
     #[test]
@@ -918,6 +917,7 @@ mod tests {
         assert_eq!(n.lines_dropped, 3, "dropped twice");
     }
 
+    // Script-running schemes are caught however they are spelled; ordinary links are not.
     #[test]
     fn script_urls() {
         for url in [

@@ -53,9 +53,9 @@ const WORKERS: usize = 8;
 
 /// Pages rendered in the background in one go; a change or a request queued meanwhile stops
 /// them at the next page (`Workspace::render_pending_until`), so it waits only for the pages
-/// being rendered, one per core, a few milliseconds each (the pages that gather every note come
-/// last). More than the 4 of before: the pages of one go share lookups that cost as much as
-/// several pages to make.
+/// being rendered, one per core (pages that gather notes: tens of milliseconds each at 10,000
+/// notes, hence `BACKGROUND_QUIET`). More than the 4 of before: the pages of one go share
+/// lookups that cost as much as several pages to make.
 const BACKGROUND_PAGES: usize = 16;
 
 /// How long after the last change the derived files (search index, `kb.json`, the print page)

@@ -470,8 +470,9 @@ impl Workspace {
         }
         let org = &self.project.config.org;
         let mut keys: Vec<PageKey> = if self.dirty.all {
-            // Every page is to come, rendered as it is asked for and in the background: at
-            // 10,000 notes that is seconds of rendering and 580 MB of HTML before a first page.
+            // Every page is to come, rendered as it is asked for and, but for note pages, in the
+            // background: at 10,000 notes rendering them all at once was seconds of rendering and
+            // 580 MB of HTML before a first page.
             let pages: Vec<(String, PageKey)> = render::pages(&self.kb, org)
                 .into_iter()
                 .filter_map(|key| Some((key.url(&self.kb)?, key)))
