@@ -13,7 +13,9 @@ renders pages in the background (at 10,000 notes); --when idle waits first for i
 for --runs rounds on the same corpus.
 --edit body (the default) appends to a glossary term's body; --edit row rewrites the note of a
 service's first responsibility row instead (front matter: the service's row shows on its page, on
-a part of the layer's page and in the matrix), and polls the service's page.
+a part of the layer's page and in the matrix), and polls the service's page; --edit title
+retitles the glossary term (its page, its neighbours, its linkers, its section's index; before
+nav.js, in a section of 80 notes or fewer, every page).
 Usage: bench/serve-latency.py [--sizes 1000,10000] [--edits 25] [--peers] [--when W] [--bin P]...
 Every request goes to 127.0.0.1; every loop is bounded by a deadline.
 """
@@ -38,19 +40,24 @@ def fetch(port, path):
 
 
 ROW_NOTE = re.compile(r'^(note = ")[^"\n]*(")', re.M)
+TITLE = re.compile(r'^(title = ")[^"\n]*(")', re.M)
 
 
-def measure(port, note_path, url_path, edits, deadline_s=10.0, row=False):
+def measure(port, note_path, url_path, edits, deadline_s=10.0, edit="body"):
     samples = []
     for i in range(edits):
         marker = f"latency-marker-{i}-{time.time_ns()}"
-        if row:
+        if edit in ("row", "title"):
             with open(note_path, encoding="utf-8") as f:
                 text = f.read()
-            text, found = ROW_NOTE.subn(lambda m: f"{m.group(1)}Row note {marker}.{m.group(2)}",
-                                        text, count=1)
+            if edit == "row":
+                text, found = ROW_NOTE.subn(
+                    lambda m: f"{m.group(1)}Row note {marker}.{m.group(2)}", text, count=1)
+            else:
+                text, found = TITLE.subn(lambda m: f"{m.group(1)}Term {marker}{m.group(2)}",
+                                         text, count=1)
             if not found:
-                raise SystemExit(f"{note_path}: no responsibility row note to edit")
+                raise SystemExit(f"{note_path}: no {edit} to edit")
             with open(note_path, "w", encoding="utf-8") as f:
                 f.write(text)
         else:
@@ -103,7 +110,7 @@ def wait_idle(proc, lines, deadline_s=600):
 REBUILT = re.compile(r"rebuilt \d+ pages? in ([0-9.]+) ms")
 
 
-def whosecures(binary, kb, n, work, edits, idle, row=False):
+def whosecures(binary, kb, n, work, edits, idle, edit="body"):
     """(edit-to-served samples, the server's own rebuild times) for one server run."""
     lines = []
     proc, port = start([binary, "serve", "-k", kb, "-p", "0"], work, 600,
@@ -112,7 +119,7 @@ def whosecures(binary, kb, n, work, edits, idle, row=False):
         raise SystemExit("whosecures serve did not start")
     try:
         note = "glossary/term-00032.md" if n > 32 else "layers/layer-00.md"
-        if row:
+        if edit == "row":
             note = "services/" + sorted(os.listdir(os.path.join(kb, "services")))[0]
         if idle:
             wait_idle(proc, lines)
@@ -120,7 +127,7 @@ def whosecures(binary, kb, n, work, edits, idle, row=False):
             time.sleep(0.5)
         seen = len(lines)
         samples = measure(port, os.path.join(kb, note), "/" + note.replace(".md", ".html"), edits,
-                          60.0, row=row)
+                          60.0, edit=edit)
         time.sleep(0.2)
         rebuilt = [float(m.group(1)) for l in lines[seen:] for m in [REBUILT.search(l)] if m]
         return samples, rebuilt
@@ -182,8 +189,9 @@ def main():
     ap.add_argument("--when", choices=["background", "idle", "both"], default="background")
     ap.add_argument("--bin", action="append", default=[], help="binary to measure (repeatable)")
     ap.add_argument("--runs", type=int, default=1, help="rounds of the binaries taking turns")
-    ap.add_argument("--edit", choices=["body", "row"], default="body",
-                    help="what each edit changes: a glossary body, or a service's row note")
+    ap.add_argument("--edit", choices=["body", "row", "title"], default="body",
+                    help="what each edit changes: a glossary body, a service's row note, or a "
+                         "glossary title")
     args = ap.parse_args()
     subprocess.run(["cargo", "build", "--release", "--quiet", "--examples", "--bins"], cwd=ROOT, check=True)
     bins = args.bin or [BIN]
@@ -196,7 +204,7 @@ def main():
                 for run in range(args.runs):
                     for binary in bins:
                         samples, rebuilt = whosecures(binary, kb, n, work, args.edits, idle,
-                                                      args.edit == "row")
+                                                      args.edit)
                         name = os.path.basename(binary) if len(bins) > 1 else "whosecures"
                         when = "idle" if idle else "background"
                         print(f"run {run + 1} {when:10}", end=" ")

@@ -406,9 +406,7 @@ impl<'a> Ctx<'a> {
 }
 
 /// What a link to a note shows of it, borrowed from the note: pages make their `LinkView`s from
-/// it, and fingerprints that must not build the views (a page's sidebar, see `nav_inputs`) are fed
-/// it instead (`feed`, which names every field), so what a link shows and what its fingerprint
-/// covers cannot drift apart.
+/// it, and `nav.js` its entries (`nav::script`).
 pub(super) struct LinkRef<'n> {
     folder: &'static str,
     id: &'n str,
@@ -424,18 +422,6 @@ impl<'n> LinkRef<'n> {
             title: &note.title,
             summary: &note.summary,
         }
-    }
-
-    /// Feeds every field to a fingerprint (a field added to `LinkRef` must be added here: the
-    /// pattern names them all).
-    pub(super) fn feed(&self, hasher: &mut Hasher) {
-        let LinkRef {
-            folder,
-            id,
-            title,
-            summary,
-        } = self;
-        hasher.text(folder).text(id).text(title).text(summary);
     }
 
     /// The link as templates see it.

@@ -7,7 +7,7 @@
 //! | `urls.rs` | the page plan: `PageKey`, `pages`, URLs, escaping |
 //! | `theme.rs` | templates and assets, compiled once |
 //! | `context.rs` | `Ctx`, what every page builder shares, and the small views |
-//! | `nav.rs` | the layout: sidebar window, breadcrumbs |
+//! | `nav.rs` | the layout: sidebar sections, breadcrumbs; `nav.js`, the notes every sidebar lists |
 //! | `page/` | one file per page family: home, matrix, lists, sections, note, print, self-check |
 //! | `paging.rs` | gathering pages split in parts when long: which parts, and where |
 //! | `parts.rs` | long pages rendered one element at a time, kept elements spliced in |
@@ -45,7 +45,7 @@ use view::PlainPage;
 
 pub use bodies::body_keys;
 pub use highlight::Highlighter;
-pub use nav::{NAV_FULL, NAV_WINDOW};
+pub use nav::{script as nav_script, NAV_FULL, NAV_SCRIPT, NAV_WINDOW};
 pub use page::print::{print_page, PRINT_LIMIT};
 pub use paging::Gathering;
 pub use theme::Theme;

@@ -1,16 +1,24 @@
-//! Navigation: the page layout's sidebar (a window around the current note in large sections),
-//! breadcrumbs, and what the sidebar shows fed to a fingerprint.
+//! Navigation: the page layout's sidebar, breadcrumbs, and what the sidebar shows fed to a
+//! fingerprint. A page holds only its sidebar's sections; the notes they list are in one file
+//! for the whole site, `nav.js` (`script`), from which the theme's script fills the sidebar (a
+//! window around the current note in large sections). At 10,000 notes the lists were 6 KB of
+//! every page, 56 MB of the site.
 
-use std::sync::Arc;
+use std::collections::BTreeMap;
+
+use serde::Serialize;
 
 use super::context::{Ctx, LinkRef};
 use super::urls::section_url;
 use super::view::*;
 use crate::incremental::Hasher;
-use crate::kb::{Kind, Note};
+use crate::kb::{Kind, KnowledgeBase, Note};
 
-/// Sidebar sections larger than this show a window around the current page, so a page's size
-/// does not grow with the knowledge base (no O(N²) build at 10,000 notes).
+/// The site file listing every section's notes for the sidebar.
+pub const NAV_SCRIPT: &str = "nav.js";
+
+/// Sidebar sections larger than this show a window around the current page (the theme's script
+/// reads it from `nav.js`), so a long section does not bury the others.
 pub const NAV_FULL: usize = 80;
 
 /// Notes shown on each side of the current one in a windowed sidebar section.
@@ -56,59 +64,125 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The sidebar's sections for a page showing `current`: each section's heading, index and
+    /// whether `current` is in it. Their notes are not in the page: `nav.js` (`script`) lists
+    /// them once for the whole site, and the theme's script fills each page's sidebar from it.
     pub(super) fn nav(&self, current: Option<&Note>) -> Vec<NavSection> {
         self.nav_plan(current)
-            .into_iter()
-            .map(|(kind, shown, total, is_current)| NavSection {
+            .map(|(kind, is_current)| NavSection {
                 title: kind.label().to_owned(),
                 url: section_url(kind),
-                items: shown.iter().map(|n| self.link(n)).collect(),
-                total,
+                kind: kind.folder().to_owned(),
                 current: is_current,
             })
             .collect()
     }
 
-    /// What `nav` shows, fed to a fingerprint without building it: the same plan (`nav_plan`:
-    /// sections, counts, flags) and for each note shown the `LinkRef` that `link` makes its view
-    /// from. A note page's nav is most of its view, and a rebuild fingerprints every page.
+    /// What `nav` shows, fed to a fingerprint without building it: the sections and which one
+    /// holds the page. The notes listed live in `nav.js`, so no title or count is in a page's
+    /// sidebar, and an edit to one changes no page's fingerprint through it.
     pub(super) fn nav_inputs(&self, current: Option<&Note>, hasher: &mut Hasher) {
-        for (kind, shown, total, is_current) in self.nav_plan(current) {
-            hasher
-                .text(kind.folder())
-                .number(total as u64)
-                .number(u64::from(is_current));
-            for note in shown {
-                LinkRef::of(note).feed(hasher);
-            }
+        for (kind, is_current) in self.nav_plan(current) {
+            hasher.text(kind.folder()).number(u64::from(is_current));
         }
     }
 
-    /// The sidebar's sections for a page showing `current`: kind, the notes listed (all of a
-    /// small section; a window around the current note; none of another large section), the
-    /// section's size, and whether `current` is in it.
-    pub(super) fn nav_plan(
-        &self,
-        current: Option<&Note>,
-    ) -> Vec<(Kind, &'a [Arc<Note>], usize, bool)> {
+    /// The sidebar's sections (the kinds the knowledge base has notes of, in navigation order)
+    /// and whether `current` is in each.
+    fn nav_plan(&self, current: Option<&Note>) -> impl Iterator<Item = (Kind, bool)> + use<'_, 'a> {
+        let current = current.map(|c| c.kind);
         Kind::ALL
             .into_iter()
-            .filter_map(|kind| {
-                let notes: &'a [Arc<Note>] = self.sections.get(&kind)?;
-                let is_current = current.is_some_and(|c| c.kind == kind);
-                let shown = if notes.len() <= NAV_FULL {
-                    notes
-                } else if let Some(pos) = current
-                    .filter(|_| is_current)
-                    .and_then(|c| self.position(c))
-                {
-                    let start = pos.saturating_sub(NAV_WINDOW);
-                    &notes[start..(pos + NAV_WINDOW + 1).min(notes.len())]
-                } else {
-                    &[]
+            .filter(|kind| self.sections.contains_key(kind))
+            .map(move |kind| (kind, current == Some(kind)))
+    }
+}
+
+/// `nav.js`: the sidebar's sections, each one's notes in navigation order as `[url, title]`, and
+/// `NAV_FULL` and `NAV_WINDOW`. It hands them to the theme's script, whichever of the two loads
+/// first: `whosecuresNavData` holds them, and `whosecuresNav`, once the theme defines it, is
+/// called to fill the sidebar.
+pub fn script(kb: &KnowledgeBase) -> String {
+    #[derive(Serialize)]
+    struct Data<'a> {
+        full: usize,
+        window: usize,
+        sections: BTreeMap<&'static str, Section<'a>>,
+    }
+    #[derive(Serialize)]
+    struct Section<'a> {
+        title: &'static str,
+        url: String,
+        notes: Vec<(String, &'a str)>,
+    }
+    let sections = Kind::ALL
+        .into_iter()
+        .filter_map(|kind| {
+            let notes = kb.section(kind);
+            (!notes.is_empty()).then(|| {
+                let notes = notes
+                    .iter()
+                    .map(|n| (LinkRef::of(n).view().url, n.title.as_str()))
+                    .collect();
+                let section = Section {
+                    title: kind.label(),
+                    url: section_url(kind),
+                    notes,
                 };
-                Some((kind, shown, notes.len(), is_current))
+                (kind.folder(), section)
             })
-            .collect()
+        })
+        .collect();
+    let data = Data {
+        full: NAV_FULL,
+        window: NAV_WINDOW,
+        sections,
+    };
+    // Serializing plain strings and numbers cannot fail; an empty object keeps the page working.
+    let json = serde_json::to_string(&data).unwrap_or_else(|_| "{}".into());
+    format!(
+        "window.whosecuresNavData = {json};\nif (window.whosecuresNav) window.whosecuresNav();\n"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // nav.js lists every note of each section once, in navigation order, under its page's URL,
+    // and hands them over to the theme's script whichever of the two runs first.
+    #[test]
+    fn script_lists_every_section_in_order() {
+        let (kb, _) = crate::testing::embedded_kb();
+        let js = script(&kb);
+        let json = js
+            .strip_prefix("window.whosecuresNavData = ")
+            .and_then(|rest| {
+                rest.split_once(";\nif (window.whosecuresNav) window.whosecuresNav();\n")
+            })
+            .map(|(json, rest)| {
+                assert_eq!(rest, "");
+                json
+            })
+            .expect("data, then the call");
+        let data: serde_json::Value = serde_json::from_str(json).expect("JSON");
+        assert_eq!(data["full"], NAV_FULL);
+        assert_eq!(data["window"], NAV_WINDOW);
+        for kind in Kind::ALL {
+            let notes: Vec<(String, String)> = kb
+                .of_kind(kind)
+                .map(|n| (LinkRef::of(n).view().url, n.title.clone()))
+                .collect();
+            let section = &data["sections"][kind.folder()];
+            if notes.is_empty() {
+                assert!(section.is_null(), "{kind:?}");
+                continue;
+            }
+            assert_eq!(section["title"], kind.label());
+            assert_eq!(section["url"], section_url(kind));
+            let listed: Vec<(String, String)> =
+                serde_json::from_value(section["notes"].clone()).expect("pairs");
+            assert_eq!(listed, notes, "{kind:?}");
+        }
     }
 }

@@ -38,10 +38,8 @@ pub struct NavSection {
     pub title: String,
     /// Section index URL.
     pub url: String,
-    /// Items shown (bounded: large sections show a window around the current page).
-    pub items: Vec<LinkView>,
-    /// How many notes the section has in all.
-    pub total: usize,
+    /// The section's folder (`services`): its key in `nav.js`, which lists its notes.
+    pub kind: String,
     /// Whether the current page is in this section.
     pub current: bool,
 }

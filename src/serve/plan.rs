@@ -7,12 +7,12 @@ use std::sync::Arc;
 use crate::config::OrgConfig;
 use crate::kb::{ChecklistItem, Control, Kind, KnowledgeBase, Note, NoteId};
 use crate::links::LinkGraph;
-use crate::render::{Gathering, PageKey, NAV_FULL, NAV_WINDOW};
+use crate::render::{Gathering, PageKey};
 
 /// The pages to render again.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Affected {
-    /// Every page (a title shown in a full sidebar changed, or a template changed).
+    /// Every page (a layer's or pillar's title changed, or a template changed).
     pub all: bool,
     /// Otherwise, these pages. A page split in parts (a gathering page, a layer's or pillar's)
     /// named here renders with every part.
@@ -65,7 +65,7 @@ pub struct Before {
     pub targets: Vec<NoteId>,
     /// Its heading ids (links to them show their text).
     pub headings: Vec<String>,
-    /// Pages whose sidebar or previous/next links showed it.
+    /// Pages whose navigation showed it (see `neighbours`).
     pub neighbours: Neighbours,
 }
 
@@ -75,9 +75,9 @@ pub enum Neighbours {
     /// The note was nowhere (it did not exist).
     #[default]
     None,
-    /// Every page: its section is small enough that every sidebar lists it in full.
+    /// Every page: a layer or pillar (see `neighbours`).
     All,
-    /// These notes' pages: the window of a large section around it.
+    /// These notes' pages: it and its previous and next.
     Some(Vec<NoteId>),
 }
 
@@ -103,22 +103,27 @@ fn targets(graph: &LinkGraph, id: &NoteId) -> Vec<NoteId> {
         .unwrap_or_default()
 }
 
-/// The pages whose sidebar or previous/next links show `id` (see `render/nav.rs`).
+/// The pages whose navigation shows `id`: its previous and next pages (their "Previous"/"Next"
+/// links). The sidebars list it in `nav.js`, not in pages (see `render/nav.rs`). A layer's or
+/// pillar's title also shows on the page of every note with a row or item in it: every page.
 pub fn neighbours(kb: &KnowledgeBase, id: &NoteId) -> Neighbours {
     let Some(note) = kb.get(id) else {
         return Neighbours::None;
     };
-    let section: Vec<&Note> = kb.of_kind(note.kind).collect();
-    if section.len() <= NAV_FULL {
+    if matches!(note.kind, Kind::Layer | Kind::Pillar) {
         return Neighbours::All;
     }
+    let section = kb.section(note.kind);
     let Some(pos) = section.iter().position(|n| &n.id == id) else {
         return Neighbours::None;
     };
-    let reach = NAV_WINDOW + 1;
-    let start = pos.saturating_sub(reach);
-    let end = (pos + reach + 1).min(section.len());
-    Neighbours::Some(section[start..end].iter().map(|n| n.id.clone()).collect())
+    let end = (pos + 2).min(section.len());
+    Neighbours::Some(
+        section[pos.saturating_sub(1)..end]
+            .iter()
+            .map(|n| n.id.clone())
+            .collect(),
+    )
 }
 
 /// The pages that show anything of note `id`, given how it was (`before`) and how the knowledge
@@ -172,6 +177,10 @@ pub fn affected(
         }
     }
     if front_changed {
+        // The home page counts each section's notes.
+        if was.is_none() || now.is_none() {
+            plan.add(PageKey::Home);
+        }
         for neighbours in [&before.neighbours, &neighbours(kb, id)] {
             match neighbours {
                 Neighbours::All => return Affected::everything(),

@@ -1,5 +1,5 @@
 //! The site: rendered pages plus everything that is not a page (assets, search index, sitemap,
-//! the `kb.json` export), keyed by URL. Pure until `write`, which is the only output-side I/O.
+//! the sidebar's `nav.js`, the `kb.json` export), keyed by URL. Pure until `write`, which is the only output-side I/O.
 
 mod kb_json;
 mod search;
@@ -193,8 +193,8 @@ fn render_into(
 }
 
 /// The files computed from the whole knowledge base rather than rendered page by page: search
-/// index, `kb.json` and `sitemap.xml`, in memory (`build` writes the same bytes with
-/// `write_derived` instead).
+/// index, `kb.json`, `sitemap.xml` and the sidebar's `nav.js`, in memory (`build` writes the
+/// same bytes with `write_derived` instead).
 pub fn derived(kb: &KnowledgeBase, graph: &LinkGraph, config: &Config) -> Vec<(String, Vec<u8>)> {
     NoteEntries::new(kb, graph).files(kb, config)
 }
@@ -204,9 +204,9 @@ pub fn derived(kb: &KnowledgeBase, graph: &LinkGraph, config: &Config) -> Vec<(S
 const BATCH: usize = 256;
 
 /// Writes the files computed from the whole knowledge base rather than rendered page by page
-/// (search index, `kb.json` and `sitemap.xml`: the bytes of `NoteEntries::files`) into `root`, with
-/// the notes' entries kept for the next build in `cache` (`entries::ENTRIES`), and returns the
-/// site files' paths.
+/// (search index, `kb.json`, `sitemap.xml`, `nav.js`: the bytes of `NoteEntries::files`) into
+/// `root`, with the notes' entries kept for the next build in `cache` (`entries::ENTRIES`), and
+/// returns the site files' paths.
 /// Notes are serialized `batch` at a time and their `kb.json` entries written and dropped before
 /// the next batch: holding them all and then the assembled file doubled the memory of this step
 /// (~40 MB each at 10,000 notes). A note whose entries `previous` holds under the same key is
@@ -221,13 +221,18 @@ fn write_derived(
     mut previous: Option<entries::Previous>,
 ) -> Result<Vec<String>> {
     write::put(root, SITEMAP, sitemap(kb, config).as_bytes())?;
+    write::put(root, render::NAV_SCRIPT, render::nav_script(kb).as_bytes())?;
     let mut json = write::create(root, KB_JSON)?;
     let mut kept = entries::Writer::create(cache)?;
     let seed = Seed::new(config).entries(kb);
     let mut pieces = kb_json::Pieces::new(kb);
     json.write(pieces.head().as_bytes())?;
     let mut index = search::Index::default();
-    let mut paths = vec![SITEMAP.to_owned(), KB_JSON.to_owned()];
+    let mut paths = vec![
+        SITEMAP.to_owned(),
+        render::NAV_SCRIPT.to_owned(),
+        KB_JSON.to_owned(),
+    ];
     // The search index's files are written as they are finished, not held to the end.
     let mut put = |path: String, bytes: Vec<u8>| -> Result<()> {
         write::put(root, &path, &bytes)?;
@@ -429,7 +434,13 @@ impl NoteEntries {
     /// The files, for the knowledge base these entries were made from. Each note's entries are
     /// unpacked in turn, added to the search index and to `kb.json`, and dropped.
     pub fn files(&self, kb: &KnowledgeBase, config: &Config) -> Vec<(String, Vec<u8>)> {
-        let mut files = vec![(SITEMAP.into(), sitemap(kb, config).into_bytes())];
+        let mut files = vec![
+            (SITEMAP.into(), sitemap(kb, config).into_bytes()),
+            (
+                render::NAV_SCRIPT.into(),
+                render::nav_script(kb).into_bytes(),
+            ),
+        ];
         let mut pieces = kb_json::Pieces::new(kb);
         let size: usize = self.notes.values().map(|p| p.0.size()).sum();
         let mut json = String::with_capacity(size / 2);
@@ -454,7 +465,7 @@ impl NoteEntries {
         let Ok(()) = index.finish(&mut keep);
         json.push_str(pieces.end());
         json.shrink_to_fit();
-        files.insert(1, (KB_JSON.into(), json.into_bytes()));
+        files.insert(2, (KB_JSON.into(), json.into_bytes()));
         files
     }
 }

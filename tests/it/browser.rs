@@ -803,6 +803,76 @@ fn sidebar_shows_the_current_page() {
     browser.screenshot("s3-table-1280");
 }
 
+// The sidebar's lists come from nav.js: every section with its count, small sections in full,
+// and in a section longer than nav.js's `full` a window of `window` notes each side of the
+// current page and a link to all, none of another long section. The sizes are shrunk in the
+// page so the embedded knowledge base has long sections.
+#[test]
+fn sidebar_lists_come_from_nav_js() {
+    let Some(browser) = Browser::start() else {
+        return;
+    };
+    browser.viewport(1280, 900, false);
+    browser.open(&site_url("services/s3.html"));
+    let shown = "var out = {};
+        document.querySelectorAll('#sidebar details[data-kind]').forEach(function (d) {
+          var c = d.querySelector('summary .count');
+          out[d.dataset.kind] = { count: c ? Number(c.textContent) : null,
+            notes: Array.from(d.querySelectorAll('li:not(.section-index):not(.more) a')).map(function (a) { return a.textContent; }),
+            current: (d.querySelector('a[aria-current=page]') || {}).textContent || null,
+            more: (d.querySelector('li.more a') || {}).textContent || null };
+        });
+        return out;";
+    let full = browser.eval(shown);
+    let data = browser.eval("return window.whosecuresNavData;");
+    let sections = data["sections"].as_object().expect("sections");
+    for (kind, section) in sections {
+        let titles: Vec<Value> = section["notes"]
+            .as_array()
+            .expect("notes")
+            .iter()
+            .map(|n| n[1].clone())
+            .collect();
+        assert_eq!(full[kind]["count"], json!(titles.len()), "{kind}: {full}");
+        assert_eq!(full[kind]["notes"], json!(titles), "{kind}: {full}");
+        assert_eq!(full[kind]["more"], Value::Null, "{kind}: {full}");
+    }
+    assert_eq!(full["services"]["current"], json!("Amazon S3"), "{full}");
+    // Sections of more than 5 notes now show 2 each side of the current page.
+    let windowed = browser.eval(&format!(
+        "var s = document.getElementById('sidebar');
+         s.querySelectorAll('li:not(.section-index), summary .count').forEach(function (e) {{ e.remove(); }});
+         s.removeAttribute('data-filled');
+         window.whosecuresNavData.full = 5; window.whosecuresNavData.window = 2;
+         window.whosecuresNav();
+         {shown}"
+    ));
+    let services: Vec<&str> = sections["services"]["notes"]
+        .as_array()
+        .expect("services")
+        .iter()
+        .map(|n| n[1].as_str().expect("title"))
+        .collect();
+    let at = services.iter().position(|t| *t == "Amazon S3").expect("S3");
+    assert_eq!(
+        windowed["services"]["notes"],
+        json!(services[at - 2..=at + 2]),
+        "{windowed}"
+    );
+    assert_eq!(windowed["services"]["current"], json!("Amazon S3"));
+    assert_eq!(
+        windowed["services"]["more"],
+        json!(format!("All {} \u{2192}", services.len()))
+    );
+    let glossary = &windowed["glossary"];
+    assert_eq!(glossary["notes"], json!([]), "{windowed}");
+    assert!(
+        glossary["count"].as_u64().is_some_and(|n| n > 5),
+        "{windowed}"
+    );
+    assert!(glossary["more"].as_str().is_some(), "{windowed}");
+}
+
 // The matrix at 1280 px shows every layer beside the service column (the sidebar folded behind
 // its button); a cell's detail opens from the keyboard with the layer, service, owner, the row's
 // note and a link to the row, and Escape closes it, back on the cell. On a phone the service

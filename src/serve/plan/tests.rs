@@ -5,6 +5,7 @@ use super::*;
 use crate::diag::Diagnostics;
 use crate::kb::{load, Update};
 use crate::links;
+use crate::render::NAV_FULL;
 use crate::source::SourceFile;
 
 const VOCAB: &str = "owners = []\nservice_models = []\nlayer_groups = []\nseverities = []\n";
@@ -91,14 +92,30 @@ fn heading_change_touches_linkers() {
     assert_eq!(plan.pages, keys(&["a", "b", "c"]));
 }
 
-// A title change in a small section shows in every sidebar: everything is rebuilt.
+// A title change shows on the note's page, its previous and next pages, its linkers and its
+// section's index; not in every sidebar (those list it in nav.js), so not on every page.
 #[test]
-fn title_change_in_small_section_is_everything() {
-    let plan = plan_for(base(), Some(term("d", "Dee", "nothing\n")), &[], "d");
-    assert!(plan.all);
+fn title_change_in_small_section_is_bounded() {
+    let plan = plan_for(base(), Some(term("c", "Cee", "[[b#keys]]\n")), &[], "c");
+    assert!(!plan.all);
+    let mut want = keys(&["b", "c", "d"]);
+    want.insert(PageKey::Section(Kind::Glossary));
+    assert_eq!(plan.pages, want);
 }
 
-// In a large section only the sidebar window, linkers and the section index are rebuilt.
+// A note added or removed changes its section's count on the home page.
+#[test]
+fn added_or_removed_note_touches_home() {
+    let plan = plan_for(base(), Some(term("e", "E", "")), &[], "e");
+    assert!(!plan.all);
+    assert!(plan.pages.contains(&PageKey::Home), "{plan:?}");
+    let plan = plan_for(base(), None, &["glossary/d.md"], "d");
+    assert!(plan.pages.contains(&PageKey::Home), "{plan:?}");
+    let plan = plan_for(base(), Some(term("d", "Dee", "nothing\n")), &[], "d");
+    assert!(!plan.pages.contains(&PageKey::Home), "{plan:?}");
+}
+
+// In a large section the same: the neighbours, linkers and the section index, no window.
 #[test]
 fn title_change_in_large_section_is_bounded() {
     let mut files = vec![file("vocabulary.toml", VOCAB)];
@@ -108,24 +125,32 @@ fn title_change_in_large_section_is_bounded() {
     files.push(term("linker", "Zed", "[[t100]]\n"));
     let plan = plan_for(files, Some(term("t100", "T100 renamed", "")), &[], "t100");
     assert!(!plan.all);
-    assert!(plan.pages.contains(&PageKey::Note(NoteId("linker".into()))));
+    for id in ["linker", "t099", "t100", "t101"] {
+        assert!(
+            plan.pages.contains(&PageKey::Note(NoteId(id.into()))),
+            "{id}"
+        );
+    }
     assert!(plan.pages.contains(&PageKey::Section(Kind::Glossary)));
-    assert!(plan.pages.contains(&PageKey::Note(NoteId("t087".into()))));
-    assert!(!plan.pages.contains(&PageKey::Note(NoteId("t050".into()))));
-    assert!(plan.pages.len() < 40, "{}", plan.pages.len());
+    assert!(!plan.pages.contains(&PageKey::Note(NoteId("t098".into()))));
+    assert!(plan.pages.len() < 10, "{}", plan.pages.len());
 }
 
-// Neighbours of a note in a small section are every page.
+// A note's neighbours are itself and the notes before and after it; a layer's are every page.
 #[test]
 fn neighbours_small_and_missing() {
     let mut diags = Diagnostics::new();
     let kb = load(base(), &mut diags);
-    assert_eq!(neighbours(&kb, &NoteId("a".into())), Neighbours::All);
+    let ids = |ids: &[&str]| Neighbours::Some(ids.iter().map(|i| NoteId((*i).into())).collect());
+    assert_eq!(neighbours(&kb, &NoteId("a".into())), ids(&["a", "b"]));
+    assert_eq!(neighbours(&kb, &NoteId("c".into())), ids(&["b", "c", "d"]));
     assert_eq!(neighbours(&kb, &NoteId("zz".into())), Neighbours::None);
+    let kb = load(kb_of(3, 1), &mut diags);
+    assert_eq!(neighbours(&kb, &NoteId("l001".into())), Neighbours::All);
 }
 
-/// More notes of a kind than a sidebar lists in full, so a front-matter edit is planned page by
-/// page instead of as "everything".
+/// More notes of a kind than a sidebar lists in full (`nav.js` shows a window of them), so the
+/// plans are checked on a section of that size.
 const MANY: usize = NAV_FULL + 10;
 
 const FULL_VOCAB: &str = r#"

@@ -40,6 +40,50 @@
     sidebar.scrollTop += at.top - box.top - sidebar.clientHeight / 3;
   }
 
+  // The sidebar's lists. A page holds only its sections' headings and index links; the notes
+  // they list are in nav.js, once for the whole site (whosecuresNavData: each section's notes as
+  // [url, title] in order, and the sizes below). A section of more than data.full notes shows
+  // data.window notes on each side of the current page, or none when the page is elsewhere, and
+  // a link to all of them. nav.js loads async: whichever of it and this script runs second fills
+  // the sidebar.
+  function fillNav() {
+    var sidebar = document.getElementById("sidebar"), data = window.whosecuresNavData;
+    if (!sidebar || !data || !data.sections || sidebar.hasAttribute("data-filled")) return;
+    sidebar.setAttribute("data-filled", "");
+    var page = sidebar.getAttribute("data-page");
+    sidebar.querySelectorAll("details[data-kind]").forEach(function (details) {
+      var section = data.sections[details.getAttribute("data-kind")], list = details.querySelector("ul");
+      if (!section || !list) return;
+      var notes = section.notes, at = -1;
+      for (var i = 0; i < notes.length; i++) if (notes[i][0] === page) { at = i; break; }
+      var shown = notes;
+      if (notes.length > data.full) shown = at < 0 ? [] : notes.slice(Math.max(0, at - data.window), at + data.window + 1);
+      var count = document.createElement("span");
+      count.className = "count";
+      count.textContent = notes.length;
+      details.querySelector("summary").append(" ", count);
+      var items = document.createDocumentFragment();
+      shown.forEach(function (note) {
+        var li = document.createElement("li"), a = document.createElement("a");
+        a.href = root + note[0];
+        a.textContent = note[1];
+        if (note[0] === page) a.setAttribute("aria-current", "page");
+        li.appendChild(a);
+        items.appendChild(li);
+      });
+      if (shown.length < notes.length) {
+        var more = document.createElement("li"), all = document.createElement("a");
+        more.className = "more";
+        all.href = root + section.url;
+        all.textContent = "All " + notes.length + " \u2192";
+        more.appendChild(all);
+        items.appendChild(more);
+      }
+      list.appendChild(items);
+    });
+    revealCurrent(sidebar);
+  }
+
   // Mobile navigation (and the matrix's side panel): the ☰ button opens and closes the sidebar;
   // Escape closes it, back on the button. On load, and when it opens, the sidebar shows the
   // current page's link.
@@ -969,6 +1013,8 @@
     themeToggle();
     focusableCode();
     copyButtons();
+    window.whosecuresNav = fillNav;
+    fillNav();
     mobileNav();
     printButtons();
     slashFocusesSearch();
