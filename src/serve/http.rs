@@ -40,9 +40,10 @@ pub struct Published {
 pub enum Slot {
     /// Its bytes, deflated.
     Ready(Arc<Stored>),
-    /// A page the site has that is not rendered yet: a request for it waits (see `Shared::file`)
-    /// while the site has no errors, and is answered with them otherwise.
-    Pending,
+    /// A page the site has that is not rendered yet, or is to be rendered again after a change:
+    /// a request for it waits (see `Shared::file`) while the site has no errors, and is answered
+    /// with them otherwise. What it held before is kept, for when it renders the same (`restore`).
+    Pending(Option<Arc<Stored>>),
 }
 
 /// A browser waiting for the next generation.
@@ -100,7 +101,12 @@ impl Shared {
                 site.files.remove(url);
             }
             for url in pending {
-                site.files.insert(url.clone(), Slot::Pending);
+                let held = match site.files.remove(url) {
+                    Some(Slot::Ready(stored)) => Some(stored),
+                    Some(Slot::Pending(held)) => held,
+                    None => None,
+                };
+                site.files.insert(url.clone(), Slot::Pending(held));
             }
             site.files.extend(files);
             site.errors = errors;
@@ -115,6 +121,27 @@ impl Shared {
     /// files that no open page shows).
     pub fn update(&self, files: Vec<(String, Vec<u8>)>, removed: &[String]) {
         self.put(keep(files), removed);
+    }
+
+    /// Serves again what pages to be rendered again held, now that they rendered the same (their
+    /// fingerprint was the one published: `Output::kept`).
+    pub fn restore(&self, kept: &[String]) {
+        if kept.is_empty() {
+            return;
+        }
+        {
+            let mut site = self.site.write().unwrap_or_else(|e| e.into_inner());
+            for url in kept {
+                if let Some(slot) = site.files.get_mut(url) {
+                    if let Slot::Pending(held) = slot {
+                        if let Some(stored) = held.take() {
+                            *slot = Slot::Ready(stored);
+                        }
+                    }
+                }
+            }
+        }
+        self.moved();
     }
 
     /// `update` with files already deflated (`keep`), off the rebuild loop.
@@ -149,8 +176,10 @@ impl Shared {
         site.files
             .values()
             .filter_map(|slot| match slot {
-                Slot::Ready(stored) => Some((1, stored.kept(), stored.size())),
-                Slot::Pending => None,
+                Slot::Ready(stored) | Slot::Pending(Some(stored)) => {
+                    Some((1, stored.kept(), stored.size()))
+                }
+                Slot::Pending(None) => None,
             })
             .fold((0, 0, 0), |a, b| (a.0 + b.0, a.1 + b.1, a.2 + b.2))
     }
@@ -323,8 +352,8 @@ enum Found {
 fn find(site: &Published, path: &str) -> Found {
     let slot = |url: &str, status: u16| match site.files.get(url) {
         Some(Slot::Ready(stored)) => Some(Found::File(status, url.to_owned(), Arc::clone(stored))),
-        Some(Slot::Pending) if site.errors.is_empty() => Some(Found::Pending(url.to_owned())),
-        Some(Slot::Pending) => Some(Found::Failed),
+        Some(Slot::Pending(_)) if site.errors.is_empty() => Some(Found::Pending(url.to_owned())),
+        Some(Slot::Pending(_)) => Some(Found::Failed),
         None => None,
     };
     if let Some(found) = slot(path, 200) {
@@ -711,7 +740,7 @@ mod tests {
         );
         assert!(matches!(
             shared.site.read().expect("lock").files.get("a.html"),
-            Some(Slot::Pending)
+            Some(Slot::Pending(None))
         ));
         shared.update(vec![("a.html".into(), b"a".to_vec())], &[]);
         shared.publish(
@@ -728,15 +757,40 @@ mod tests {
         assert_eq!(site.errors, ["e"]);
     }
 
+    // A page to be rendered again keeps what it held: waited for meanwhile, served again as it
+    // was once it renders the same; one never rendered stays to come.
+    #[test]
+    fn pages_rendered_the_same_are_restored() {
+        let shared = Shared::default();
+        let ready = vec![("a.html".into(), b"a".to_vec())];
+        shared.publish(ready, &["b.html".into()], &[], true, Vec::new());
+        shared.publish(Vec::new(), &["a.html".into()], &[], false, Vec::new());
+        let found = |url: &str| match find(&shared.site.read().expect("lock"), url) {
+            Found::File(..) => "file",
+            Found::Pending(_) => "wait",
+            _ => "other",
+        };
+        assert_eq!(found("a.html"), "wait");
+        shared.restore(&["a.html".into(), "b.html".into()]);
+        assert_eq!(found("a.html"), "file");
+        assert_eq!(found("b.html"), "wait");
+        let site = shared.site.read().expect("lock");
+        let Some(Slot::Ready(stored)) = site.files.get("a.html") else {
+            panic!("a.html is not served");
+        };
+        assert_eq!(stored.size(), 1);
+    }
+
     // A page still to come is waited for, unless the last rebuild failed (its errors are shown);
     // an unknown address is waited for only while the derived files are still to come.
     #[test]
     fn pending_pages() {
         let ready = |bytes: &[u8]| Slot::Ready(Arc::new(Stored::new(bytes, true)));
         let mut site = Published::default();
-        site.files.insert("a.html".into(), Slot::Pending);
+        site.files.insert("a.html".into(), Slot::Pending(None));
         site.files.insert("b.html".into(), ready(b"b"));
-        site.files.insert("dir/index.html".into(), Slot::Pending);
+        site.files
+            .insert("dir/index.html".into(), Slot::Pending(None));
         site.files.insert("404.html".into(), ready(b"gone"));
         let found = |site: &Published, path: &str| match find(site, path) {
             Found::File(status, path, _) => format!("{status} {path}"),
@@ -753,7 +807,7 @@ mod tests {
         assert_eq!(found(&site, "search/t-ab.js"), "404 404.html");
         site.errors = vec!["a.md:1:1: error: bad".into()];
         assert_eq!(found(&site, "a.html"), "failed");
-        site.files.insert("404.html".into(), Slot::Pending);
+        site.files.insert("404.html".into(), Slot::Pending(None));
         assert_eq!(found(&site, "nothing.html"), "failed");
         site.errors.clear();
         assert_eq!(found(&site, "nothing.html"), "wait 404.html");

@@ -338,6 +338,7 @@ pub fn run(options: Options) -> Result<()> {
             } else {
                 background.rendered += output.rendered;
                 shared.update(output.files, &output.removed);
+                shared.restore(&output.kept);
                 if workspace.to_render() == 0 {
                     background.done(&shared);
                 }
@@ -471,7 +472,7 @@ struct Background {
 impl Background {
     /// Counts from a rebuild that left every page to come.
     fn start(&mut self, output: &Output, started: Instant) {
-        if !output.pending.is_empty() {
+        if output.replace_all && !output.pending.is_empty() {
             *self = Background {
                 started: Some(started),
                 rendered: 0,
@@ -507,16 +508,18 @@ fn report(output: &Output, started: Instant) {
             stderr,
             "rebuild failed in {ms:.1} ms; the last good site stays live"
         );
-    } else if !output.pending.is_empty() {
+    } else if output.replace_all && !output.pending.is_empty() {
         let _ = writeln!(
             stderr,
             "loaded in {ms:.1} ms; {} pages to render, those asked for first",
             output.pending.len()
         );
     } else {
-        let kept = match output.kept.len() {
-            0 => String::new(),
-            n => format!(" ({n} more unchanged)"),
+        let kept = match (output.kept.len(), output.pending.len()) {
+            (0, 0) => String::new(),
+            (n, 0) => format!(" ({n} more unchanged)"),
+            (0, later) => format!(" ({later} more to come)"),
+            (n, later) => format!(" ({n} more unchanged, {later} to come)"),
         };
         let _ = writeln!(
             stderr,

@@ -492,6 +492,7 @@ impl Workspace {
         // a layer's or pillar's) renders with every part, and the parts it no longer has are
         // dropped.
         let mut gone_parts = Vec::new();
+        let mut deferred = Vec::new();
         if self.dirty.all {
             // The plan just made lists every part: which page owns which is read off it.
             self.parts.clear();
@@ -556,6 +557,23 @@ impl Workspace {
             {
                 self.pending.remove(&url);
             }
+            // The pages that gather notes (a layer's parts, the matrix, the section indexes,
+            // the home page) are to come, as after a load: rendered when a browser asks for one,
+            // else in the background once the saves pause, and kept as they were when their
+            // fingerprint has not changed (the server holds their bytes meanwhile,
+            // `http::Shared::restore`). The edited note's page, which its author is looking at,
+            // is served without waiting for them.
+            if !initial {
+                let (now, later): (Vec<PageKey>, Vec<PageKey>) =
+                    keys.into_iter().partition(on_demand);
+                keys = now;
+                for key in later {
+                    if let Some(url) = key.url(&self.kb) {
+                        deferred.push(url.clone());
+                        self.pending.insert(url, key);
+                    }
+                }
+            }
         }
         if self.dirty.all {
             self.published.clear();
@@ -582,7 +600,10 @@ impl Workspace {
                 .chain(self.on_demand.keys())
                 .cloned()
                 .collect();
-        } else if !self.entries_stale {
+        } else {
+            output.pending = deferred;
+        }
+        if !output.replace_all && !self.entries_stale {
             let notes = self.dirty.pages.iter().filter_map(|key| match key {
                 PageKey::Note(id) => Some(id),
                 _ => None,
