@@ -202,6 +202,30 @@ fn first_load_serves_a_cold_build() {
     same_as_cold(&t, &served, "the first load");
 }
 
+// The sidebar's nav.js comes with the first load's pages, not after the derived files, and with
+// the rebuild of a change to what it lists (a title), not of a body edit.
+#[test]
+fn nav_js_comes_with_the_pages() {
+    let t = edits::fixture();
+    let (mut workspace, served) = preview(&t);
+    let nav = served.0.get("nav.js").expect("nav.js with the first load");
+    assert!(String::from_utf8_lossy(nav).contains("\"TLS\""));
+    let path = t.dir.join("knowledge/glossary/tls.md");
+    let text = std::fs::read_to_string(&path).expect("read note");
+    let change = [serve::Change::Note("glossary/tls.md".into())];
+    std::fs::write(&path, format!("{text}\nMore words.\n")).expect("write note");
+    let output = workspace.apply(&change).expect("apply the body edit");
+    assert!(!output.files.iter().any(|(url, _)| url == "nav.js"));
+    std::fs::write(
+        &path,
+        text.replacen("title = \"TLS\"", "title = \"TLS 1.3\"", 1),
+    )
+    .expect("write note");
+    let output = workspace.apply(&change).expect("apply the title edit");
+    let nav = (output.files.iter().find(|(url, _)| url == "nav.js")).expect("nav.js again");
+    assert!(String::from_utf8_lossy(&nav.1).contains("\"TLS 1.3\""));
+}
+
 // Background rendering stops before the next page once a change is queued, rendering the pages
 // a browser waits for all the same; what it leaves stays to come, and the site once settled is a
 // cold build's.
