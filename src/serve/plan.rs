@@ -282,6 +282,11 @@ fn aggregate_pages(
         for owner in owners {
             note_page(kb, owner, note, plan);
         }
+        if !plan.all {
+            for key in crate::render::paging::rows_showing(kb, note) {
+                plan.add(key);
+            }
+        }
     }
     plan.notes(note.front_matter_refs());
 }
@@ -312,12 +317,13 @@ fn gathering_page(
 }
 
 /// Plans the layer or pillar page `owner`, where `note` keeps its places: the page alone and the
-/// parts showing `note`.
+/// parts showing `note`'s items (those showing its rows: `paging::rows_showing`, every layer at
+/// once).
 fn note_page(kb: &KnowledgeBase, owner: &NoteId, note: &Note, plan: &mut Affected) {
     match kb.get(owner) {
         Some(owner) if !plan.all => {
             plan.alone.insert(PageKey::Note(owner.id.clone()));
-            for key in crate::render::paging::showing(kb, owner, note) {
+            for key in crate::render::paging::items_showing(kb, owner, note) {
                 plan.add(key);
             }
         }

@@ -486,3 +486,47 @@ fn service_edit_plans_the_part_showing_it() {
     assert!(plan.pages.contains(&note("l002")), "{plan:?}");
     assert!(plan.alone.is_empty(), "{plan:?}");
 }
+
+// `paging::rows_showing` finds in one pass over the services the parts a layer at a time finds
+// (`note_parts` and the service's place among those with a row there), with services that have
+// no row in some layers.
+#[test]
+fn rows_showing_matches_each_layers_parts() {
+    use crate::render::paging::{note_parts, rows_showing, NOTE_ROWS};
+    let count = NOTE_ROWS * 2 + 7;
+    let files: Vec<SourceFile> = kb_of(3, count)
+        .into_iter()
+        .map(|f| {
+            let i: Option<usize> = (f.rel_path.strip_prefix("services/s"))
+                .and_then(|rest| rest.strip_suffix(".md"))
+                .and_then(|n| n.parse().ok());
+            match i {
+                Some(i) if i % 3 == 0 => service(i, 2, None, &[]),
+                _ => f,
+            }
+        })
+        .collect();
+    let mut diags = Diagnostics::new();
+    let kb = load(files, &mut diags);
+    let mut checked = 0;
+    for i in [0, 1, 2, 250, 251, 300, 505, count - 1] {
+        let note = kb.get(&NoteId(format!("s{i:03}"))).expect("service");
+        let mut want = BTreeSet::new();
+        for layer in kb.of_kind(Kind::Layer) {
+            let parts = note_parts(&kb, layer).rows;
+            let at = (kb.services())
+                .filter(|(_, t)| t.row(&layer.id).is_some())
+                .position(|(n, _)| n.id == note.id);
+            if let Some(part) = at.and_then(|at| parts.iter().find(|p| p.range.contains(&at))) {
+                want.insert(PageKey::NotePart {
+                    id: layer.id.clone(),
+                    slug: part.slug.clone(),
+                });
+            }
+        }
+        let got: BTreeSet<PageKey> = rows_showing(&kb, note).into_iter().collect();
+        assert_eq!(got, want, "s{i:03}");
+        checked += want.len();
+    }
+    assert!(checked > 16, "too few parts checked: {checked}");
+}
