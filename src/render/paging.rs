@@ -189,32 +189,60 @@ fn entry<'a>(section: &'static str, label: &'static str, title: &'a str) -> Entr
     }
 }
 
-/// The parts of layer or pillar `owner`'s page that show `note`'s checklist items: the part
-/// holding each (none for a list that is not split: it is on the page itself). What a change to
-/// `note` can alter there when it moves nothing (the same items, under the same titles: the
-/// parts keep their entries and labels). Its rows: `rows_showing`.
-pub fn items_showing(
-    kb: &KnowledgeBase,
-    owner: &crate::kb::Note,
-    note: &crate::kb::Note,
-) -> Vec<PageKey> {
-    let mut slugs = Vec::new();
-    if note
-        .checklist()
-        .iter()
-        .any(|i| i.layer == owner.id || i.pillar == owner.id)
-    {
-        let items = gathered_items(kb, owner)
-            .enumerate()
-            .filter(|(_, i)| i.note == note.id)
-            .map(|(position, _)| position);
-        holding(&item_parts(kb, owner), items, &mut slugs);
+/// How many entries a page gathers, and the places of a note's among them.
+type Seen = (usize, Vec<usize>);
+
+/// The parts of the layer and pillar pages that show `note`'s checklist items (see
+/// `rows_showing`): one pass over every checklist item counts each of those pages' items and
+/// finds the note's places among them; a page's item parts depend only on that count
+/// (`item_parts`: one entry of weight 1 per item, one section).
+pub fn items_showing(kb: &KnowledgeBase, note: &crate::kb::Note) -> Vec<PageKey> {
+    // Per page: how many items it gathers, and where the note's are. A layer gathers the items
+    // whose `layer` it is, a pillar those whose `pillar` it is (`gathered_items`).
+    let mut layers: HashMap<&NoteId, Seen> = HashMap::new();
+    let mut pillars: HashMap<&NoteId, Seen> = HashMap::new();
+    for item in note.checklist() {
+        layers.entry(&item.layer).or_default();
+        pillars.entry(&item.pillar).or_default();
     }
-    part_keys(owner, slugs)
+    if layers.is_empty() {
+        return Vec::new();
+    }
+    for item in kb.checklist_items() {
+        let this = item.note == note.id;
+        for (owners, owner) in [(&mut layers, &item.layer), (&mut pillars, &item.pillar)] {
+            if let Some((count, at)) = owners.get_mut(owner) {
+                if this {
+                    at.push(*count);
+                }
+                *count += 1;
+            }
+        }
+    }
+    let mut owned: Vec<(Kind, &NoteId, Seen)> = (layers.into_iter())
+        .map(|(id, seen)| (Kind::Layer, id, seen))
+        .chain(
+            pillars
+                .into_iter()
+                .map(|(id, seen)| (Kind::Pillar, id, seen)),
+        )
+        .collect();
+    owned.sort_by(|a, b| a.1.cmp(b.1));
+    let mut keys = Vec::new();
+    for (kind, id, (count, at)) in owned {
+        let Some(owner) = kb.get(id).filter(|owner| owner.kind == kind) else {
+            continue;
+        };
+        let entries = vec![entry("items", "Checklist items", ""); count];
+        let mut slugs = Vec::new();
+        holding(&split(&entries, NOTE_ITEMS), at, &mut slugs);
+        keys.extend(part_keys(owner, slugs));
+    }
+    keys
 }
 
-/// The parts of the layer pages that show `note`'s rows (see `items_showing`), every layer at
-/// once: one pass over the services counts each layer's rows and finds the note's place among
+/// The parts of the layer pages that show `note`'s rows, every layer at once (what a change to
+/// `note` can alter there when it moves nothing: the same rows, under the same titles): one pass over the services counts each layer's rows and finds the note's place among
 /// them, and a layer's parts depend only on that count (`row_parts`: one entry of weight 1 per
 /// service, one section). A pass per layer chased every service's rows again for each: about
 /// 7 ms per layer at 10,000 notes, most of a row edit's rebuild.

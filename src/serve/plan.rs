@@ -280,10 +280,14 @@ fn aggregate_pages(
         let items = note.checklist().iter().flat_map(|i| [&i.layer, &i.pillar]);
         let owners: BTreeSet<&NoteId> = rows.chain(items).collect();
         for owner in owners {
-            note_page(kb, owner, note, plan);
+            note_page(kb, owner, plan);
         }
         if !plan.all {
-            for key in crate::render::paging::rows_showing(kb, note) {
+            let rows = crate::render::paging::rows_showing(kb, note);
+            for key in rows
+                .into_iter()
+                .chain(crate::render::paging::items_showing(kb, note))
+            {
                 plan.add(key);
             }
         }
@@ -316,16 +320,12 @@ fn gathering_page(
     }
 }
 
-/// Plans the layer or pillar page `owner`, where `note` keeps its places: the page alone and the
-/// parts showing `note`'s items (those showing its rows: `paging::rows_showing`, every layer at
-/// once).
-fn note_page(kb: &KnowledgeBase, owner: &NoteId, note: &Note, plan: &mut Affected) {
+/// Plans the layer or pillar page `owner`, where `note` keeps its places: the page alone (the
+/// parts showing `note`: `paging::rows_showing` and `items_showing`, every page at once).
+fn note_page(kb: &KnowledgeBase, owner: &NoteId, plan: &mut Affected) {
     match kb.get(owner) {
         Some(owner) if !plan.all => {
             plan.alone.insert(PageKey::Note(owner.id.clone()));
-            for key in crate::render::paging::items_showing(kb, owner, note) {
-                plan.add(key);
-            }
         }
         _ => plan.add(PageKey::Note(owner.clone())),
     }

@@ -530,3 +530,56 @@ fn rows_showing_matches_each_layers_parts() {
     }
     assert!(checked > 16, "too few parts checked: {checked}");
 }
+
+// `paging::items_showing` finds in one pass over the items the parts each layer's and pillar's
+// page finds alone (`note_parts` and the note's items' places among those it gathers).
+#[test]
+fn items_showing_matches_each_pages_parts() {
+    use crate::render::paging::{gathered_items, items_showing, note_parts, NOTE_ITEMS};
+    let count = NOTE_ITEMS + 40;
+    let files: Vec<SourceFile> = kb_of(3, count)
+        .into_iter()
+        .map(|f| {
+            let i: Option<usize> = (f.rel_path.strip_prefix("services/s"))
+                .and_then(|rest| rest.strip_suffix(".md"))
+                .and_then(|n| n.parse().ok());
+            match i {
+                // Two items in layer 1, in the two pillars, and one in layer 2 on every
+                // other service: layer 1's list and the pillars' are split.
+                Some(i) if i % 2 == 0 => service(
+                    i,
+                    3,
+                    None,
+                    &[("A", 1, "protect"), ("B", 1, "detect"), ("C", 2, "protect")],
+                ),
+                Some(i) => service(i, 3, None, &[("A", 1, "detect")]),
+                None => f,
+            }
+        })
+        .collect();
+    let mut diags = Diagnostics::new();
+    let kb = load(files, &mut diags);
+    let mut checked = 0;
+    for i in [0, 1, 2, 150, 151, 298, count - 2, count - 1] {
+        let note = kb.get(&NoteId(format!("s{i:03}"))).expect("service");
+        let mut want = BTreeSet::new();
+        for owner in kb.of_kind(Kind::Layer).chain(kb.of_kind(Kind::Pillar)) {
+            let parts = note_parts(&kb, owner).items;
+            for (at, _) in gathered_items(&kb, owner)
+                .enumerate()
+                .filter(|(_, item)| item.note == note.id)
+            {
+                if let Some(part) = parts.iter().find(|p| p.range.contains(&at)) {
+                    want.insert(PageKey::NotePart {
+                        id: owner.id.clone(),
+                        slug: part.slug.clone(),
+                    });
+                }
+            }
+        }
+        let got: BTreeSet<PageKey> = items_showing(&kb, note).into_iter().collect();
+        assert_eq!(got, want, "s{i:03}");
+        checked += want.len();
+    }
+    assert!(checked > 12, "too few parts checked: {checked}");
+}
