@@ -233,10 +233,8 @@ pub fn items_showing(kb: &KnowledgeBase, note: &crate::kb::Note) -> Vec<PageKey>
         let Some(owner) = kb.get(id).filter(|owner| owner.kind == kind) else {
             continue;
         };
-        let entries = vec![entry("items", "Checklist items", ""); count];
-        let mut slugs = Vec::new();
-        holding(&split(&entries, NOTE_ITEMS), at, &mut slugs);
-        keys.extend(part_keys(owner, slugs));
+        let items = entry("items", "Checklist items", "");
+        keys.extend(parts_holding(owner, items, count, NOTE_ITEMS, at));
     }
     keys
 }
@@ -276,16 +274,24 @@ pub fn rows_showing(kb: &KnowledgeBase, note: &crate::kb::Note) -> Vec<PageKey> 
         if owner.kind != Kind::Layer {
             continue;
         }
-        let entries = vec![entry("services", "Services", ""); count];
-        let mut slugs = Vec::new();
-        holding(&split(&entries, NOTE_ROWS), at, &mut slugs);
-        keys.extend(part_keys(owner, slugs));
+        let rows = entry("services", "Services", "");
+        keys.extend(parts_holding(owner, rows, count, NOTE_ROWS, at));
     }
     keys
 }
 
-/// The keys of `owner`'s parts named `slugs`.
-fn part_keys(owner: &crate::kb::Note, slugs: Vec<String>) -> Vec<PageKey> {
+/// The keys of the parts of `owner`'s list of `count` copies of `entry` (one section, weight 1
+/// each, as `row_parts` and `item_parts` make it: its parts depend only on the count) that hold
+/// the entries at `positions`.
+fn parts_holding(
+    owner: &crate::kb::Note,
+    entry: Entry<'_>,
+    count: usize,
+    budget: usize,
+    positions: impl IntoIterator<Item = usize>,
+) -> Vec<PageKey> {
+    let mut slugs = Vec::new();
+    holding(&split(&vec![entry; count], budget), positions, &mut slugs);
     slugs
         .into_iter()
         .map(|slug| PageKey::NotePart {

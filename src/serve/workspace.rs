@@ -563,15 +563,12 @@ impl Workspace {
             // fingerprint has not changed (the server holds their bytes meanwhile,
             // `http::Shared::restore`). The edited note's page, which its author is looking at,
             // is served without waiting for them.
-            if !initial {
-                let (now, later): (Vec<PageKey>, Vec<PageKey>) =
-                    keys.into_iter().partition(on_demand);
-                keys = now;
-                for key in later {
-                    if let Some(url) = key.url(&self.kb) {
-                        deferred.push(url.clone());
-                        self.pending.insert(url, key);
-                    }
+            let (now, later): (Vec<PageKey>, Vec<PageKey>) = keys.into_iter().partition(on_demand);
+            keys = now;
+            for key in later {
+                if let Some(url) = key.url(&self.kb) {
+                    deferred.push(url.clone());
+                    self.pending.insert(url, key);
                 }
             }
         }

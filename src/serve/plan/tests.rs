@@ -487,6 +487,13 @@ fn service_edit_plans_the_part_showing_it() {
     assert!(plan.alone.is_empty(), "{plan:?}");
 }
 
+/// The number of a service `kb_of` wrote (`services/s042.md` is 42), none for other files.
+fn service_number(file: &SourceFile) -> Option<usize> {
+    (file.rel_path.strip_prefix("services/s"))
+        .and_then(|rest| rest.strip_suffix(".md"))
+        .and_then(|n| n.parse().ok())
+}
+
 // `paging::rows_showing` finds in one pass over the services the parts a layer at a time finds
 // (`note_parts` and the service's place among those with a row there), with services that have
 // no row in some layers.
@@ -496,14 +503,9 @@ fn rows_showing_matches_each_layers_parts() {
     let count = NOTE_ROWS * 2 + 7;
     let files: Vec<SourceFile> = kb_of(3, count)
         .into_iter()
-        .map(|f| {
-            let i: Option<usize> = (f.rel_path.strip_prefix("services/s"))
-                .and_then(|rest| rest.strip_suffix(".md"))
-                .and_then(|n| n.parse().ok());
-            match i {
-                Some(i) if i % 3 == 0 => service(i, 2, None, &[]),
-                _ => f,
-            }
+        .map(|f| match service_number(&f) {
+            Some(i) if i % 3 == 0 => service(i, 2, None, &[]),
+            _ => f,
         })
         .collect();
     let mut diags = Diagnostics::new();
@@ -539,22 +541,17 @@ fn items_showing_matches_each_pages_parts() {
     let count = NOTE_ITEMS + 40;
     let files: Vec<SourceFile> = kb_of(3, count)
         .into_iter()
-        .map(|f| {
-            let i: Option<usize> = (f.rel_path.strip_prefix("services/s"))
-                .and_then(|rest| rest.strip_suffix(".md"))
-                .and_then(|n| n.parse().ok());
-            match i {
-                // Two items in layer 1, in the two pillars, and one in layer 2 on every
-                // other service: layer 1's list and the pillars' are split.
-                Some(i) if i % 2 == 0 => service(
-                    i,
-                    3,
-                    None,
-                    &[("A", 1, "protect"), ("B", 1, "detect"), ("C", 2, "protect")],
-                ),
-                Some(i) => service(i, 3, None, &[("A", 1, "detect")]),
-                None => f,
-            }
+        .map(|f| match service_number(&f) {
+            // Two items in layer 1, in the two pillars, and one in layer 2 on every other
+            // service: layer 1's list and the pillars' are split.
+            Some(i) if i % 2 == 0 => service(
+                i,
+                3,
+                None,
+                &[("A", 1, "protect"), ("B", 1, "detect"), ("C", 2, "protect")],
+            ),
+            Some(i) => service(i, 3, None, &[("A", 1, "detect")]),
+            None => f,
         })
         .collect();
     let mut diags = Diagnostics::new();
