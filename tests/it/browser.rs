@@ -947,6 +947,27 @@ fn matrix_cell_detail_by_keyboard() {
             .is_some_and(|l| l.ends_with("services/s3.html#layer-data")),
         "{open}"
     );
+    // The owner's icon is the stylesheet's, before the cell's link and the detail's badge alike,
+    // with empty alternative text: the pages do not carry it.
+    let icons = browser.eval(
+        "var before = function (e) { return getComputedStyle(e, '::before').content; };
+         var d = document.getElementById('cell-detail');
+         return { cell: before(document.getElementById('probe')), badge: before(d.querySelector('.owner')),
+                  spans: document.querySelectorAll('.owner-icon').length };",
+    );
+    let icon = match expected["owner"].as_str() {
+        Some("Provider") => "▲",
+        Some("Customer") => "●",
+        Some("Shared") => "◆",
+        _ => "–",
+    };
+    assert_eq!(
+        icons["cell"],
+        json!(format!("\"{icon}\" / \"\"")),
+        "{icons}"
+    );
+    assert_eq!(icons["badge"], icons["cell"], "{icons}");
+    assert_eq!(icons["spans"], json!(0), "{icons}");
     browser.screenshot("matrix-detail-desktop");
 
     // Tab reaches the detail's link; Escape closes the detail and returns to the cell.

@@ -1,6 +1,7 @@
 //! `whosecures build`: the pages a site must have, cross-links, aggregation and escaping.
 
 use crate::{attrs, stderr, texts, SiteTest};
+use scraper::Html;
 
 // The minimal fixture builds every kind of page, with relative links that resolve on disk.
 #[test]
@@ -66,7 +67,7 @@ fn service_page_table_and_checklist() {
     );
     assert_eq!(
         texts(&html, ".resp-table tbody td:nth-child(2) .owner"),
-        ["▲ Provider", "● Customer"]
+        ["Provider", "Customer"]
     );
     assert_eq!(
         attrs(&html, ".resp-table tbody tr", "class"),
@@ -74,7 +75,7 @@ fn service_page_table_and_checklist() {
     );
     assert_eq!(
         texts(&html, ".variants li > p"),
-        ["With <b>managed</b> keys: ◆ Shared The provider holds the key."]
+        ["With <b>managed</b> keys: Shared The provider holds the key."]
     );
     // Both parties' duties side by side, each with its source; the verified date per row.
     assert_eq!(
@@ -99,6 +100,13 @@ fn service_page_table_and_checklist() {
         texts(&html, ".resp-table .verified time"),
         ["2026-11-23", "2026-11-23"]
     );
+    // A duty's link gives its date only when it was checked on another day than its row: the
+    // managed key's duty was, the others were not.
+    assert_eq!(
+        attrs(&html, ".resp-table .src[title]", "title"),
+        ["Source, verified 2026-12-01"]
+    );
+    assert_eq!(attrs(&html, ".resp-table .src", "href").len(), 4);
     assert_eq!(
         attrs(&html, ".resp-table tbody > tr", "id"),
         ["layer-guest-os", "layer-data"]
@@ -126,6 +134,13 @@ fn aggregation_and_backlinks() {
         texts(&layer, ".check-item .check-title"),
         ["Encrypt every widget"]
     );
+    // An item's badges name its note and pillar here, not the layer whose page this is; the
+    // pillar's page names the layer, not the pillar.
+    let badges = |page: &Html| texts(page, ".check-item .check-meta a.badge:not(.control)");
+    assert_eq!(
+        badges(&layer),
+        ["Widget Service", "Pillar: Data protection"]
+    );
     assert_eq!(
         texts(&layer, ".backlinks li a"),
         ["Overview", "Widget Service"]
@@ -135,6 +150,7 @@ fn aggregation_and_backlinks() {
         texts(&pillar, ".check-item .check-title"),
         ["Encrypt every widget"]
     );
+    assert_eq!(badges(&pillar), ["Widget Service", "Layer: Data"]);
     let matrix = t.html("out/matrix.html");
     assert_eq!(texts(&matrix, ".matrix tbody th a"), ["Widget Service"]);
     assert_eq!(
@@ -208,7 +224,7 @@ fn embedded_build_in_empty_directory() {
     }
     let guest = layers.iter().position(|l| l == "Guest operating system");
     let ec2 = texts(&home, ".shift-table tbody td:nth-of-type(1) .owner");
-    assert_eq!(guest.map(|i| ec2[i].as_str()), Some("● Customer"));
+    assert_eq!(guest.map(|i| ec2[i].as_str()), Some("Customer"));
     let s3 = t.html("site/services/s3.html");
     assert_eq!(
         texts(&s3, ".resp-table tbody tr").len(),

@@ -523,11 +523,7 @@
       title.appendChild(el("span", "group", tr.cells[0].querySelector("a").textContent.trim()));
       detail.appendChild(title);
       var who = el("p");
-      var badge = el("span", "owner owner-" + owner);
-      var icon = el("span", "owner-icon", td.querySelector(".owner-icon").textContent);
-      icon.setAttribute("aria-hidden", "true");
-      badge.appendChild(icon);
-      badge.appendChild(document.createTextNode(" " + td.querySelector(".cell-label").textContent));
+      var badge = el("span", "owner owner-" + owner, td.querySelector(".cell-label").textContent);
       who.appendChild(badge);
       detail.appendChild(who);
       if (link.dataset.note) detail.appendChild(el("p", "cell-detail-note", link.dataset.note));
