@@ -197,11 +197,12 @@ pub fn affected(
         match (was, now) {
             // The note keeps its places on the layer and pillar pages: only the parts showing it.
             (Some(was), Some(now)) if same_places(was, now) => {
-                aggregate_pages(kb, now, Some(org), &mut plan);
+                let items = !same_items(was, now);
+                aggregate_pages(kb, now, Some(org), items, &mut plan);
             }
             _ => {
                 for note in [was, now].into_iter().flatten() {
-                    aggregate_pages(kb, note, None, &mut plan);
+                    aggregate_pages(kb, note, None, true, &mut plan);
                 }
             }
         }
@@ -249,11 +250,13 @@ fn same_places(was: &Note, now: &Note) -> bool {
 /// Pages that gather data from `note`: layer and pillar pages, the matrix and the self-check, the
 /// checklists page, the home page's drawing, and the security services it names. When `narrow`
 /// (the note keeps its places, `same_places`; with the organisation's settings, which group the
-/// attestation page), each split page is planned alone, with only the parts that show the note.
+/// attestation page), each split page is planned alone, with only the parts that show the note;
+/// and the pages listing its checklist items only when `items` (they changed: `same_items`).
 fn aggregate_pages(
     kb: &KnowledgeBase,
     note: &Note,
     narrow: Option<&OrgConfig>,
+    items: bool,
     plan: &mut Affected,
 ) {
     match note.kind {
@@ -273,26 +276,42 @@ fn aggregate_pages(
         }
         _ => {}
     }
-    item_pages(kb, note, narrow, plan);
+    if items {
+        item_pages(kb, note, narrow, plan);
+    }
     if narrow.is_some() {
         // Each layer and pillar page showing the note (its rows, its items), once.
         let rows = note.responsibility().iter().map(|r| &r.layer);
-        let items = note.checklist().iter().flat_map(|i| [&i.layer, &i.pillar]);
-        let owners: BTreeSet<&NoteId> = rows.chain(items).collect();
+        let shown = note.checklist().iter().filter(|_| items);
+        let owners: BTreeSet<&NoteId> = rows
+            .chain(shown.flat_map(|i| [&i.layer, &i.pillar]))
+            .collect();
         for owner in owners {
             note_page(kb, owner, plan);
         }
         if !plan.all {
             let rows = crate::render::paging::rows_showing(kb, note);
-            for key in rows
-                .into_iter()
-                .chain(crate::render::paging::items_showing(kb, note))
-            {
+            let shown = match items {
+                true => crate::render::paging::items_showing(kb, note),
+                false => Vec::new(),
+            };
+            for key in rows.into_iter().chain(shown) {
                 plan.add(key);
             }
         }
     }
     plan.notes(note.front_matter_refs());
+}
+
+/// Whether the pages listing `now`'s checklist items (the checklists, controls and attestation
+/// pages, its layers' and pillars' lists of items) show them as they showed `was`'s: every item
+/// alike in every field but where it is written, and the note's title and summary alike, the
+/// note's only other words an item's listing could show.
+fn same_items(was: &Note, now: &Note) -> bool {
+    let items = |n: &Note| serde_json::to_vec(n.checklist()).ok();
+    was.title == now.title
+        && was.summary == now.summary
+        && matches!((items(was), items(now)), (Some(a), Some(b)) if a == b)
 }
 
 /// Plans the gathering page `of`: with `narrow` (`note` keeps its places there), the page alone

@@ -293,7 +293,8 @@ fn service_layer_and_checklist_edits() {
         Vec<PageKey>,
         Vec<PageKey>,
     );
-    let cases: Vec<Case> = vec![
+    let cases: Vec<Case> =
+        vec![
         (
             "a service's row changes owner: the layer pages, the matrix and the home page",
             many_services(),
@@ -322,6 +323,20 @@ fn service_layer_and_checklist_edits() {
             "s040",
             vec![note("s040"), note("l002"), PageKey::Matrix],
             vec![note("s000"), PageKey::Checklists, note("detect")],
+        ),
+        (
+            "a row of a service with a checklist item changes, the item not: not the pages that \
+             list items (checklists, controls, attestation, the item's pillar)",
+            many_services(),
+            service(50, 3, Some((2, "customer", "n")), &[("Encrypt", 1, "protect")]),
+            "s050",
+            vec![note("s050"), note("l002"), PageKey::Matrix],
+            vec![
+                PageKey::Checklists,
+                PageKey::Controls,
+                PageKey::Attestation,
+                note("protect"),
+            ],
         ),
         (
             "a layer is retitled: every page (layers are structural: the preview loads all again)",
