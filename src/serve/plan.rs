@@ -20,6 +20,9 @@ pub struct Affected {
     /// Split pages to render without their parts (only those `pages` names): a change that
     /// moves nothing on them alters the page (counts, dates) and the parts showing the note.
     pub alone: BTreeSet<PageKey>,
+    /// `nav.js` lists something else: a note added, removed, retitled or in another section
+    /// (the sidebars' lists hold each note's address and title, in order of title).
+    pub nav: bool,
 }
 
 impl Affected {
@@ -27,6 +30,7 @@ impl Affected {
     pub fn everything() -> Self {
         Affected {
             all: true,
+            nav: true,
             ..Affected::default()
         }
     }
@@ -34,6 +38,7 @@ impl Affected {
     /// Adds another plan to this one.
     pub fn merge(&mut self, other: Affected) {
         self.all |= other.all;
+        self.nav |= other.nav;
         if !self.all {
             self.pages.extend(other.pages);
             self.alone.extend(other.alone);
@@ -177,6 +182,10 @@ pub fn affected(
         }
     }
     if front_changed {
+        plan.nav |= match (was, now) {
+            (Some(was), Some(now)) => was.title != now.title || was.kind != now.kind,
+            _ => true,
+        };
         // The home page counts each section's notes.
         if was.is_none() || now.is_none() {
             plan.add(PageKey::Home);

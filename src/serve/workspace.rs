@@ -617,10 +617,10 @@ impl Workspace {
             output.files.extend(self.theme.assets.iter().cloned());
         }
         // Every page's sidebar reads nav.js: served with the pages after a load or a change to
-        // what it lists (a note's title, order or section: its section's index is planned), not
-        // with the derived files, which at 10,000 notes came 3 s after the first page.
-        let listed = (self.dirty.pages.iter()).any(|key| matches!(key, PageKey::Section(_)));
-        if output.replace_all || listed {
+        // what it lists (`Affected::nav`: a note added, removed, retitled or moved to another
+        // section), not with the derived files, which at 10,000 notes came 3 s after the first
+        // page. Made after any front-matter edit, it was a fifth of a row edit's rebuild there.
+        if output.replace_all || self.dirty.nav {
             let nav = render::nav_script(&self.kb).into_bytes();
             output.files.push((render::NAV_SCRIPT.to_owned(), nav));
         }

@@ -216,6 +216,11 @@ fn nav_js_comes_with_the_pages() {
     std::fs::write(&path, format!("{text}\nMore words.\n")).expect("write note");
     let output = workspace.apply(&change).expect("apply the body edit");
     assert!(!output.files.iter().any(|(url, _)| url == "nav.js"));
+    // Nor with a front-matter edit that keeps the title: it lists nothing else.
+    std::fs::write(&path, text.replacen("summary = \"", "summary = \"Now: ", 1))
+        .expect("write note");
+    let output = workspace.apply(&change).expect("apply the summary edit");
+    assert!(!output.files.iter().any(|(url, _)| url == "nav.js"));
     std::fs::write(
         &path,
         text.replacen("title = \"TLS\"", "title = \"TLS 1.3\"", 1),

@@ -74,6 +74,7 @@ fn body_edit_touches_one_page() {
             all: false,
             pages: keys(&["b"]),
             alone: BTreeSet::new(),
+            nav: false,
         }
     );
 }
@@ -101,6 +102,7 @@ fn title_change_in_small_section_is_bounded() {
     let mut want = keys(&["b", "c", "d"]);
     want.insert(PageKey::Section(Kind::Glossary));
     assert_eq!(plan.pages, want);
+    assert!(plan.nav, "a retitled note moves in nav.js");
 }
 
 // A note added or removed changes its section's count on the home page.
@@ -400,6 +402,8 @@ fn service_layer_and_checklist_edits() {
     for (what, base, changed, id, must, must_not) in cases {
         let plan = preview_plan(base, changed, id);
         assert_eq!(plan.all, must.is_empty(), "{what}: {plan:?}");
+        // No case retitles a service or item's note: nav.js lists the same, unless every page.
+        assert_eq!(plan.nav, plan.all, "{what}: nav.js");
         // A page planned alone (without its parts) is planned too.
         let planned = |key: &PageKey| plan.pages.contains(key) || plan.alone.contains(key);
         for key in &must {
