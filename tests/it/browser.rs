@@ -968,6 +968,18 @@ fn matrix_cell_detail_by_keyboard() {
     );
     assert_eq!(icons["badge"], icons["cell"], "{icons}");
     assert_eq!(icons["spans"], json!(0), "{icons}");
+    // A theme whose templates still write the icon (`m::owner_icon`) shows it once: the
+    // stylesheet's gives way, in a badge and in a cell alike.
+    let once = browser.eval(
+        "var before = function (e) { return getComputedStyle(e, '::before').content; };
+         var icon = function () { var s = document.createElement('span'); s.className = 'owner-icon'; s.textContent = '◆'; return s; };
+         var probe = document.getElementById('probe'), badge = document.querySelector('#cell-detail .owner');
+         probe.prepend(icon()); badge.prepend(icon());
+         var got = { cell: before(probe), badge: before(badge) };
+         probe.firstChild.remove(); badge.firstChild.remove();
+         return got;",
+    );
+    assert_eq!(once, json!({ "cell": "none", "badge": "none" }), "{once}");
     browser.screenshot("matrix-detail-desktop");
 
     // Tab reaches the detail's link; Escape closes the detail and returns to the cell.
