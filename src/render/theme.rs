@@ -138,6 +138,42 @@ mod tests {
         assert_eq!(html, "&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;");
     }
 
+    // A theme template that calls the default `m::split` as it was called before the row's date
+    // was an argument still renders, every duty's link dated; given the row's date, only a duty
+    // checked on another day is.
+    #[test]
+    fn split_without_the_rows_date_dates_every_duty() {
+        let call = SourceFile {
+            rel_path: "templates/t.html".into(),
+            display_path: "theme/templates/t.html".into(),
+            bytes: "{% import \"macros.html\" as m %}{{ m::split(provider=p, customer=c) }}|\
+                    {{ m::split(provider=p, customer=c, verified=\"2026-01-01\") }}"
+                .into(),
+        };
+        let files = source::overlay(source::embedded(Tree::DefaultTheme), vec![call]);
+        let html = Theme::from_files(files)
+        .and_then(|t| {
+            let duty = |day: &str| {
+                serde_json::json!({"duty": "D", "source": "https://example.com/", "verified": day})
+            };
+            let p = [duty("2026-01-01"), duty("2026-02-02")];
+            t.render("t.html", serde_json::json!({"p": p, "c": []}), "")
+        })
+        .expect("renders");
+        let (old, new) = html.split_once('|').expect("both calls");
+        assert_eq!(
+            old.matches(" title=\"Source, verified ").count(),
+            2,
+            "{old}"
+        );
+        assert_eq!(
+            new.matches(" title=\"Source, verified ").count(),
+            1,
+            "{new}"
+        );
+        assert!(new.contains("verified 2026-02-02"), "{new}");
+    }
+
     // A theme with includes, extends, imports and macros calling macros, none of them looping,
     // loads (the loops themselves are refused by `loops`).
     #[test]
