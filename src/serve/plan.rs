@@ -289,22 +289,22 @@ fn aggregate_pages(
         item_pages(kb, note, narrow, plan);
     }
     if narrow.is_some() {
-        // Each layer and pillar page showing the note (its rows, its items), once.
-        let rows = note.responsibility().iter().map(|r| &r.layer);
-        let shown = note.checklist().iter().filter(|_| items);
-        let owners: BTreeSet<&NoteId> = rows
-            .chain(shown.flat_map(|i| [&i.layer, &i.pillar]))
-            .collect();
+        // Each layer and pillar page showing the note (its rows, its items when they changed),
+        // once.
+        let mut owners: BTreeSet<&NoteId> =
+            note.responsibility().iter().map(|r| &r.layer).collect();
+        if items {
+            owners.extend(note.checklist().iter().flat_map(|i| [&i.layer, &i.pillar]));
+        }
         for owner in owners {
             note_page(kb, owner, plan);
         }
         if !plan.all {
-            let rows = crate::render::paging::rows_showing(kb, note);
-            let shown = match items {
-                true => crate::render::paging::items_showing(kb, note),
-                false => Vec::new(),
-            };
-            for key in rows.into_iter().chain(shown) {
+            let mut parts = crate::render::paging::rows_showing(kb, note);
+            if items {
+                parts.extend(crate::render::paging::items_showing(kb, note));
+            }
+            for key in parts {
                 plan.add(key);
             }
         }
