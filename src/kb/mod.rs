@@ -55,6 +55,10 @@ pub struct KnowledgeBase {
     /// copies pointers, not notes.
     pub notes: Vec<Arc<Note>>,
     index: HashMap<NoteId, usize>,
+    /// For each layer, the positions in `notes` of the notes with a row for it, ascending: what
+    /// the layer's page lists. Kept up to date note by note, as `index` is, so a layer's page, its
+    /// parts and a row edit's plan do not walk every row of every service.
+    layer_rows: HashMap<NoteId, Vec<usize>>,
     /// Every checklist item id, with the notes that use it (more than one is an error), kept up
     /// to date note by note so the uniqueness check does not walk every item on every edit.
     item_owners: HashMap<String, Vec<NoteId>>,
@@ -126,6 +130,42 @@ impl KnowledgeBase {
     /// one), with its table.
     pub fn services(&self) -> impl Iterator<Item = (&Note, &Table)> {
         self.iter().filter_map(|n| n.table().map(|t| (n, t)))
+    }
+
+    /// The notes with a row for `layer` (services, then security services with a table), in
+    /// navigation order, each with that row; `range` picks some of them by position (`..`: all;
+    /// past the end, those there are).
+    pub fn rows_for<'a>(
+        &'a self,
+        layer: &'a NoteId,
+        range: impl std::ops::RangeBounds<usize>,
+    ) -> impl DoubleEndedIterator<Item = (&'a Note, &'a Responsibility)> + 'a {
+        use std::ops::Bound;
+        let all = self.layer_rows.get(layer).map_or(&[][..], Vec::as_slice);
+        let start = match range.start_bound() {
+            Bound::Included(&n) => n,
+            Bound::Excluded(&n) => n.saturating_add(1),
+            Bound::Unbounded => 0,
+        };
+        let end = match range.end_bound() {
+            Bound::Included(&n) => n.saturating_add(1),
+            Bound::Excluded(&n) => n,
+            Bound::Unbounded => all.len(),
+        };
+        let (start, end) = (start.min(all.len()), end.min(all.len()));
+        all[start..end.max(start)].iter().filter_map(move |&i| {
+            let note = &**self.notes.get(i)?;
+            Some((note, note.table()?.row(layer)?))
+        })
+    }
+
+    /// How many notes have a row for `layer`, and where `note` is among them (`rows_for`).
+    pub fn row_place(&self, layer: &NoteId, note: &NoteId) -> (usize, Option<usize>) {
+        let rows = self.layer_rows.get(layer).map_or(&[][..], Vec::as_slice);
+        let at = self
+            .index_of(note)
+            .and_then(|i| rows.binary_search(&i).ok());
+        (rows.len(), at)
     }
 
     /// Every checklist item, in note order.
@@ -239,6 +279,7 @@ pub fn load_notes(files: Vec<SourceFile>, diags: &mut Diagnostics) -> KnowledgeB
         policies,
         notes,
         index: HashMap::new(),
+        layer_rows: HashMap::new(),
         item_owners: HashMap::new(),
         broken,
     };

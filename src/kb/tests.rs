@@ -301,6 +301,140 @@ fn update_matches_full_load() {
     }
 }
 
+/// A service titled `title` with a row for each of `layers`.
+fn service_with_rows(title: &str, layers: &[&str]) -> String {
+    let rows: String = layers
+        .iter()
+        .map(|layer| ROW.replace("layer = \"data\"", &format!("layer = \"{layer}\"")))
+        .collect();
+    service(&rows).replace("title = \"S3\"", &format!("title = \"{title}\""))
+}
+
+/// Services (id, title, layers with a row), the services changed since the step before, the
+/// services removed.
+type RowStep<'a> = (
+    &'a [(&'a str, &'a str, &'a [&'a str])],
+    &'a [&'a str],
+    &'a [&'a str],
+);
+
+// The rows by layer an incremental update keeps are those of a full load: which notes have a
+// row for each layer, in order, and where each is among them, through rows dropped and added in
+// place, a note added, one retitled to another place and one removed.
+#[test]
+fn update_keeps_rows_by_layer() {
+    let steps: &[RowStep] = &[
+        (
+            &[
+                ("a", "Alpha", &["data"]),
+                ("b", "Beta", &["data", "network"]),
+                ("c", "Gamma", &["network"]),
+            ],
+            &[],
+            &[],
+        ),
+        (
+            &[
+                ("a", "Alpha", &["data"]),
+                ("b", "Beta", &["network"]),
+                ("c", "Gamma", &["network"]),
+            ],
+            &["b"],
+            &[],
+        ),
+        (
+            &[
+                ("a", "Alpha", &["data", "network"]),
+                ("b", "Beta", &["network"]),
+                ("c", "Gamma", &["data", "network"]),
+            ],
+            &["a", "c"],
+            &[],
+        ),
+        (
+            &[
+                ("a", "Alpha", &["data", "network"]),
+                ("b", "Zeta", &["network", "data"]),
+                ("c", "Gamma", &["data", "network"]),
+                ("d", "Delta", &["data"]),
+            ],
+            &["b", "d"],
+            &[],
+        ),
+        (
+            &[
+                ("b", "Zeta", &["network", "data"]),
+                ("c", "Gamma", &["data"]),
+                ("d", "Delta", &["data"]),
+            ],
+            &["c"],
+            &["a"],
+        ),
+    ];
+    let network = LAYER.replace("title = \"Data\"", "title = \"Network\"");
+    let files_of = |services: &[(&str, &str, &[&str])]| {
+        let mut files = base_files();
+        files.push(file("layers/network.md", &network));
+        for (id, title, layers) in services {
+            let text = service_with_rows(title, layers);
+            files.push(file(&format!("services/{id}.md"), &text));
+        }
+        files
+    };
+    let layers = [NoteId("data".into()), NoteId("network".into())];
+    // Per layer: its rows (note:layer), and each service's place among them.
+    type Rows = Vec<(Vec<String>, Vec<(usize, Option<usize>)>)>;
+    let rows = |kb: &KnowledgeBase| -> Rows {
+        layers
+            .iter()
+            .map(|layer| {
+                let ids = (kb.rows_for(layer, ..))
+                    .map(|(n, row)| format!("{}:{}", n.id, row.layer))
+                    .collect();
+                let places = (kb.services())
+                    .map(|(n, _)| kb.row_place(layer, &n.id))
+                    .collect();
+                (ids, places)
+            })
+            .collect()
+    };
+    // A service without a row for every layer is an error, but its note is loaded and indexed.
+    let mut kb = load(files_of(steps[0].0), &mut Diagnostics::new());
+    assert_eq!(
+        kb.rows_for(&layers[1], 1..usize::MAX)
+            .map(|(n, _)| n.id.as_str())
+            .collect::<Vec<_>>(),
+        ["c"]
+    );
+    for (i, (services, changed, removed)) in steps.iter().enumerate().skip(1) {
+        let files = files_of(services);
+        let changed: Vec<SourceFile> = files
+            .iter()
+            .filter(|f| {
+                changed
+                    .iter()
+                    .any(|c| f.rel_path == format!("services/{c}.md"))
+            })
+            .cloned()
+            .collect();
+        let removed: Vec<String> = removed
+            .iter()
+            .map(|r| format!("knowledge/services/{r}.md"))
+            .collect();
+        kb = match kb.update(changed, &removed) {
+            Update::Applied(kb, _) => *kb,
+            Update::NeedsFullLoad => panic!("step {i}: services are not structural"),
+        };
+        let full = load(files, &mut Diagnostics::new());
+        assert_eq!(rows(&kb), rows(&full), "step {i}");
+    }
+    assert_eq!(
+        rows(&kb)[0].0,
+        ["d:data", "c:data", "b:data"],
+        "the data layer's rows at the end"
+    );
+}
+
 // Property: the loader and linker on arbitrary note text (front matter and body built from the
 // pieces that matter, plus arbitrary bytes) never panic, and every diagnostic points at a line
 // of the file it names.

@@ -131,7 +131,8 @@ impl KnowledgeBase {
             match (old_pos, new) {
                 // The usual edit: same note, same place in the navigation order.
                 (Some(pos), Some(note)) if nav_key(&self.notes[pos]) == nav_key(&note) => {
-                    self.notes[pos] = Arc::new(note);
+                    let old = std::mem::replace(&mut self.notes[pos], Arc::new(note));
+                    self.relayer(pos, &old);
                 }
                 (old_pos, new) => {
                     if let Some(pos) = old_pos {
@@ -149,7 +150,7 @@ impl KnowledgeBase {
         Update::Applied(Box::new(self), report)
     }
 
-    /// Sorts notes into navigation order and rebuilds the id index.
+    /// Sorts notes into navigation order and rebuilds the id index and the rows by layer.
     pub(super) fn reindex(&mut self) {
         self.notes.sort_by(|a, b| nav_key(a).cmp(&nav_key(b)));
         self.index = self
@@ -158,6 +159,44 @@ impl KnowledgeBase {
             .enumerate()
             .map(|(i, n)| (n.id.clone(), i))
             .collect();
+        self.layer_rows.clear();
+        for (i, note) in self.notes.iter().enumerate() {
+            for row in note.responsibility() {
+                let at = self.layer_rows.entry(row.layer.clone()).or_default();
+                if at.last() != Some(&i) {
+                    at.push(i);
+                }
+            }
+        }
+    }
+
+    /// Brings the rows by layer up to date for the note at `pos`, which replaced `old` there.
+    fn relayer(&mut self, pos: usize, old: &Note) {
+        let layers = |n: &Note| -> Vec<NoteId> {
+            let mut layers: Vec<NoteId> =
+                n.responsibility().iter().map(|r| r.layer.clone()).collect();
+            layers.sort();
+            layers.dedup();
+            layers
+        };
+        let (was, now) = (layers(old), layers(&self.notes[pos]));
+        if was == now {
+            return;
+        }
+        for layer in was.iter().filter(|l| !now.contains(l)) {
+            if let Some(at) = self.layer_rows.get_mut(layer) {
+                at.retain(|&i| i != pos);
+                if at.is_empty() {
+                    self.layer_rows.remove(layer);
+                }
+            }
+        }
+        for layer in now.into_iter().filter(|l| !was.contains(l)) {
+            let at = self.layer_rows.entry(layer).or_default();
+            if let Err(i) = at.binary_search(&pos) {
+                at.insert(i, pos);
+            }
+        }
     }
 }
 

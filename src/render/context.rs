@@ -2,6 +2,7 @@
 //! base, links, site settings, sections in navigation order, checklist items gathered by layer
 //! and pillar), and the small views made from it (links, owners, checklist items).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
@@ -36,8 +37,9 @@ pub(super) struct Ctx<'a> {
     /// Checklist items by layer and by pillar, gathered on first use: only layer, pillar and
     /// checklist pages need them, and the preview often renders none of those.
     pub(super) items: OnceLock<ItemsBy<'a>>,
-    /// The page of each control (`catalog:id`) when `controls.html` is split, made on first use.
-    pub(super) control_pages: OnceLock<HashMap<String, String>>,
+    /// Lookups over the whole knowledge base, made on first use: this render's own, or the
+    /// preview's, kept from one render to the next (see `Lookups`).
+    pub(super) lookups: Cow<'a, Lookups>,
     /// What the split pages are made of, worked out once per render rather than once per part
     /// page (see `paging`): each gathering page's parts, the layers' and pillars' parts, the
     /// attestation groups, each catalog's controls with their items, and their coverage.
@@ -45,6 +47,17 @@ pub(super) struct Ctx<'a> {
     /// Notes of each kind in navigation order (a slice of the knowledge base, which keeps notes
     /// sorted by kind first), for prev/next and nav windows.
     pub(super) sections: HashMap<Kind, &'a [Arc<Note>]>,
+}
+
+/// What a page needs to know of the whole knowledge base beyond its own notes, worked out on
+/// first use and valid while the knowledge base shows the same controls with the same checklist
+/// items: the preview keeps it from one render to the next until a change plans the controls
+/// page (`serve::workspace`), so a note's page rendered alone after a row edit does not gather
+/// every item of the knowledge base by control to link its own few control badges.
+#[derive(Default, Clone)]
+pub struct Lookups {
+    /// The page of each control (`catalog:id`) when `controls.html` is split.
+    control_pages: OnceLock<HashMap<String, String>>,
 }
 
 /// See `Ctx::plans`.
@@ -103,10 +116,18 @@ impl<'a> Ctx<'a> {
             bodies: None,
             store: None,
             items: OnceLock::new(),
-            control_pages: OnceLock::new(),
+            lookups: Cow::Owned(Lookups::default()),
             plans: Plans::default(),
             sections,
         }
+    }
+
+    /// Shares `lookups` with the renders before and after this one (the preview's).
+    pub(super) fn lookups(mut self, lookups: Option<&'a Lookups>) -> Self {
+        if let Some(lookups) = lookups {
+            self.lookups = Cow::Borrowed(lookups);
+        }
+        self
     }
 
     /// Note pages show their files' `history`: when a commit last changed them, and an edit
@@ -197,7 +218,7 @@ impl<'a> Ctx<'a> {
     /// The page holding the control `key` (`fsbp:S3.1`) on the controls page: `controls.html`,
     /// or its part when the page is split.
     pub(super) fn control_page(&self, key: &str) -> &str {
-        let pages = self.control_pages.get_or_init(|| {
+        let pages = self.lookups.control_pages.get_or_init(|| {
             let of = crate::render::paging::Gathering::Controls;
             let parts = self.parts_of(of);
             let mut pages = HashMap::new();
@@ -373,9 +394,15 @@ impl<'a> Ctx<'a> {
             Show::Views => ItemSlot::View(Box::new(self.item(item))),
             Show::Prints => {
                 let print = || Hasher::new(None).json(&self.item(item)).finish().to_hex();
-                let by = self.items_by();
-                ItemSlot::Print(match by.ordinal.get(&item_address(item)) {
-                    Some(&n) => by.prints[n].get_or_init(print).clone(),
+                // Kept for the pages that gather items (a layer's, a pillar's), which group them
+                // first; a note page alone, as the preview renders one after an edit, does not
+                // group every item of the knowledge base to print its own few.
+                let slot = self.items.get().and_then(|by| {
+                    let &n = by.ordinal.get(&item_address(item))?;
+                    Some(&by.prints[n])
+                });
+                ItemSlot::Print(match slot {
+                    Some(slot) => slot.get_or_init(print).clone(),
                     None => print(),
                 })
             }

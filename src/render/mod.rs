@@ -40,6 +40,7 @@ use crate::incremental::{Bodies, Fingerprint, Store};
 use crate::kb::KnowledgeBase;
 use crate::links::LinkGraph;
 use context::Ctx;
+pub use context::Lookups;
 use reuse::{seed, Previous};
 use view::PlainPage;
 
@@ -163,7 +164,10 @@ pub struct Rendered {
 
 /// Renders the pages named by `keys` in parallel; keys of notes that no longer exist are skipped.
 /// With `store` (the preview's record of what it published), each page is fingerprinted first
-/// and rendered only when the store does not hold that fingerprint for its URL.
+/// and rendered only when the store does not hold that fingerprint for its URL. `lookups` (the
+/// preview's) are used and filled in place of the render's own: the caller forgets them when the
+/// knowledge base changes what they hold (see `Lookups`).
+#[allow(clippy::too_many_arguments)]
 pub fn render_pages(
     kb: &KnowledgeBase,
     graph: &LinkGraph,
@@ -172,8 +176,19 @@ pub fn render_pages(
     theme: &Theme,
     keys: &[PageKey],
     store: Option<&dyn Store>,
+    lookups: Option<&Lookups>,
 ) -> Result<Rendered> {
-    render_pages_until(kb, graph, config, history, theme, keys, store, |_| false)
+    render_pages_until(
+        kb,
+        graph,
+        config,
+        history,
+        theme,
+        keys,
+        store,
+        lookups,
+        |_| false,
+    )
 }
 
 /// `render_pages` for the preview's background: a page not started yet when `skip` says so for
@@ -190,9 +205,12 @@ pub fn render_pages_until(
     theme: &Theme,
     keys: &[PageKey],
     store: Option<&dyn Store>,
+    lookups: Option<&Lookups>,
     skip: impl Fn(&PageKey) -> bool + Sync,
 ) -> Result<Rendered> {
-    let ctx = Ctx::new(kb, graph, config).history(history);
+    let ctx = Ctx::new(kb, graph, config)
+        .history(history)
+        .lookups(lookups);
     let cache = store.map(|store| Previous {
         seed: seed(theme, config),
         store,

@@ -161,8 +161,7 @@ fn row_parts(kb: &KnowledgeBase, note: &crate::kb::Note) -> Vec<Part> {
         return Vec::new();
     }
     let entries: Vec<Entry<'_>> = kb
-        .services()
-        .filter(|(_, s)| s.row(&note.id).is_some())
+        .rows_for(&note.id, ..)
         .map(|(n, _)| entry("services", "Services", without_vendor(&n.title)))
         .collect();
     split(&entries, NOTE_ROWS)
@@ -234,64 +233,51 @@ pub fn items_showing(kb: &KnowledgeBase, note: &crate::kb::Note) -> Vec<PageKey>
             continue;
         };
         let items = entry("items", "Checklist items", "");
-        keys.extend(parts_holding(owner, items, count, NOTE_ITEMS, at));
+        keys.extend(parts_holding(owner, &alike(items, count, NOTE_ITEMS), at));
     }
     keys
 }
 
 /// The parts of the layer pages that show `note`'s rows, every layer at once (what a change to
-/// `note` can alter there when it moves nothing: the same rows, under the same titles). One pass
-/// over the services counts each layer's rows and finds the note's place among them; a layer's
-/// parts depend only on that count (`row_parts`: one entry of weight 1 per service, one
-/// section). A pass per layer, and one per layer or pillar for the items (`items_showing`),
-/// chased every service's rows or every note's items again for each page: 24 ms of a row edit's
-/// 60 ms rebuild at 10,000 notes.
+/// `note` can alter there when it moves nothing: the same rows, under the same titles). A
+/// layer's parts depend only on how many rows it has (`row_parts`: one entry of weight 1 per
+/// service, one section), and the knowledge base knows that count and the note's place among
+/// them (`KnowledgeBase::row_place`). Walking every service's rows for them was 15 ms of a row
+/// edit's 60 ms rebuild at 10,000 notes.
 pub fn rows_showing(kb: &KnowledgeBase, note: &crate::kb::Note) -> Vec<PageKey> {
     let Some(table) = note.table() else {
         return Vec::new();
     };
-    let mut layers: HashMap<&NoteId, (usize, Option<usize>)> = table
-        .responsibility
-        .iter()
-        .map(|row| (&row.layer, (0, None)))
-        .collect();
-    for (service, rows) in kb.services() {
-        let this = service.id == note.id;
-        for row in &rows.responsibility {
-            if let Some((count, at)) = layers.get_mut(&row.layer) {
-                if this {
-                    *at = Some(*count);
-                }
-                *count += 1;
-            }
-        }
-    }
+    // Parts depend only on the count (`parts_holding`): layers often have as many rows.
+    let mut splits: HashMap<usize, Vec<Part>> = HashMap::new();
     let mut keys = Vec::new();
     for row in &table.responsibility {
-        let (Some(owner), Some(&(count, at))) = (kb.get(&row.layer), layers.get(&row.layer)) else {
+        let Some(owner) = kb.get(&row.layer).filter(|l| l.kind == Kind::Layer) else {
             continue;
         };
-        if owner.kind != Kind::Layer {
-            continue;
-        }
-        let rows = entry("services", "Services", "");
-        keys.extend(parts_holding(owner, rows, count, NOTE_ROWS, at));
+        let (count, at) = kb.row_place(&row.layer, &note.id);
+        let parts = splits
+            .entry(count)
+            .or_insert_with(|| alike(entry("services", "Services", ""), count, NOTE_ROWS));
+        keys.extend(parts_holding(owner, parts, at));
     }
     keys
 }
 
-/// The keys of the parts of `owner`'s list of `count` copies of `entry` (one section, weight 1
-/// each, as `row_parts` and `item_parts` make it: its parts depend only on the count) that hold
-/// the entries at `positions`.
+/// The parts of a list of `count` copies of `entry` (one section, weight 1 each, as `row_parts`
+/// and `item_parts` make it: its parts depend only on the count), but for their labels.
+fn alike(entry: Entry<'_>, count: usize, budget: usize) -> Vec<Part> {
+    split(&vec![entry; count], budget)
+}
+
+/// The keys of `owner`'s `parts` that hold the entries at `positions`.
 fn parts_holding(
     owner: &crate::kb::Note,
-    entry: Entry<'_>,
-    count: usize,
-    budget: usize,
+    parts: &[Part],
     positions: impl IntoIterator<Item = usize>,
 ) -> Vec<PageKey> {
     let mut slugs = Vec::new();
-    holding(&split(&vec![entry; count], budget), positions, &mut slugs);
+    holding(parts, positions, &mut slugs);
     slugs
         .into_iter()
         .map(|slug| PageKey::NotePart {

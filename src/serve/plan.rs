@@ -45,6 +45,23 @@ impl Affected {
         }
     }
 
+    /// Whether the plan renders the controls page or a part of it: the controls, the items
+    /// naming them or where each is shown may have changed, so the render lookups that say
+    /// which part holds each control (`render::Lookups`) are made again.
+    pub fn controls(&self) -> bool {
+        self.all
+            || (self.pages.iter().chain(&self.alone)).any(|key| {
+                matches!(
+                    key,
+                    PageKey::Controls
+                        | PageKey::Part {
+                            of: Gathering::Controls,
+                            ..
+                        }
+                )
+            })
+    }
+
     fn add(&mut self, key: PageKey) {
         if !self.all {
             self.pages.insert(key);

@@ -107,6 +107,9 @@ pub struct Workspace {
     derived_urls: BTreeSet<String>,
     /// The URLs of the parts of each page that can be split, as last rendered.
     parts: BTreeMap<PageKey, BTreeSet<String>>,
+    /// What renders work out over the whole knowledge base, kept from one to the next until
+    /// a change plans the controls page (`Affected::controls`).
+    lookups: render::Lookups,
     /// The fingerprint of each page published: a page the change plan names renders only when
     /// what it shows changed (a service's edit names every part of every layer page).
     published: Published,
@@ -145,6 +148,7 @@ impl Workspace {
             print: Memory::default(),
             derived_urls: BTreeSet::new(),
             parts: BTreeMap::new(),
+            lookups: render::Lookups::default(),
             published: Published::default(),
         };
         workspace.load_knowledge()?;
@@ -244,6 +248,7 @@ impl Workspace {
             &self.theme,
             &keys,
             published,
+            Some(&self.lookups),
             skip,
         );
         match rendered {
@@ -337,7 +342,11 @@ impl Workspace {
             })
             .collect();
         if !rels.is_empty() {
-            removed_urls = self.apply_notes(&rels)?;
+            let applied = self.apply_notes(&rels);
+            if self.dirty.controls() {
+                self.lookups = render::Lookups::default();
+            }
+            removed_urls = applied?;
         }
         let mut output = self.finish(false)?;
         if !output.failed() {
@@ -578,14 +587,22 @@ impl Workspace {
         let config = &self.project.config;
         let (kb, graph, history) = (&self.kb, &self.graph, &self.history);
         let published = Some(&self.published as &dyn Store);
-        let rendered =
-            match render::render_pages(kb, graph, config, history, &self.theme, &keys, published) {
-                Ok(rendered) => rendered,
-                Err(e) => {
-                    output.failures.push(e.to_string());
-                    return Ok(output);
-                }
-            };
+        let rendered = match render::render_pages(
+            kb,
+            graph,
+            config,
+            history,
+            &self.theme,
+            &keys,
+            published,
+            Some(&self.lookups),
+        ) {
+            Ok(rendered) => rendered,
+            Err(e) => {
+                output.failures.push(e.to_string());
+                return Ok(output);
+            }
+        };
         output.rendered = rendered.pages.len();
         output.kept = rendered.kept;
         output.replace_all = self.dirty.all || initial;

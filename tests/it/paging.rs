@@ -211,3 +211,56 @@ fn the_preview_drops_parts_that_are_gone() {
     assert_eq!(status, 200);
     assert!(part.contains("Part 3 of 3"), "matrix cut again");
 }
+
+/// The parts of the served controls page that `page`'s control badges lead to, each checked to
+/// hold the badge's anchor; returns the badges' targets.
+fn served_badges_lead_to_their_controls(server: &crate::Server, page: &str) -> Vec<String> {
+    let (status, html) = server.get(page);
+    assert_eq!(status, 200, "{page}");
+    let badges = attrs(
+        &scraper::Html::parse_document(&html),
+        "a.badge.control",
+        "href",
+    );
+    assert_eq!(badges.len(), 4, "{page}: {badges:?}");
+    for href in &badges {
+        let (file, anchor) = href
+            .trim_start_matches("../")
+            .split_once('#')
+            .expect("an anchor");
+        let (status, part) = server.get(&format!("/{file}"));
+        assert_eq!(status, 200, "{href} on {page}");
+        assert!(
+            part.contains(&format!("id=\"{anchor}\"")),
+            "{page}: {anchor} is not on {file}"
+        );
+    }
+    badges
+}
+
+// The preview keeps which part of the controls page holds each control from one rebuild to the
+// next: a row edit does not gather every item again to link a service's control badges. A
+// change that moves the controls (services removed, their controls gone) makes it again, and
+// the badges of a page rendered after it lead to the parts that hold the controls now.
+#[test]
+fn control_badges_follow_the_controls_across_edits() {
+    let t = big_site();
+    let server = t.serve(&["--knowledge", "knowledge"]);
+    let page = "/services/gen-319.html";
+    let before = served_badges_lead_to_their_controls(&server, page);
+    // A row edit: the page renders again with the kept lookups.
+    let path = t.dir.join("knowledge/services/gen-319.md");
+    let note = fs::read_to_string(&path).expect("read");
+    fs::write(&path, note.replace("You own it.", "You own it all.")).expect("write");
+    server.wait_for(page, |p| p.contains("You own it all."));
+    assert_eq!(served_badges_lead_to_their_controls(&server, page), before);
+    // 400 controls fewer before gen-319's: they move to earlier parts.
+    for n in 0..100 {
+        fs::remove_file(t.dir.join(format!("knowledge/services/gen-{n:03}.md"))).expect("remove");
+    }
+    server.wait_for("/checklists.html", |p| !p.contains("data-parts-index"));
+    fs::write(&path, note.replace("You own it.", "You own it now.")).expect("write");
+    server.wait_for(page, |p| p.contains("You own it now."));
+    let after = served_badges_lead_to_their_controls(&server, page);
+    assert_ne!(after, before, "the controls did not move");
+}

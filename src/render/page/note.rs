@@ -231,11 +231,7 @@ impl Ctx<'_> {
     /// items it lists (a layer's or pillar's: those it gathers).
     fn oldest_verified(&self, note: &Note) -> Option<Date> {
         let rows: Vec<&Responsibility> = match &note.data {
-            KindData::Layer(_) => self
-                .kb
-                .services()
-                .filter_map(|(_, table)| table.row(&note.id))
-                .collect(),
+            KindData::Layer(_) => self.kb.rows_for(&note.id, ..).map(|(_, row)| row).collect(),
             _ => note.responsibility().iter().collect(),
         };
         let items = match note.kind {
@@ -352,14 +348,12 @@ impl Ctx<'_> {
                 .collect(),
             KindData::Layer(_) => self
                 .kb
-                .services()
-                .filter_map(|(service_note, service)| {
-                    let row = service.row(&note.id)?;
-                    let group = Vocabulary::label(&vocab.service_models, &service.service_model);
-                    Some((service_note, group, row))
+                .rows_for(&note.id, range)
+                .map(|(service_note, row)| {
+                    let model = service_note.table().map_or("", |t| &t.service_model);
+                    let group = Vocabulary::label(&vocab.service_models, model);
+                    (service_note, group, row)
                 })
-                .skip(range.start)
-                .take(range.len())
                 .map(|(service_note, group, row)| {
                     cell(
                         self.link(service_note),
