@@ -117,7 +117,8 @@ pub fn before(kb: &KnowledgeBase, graph: &LinkGraph, id: &NoteId) -> Before {
     }
 }
 
-fn targets(graph: &LinkGraph, id: &NoteId) -> Vec<NoteId> {
+/// The ids `id`'s links lead to, as the graph has them now.
+pub(super) fn targets(graph: &LinkGraph, id: &NoteId) -> Vec<NoteId> {
     graph
         .outlines
         .get(id)

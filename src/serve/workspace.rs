@@ -90,6 +90,11 @@ pub struct Workspace {
     /// `derived` is to be made again for every note (after a load), when the derived files are
     /// next asked for: not on the way to the first page.
     entries_stale: bool,
+    /// The notes whose entries in `derived` the changes since the last rebuild altered (an
+    /// entry shows a note's own content, the ids it links to and the ids linking to it): the
+    /// notes changed, the notes whose backlinks they changed, and those a rename made link
+    /// elsewhere with the notes their links left and reached (`LinkGraph::relinked`).
+    entries_due: BTreeSet<NoteId>,
     /// Pages the site has that are not rendered since the last load or change of every page,
     /// by URL, that the server renders in the background (every page but the notes' own).
     pending: BTreeMap<String, PageKey>,
@@ -142,6 +147,7 @@ impl Workspace {
             theme_failure: None,
             derived: NoteEntries::default(),
             entries_stale: true,
+            entries_due: BTreeSet::new(),
             pending: BTreeMap::new(),
             on_demand: BTreeMap::new(),
             stalled: false,
@@ -437,6 +443,14 @@ impl Workspace {
                 self.link_diags = Diagnostics::new();
                 self.graph = links::update(&self.kb, previous, &ids, &mut self.link_diags);
                 self.checks.update(&self.kb, &olds, &ids);
+                let due = &mut self.entries_due;
+                due.extend(self.graph.relinked.iter().cloned());
+                for (id, before) in &befores {
+                    due.insert(id.clone());
+                    let now = plan::targets(&self.graph, id);
+                    due.extend(now.iter().filter(|t| !before.targets.contains(t)).cloned());
+                    due.extend(before.targets.iter().filter(|t| !now.contains(t)).cloned());
+                }
                 self.dirty.merge(plan::relinked(&self.kb, &self.graph));
                 let org = &self.project.config.org;
                 for (id, before) in &befores {
@@ -618,11 +632,11 @@ impl Workspace {
             output.pending = deferred;
         }
         if !output.replace_all && !self.entries_stale {
-            let notes = self.dirty.pages.iter().filter_map(|key| match key {
-                PageKey::Note(id) => Some(id),
-                _ => None,
-            });
-            self.derived.refresh(&self.kb, &self.graph, notes);
+            // Not every note page the plan renders: a row edit at 10,000 notes made again the
+            // entries of each note linking to the service (their pages show its title), a third
+            // of the rebuild.
+            let due = std::mem::take(&mut self.entries_due);
+            self.derived.refresh(&self.kb, &self.graph, &due);
         }
         let files = self.publish(rendered.pages);
         output.files.extend(files);
@@ -642,6 +656,7 @@ impl Workspace {
             output.files.push((render::NAV_SCRIPT.to_owned(), nav));
         }
         self.dirty = Affected::default();
+        self.entries_due.clear();
         self.stalled = false;
         Ok(output)
     }

@@ -585,6 +585,9 @@ fn rename_keeps_old_address_and_names_relink() {
     )
     .expect("write vault");
     let server = t.serve(&["--knowledge", "knowledge"]);
+    // The export made once, so the edits below bring its entries up to date one by one.
+    let kb = server.wait_for("/kb.json", |kb| kb.contains("\"id\":\"vault\""));
+    assert!(kb.contains("\"links_to\":[\"keys\"]"), "{kb}");
     let (status, _) = server.get("/glossary/old-keys.html");
     assert_eq!(status, 200);
     // Rename `keys` to `ciphers`, keeping its old id as an old address.
@@ -630,6 +633,23 @@ fn rename_keeps_old_address_and_names_relink() {
         page.contains("glossary/tls.html\" title=\"Transport Layer Security.\">KMS</a>"),
         "{page}"
     );
+    // The export follows the link too: the vault, which neither edit touched, now links to the
+    // TLS note, which has it among the notes referencing it.
+    let linked = |kb: &str| -> bool {
+        let kb: serde_json::Value = serde_json::from_str(kb).unwrap_or_default();
+        let note = |id: &str| {
+            (kb["notes"].as_array())
+                .and_then(|notes| notes.iter().find(|n| n["id"] == id))
+                .cloned()
+                .unwrap_or_default()
+        };
+        let has = |list: &serde_json::Value, id: &str| {
+            list.as_array().is_some_and(|l| l.iter().any(|v| v == id))
+        };
+        has(&note("vault")["links_to"], "tls") && has(&note("tls")["referenced_by"], "vault")
+    };
+    let kb = server.wait_for("/kb.json", linked);
+    assert!(linked(&kb), "{kb}");
 }
 
 /// GET `target` from 127.0.0.1:`port` with `Accept-Encoding: accept` (none when `None`); the
