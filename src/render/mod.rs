@@ -92,6 +92,9 @@ pub fn render_each(
     if ctx.bodies.is_some() {
         ctx.store = bodies;
     }
+    // Every item is printed on its note's page and again on its layer's and pillar's: grouped
+    // first, each item's print is made once and shared (`Ctx::item_slot`).
+    ctx.items_by();
     let cache = store.map(|store| Previous {
         seed: seed(theme, config),
         store,
