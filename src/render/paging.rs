@@ -405,8 +405,20 @@ impl Gathering {
                 holding(&self.parts(kb, org), at, &mut slugs);
             }
             Gathering::Matrix => {
-                let at = kb.services().position(|(n, _)| n.id == note.id);
-                holding(&self.parts(kb, org), at, &mut slugs);
+                // A row per service, of one weight, in one section (`matrix_entries`): the
+                // parts' slugs depend only on how many there are, not on the services' titles.
+                let (mut count, mut at) = (0, None);
+                for (n, _) in kb.services() {
+                    if n.id == note.id {
+                        at = Some(count);
+                    }
+                    count += 1;
+                }
+                holding(
+                    &alike(entry("services", "", ""), count, MATRIX_ROWS),
+                    at,
+                    &mut slugs,
+                );
             }
             Gathering::Controls => {
                 let controls = catalog_controls(kb);

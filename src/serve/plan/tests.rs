@@ -513,9 +513,9 @@ fn service_number(file: &SourceFile) -> Option<usize> {
         .and_then(|n| n.parse().ok())
 }
 
-// `paging::rows_showing` finds in one pass over the services the parts a layer at a time finds
-// (`note_parts` and the service's place among those with a row there), with services that have
-// no row in some layers.
+// `paging::rows_showing` finds from the knowledge base's rows by layer the parts a layer at a
+// time finds (`note_parts` and the service's place among those with a row there), with
+// services that have no row in some layers.
 #[test]
 fn rows_showing_matches_each_layers_parts() {
     use crate::render::paging::{note_parts, rows_showing, NOTE_ROWS};
@@ -550,6 +550,33 @@ fn rows_showing_matches_each_layers_parts() {
         checked += want.len();
     }
     assert!(checked > 16, "too few parts checked: {checked}");
+}
+
+// The matrix's part showing a service, found from how many services there are, is the part of
+// the matrix (cut with the services' titles for its labels) that holds the service's row.
+#[test]
+fn matrix_showing_matches_its_parts() {
+    use crate::render::paging::MATRIX_ROWS;
+    let count = MATRIX_ROWS * 3 + 7;
+    let kb = load(kb_of(3, count), &mut Diagnostics::new());
+    let org = OrgConfig::default();
+    let parts = Gathering::Matrix.parts(&kb, &org);
+    assert!(parts.len() >= 3, "{parts:?}");
+    let mut seen = BTreeSet::new();
+    for (at, (note, _)) in kb.services().enumerate() {
+        let want: Vec<String> = (parts.iter())
+            .filter(|p| p.range.contains(&at))
+            .map(|p| p.slug.clone())
+            .collect();
+        assert_eq!(
+            Gathering::Matrix.showing(&kb, &org, note),
+            want,
+            "{}",
+            note.id
+        );
+        seen.extend(want);
+    }
+    assert_eq!(seen.len(), parts.len(), "every part holds a service");
 }
 
 // `paging::items_showing` finds in one pass over the items the parts each layer's and pillar's
