@@ -58,16 +58,7 @@ fn stages(c: &mut Criterion) {
     });
     c.bench_function("render services/s3.html", |b| {
         b.iter(|| {
-            render::render_pages(
-                &kb,
-                &graph,
-                &config,
-                &history,
-                &theme,
-                black_box(&s3),
-                None,
-                None,
-            )
+            render::render_pages(&kb, &graph, &config, &history, &theme, black_box(&s3), None)
         })
     });
     c.bench_function("highlight 15 lines of HCL", |b| {

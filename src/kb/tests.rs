@@ -185,12 +185,42 @@ fn practice(title: &str, items: &[&str]) -> String {
     text + "+++\nBody.\n"
 }
 
-/// Notes (id, title, checklist ids), the notes changed since the step before, the notes removed.
+/// Notes (id, title, and a list: a practice's checklist ids, a service's layers with a row),
+/// the notes changed since the step before, the notes removed.
 type Step<'a> = (
     &'a [(&'a str, &'a str, &'a [&'a str])],
     &'a [&'a str],
     &'a [&'a str],
 );
+
+/// `kb` updated as a preview would be for step `i`: with the files of `folder` among `files` (the
+/// whole input now) that it `changed`, and those it `removed`.
+#[track_caller]
+fn update_step(
+    kb: KnowledgeBase,
+    files: &[SourceFile],
+    folder: &str,
+    (changed, removed): (&[&str], &[&str]),
+    i: usize,
+) -> KnowledgeBase {
+    let changed: Vec<SourceFile> = files
+        .iter()
+        .filter(|f| {
+            changed
+                .iter()
+                .any(|c| f.rel_path == format!("{folder}/{c}.md"))
+        })
+        .cloned()
+        .collect();
+    let removed: Vec<String> = removed
+        .iter()
+        .map(|r| format!("knowledge/{folder}/{r}.md"))
+        .collect();
+    match kb.update(changed, &removed) {
+        Update::Applied(kb, _) => *kb,
+        Update::NeedsFullLoad => panic!("step {i}: {folder} are not structural"),
+    }
+}
 
 // Each incremental update leaves the same notes, order, index and checklist-id errors as
 // loading the same files from scratch: body edits in place, a title that moves a note, a
@@ -254,23 +284,7 @@ fn update_matches_full_load() {
     let mut kb = load(files_of(steps[0].0), &mut Diagnostics::new());
     for (i, (notes, changed, removed)) in steps.iter().enumerate().skip(1) {
         let files = files_of(notes);
-        let changed: Vec<SourceFile> = files
-            .iter()
-            .filter(|f| {
-                changed
-                    .iter()
-                    .any(|c| f.rel_path == format!("practices/{c}.md"))
-            })
-            .cloned()
-            .collect();
-        let removed: Vec<String> = removed
-            .iter()
-            .map(|r| format!("knowledge/practices/{r}.md"))
-            .collect();
-        kb = match kb.update(changed, &removed) {
-            Update::Applied(kb, _) => *kb,
-            Update::NeedsFullLoad => panic!("step {i}: practices are not structural"),
-        };
+        kb = update_step(kb, &files, "practices", (changed, removed), i);
         let full = load(files, &mut Diagnostics::new());
         let order = |kb: &KnowledgeBase| -> Vec<String> {
             kb.notes
@@ -310,20 +324,12 @@ fn service_with_rows(title: &str, layers: &[&str]) -> String {
     service(&rows).replace("title = \"S3\"", &format!("title = \"{title}\""))
 }
 
-/// Services (id, title, layers with a row), the services changed since the step before, the
-/// services removed.
-type RowStep<'a> = (
-    &'a [(&'a str, &'a str, &'a [&'a str])],
-    &'a [&'a str],
-    &'a [&'a str],
-);
-
 // The rows by layer an incremental update keeps are those of a full load: which notes have a
 // row for each layer, in order, and where each is among them, through rows dropped and added in
 // place, a note added, one retitled to another place and one removed.
 #[test]
 fn update_keeps_rows_by_layer() {
-    let steps: &[RowStep] = &[
+    let steps: &[Step] = &[
         (
             &[
                 ("a", "Alpha", &["data"]),
@@ -408,23 +414,7 @@ fn update_keeps_rows_by_layer() {
     );
     for (i, (services, changed, removed)) in steps.iter().enumerate().skip(1) {
         let files = files_of(services);
-        let changed: Vec<SourceFile> = files
-            .iter()
-            .filter(|f| {
-                changed
-                    .iter()
-                    .any(|c| f.rel_path == format!("services/{c}.md"))
-            })
-            .cloned()
-            .collect();
-        let removed: Vec<String> = removed
-            .iter()
-            .map(|r| format!("knowledge/services/{r}.md"))
-            .collect();
-        kb = match kb.update(changed, &removed) {
-            Update::Applied(kb, _) => *kb,
-            Update::NeedsFullLoad => panic!("step {i}: services are not structural"),
-        };
+        kb = update_step(kb, &files, "services", (changed, removed), i);
         let full = load(files, &mut Diagnostics::new());
         assert_eq!(rows(&kb), rows(&full), "step {i}");
     }

@@ -167,10 +167,7 @@ pub struct Rendered {
 
 /// Renders the pages named by `keys` in parallel; keys of notes that no longer exist are skipped.
 /// With `store` (the preview's record of what it published), each page is fingerprinted first
-/// and rendered only when the store does not hold that fingerprint for its URL. `lookups` (the
-/// preview's) are used and filled in place of the render's own: the caller forgets them when the
-/// knowledge base changes what they hold (see `Lookups`).
-#[allow(clippy::too_many_arguments)]
+/// and rendered only when the store does not hold that fingerprint for its URL.
 pub fn render_pages(
     kb: &KnowledgeBase,
     graph: &LinkGraph,
@@ -179,23 +176,16 @@ pub fn render_pages(
     theme: &Theme,
     keys: &[PageKey],
     store: Option<&dyn Store>,
-    lookups: Option<&Lookups>,
 ) -> Result<Rendered> {
-    render_pages_until(
-        kb,
-        graph,
-        config,
-        history,
-        theme,
-        keys,
-        store,
-        lookups,
-        |_| false,
-    )
+    render_pages_until(kb, graph, config, history, theme, keys, store, None, |_| {
+        false
+    })
 }
 
-/// `render_pages` for the preview's background: a page not started yet when `skip` says so for
-/// its key (a change or a request is queued) is not rendered, and comes back in `skipped`; the
+/// `render_pages` for the preview: `lookups` (the preview's) are used and filled in place of the
+/// render's own, the preview forgetting them when the knowledge base changes what they hold
+/// (see `Lookups`). A page not started yet when `skip` says so for its key (a change or a
+/// request is queued) is not rendered, and comes back in `skipped`; the
 /// pages share one render's lookups (which control is on which part of the controls page, the
 /// items by layer), which at 10,000 notes cost about as much as several note pages each time
 /// they are made.

@@ -242,22 +242,8 @@ impl Workspace {
             return output;
         }
         let keys: Vec<PageKey> = taken.iter().map(|(_, key)| key.clone()).collect();
-        let config = &self.project.config;
-        let (kb, graph, history) = (&self.kb, &self.graph, &self.history);
         let skip = |key: &PageKey| !asked.contains(key) && stop();
-        let published = Some(&self.published as &dyn Store);
-        let rendered = render::render_pages_until(
-            kb,
-            graph,
-            config,
-            history,
-            &self.theme,
-            &keys,
-            published,
-            Some(&self.lookups),
-            skip,
-        );
-        match rendered {
+        match self.render(&keys, skip) {
             Ok(rendered) => {
                 let skipped: BTreeSet<PageKey> = rendered.skipped.into_iter().collect();
                 let made: BTreeSet<&str> = (rendered.pages.iter().map(|(p, _)| p.url.as_str()))
@@ -472,6 +458,27 @@ impl Workspace {
             .collect())
     }
 
+    /// Renders `keys` against the preview's state, fingerprinting each page against what it
+    /// published and sharing the lookups it keeps (`render::Lookups`); a key not started yet when
+    /// `skip` says so comes back skipped.
+    fn render(
+        &self,
+        keys: &[PageKey],
+        skip: impl Fn(&PageKey) -> bool + Sync,
+    ) -> Result<render::Rendered> {
+        render::render_pages_until(
+            &self.kb,
+            &self.graph,
+            &self.project.config,
+            &self.history,
+            &self.theme,
+            keys,
+            Some(&self.published as &dyn Store),
+            Some(&self.lookups),
+            skip,
+        )
+    }
+
     /// Checks links and cross-note rules, then renders the dirty pages if nothing is wrong.
     fn finish(&mut self, initial: bool) -> Result<Output> {
         self.stalled = true;
@@ -598,19 +605,7 @@ impl Workspace {
         if self.dirty.all {
             self.published.clear();
         }
-        let config = &self.project.config;
-        let (kb, graph, history) = (&self.kb, &self.graph, &self.history);
-        let published = Some(&self.published as &dyn Store);
-        let rendered = match render::render_pages(
-            kb,
-            graph,
-            config,
-            history,
-            &self.theme,
-            &keys,
-            published,
-            Some(&self.lookups),
-        ) {
+        let rendered = match self.render(&keys, |_| false) {
             Ok(rendered) => rendered,
             Err(e) => {
                 output.failures.push(e.to_string());
