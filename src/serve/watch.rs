@@ -1,14 +1,17 @@
-//! File watching: raw notify events, debounced, mapped to a small `Change` enum by the pure
-//! `classify` function. Editors' swap, backup and temp files never become changes.
+//! File watching: notify's events, mapped to a small `Change` enum by the pure `classify`
+//! function and gathered into batches (`Batch`): handed over 2 ms after a save completes (its
+//! writer closed the file, or a finished file was renamed onto it), 12 ms after the last event
+//! while some file may still be being written. Editors' swap, backup and temp files never
+//! become changes.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::Sender;
-use std::time::Duration;
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::thread;
+use std::time::{Duration, Instant};
 
-use notify::event::{AccessKind, AccessMode, ModifyKind};
-use notify::{EventKind, RecursiveMode};
-use notify_debouncer_full::{new_debouncer, DebounceEventResult, Debouncer, RecommendedCache};
+use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+use notify::{Event, EventKind, RecursiveMode, Watcher as _};
 
 use crate::error::{Error, Result};
 use crate::source::is_ignored;
@@ -112,37 +115,89 @@ fn touches_content(kind: &EventKind) -> bool {
     }
 }
 
-/// How long the watcher waits for more events before a batch is handed over. Editors write a
-/// temp file and rename it over the note within a few milliseconds; this keeps one save one batch.
+/// How long the watcher waits for more events before handing over a batch in which some file
+/// may still be being written (see `Batch::due`): a writer that has not closed the file, or a
+/// note renamed away or removed, which is how many editors begin a save (vim renames the note
+/// to its backup, JetBrains IDEs to `*___jb_old___`, then write the new file).
 pub const DEBOUNCE: Duration = Duration::from_millis(12);
 
-/// A running watcher; dropping it stops watching.
-pub type Watcher = Debouncer<notify::RecommendedWatcher, RecommendedCache>;
+/// How long the watcher waits once every file in the batch is complete (its writer closed it,
+/// or a finished file was renamed onto it): enough for the events of a save's last steps and of
+/// the next file of a burst (`git checkout`) to join the batch.
+pub const SETTLED: Duration = Duration::from_millis(2);
 
-/// Watches every root and sends each debounced batch of changes (sorted, deduplicated).
+/// The changes gathered since the last batch was handed over: each with whether its file is
+/// complete, and when the last of them came. Pure, so the timing rules are tested without a
+/// file system.
+#[derive(Debug, Default)]
+struct Batch {
+    changes: BTreeMap<Change, bool>,
+    last: Option<Instant>,
+}
+
+impl Batch {
+    /// Adds one event's changes, seen at `now`. A writer's close and a rename onto a path leave
+    /// it complete; anything else (a write, a creation, a removal, a rename away) leaves it to
+    /// be completed. Lost events (the kernel's queue overflowed) ask for a whole reload.
+    fn add(&mut self, event: &Event, roots: &Roots, now: Instant) {
+        if event.need_rescan() {
+            self.changes.insert(Change::Config, false);
+            self.last = Some(now);
+            return;
+        }
+        if !touches_content(&event.kind) {
+            return;
+        }
+        for (i, path) in event.paths.iter().enumerate() {
+            let Some(change) = classify(path, roots) else {
+                continue;
+            };
+            let complete = match event.kind {
+                EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+                EventKind::Modify(ModifyKind::Name(RenameMode::To)) => true,
+                // The path renamed away, then the path renamed onto.
+                EventKind::Modify(ModifyKind::Name(RenameMode::Both)) => i > 0,
+                _ => false,
+            };
+            self.changes.insert(change, complete);
+            self.last = Some(now);
+        }
+    }
+
+    /// When the batch is to be handed over: `SETTLED` after its last event when every file in it
+    /// is complete, else `DEBOUNCE` after it. `None` while empty.
+    fn due(&self) -> Option<Instant> {
+        let last = self.last?;
+        let wait = if self.changes.values().all(|complete| *complete) {
+            SETTLED
+        } else {
+            DEBOUNCE
+        };
+        Some(last + wait)
+    }
+
+    /// The changes, sorted, leaving the batch empty.
+    fn take(&mut self) -> Vec<Change> {
+        self.last = None;
+        std::mem::take(&mut self.changes).into_keys().collect()
+    }
+}
+
+/// A running watcher; dropping it stops watching (and the thread gathering its events).
+pub struct Watcher {
+    _notify: notify::RecommendedWatcher,
+}
+
+/// Watches every root and sends each batch of changes (sorted, deduplicated; see `Batch`).
 pub fn start(roots: &Roots, tx: Sender<Vec<Change>>) -> Result<Watcher> {
     let abs = roots.absolute();
-    let classify_roots = abs.clone();
-    let mut debouncer = new_debouncer(
-        DEBOUNCE,
-        Some(Duration::from_millis(4)),
-        move |result: DebounceEventResult| {
-            if let Ok(events) = result {
-                let changes: BTreeSet<Change> = events
-                    .iter()
-                    .filter(|event| touches_content(&event.kind))
-                    .flat_map(|event| event.paths.iter())
-                    .filter_map(|path| classify(path, &classify_roots))
-                    .collect();
-                if !changes.is_empty() {
-                    let _ = tx.send(changes.into_iter().collect());
-                }
-            }
-        },
-    )
+    let (raw_tx, raw_rx) = mpsc::channel::<notify::Result<Event>>();
+    let mut watcher = notify::recommended_watcher(move |event| {
+        let _ = raw_tx.send(event);
+    })
     .map_err(|e| Error::Refused(format!("cannot start the file watcher: {e}")))?;
     let mut watch = |path: &Path, mode: RecursiveMode| {
-        debouncer
+        watcher
             .watch(path, mode)
             .map_err(|e| Error::io("watch", path, std::io::Error::other(e.to_string())))
     };
@@ -155,7 +210,31 @@ pub fn start(roots: &Roots, tx: Sender<Vec<Change>>) -> Result<Watcher> {
             watch(dir, RecursiveMode::NonRecursive)?;
         }
     }
-    Ok(debouncer)
+    thread::spawn(move || gather(&raw_rx, &abs, &tx));
+    Ok(Watcher { _notify: watcher })
+}
+
+/// Gathers the watcher's events into batches and hands each over when it is due, until the
+/// watcher is dropped or nobody takes the batches.
+fn gather(events: &Receiver<notify::Result<Event>>, roots: &Roots, tx: &Sender<Vec<Change>>) {
+    let mut batch = Batch::default();
+    loop {
+        let received = match batch.due() {
+            Some(due) => events.recv_timeout(due.saturating_duration_since(Instant::now())),
+            None => events.recv().map_err(|_| RecvTimeoutError::Disconnected),
+        };
+        match received {
+            Ok(Ok(event)) => batch.add(&event, roots, Instant::now()),
+            // An error names no change; a lost event comes as a rescan event (`Batch::add`).
+            Ok(Err(_)) => {}
+            Err(RecvTimeoutError::Timeout) => {
+                if tx.send(batch.take()).is_err() {
+                    return;
+                }
+            }
+            Err(RecvTimeoutError::Disconnected) => return,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -187,6 +266,128 @@ mod tests {
         ];
         assert!(yes.iter().all(touches_content));
         assert!(!no.iter().any(touches_content));
+    }
+
+    fn event(kind: EventKind, paths: &[&str]) -> Event {
+        paths
+            .iter()
+            .fold(Event::new(kind), |e, p| e.add_path(PathBuf::from(p)))
+    }
+
+    /// Feeds `events` one millisecond apart from `t0`; returns how long after the last one the
+    /// batch is due.
+    fn wait_after(batch: &mut Batch, t0: Instant, events: &[Event]) -> Option<Duration> {
+        let mut now = t0;
+        for e in events {
+            now += Duration::from_millis(1);
+            batch.add(e, &roots(), now);
+        }
+        batch.due().map(|due| due - now)
+    }
+
+    const S3: &str = "/w/knowledge/services/s3.md";
+    const WRITE: EventKind = EventKind::Modify(ModifyKind::Data(notify::event::DataChange::Any));
+    const CLOSE: EventKind = EventKind::Access(AccessKind::Close(AccessMode::Write));
+    const CREATE: EventKind = EventKind::Create(notify::event::CreateKind::File);
+
+    fn name(mode: RenameMode) -> EventKind {
+        EventKind::Modify(ModifyKind::Name(mode))
+    }
+
+    // A save that truncates, writes and closes is handed over soon after the close; while the
+    // writer has not closed the file, the batch waits the whole debounce.
+    #[test]
+    fn a_closed_file_is_handed_over_sooner() {
+        let t0 = Instant::now();
+        let mut batch = Batch::default();
+        assert_eq!(batch.due(), None);
+        let open = wait_after(&mut batch, t0, &[event(WRITE, &[S3]), event(WRITE, &[S3])]);
+        assert_eq!(open, Some(DEBOUNCE));
+        assert_eq!(
+            wait_after(&mut batch, t0, &[event(CLOSE, &[S3])]),
+            Some(SETTLED)
+        );
+        assert_eq!(batch.take(), vec![Change::Note("services/s3.md".into())]);
+        assert_eq!(batch.due(), None);
+        // Written again after its close: not complete any more.
+        let again = [event(CLOSE, &[S3]), event(WRITE, &[S3])];
+        assert_eq!(wait_after(&mut batch, t0, &again), Some(DEBOUNCE));
+    }
+
+    // Editors that begin a save by renaming the note away: the batch waits until the new file
+    // is complete, so the note is never seen removed in between.
+    #[test]
+    fn editors_saves_complete_on_their_last_step() {
+        let t0 = Instant::now();
+        let backup = "/w/knowledge/services/s3.md~";
+        // vim: the note renamed to its backup, then written anew and closed.
+        let mut vim = Batch::default();
+        let renamed = [
+            event(name(RenameMode::From), &[S3]),
+            event(name(RenameMode::To), &[backup]),
+            event(name(RenameMode::Both), &[S3, backup]),
+            event(CREATE, &[S3]),
+            event(WRITE, &[S3]),
+        ];
+        assert_eq!(wait_after(&mut vim, t0, &renamed), Some(DEBOUNCE));
+        assert_eq!(
+            wait_after(&mut vim, t0, &[event(CLOSE, &[S3])]),
+            Some(SETTLED)
+        );
+        // JetBrains: the note renamed away, a finished temp file renamed onto it.
+        let (old, tmp) = (
+            "/w/knowledge/services/s3.md___jb_old___",
+            "/w/knowledge/services/s3.md___jb_tmp___",
+        );
+        let mut ide = Batch::default();
+        let away = [event(name(RenameMode::Both), &[S3, old])];
+        assert_eq!(wait_after(&mut ide, t0, &away), Some(DEBOUNCE));
+        let onto = [
+            event(name(RenameMode::From), &[tmp]),
+            event(name(RenameMode::To), &[S3]),
+            event(name(RenameMode::Both), &[tmp, S3]),
+        ];
+        assert_eq!(wait_after(&mut ide, t0, &onto), Some(SETTLED));
+        // Removing the old file, 1 ms later, names no note: the batch is still due as it was.
+        let removed = [event(
+            EventKind::Remove(notify::event::RemoveKind::File),
+            &[old],
+        )];
+        let due = wait_after(&mut ide, t0 + Duration::from_millis(3), &removed);
+        assert_eq!(due, Some(SETTLED - Duration::from_millis(1)));
+        assert_eq!(ide.take(), vec![Change::Note("services/s3.md".into())]);
+    }
+
+    // One file still being written holds the whole batch; a removal waits, as it may be a save's
+    // first step; lost events ask for a reload; reads and files no build reads make no batch.
+    #[test]
+    fn what_holds_a_batch() {
+        let t0 = Instant::now();
+        let tls = "/w/ours/glossary/tls.md";
+        let mut two = Batch::default();
+        let events = [event(CLOSE, &[S3]), event(WRITE, &[tls])];
+        assert_eq!(wait_after(&mut two, t0, &events), Some(DEBOUNCE));
+        let mut removed = Batch::default();
+        let remove = EventKind::Remove(notify::event::RemoveKind::File);
+        assert_eq!(
+            wait_after(&mut removed, t0, &[event(remove, &[S3])]),
+            Some(DEBOUNCE)
+        );
+        let mut lost = Batch::default();
+        let overflow = Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan);
+        assert_eq!(wait_after(&mut lost, t0, &[overflow]), Some(DEBOUNCE));
+        assert_eq!(lost.take(), vec![Change::Config]);
+        let mut nothing = Batch::default();
+        let ignored = [
+            event(
+                EventKind::Access(AccessKind::Close(AccessMode::Read)),
+                &[S3],
+            ),
+            event(CLOSE, &["/w/knowledge/services/.s3.md.swp"]),
+            event(WRITE, &["/w/site/index.html"]),
+        ];
+        assert_eq!(wait_after(&mut nothing, t0, &ignored), None);
+        assert!(nothing.take().is_empty());
     }
 
     // Paths map to the change kinds the rebuild distinguishes; editor droppings map to nothing.
