@@ -84,6 +84,55 @@ fn edit_updates_page_and_wakes_waiters() {
     );
 }
 
+// Each way editors save reaches the page: in place, vim's (the note renamed to its backup, then
+// written anew), JetBrains' (a temp file renamed onto the note renamed away) and a temp file
+// renamed over it (`sed -i`). The watcher's timing rules are unit tests in `serve::watch`.
+#[test]
+fn editors_saves_are_picked_up() {
+    let t = SiteTest::new("minimal");
+    let server = t.serve(&["--knowledge", "knowledge"]);
+    let dir = t.dir.join("knowledge/services");
+    let note = dir.join("widget.md");
+    let original = fs::read_to_string(&note).expect("read note");
+    assert!(server
+        .get("/services/widget.html")
+        .1
+        .contains("Widgets hold"));
+    let write = |path: &std::path::Path, marker: &str| {
+        fs::write(path, original.replace("Widgets hold", marker)).expect("write")
+    };
+    let saves: [(&str, &dyn Fn(&str)); 4] = [
+        ("in place", &|m| write(&note, m)),
+        ("vim", &|m| {
+            let backup = dir.join("widget.md~");
+            fs::rename(&note, &backup).expect("rename to backup");
+            write(&note, m);
+            fs::remove_file(&backup).expect("remove backup");
+        }),
+        ("JetBrains", &|m| {
+            let (tmp, old) = (
+                dir.join("widget.md___jb_tmp___"),
+                dir.join("widget.md___jb_old___"),
+            );
+            write(&tmp, m);
+            fs::rename(&note, &old).expect("rename away");
+            fs::rename(&tmp, &note).expect("rename onto");
+            fs::remove_file(&old).expect("remove old");
+        }),
+        ("temp file", &|m| {
+            let tmp = dir.join(".widget.md.tmp");
+            write(&tmp, m);
+            fs::rename(&tmp, &note).expect("rename over");
+        }),
+    ];
+    for (style, save) in saves {
+        let marker = format!("Widgets saved by {style} hold");
+        save(&marker);
+        let page = server.wait_for("/services/widget.html", |p| p.contains(&marker));
+        assert!(page.contains(&marker), "a {style} save was not picked up");
+    }
+}
+
 // A broken note keeps the last good page live with the diagnostics overlaid; fixing it clears them.
 #[test]
 fn broken_note_shows_overlay_until_fixed() {
