@@ -101,7 +101,8 @@ fn editors_saves_are_picked_up() {
     let write = |path: &std::path::Path, marker: &str| {
         fs::write(path, original.replace("Widgets hold", marker)).expect("write")
     };
-    let saves: [(&str, &dyn Fn(&str)); 4] = [
+    type Save<'a> = &'a dyn Fn(&str);
+    let saves: [(&str, Save); 4] = [
         ("in place", &|m| write(&note, m)),
         ("vim", &|m| {
             let backup = dir.join("widget.md~");
