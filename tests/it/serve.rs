@@ -141,7 +141,12 @@ fn broken_note_shows_overlay_until_fixed() {
     let server = t.serve(&["--knowledge", "knowledge"]);
     let note = t.dir.join("knowledge/glossary/tls.md");
     let good = fs::read_to_string(&note).expect("read");
-    // Saved the moment the server says it is serving: the watcher already runs by then.
+    // The page is served once first: pages are rendered when asked for, so a page never asked
+    // for before its note broke has no last good version to show (the server answers 503 with
+    // the diagnostics). Saved right after: the watcher runs from the start.
+    let (status, page) = server.get("/glossary/tls.html");
+    assert_eq!(status, 200);
+    assert!(page.contains("Transport Layer Security."), "{page}");
     fs::write(&note, "+++\ntitle = \"TLS\"\n").expect("break note");
     let page = server.wait_for("/glossary/tls.html", |p| p.contains("whosecures-errors"));
     assert!(
