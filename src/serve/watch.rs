@@ -10,7 +10,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use notify::event::{AccessKind, AccessMode, ModifyKind, RenameMode};
+use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind, RemoveKind, RenameMode};
 use notify::{Event, EventKind, RecursiveMode, Watcher as _};
 
 use crate::error::{Error, Result};
@@ -19,7 +19,9 @@ use crate::source::is_ignored;
 /// What changed, as far as rebuilding is concerned.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Change {
-    /// A knowledge file (a note or `vocabulary.toml`), path relative to its root.
+    /// A knowledge file (a note or `vocabulary.toml`), path relative to its root; or a folder
+    /// below it created, removed or moved in or out, for which inotify names no file (the
+    /// workspace loads every note again for anything but a note).
     Note(String),
     /// A theme template, path relative to the theme root.
     Template(String),
@@ -94,6 +96,30 @@ pub fn classify(path: &Path, roots: &Roots) -> Option<Change> {
     }
 }
 
+/// A folder below a knowledge root as a change (see `Change::Note`), when `kind` says `path` is
+/// one: created or removed, or renamed and a folder now, or gone and named like one (inotify
+/// reports a folder moved in or out as a plain rename).
+fn folder(kind: &EventKind, path: &Path, roots: &Roots) -> Option<Change> {
+    let is_folder = match kind {
+        EventKind::Create(CreateKind::Folder) | EventKind::Remove(RemoveKind::Folder) => true,
+        EventKind::Modify(ModifyKind::Name(_)) => {
+            path.is_dir() || (path.extension().is_none() && !path.exists())
+        }
+        _ => false,
+    };
+    if !is_folder {
+        return None;
+    }
+    let rel = roots
+        .knowledge
+        .iter()
+        .find_map(|root| path.strip_prefix(root).ok())?;
+    let hidden = rel
+        .components()
+        .any(|c| is_ignored(&c.as_os_str().to_string_lossy()));
+    (!hidden && !rel.as_os_str().is_empty()).then(|| Change::Note(to_rel(rel)))
+}
+
 fn to_rel(rel: &Path) -> String {
     rel.components()
         .map(|c| c.as_os_str().to_string_lossy())
@@ -149,7 +175,8 @@ impl Batch {
             return;
         }
         for (i, path) in event.paths.iter().enumerate() {
-            let Some(change) = classify(path, roots) else {
+            let Some(change) = classify(path, roots).or_else(|| folder(&event.kind, path, roots))
+            else {
                 continue;
             };
             let complete = match event.kind {
@@ -377,6 +404,28 @@ mod tests {
         let overflow = Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan);
         assert_eq!(wait_after(&mut lost, t0, &[overflow]), Some(DEBOUNCE));
         assert_eq!(lost.take(), vec![Change::Config]);
+        // A folder created, removed or moved out (gone, named like a folder) below a knowledge
+        // root: every note is loaded again; not in the theme or a hidden folder.
+        for kind in [
+            EventKind::Create(CreateKind::Folder),
+            EventKind::Remove(RemoveKind::Folder),
+            name(RenameMode::From),
+        ] {
+            let mut moved = Batch::default();
+            let events = [event(kind, &["/w/knowledge/glossary"])];
+            assert_eq!(wait_after(&mut moved, t0, &events), Some(DEBOUNCE));
+            assert_eq!(moved.take(), vec![Change::Note("glossary".into())]);
+        }
+        let mut not_ours = Batch::default();
+        let folders = [
+            event(EventKind::Create(CreateKind::Folder), &["/w/theme/parts"]),
+            event(
+                EventKind::Create(CreateKind::Folder),
+                &["/w/knowledge/.git/x"],
+            ),
+            event(name(RenameMode::From), &["/w/knowledge/services/s3.md.bak"]),
+        ];
+        assert_eq!(wait_after(&mut not_ours, t0, &folders), None);
         let mut nothing = Batch::default();
         let ignored = [
             event(

@@ -134,6 +134,35 @@ fn editors_saves_are_picked_up() {
     }
 }
 
+// A folder of notes moved out of the knowledge directory takes its notes' pages with it, and
+// moved back brings them back: inotify names only the folder, not the notes in it.
+#[test]
+fn folders_moved_in_and_out_are_picked_up() {
+    let t = SiteTest::new("minimal");
+    let server = t.serve(&["--knowledge", "knowledge"]);
+    let (inside, outside) = (
+        t.dir.join("knowledge/glossary"),
+        t.dir.join("glossary-away"),
+    );
+    assert_eq!(server.get("/glossary/tls.html").0, 200);
+    fs::rename(&inside, &outside).expect("move the folder out");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    while server.get("/glossary/tls.html").0 != 404 && std::time::Instant::now() < deadline {
+        thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(
+        server.get("/glossary/tls.html").0,
+        404,
+        "the moved note is still served"
+    );
+    fs::rename(&outside, &inside).expect("move the folder back");
+    let page = server.wait_for("/glossary/tls.html", |p| {
+        p.contains("Transport Layer Security.") && !p.contains("whosecures-errors")
+    });
+    assert!(page.contains("Transport Layer Security."), "{page}");
+    assert!(!page.contains("whosecures-errors"), "{page}");
+}
+
 // A broken note keeps the last good page live with the diagnostics overlaid; fixing it clears them.
 #[test]
 fn broken_note_shows_overlay_until_fixed() {
