@@ -4,7 +4,7 @@
 //! while some file may still be being written. Editors' swap, backup and temp files never
 //! become changes.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
 use std::thread;
@@ -96,20 +96,9 @@ pub fn classify(path: &Path, roots: &Roots) -> Option<Change> {
     }
 }
 
-/// A folder below a knowledge root as a change (see `Change::Note`), when `kind` says `path` is
-/// one: created or removed, or renamed and a folder now, or gone and named like one (inotify
-/// reports a folder moved in or out as a plain rename).
-fn folder(kind: &EventKind, path: &Path, roots: &Roots) -> Option<Change> {
-    let is_folder = match kind {
-        EventKind::Create(CreateKind::Folder) | EventKind::Remove(RemoveKind::Folder) => true,
-        EventKind::Modify(ModifyKind::Name(_)) => {
-            path.is_dir() || (path.extension().is_none() && !path.exists())
-        }
-        _ => false,
-    };
-    if !is_folder {
-        return None;
-    }
+/// `path` relative to the knowledge root it is below, unless it is the root itself or below a
+/// hidden or ignored folder.
+fn below_knowledge(path: &Path, roots: &Roots) -> Option<String> {
     let rel = roots
         .knowledge
         .iter()
@@ -117,7 +106,26 @@ fn folder(kind: &EventKind, path: &Path, roots: &Roots) -> Option<Change> {
     let hidden = rel
         .components()
         .any(|c| is_ignored(&c.as_os_str().to_string_lossy()));
-    (!hidden && !rel.as_os_str().is_empty()).then(|| Change::Note(to_rel(rel)))
+    (!hidden && !rel.as_os_str().is_empty()).then(|| to_rel(rel))
+}
+
+/// `dir` and every folder below it that a build reads (hidden and ignored ones left out).
+fn folders_below(dir: &Path) -> Vec<PathBuf> {
+    let mut found = vec![dir.to_path_buf()];
+    let mut next = 0;
+    while let Some(at) = found.get(next).cloned() {
+        next += 1;
+        let Ok(entries) = std::fs::read_dir(&at) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            if entry.file_type().is_ok_and(|t| t.is_dir()) && !is_ignored(&name.to_string_lossy()) {
+                found.push(entry.path());
+            }
+        }
+    }
+    found
 }
 
 fn to_rel(rel: &Path) -> String {
@@ -153,12 +161,16 @@ pub const DEBOUNCE: Duration = Duration::from_millis(12);
 pub const SETTLED: Duration = Duration::from_millis(2);
 
 /// The changes gathered since the last batch was handed over: each with whether its file is
-/// complete, and when the last of them came. Pure, so the timing rules are tested without a
-/// file system.
+/// complete, and when the last of them came. It reads the file system only to tell a folder
+/// renamed in (`is_dir`) and the folders below it, so the timing rules are tested without one.
 #[derive(Debug, Default)]
 struct Batch {
     changes: BTreeMap<Change, bool>,
     last: Option<Instant>,
+    /// The folders below the knowledge roots, kept as events create, remove and move them:
+    /// inotify reports a folder renamed away as a plain rename of a path that is gone, as it
+    /// does a temp file renamed onto a note (`sed -i`, Python's `tempfile`).
+    folders: BTreeSet<PathBuf>,
 }
 
 impl Batch {
@@ -175,7 +187,8 @@ impl Batch {
             return;
         }
         for (i, path) in event.paths.iter().enumerate() {
-            let Some(change) = classify(path, roots).or_else(|| folder(&event.kind, path, roots))
+            let Some(change) =
+                classify(path, roots).or_else(|| self.folder(&event.kind, path, roots, i == 0))
             else {
                 continue;
             };
@@ -189,6 +202,53 @@ impl Batch {
             self.changes.insert(change, complete);
             self.last = Some(now);
         }
+    }
+
+    /// A folder below a knowledge root as a change (see `Change::Note`): created, removed, or
+    /// renamed in or out (`first`: the event's first path, the one a `Both` rename takes away).
+    fn folder(
+        &mut self,
+        kind: &EventKind,
+        path: &Path,
+        roots: &Roots,
+        first: bool,
+    ) -> Option<Change> {
+        let rel = below_knowledge(path, roots)?;
+        let moved = match kind {
+            EventKind::Create(CreateKind::Folder) => {
+                self.folders.insert(path.to_path_buf());
+                true
+            }
+            EventKind::Remove(RemoveKind::Folder) => {
+                self.forget(path);
+                true
+            }
+            EventKind::Modify(ModifyKind::Name(mode)) => {
+                let away = match mode {
+                    RenameMode::From => true,
+                    RenameMode::Both => first,
+                    RenameMode::To => false,
+                    _ => !path.exists(),
+                };
+                if away {
+                    self.forget(path)
+                } else if path.is_dir() {
+                    self.folders.extend(folders_below(path));
+                    true
+                } else {
+                    false
+                }
+            }
+            _ => false,
+        };
+        moved.then_some(Change::Note(rel))
+    }
+
+    /// Forgets `path` and the folders below it; whether it was a known folder.
+    fn forget(&mut self, path: &Path) -> bool {
+        let known = self.folders.contains(path);
+        self.folders.retain(|f| !f.starts_with(path));
+        known
     }
 
     /// When the batch is to be handed over: `SETTLED` after its last event when every file in it
@@ -244,7 +304,14 @@ pub fn start(roots: &Roots, tx: Sender<Vec<Change>>) -> Result<Watcher> {
 /// Gathers the watcher's events into batches and hands each over when it is due, until the
 /// watcher is dropped or nobody takes the batches.
 fn gather(events: &Receiver<notify::Result<Event>>, roots: &Roots, tx: &Sender<Vec<Change>>) {
-    let mut batch = Batch::default();
+    let mut batch = Batch {
+        folders: roots
+            .knowledge
+            .iter()
+            .flat_map(|r| folders_below(r))
+            .collect(),
+        ..Batch::default()
+    };
     loop {
         let received = match batch.due() {
             Some(due) => events.recv_timeout(due.saturating_duration_since(Instant::now())),
@@ -404,17 +471,33 @@ mod tests {
         let overflow = Event::new(EventKind::Other).set_flag(notify::event::Flag::Rescan);
         assert_eq!(wait_after(&mut lost, t0, &[overflow]), Some(DEBOUNCE));
         assert_eq!(lost.take(), vec![Change::Config]);
-        // A folder created, removed or moved out (gone, named like a folder) below a knowledge
-        // root: every note is loaded again; not in the theme or a hidden folder.
+        // A folder created, removed or moved away below a knowledge root: every note is loaded
+        // again. A temp file renamed onto a note is gone too, but was never a known folder.
+        let glossary = "/w/knowledge/glossary";
         for kind in [
             EventKind::Create(CreateKind::Folder),
             EventKind::Remove(RemoveKind::Folder),
             name(RenameMode::From),
+            name(RenameMode::Both),
         ] {
-            let mut moved = Batch::default();
-            let events = [event(kind, &["/w/knowledge/glossary"])];
-            assert_eq!(wait_after(&mut moved, t0, &events), Some(DEBOUNCE));
+            let mut moved = Batch {
+                folders: [
+                    PathBuf::from(glossary),
+                    PathBuf::from("/w/knowledge/glossary/x"),
+                ]
+                .into(),
+                ..Batch::default()
+            };
+            let events = [event(kind, &[glossary, "/w/elsewhere/glossary"])];
+            assert_eq!(
+                wait_after(&mut moved, t0, &events),
+                Some(DEBOUNCE),
+                "{kind:?}"
+            );
             assert_eq!(moved.take(), vec![Change::Note("glossary".into())]);
+            let created = matches!(kind, EventKind::Create(_));
+            assert_eq!(moved.folders.contains(Path::new(glossary)), created);
+            assert_eq!(moved.folders.len(), if created { 2 } else { 0 }, "{kind:?}");
         }
         let mut not_ours = Batch::default();
         let folders = [
@@ -423,9 +506,18 @@ mod tests {
                 EventKind::Create(CreateKind::Folder),
                 &["/w/knowledge/.git/x"],
             ),
-            event(name(RenameMode::From), &["/w/knowledge/services/s3.md.bak"]),
+            event(name(RenameMode::From), &["/w/knowledge/services/tmpab12cd"]),
         ];
         assert_eq!(wait_after(&mut not_ours, t0, &folders), None);
+        // Python's `tempfile` renamed onto the note: the note only.
+        let mut python = Batch::default();
+        let tmp = "/w/knowledge/services/tmpab12cd";
+        let onto = [
+            event(name(RenameMode::Both), &[tmp, S3]),
+            event(CLOSE, &[S3]),
+        ];
+        assert_eq!(wait_after(&mut python, t0, &onto), Some(SETTLED));
+        assert_eq!(python.take(), vec![Change::Note("services/s3.md".into())]);
         let mut nothing = Batch::default();
         let ignored = [
             event(
