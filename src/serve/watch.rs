@@ -63,22 +63,7 @@ pub fn classify(path: &Path, roots: &Roots) -> Option<Change> {
     if roots.config.as_deref() == Some(path) {
         return Some(Change::Config);
     }
-    let (rel, in_theme) = roots
-        .knowledge
-        .iter()
-        .find_map(|root| path.strip_prefix(root).ok().map(|rel| (rel, false)))
-        .or_else(|| {
-            let theme = roots.theme.as_deref()?;
-            path.strip_prefix(theme).ok().map(|rel| (rel, true))
-        })?;
-    // Hidden directories (`.git`) and editor droppings, below the root only.
-    if rel
-        .components()
-        .any(|c| is_ignored(&c.as_os_str().to_string_lossy()))
-    {
-        return None;
-    }
-    let rel = to_rel(rel);
+    let (rel, in_theme) = relative(path, roots)?;
     if in_theme {
         if rel.starts_with("templates/") {
             Some(Change::Template(rel))
@@ -96,17 +81,22 @@ pub fn classify(path: &Path, roots: &Roots) -> Option<Change> {
     }
 }
 
-/// `path` relative to the knowledge root it is below, unless it is the root itself or below a
-/// hidden or ignored folder.
-fn below_knowledge(path: &Path, roots: &Roots) -> Option<String> {
-    let rel = roots
+/// `path` relative to the knowledge root or the theme it is below, and whether it is the theme;
+/// `None` outside every root and below hidden directories (`.git`) and editor droppings (below
+/// the root only).
+fn relative(path: &Path, roots: &Roots) -> Option<(String, bool)> {
+    let (rel, in_theme) = roots
         .knowledge
         .iter()
-        .find_map(|root| path.strip_prefix(root).ok())?;
+        .find_map(|root| path.strip_prefix(root).ok().map(|rel| (rel, false)))
+        .or_else(|| {
+            let theme = roots.theme.as_deref()?;
+            path.strip_prefix(theme).ok().map(|rel| (rel, true))
+        })?;
     let hidden = rel
         .components()
         .any(|c| is_ignored(&c.as_os_str().to_string_lossy()));
-    (!hidden && !rel.as_os_str().is_empty()).then(|| to_rel(rel))
+    (!hidden).then(|| (to_rel(rel), in_theme))
 }
 
 /// `dir` and every folder below it that a build reads (hidden and ignored ones left out).
@@ -213,7 +203,9 @@ impl Batch {
         roots: &Roots,
         first: bool,
     ) -> Option<Change> {
-        let rel = below_knowledge(path, roots)?;
+        let rel = relative(path, roots)
+            .filter(|(rel, in_theme)| !in_theme && !rel.is_empty())?
+            .0;
         let moved = match kind {
             EventKind::Create(CreateKind::Folder) => {
                 self.folders.insert(path.to_path_buf());
@@ -382,7 +374,7 @@ mod tests {
     const S3: &str = "/w/knowledge/services/s3.md";
     const WRITE: EventKind = EventKind::Modify(ModifyKind::Data(notify::event::DataChange::Any));
     const CLOSE: EventKind = EventKind::Access(AccessKind::Close(AccessMode::Write));
-    const CREATE: EventKind = EventKind::Create(notify::event::CreateKind::File);
+    const CREATE: EventKind = EventKind::Create(CreateKind::File);
 
     fn name(mode: RenameMode) -> EventKind {
         EventKind::Modify(ModifyKind::Name(mode))
@@ -443,10 +435,7 @@ mod tests {
         ];
         assert_eq!(wait_after(&mut ide, t0, &onto), Some(SETTLED));
         // Removing the old file, 1 ms later, names no note: the batch is still due as it was.
-        let removed = [event(
-            EventKind::Remove(notify::event::RemoveKind::File),
-            &[old],
-        )];
+        let removed = [event(EventKind::Remove(RemoveKind::File), &[old])];
         let due = wait_after(&mut ide, t0 + Duration::from_millis(3), &removed);
         assert_eq!(due, Some(SETTLED - Duration::from_millis(1)));
         assert_eq!(ide.take(), vec![Change::Note("services/s3.md".into())]);
@@ -462,7 +451,7 @@ mod tests {
         let events = [event(CLOSE, &[S3]), event(WRITE, &[tls])];
         assert_eq!(wait_after(&mut two, t0, &events), Some(DEBOUNCE));
         let mut removed = Batch::default();
-        let remove = EventKind::Remove(notify::event::RemoveKind::File);
+        let remove = EventKind::Remove(RemoveKind::File);
         assert_eq!(
             wait_after(&mut removed, t0, &[event(remove, &[S3])]),
             Some(DEBOUNCE)
