@@ -269,11 +269,18 @@ impl Server {
     /// Polls `target` until `check` accepts the body or 15 s pass; returns the last body.
     #[track_caller]
     pub fn wait_for(&self, target: &str, check: impl Fn(&str) -> bool) -> String {
+        self.wait_until(target, |_, body| check(body)).1
+    }
+
+    /// Polls `target` until `check` accepts the status and body or 15 s pass; returns the last
+    /// status and body.
+    #[track_caller]
+    pub fn wait_until(&self, target: &str, check: impl Fn(u16, &str) -> bool) -> (u16, String) {
         let deadline = Instant::now() + Duration::from_secs(15);
         loop {
-            let (_, body) = self.get(target);
-            if check(&body) || Instant::now() > deadline {
-                return body;
+            let (status, body) = self.get(target);
+            if check(status, &body) || Instant::now() > deadline {
+                return (status, body);
             }
             std::thread::sleep(Duration::from_millis(20));
         }

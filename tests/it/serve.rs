@@ -146,15 +146,8 @@ fn folders_moved_in_and_out_are_picked_up() {
     );
     assert_eq!(server.get("/glossary/tls.html").0, 200);
     fs::rename(&inside, &outside).expect("move the folder out");
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
-    while server.get("/glossary/tls.html").0 != 404 && std::time::Instant::now() < deadline {
-        thread::sleep(std::time::Duration::from_millis(20));
-    }
-    assert_eq!(
-        server.get("/glossary/tls.html").0,
-        404,
-        "the moved note is still served"
-    );
+    let (status, _) = server.wait_until("/glossary/tls.html", |status, _| status == 404);
+    assert_eq!(status, 404, "the moved note is still served");
     fs::rename(&outside, &inside).expect("move the folder back");
     let page = server.wait_for("/glossary/tls.html", |p| {
         p.contains("Transport Layer Security.") && !p.contains("whosecures-errors")
